@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The root every kernel read is relative to. `--root=DIR` repoints all of it at a fixture tree;
+ * no code outside this module builds "/proc/..." strings.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct og_root {
+	char path[512]; /* "/" or the fixture directory, for messages */
+	int root_fd; /* DIR itself (etc/passwd, ...) */
+	int proc_fd; /* DIR/proc */
+	int sys_fd; /* DIR/sys */
+	int cgroup_fd; /* DIR/sys/fs/cgroup, -1 if absent */
+};
+
+/* Open DIR (NULL = "/") and its proc, sys and sys/fs/cgroup with O_PATH. 0 or -errno
+ * (missing proc is an error; a missing sys or cgroup directory leaves that fd at -1). */
+int og_root_open(struct og_root *ret, const char *dir);
+
+/* Close every fd; safe on a zeroed or already closed root. */
+void og_root_close(struct og_root *root);
+
+/*
+ * Read the whole file dirfd/path into buf (NUL-terminated). Returns the length read, -EFBIG if
+ * it does not fit in size - 1 bytes (truncation is never parsed), or -errno from open/read
+ * (-ENOENT, -ESRCH for a vanished pid, -EACCES).
+ */
+ssize_t og_read_at(int dirfd, const char *path, char *buf, size_t size);
+
+/* Write the string to dirfd/path in one write(2). 0 or -errno. For guardian/act_*.c only. */
+int og_write_at(int dirfd, const char *path, const char *value);
+
+/* Read a symlink below dirfd into buf (NUL-terminated, truncated). Length or -errno. */
+ssize_t og_readlink_at(int dirfd, const char *path, char *buf, size_t size);

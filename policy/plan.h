@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The decision engine's output: a plan of actions, each saying what, to whom, which rule fired
+ * and the measured value against the limit, so a report can say why. guardian/act_*.c carries
+ * plans out; policy/pol_*.c makes them. Engine state is owned by the caller.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy/model.h"
+#include "policy/rules.h"
+
+enum pol_action_kind {
+	POL_ACT_REPORT = 0, /* nothing to do to the kernel: note it */
+	POL_ACT_OOM_SCORE_ADJ, /* value = oom_score_adj to set on target pid */
+	POL_ACT_DROP_SLAB, /* drop reclaimable slab (drop_caches=2) */
+	POL_ACT_DROP_CACHES, /* page cache and slab (drop_caches=3) */
+	POL_ACT_COMPACT, /* compact node (target.node) or all (-1) */
+	POL_ACT_RECLAIM_CGROUP, /* memory.reclaim value bytes (cgroup2) */
+	POL_ACT_THROTTLE, /* memory.high = value bytes on target.cgroup */
+	POL_ACT_FREEZE, /* cgroup.freeze = 1 */
+	POL_ACT_MIGRATE, /* migrate_pages(target.pid, node_from -> node_to) */
+	POL_ACT_TERM, /* SIGTERM; value = grace usec */
+	POL_ACT_KILL, /* SIGKILL (+ process_mrelease) */
+	POL_ACT__MAX,
+};
+
+enum pol_target_kind {
+	POL_TGT_SYSTEM = 0,
+	POL_TGT_PROCESS,
+	POL_TGT_PROCESS_GROUP,
+	POL_TGT_CGROUP,
+	POL_TGT_NODE,
+};
+
+struct pol_target {
+	enum pol_target_kind kind;
+	pid_t pid;
+	uint64_t starttime_ticks; /* identity: act_* re-checks it before signalling */
+	pid_t pgid;
+	char cgroup[OG_CGROUP_PATH_MAX];
+	char comm[OG_COMM_MAX];
+	char unit[OG_UNIT_MAX];
+	int node; /* compaction node, migration source; -1 = all */
+	int node_to; /* migration destination */
+	uint64_t expected_free_bytes; /* what acting should free (badness) */
+};
+
+struct pol_action {
+	enum pol_action_kind kind;
+	enum pol_stage stage;
+	struct pol_target target;
+	uint64_t value; /* per kind, see enum pol_action_kind */
+	char rule[POL_PATH_MAX + 32]; /* "oomguardian.conf:12 [Kill]" or "policy.d/10-web.policy" */
+	char metric[32]; /* "mem_available", "psi_full_avg10", "budget", ... */
+	uint64_t measured; /* in the metric's unit (bytes, permyriad or centi) */
+	uint64_t limit;
+	char reason[256]; /* one human sentence: why */
+};
+
+#define POL_PLAN_MAX 32
+
+struct pol_plan {
+	size_t n;
+	struct pol_action actions[POL_PLAN_MAX];
+};

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/util/strutil.h"
+
+size_t og_strscpy(char *dst, const char *src, size_t size)
+{
+	size_t n;
+
+	if (size == 0)
+		return 0;
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return n;
+}
+
+bool og_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int og_parse_u64_prefix(const char *s, uint64_t *ret, const char **ret_end)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	*ret_end = p;
+	return 0;
+}
+
+int og_parse_u64(const char *s, uint64_t *ret)
+{
+	const char *end;
+	uint64_t v;
+	int r = og_parse_u64_prefix(s, &v, &end);
+
+	if (r < 0)
+		return r;
+	if (*end != '\0')
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int og_parse_int(const char *s, int *ret)
+{
+	bool neg = false;
+	uint64_t v;
+	int r;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	r = og_parse_u64(s, &v);
+	if (r < 0)
+		return r;
+	if (v > (neg ? 2147483648ULL : 2147483647ULL))
+		return -ERANGE;
+	*ret = neg ? (int)(-(int64_t)v) : (int)v;
+	return 0;
+}
+
+/* Parses "I[.F]" into I*10^scale + F (truncated to scale digits); *ret_end after the digits. */
+static int parse_fixed_prefix(const char *s, unsigned scale, uint64_t *ret, const char **ret_end)
+{
+	uint64_t ip, mul = 1, frac = 0;
+	const char *p;
+	unsigned i;
+	int r;
+
+	for (i = 0; i < scale; i++)
+		mul *= 10;
+	r = og_parse_u64_prefix(s, &ip, &p);
+	if (r < 0)
+		return r;
+	if (ip > UINT64_MAX / mul)
+		return -ERANGE;
+	if (*p == '.') {
+		uint64_t m = mul;
+
+		p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (m > 1) {
+				m /= 10;
+				frac += (uint64_t)(*p - '0') * m;
+			}
+		}
+	}
+	if (ip * mul > UINT64_MAX - frac)
+		return -ERANGE;
+	*ret = ip * mul + frac;
+	*ret_end = p;
+	return 0;
+}
+
+int og_parse_fixed(const char *s, unsigned scale_digits, uint64_t *ret)
+{
+	const char *end;
+	uint64_t v;
+	int r = parse_fixed_prefix(s, scale_digits, &v, &end);
+
+	if (r < 0)
+		return r;
+	if (*end != '\0')
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int og_parse_size(const char *s, uint64_t *ret_bytes)
+{
+	static const char suffixes[] = "KMGTPE";
+	const char *end, *pos;
+	uint64_t v, mul = 1;
+	int r = parse_fixed_prefix(s, 3, &v, &end);
+
+	if (r < 0)
+		return r;
+	if (*end != '\0') {
+		pos = strchr(suffixes, *end >= 'a' ? *end - 'a' + 'A' : *end);
+		if (!pos || *end == '\0')
+			return -EINVAL;
+		for (long i = 0; i <= pos - suffixes; i++)
+			mul *= 1024;
+		end++;
+		if (strcmp(end, "") != 0 && strcmp(end, "B") != 0 && strcmp(end, "iB") != 0)
+			return -EINVAL;
+	}
+	/* v is bytes x 1000; multiply first where it fits to keep the fraction exact. */
+	if (v / 1000 > UINT64_MAX / mul)
+		return -ERANGE;
+	if (v <= UINT64_MAX / mul)
+		*ret_bytes = v * mul / 1000;
+	else
+		*ret_bytes = v / 1000 * mul + (v % 1000) * mul / 1000;
+	return 0;
+}
+
+int og_parse_percent(const char *s, uint32_t *ret_permyriad)
+{
+	const char *end;
+	uint64_t v;
+	int r = parse_fixed_prefix(s, 2, &v, &end);
+
+	if (r < 0)
+		return r;
+	if (strcmp(end, "%") != 0)
+		return -EINVAL;
+	if (v > 10000)
+		return -ERANGE;
+	*ret_permyriad = (uint32_t)v;
+	return 0;
+}
+
+int og_parse_duration(const char *s, uint64_t *ret_usec)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t usec;
+	} units[] = {
+		{ "", 1000000 },	  { "us", 1 },		    { "ms", 1000 },
+		{ "s", 1000000 },	  { "sec", 1000000 },	    { "m", 60000000 },
+		{ "min", 60000000 },	  { "h", 3600000000ULL },
+	};
+	const char *end;
+	uint64_t v;
+	int r = parse_fixed_prefix(s, 3, &v, &end);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (v / 1000 > UINT64_MAX / units[i].usec)
+			return -ERANGE;
+		*ret_usec = v / 1000 * units[i].usec + (v % 1000) * units[i].usec / 1000;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int og_parse_bool(const char *s)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y" };
+	static const char *const no[] = { "no", "false", "off", "0", "n" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	}
+	return -EINVAL;
+}
+
+char *og_format_bytes(char *buf, size_t size, uint64_t bytes)
+{
+	static const char units[] = "BKMGTPE";
+	uint64_t div = 1;
+	size_t u = 0;
+
+	while (u + 1 < sizeof(units) - 1 && bytes / div >= 1024) {
+		div *= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%lluB", (unsigned long long)bytes);
+	else
+		/* one decimal, integer arithmetic: no locale, no floats */
+		snprintf(buf, size, "%llu.%llu%c", (unsigned long long)(bytes / div),
+			 (unsigned long long)((bytes % div) * 10 / div), units[u]);
+	return buf;
+}
