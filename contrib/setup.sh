@@ -11,7 +11,7 @@ builddir=${BUILDDIR:-$top/build}
 
 # Every package the build, the tests and the daemon need (README.md says why each library).
 PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
-	libsystemd-dev libcgroup-dev libnuma-dev libinih-dev check
+	libsystemd-dev libcgroup-dev libnuma-dev libinih-dev libjson-c-dev check
 	clang libclang-rt-14-dev systemd procps"
 
 deps() {
