@@ -49,8 +49,8 @@ void src_cgroup_mounts_close(struct og_cg_mounts *m);
  */
 int src_cgroup_parse_stat_buf(const char *buf, enum og_cg_layout layout, struct og_cgroup *ret);
 
-/* v2 memory.events (low high max oom oom_kill; oom_group_kill ignored). Fills events_*.
- * 0, or -EBADMSG when "max" or "oom_kill" is missing or a value is malformed. */
+/* v2 memory.events (low high max oom, and oom_kill since 4.13; oom_group_kill ignored). Fills
+ * events_*. 0, or -EBADMSG when low/high/max/oom is missing or a value is malformed. */
 int src_cgroup_parse_events_buf(const char *buf, struct og_cgroup *ret);
 
 /* v1 memory.oom_control: oom_kill_disable, under_oom, oom_kill (4.13+, optional).
@@ -68,8 +68,9 @@ int src_cgroup_parse_cg_events_buf(const char *buf, bool *ret_populated);
  */
 int src_cgroup_parse_limit_buf(const char *buf, uint64_t *ret);
 
-/* Count of pids in a cgroup.procs buffer (non-empty lines that are numbers). >= 0 or -EBADMSG. */
-int src_cgroup_count_procs_buf(const char *buf);
+/* Is the comma-separated list [list, list+len) (mount options, /proc/PID/cgroup controllers)
+ * holding exactly `word`? Pure. */
+bool src_cgroup_list_has(const char *list, size_t len, const char *word);
 
 /*
  * Read one group (path relative to the hierarchy root, starting with '/') in the detected
