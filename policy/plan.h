@@ -16,7 +16,7 @@
 
 enum pol_action_kind {
 	POL_ACT_REPORT = 0, /* nothing to do to the kernel: note it */
-	POL_ACT_OOM_SCORE_ADJ, /* value = oom_score_adj to set on target pid */
+	POL_ACT_OOM_SCORE_ADJ, /* svalue = oom_score_adj to set on target pid */
 	POL_ACT_DROP_SLAB, /* drop reclaimable slab (drop_caches=2) */
 	POL_ACT_DROP_CACHES, /* page cache and slab (drop_caches=3) */
 	POL_ACT_COMPACT, /* compact node (target.node) or all (-1) */
@@ -54,17 +54,50 @@ struct pol_action {
 	enum pol_action_kind kind;
 	enum pol_stage stage;
 	struct pol_target target;
-	uint64_t value; /* per kind, see enum pol_action_kind */
+	uint64_t value; /* per kind, see enum pol_action_kind; THROTTLE OG_UNLIMITED = lift */
+	int64_t svalue; /* signed value: the oom_score_adj of POL_ACT_OOM_SCORE_ADJ */
 	char rule[POL_PATH_MAX + 32]; /* "oomguardian.conf:12 [Kill]" or "policy.d/10-web.policy" */
-	char metric[32]; /* "mem_available", "psi_full_avg10", "budget", ... */
+	char metric[32]; /* "mem_available_permyriad", "psi_full_avg10_centi", "budget_bytes"... */
 	uint64_t measured; /* in the metric's unit (bytes, permyriad or centi) */
 	uint64_t limit;
 	char reason[256]; /* one human sentence: why */
 };
 
 #define POL_PLAN_MAX 32
+#define POL_TOP_MAX 5 /* candidates the report logs at INFO */
+
+/*
+ * One ranked victim candidate, self-contained (no pointers into the snapshot) so a plan can be
+ * logged after the snapshot is refilled. Rank: tier first (lower is killed first), then
+ * free_bytes, then oom_score, then the lower pid (deterministic).
+ */
+enum pol_tier {
+	POL_TIER_PREFER = 0, /* KillPreference=prefer: strongly first */
+	POL_TIER_OVER_BUDGET, /* its service is over MemoryBudget (or its PressureLimit) */
+	POL_TIER_AVOID_NEEDED, /* avoid, promoted: no default candidate frees enough */
+	POL_TIER_DEFAULT, /* innocent bystanders */
+	POL_TIER_AVOID, /* KillPreference=avoid */
+};
+
+struct pol_candidate {
+	struct pol_target target; /* kind PROCESS, PROCESS_GROUP or CGROUP per KillUnit= */
+	enum pol_tier tier;
+	enum pol_kill_pref pref;
+	bool over_budget;
+	uint64_t free_bytes; /* badness: what killing the target frees, see pol_victim.c */
+	int oom_score;
+	size_t proc_index; /* representative process in the snapshot it was ranked from */
+	char service[POL_NAME_MAX]; /* "" = no policy file matched */
+	char rule[POL_PATH_MAX]; /* policy file path, "" if none */
+};
 
 struct pol_plan {
 	size_t n;
 	struct pol_action actions[POL_PLAN_MAX];
+	/* Context for the report and status, filled by every pol_step(): */
+	enum pol_stage stage; /* highest active stage after this step (hysteresis applied) */
+	uint64_t avail_bytes; /* available memory of the guarded scope, as the engine saw it */
+	uint64_t total_bytes; /* its total (MemTotal or the scope's limit) */
+	size_t ntop; /* ranked candidates considered for the kill/terminate action, if any */
+	struct pol_candidate top[POL_TOP_MAX];
 };

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Which policy applies to a process. Pure: no syscalls, no allocation.
+ *
+ * A [Match] section matches a process when every key given matches, and a key matches when any
+ * of its values does: Name= exact comm, Exe=/Unit=/Cgroup= fnmatch(3) globs (Cgroup= is tried on
+ * the cgroup2 path and on the v1 memory path), Cmdline= the compiled ERE, User= the real uid.
+ * All=yes matches every process. A [Match] without any key matches nothing (a policy must say
+ * whom it is about).
+ *
+ * Several files may match one process. Like systemd drop-ins, files apply in lexical order and
+ * the LAST matching file wins: its [Policy] is the process's policy (pol_service_for()). One
+ * exception, for safety (the Xen story: sshd and cron must survive a broad later file such as
+ * "Cgroup=/system.slice/\*" with KillPreference=prefer): Protect=yes is sticky, any matching
+ * file that protects the process protects it (pol_policy_for()). To unprotect, mask or override
+ * the protecting file itself (same name in /etc, or a /dev/null symlink).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "policy/model.h"
+#include "policy/rules.h"
+
+/* True if every key given in m matches p; false for an empty match. */
+bool pol_match_proc(const struct pol_match *m, const struct og_proc *p);
+
+/* True if m has no key at all and no All=yes (matches nothing). */
+bool pol_match_is_empty(const struct pol_match *m);
+
+/* The last service in r (lexical file order) whose [Match] matches p, or NULL. */
+const struct pol_service *pol_service_for(const struct pol_rules *r, const struct og_proc *p);
+
+/* The merged view of every file matching one process. */
+struct pol_proc_policy {
+	const struct pol_service *svc; /* last matching service: its settings apply; NULL: none */
+	bool protect; /* any matching service has Protect=yes */
+	const struct pol_service *protect_by; /* the first service that protects it */
+	enum pol_kill_pref kill_pref; /* svc's, or DEFAULT; NEVER when protected */
+	enum pol_kill_unit kill_unit; /* svc's, or PROCESS */
+};
+
+/* Fill *ret with the merged policy of p (always succeeds; no match gives the defaults). */
+void pol_policy_for(const struct pol_rules *r, const struct og_proc *p,
+		    struct pol_proc_policy *ret);
+
+/* Index of svc in r->services, or (size_t)-1 for NULL or a foreign pointer. */
+size_t pol_service_index(const struct pol_rules *r, const struct pol_service *svc);
