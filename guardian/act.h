@@ -83,6 +83,10 @@ void act_ctx_init(struct act_ctx *ret, const struct og_root *root,
  */
 const char *act_why(const struct pol_action *why, char *buf, size_t size);
 
+/* Copy s into buf with control characters (newlines in a hostile comm) as '?', so one log
+ * line stays one line. Returns buf. */
+const char *act_printable(const char *s, char *buf, size_t size);
+
 /* act_seen: true if (pid, starttime) is remembered; act_seen_add remembers it. */
 bool act_seen_has(const struct act_seen *s, pid_t pid, uint64_t starttime_ticks);
 void act_seen_add(struct act_seen *s, pid_t pid, uint64_t starttime_ticks);
@@ -90,7 +94,8 @@ void act_seen_add(struct act_seen *s, pid_t pid, uint64_t starttime_ticks);
 /*
  * The identity of /proc/PID: starttime (field 22), pgid (field 5) and comm, from one read of
  * `stat` below dirfd (an open /proc/PID dir, or proc_fd with path "PID/stat").
- * 0, -ENOENT/-ESRCH when the pid is gone, -EBADMSG when the line is malformed.
+ * 0, -ENOENT/-ESRCH when the pid is gone, -EBADMSG when the line is malformed, -EPERM for a
+ * kernel thread (never a victim). Parsing is src_proc_parse_stat()'s.
  */
 struct act_ident {
 	uint64_t starttime_ticks;

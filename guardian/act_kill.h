@@ -43,6 +43,7 @@ struct act_victim {
 	char unit[OG_UNIT_MAX]; /* for messages only; "" if unknown */
 	char cgroup[OG_CGROUP_PATH_MAX];
 	unsigned sent; /* enum act_sent */
+	int mrelease_r; /* process_mrelease after SIGKILL: 0 or -errno; 1 = not called */
 	bool exited;
 	uint64_t opened_usec, term_usec, kill_usec, exited_usec; /* ops->now_usec; 0 = not yet */
 };
@@ -80,7 +81,8 @@ int act_victim_fd(const struct act_victim *v);
 
 /*
  * Has it exited? Waits at most timeout_ms (0 = just look; the loop uses 0 from an IO source or
- * a timer). 1 exited (exited_usec set), 0 still there, -errno. In dry-run a victim never exits.
+ * a timer). 1 exited (exited_usec set), 0 still there, -errno. Only observes: the same in
+ * dry-run (a victim that was not signalled may still exit on its own).
  */
 int act_victim_wait(const struct act_ctx *ctx, struct act_victim *v, int timeout_ms);
 
@@ -119,7 +121,8 @@ struct act_group {
 	pid_t pgid;
 	char cgroup[OG_CGROUP_PATH_MAX];
 	bool v1; /* cgroup: tasks from the v1 memory hierarchy */
-	bool froze; /* we froze the cgroup2 twin: act_group_close() thaws it */
+	act_protected_fn prot; /* as given to act_group_open_*(), for act_group_kill's rescan */
+	void *prot_userdata;
 	size_t skipped; /* protected members left alone */
 	size_t overflow;
 	size_t n;
@@ -135,23 +138,30 @@ int act_group_open_pgid(const struct act_ctx *ctx, pid_t pgid, act_protected_fn 
 			void *userdata, struct act_group *ret);
 
 /*
- * Collect the tasks of a cgroup: cgroup.procs of the v1 memory group when mounts->layout is
- * OG_CG_V1 (freezing the cgroup2 twin of the same path first when it exists, so nothing forks
- * away between the read and the kill), else of the cgroup2 group (freezing it). Descendant
- * groups are included. Returns the number held (>= 0), -ENOENT if the group is gone, -errno.
+ * Collect the tasks of a cgroup and its descendants: cgroup.procs of the v1 memory group when
+ * mounts->layout is OG_CG_V1, else of the cgroup2 group. Each pid is pidfd-opened and then
+ * checked to still be a member (/proc/PID/cgroup), so a pid reused between the read and the
+ * open is never held. Returns the number held (>= 0), -ENOENT if the group is gone, -EINVAL for
+ * the root group, -errno.
  */
 int act_group_open_cgroup(const struct act_ctx *ctx, const char *cg, act_protected_fn prot,
 			  void *userdata, struct act_group *ret);
 
-/* SIGTERM / SIGKILL (+ mrelease) every member not yet sent that signal; act_group_kill first
- * rescans for members that appeared. Returns how many were signalled (>= 0) or -errno. */
+/*
+ * SIGTERM / SIGKILL (+ mrelease) every member not yet sent that signal, one NOTICE line for the
+ * group. act_group_kill first freezes the cgroup2 group (v1: its cgroup2 twin, when present) so
+ * nothing forks away, rescans for members that appeared, kills, and thaws again (the killed
+ * tasks then die; a frozen task still dies of SIGKILL, but a thaw keeps protected members from
+ * staying frozen). No freeze for SIGTERM: a frozen task could not run its handler.
+ * Returns how many were signalled (>= 0) or -errno.
+ */
 int act_group_term(const struct act_ctx *ctx, struct act_group *g, const struct pol_action *why);
 int act_group_kill(const struct act_ctx *ctx, struct act_group *g, const struct pol_action *why);
 
 /* Members still alive (polls each pidfd, timeout 0). >= 0. */
 int act_group_alive(const struct act_ctx *ctx, struct act_group *g);
 
-/* Close every pidfd and thaw what we froze. */
+/* Close every pidfd. */
 void act_group_close(const struct act_ctx *ctx, struct act_group *g);
 
 /*

@@ -48,8 +48,10 @@ int act_freeze_cgroup(const struct act_ctx *ctx, const char *cg, bool freeze,
  * Migrate the pages of pid (identity-checked against starttime_ticks) from node `from` to node
  * `to` with libnuma's numa_migrate_pages(). from == to is allowed (the kernel moves nothing:
  * how the call path is exercised on a one-node machine). -EOPNOTSUPP without NUMA support
- * (numa_available() < 0), -EINVAL for a node outside 0..numa_max_node(), -ESRCH if the pid is
- * gone or reused. 1 migrated (pages the kernel could not move are logged, not an error).
+ * (numa_available() < 0), -EINVAL for a node outside 0..OG_NODES_MAX-1 (or offline: the kernel's
+ * answer), -ESRCH if the pid is
+ * gone or reused, -EINVAL for starttime_ticks 0 or a node out of range, -EPERM for self/init.
+ * 1 migrated (pages the kernel could not move are logged, not an error).
  */
 int act_migrate_pages(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks, int from,
 		      int to, const struct pol_action *why);
