@@ -68,6 +68,7 @@ struct pol_strv {
 };
 
 struct pol_match {
+	bool all; /* [Match] All=yes: every process (no other key may be given) */
 	struct pol_strv name; /* exact comm */
 	struct pol_strv exe; /* fnmatch(3) glob on exe path */
 	struct pol_strv unit; /* glob on systemd unit */

@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * policy/cfg_*.c: the config languages, their diagnostics, the policy.d merge and the round
+ * trip of the normalised output. Links libogpolicy only: the parser needs nothing of guardian/.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/cfg.h"
+
+#define MERGE FIXTURES "/policy-merge"
+#define BROKEN FIXTURES "/policy-broken"
+#define P "/t/10-test.policy"
+#define C "/t/oomguardian.conf"
+
+static struct cfg_diag diag;
+
+static void setup(void)
+{
+	cfg_diag_init(&diag);
+}
+
+static void teardown(void)
+{
+	cfg_diag_free(&diag);
+}
+
+static bool has_diag(const char *exact)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < diag.n; i++)
+		if (strcmp(cfg_diag_format(&diag.entries[i], buf, sizeof(buf)), exact) == 0)
+			return true;
+	return false;
+}
+
+static void dump_diag(void)
+{
+	cfg_diag_print(&diag, stderr);
+}
+
+#define ck_assert_diag(exact)                                                                     \
+	do {                                                                                      \
+		if (!has_diag(exact))                                                             \
+			dump_diag();                                                              \
+		ck_assert_msg(has_diag(exact), "missing diagnostic: %s", exact);                  \
+	} while (0)
+
+static int parse_policy(const char *text, struct pol_service *s)
+{
+	return cfg_parse_policy_buf(P, text, strlen(text), MERGE, NULL, s, &diag);
+}
+
+static int parse_conf(const char *text, struct pol_config *cfg)
+{
+	cfg_config_defaults(cfg);
+	return cfg_parse_conf_buf(C, text, strlen(text), cfg, &diag);
+}
+
+/* The text must be rejected with exactly this diagnostic among its errors. */
+static void policy_fails(const char *text, const char *expected)
+{
+	struct pol_service s = { .name = "untouched" };
+
+	ck_assert_int_eq(parse_policy(text, &s), -EINVAL);
+	ck_assert_str_eq(s.name, "untouched");
+	ck_assert_uint_ge(diag.nerrors, 1);
+	ck_assert_diag(expected);
+}
+
+static void conf_fails(const char *text, const char *expected)
+{
+	struct pol_config cfg;
+
+	ck_assert_int_eq(parse_conf(text, &cfg), -EINVAL);
+	ck_assert_diag(expected);
+}
+
+/* ------------------------------------------------------------------ error classes */
+START_TEST(unknown_key)
+{
+	policy_fails("[Match]\nName=sshd\nColour=blue\n[Policy]\nProtect=yes\n",
+		     P ":3: Colour: unknown key in [Match]");
+	ck_assert_uint_eq(diag.nerrors, 1);
+}
+END_TEST
+
+START_TEST(key_in_wrong_section)
+{
+	policy_fails("[Match]\nName=sshd\nProtect=yes\n", P ":3: Protect: unknown key in [Match]");
+}
+END_TEST
+
+START_TEST(unknown_section_reported_once)
+{
+	policy_fails("[Match]\nName=sshd\n[Service]\nA=1\nB=2\n[Policy]\nProtect=yes\n",
+		     P ":3: unknown section '[Service]'");
+	ck_assert_uint_eq(diag.nerrors, 1); /* A= and B= below it are not reported again */
+}
+END_TEST
+
+START_TEST(bad_value)
+{
+	policy_fails("[Match]\nName=x\n[Policy]\nKillUnit=thread\n",
+		     P ":4: KillUnit: expected one of process|process-group|cgroup, got 'thread'");
+	policy_fails("[Match]\nName=x\n[Policy]\nProtect=maybe\n",
+		     P ":4: Protect: expected a boolean (yes or no), got 'maybe'");
+	policy_fails("[Match]\nName=x\n[Policy]\nMemoryBudget=4X\n",
+		     P ":4: MemoryBudget: expected a size of at least 1M or a percentage, got '4X'");
+	policy_fails("[Match]\nName=x\n[Policy]\nPressureLimit=half 20% 10s\n",
+		     P ":4: PressureLimit: expected 'some|full PERCENT DURATION', got "
+		       "'half 20% 10s'");
+}
+END_TEST
+
+START_TEST(out_of_range)
+{
+	policy_fails("[Match]\nName=x\n[Policy]\nOOMScoreAdjust=-1001\n",
+		     P ":4: OOMScoreAdjust: expected an integer -1000..1000, got '-1001'");
+	policy_fails("[Match]\nName=x\n[Policy]\nTermGraceSec=11min\n",
+		     P ":4: TermGraceSec: expected a duration 0-10min, got '11min'");
+	policy_fails("[Match]\nName=x\n[Policy]\nPressureLimit=full 120% 10s\n",
+		     P ":4: PressureLimit: expected a pressure 0.01%-100%, got '120%'");
+	conf_fails("[Reclaim]\nMemoryAvailableBelow=60%\n",
+		   C ":2: MemoryAvailableBelow: expected a percentage 0.01%-50% or a size, got '60%'");
+	conf_fails("[Guardian]\nKillTimeoutSec=0\n",
+		   C ":2: KillTimeoutSec: expected a duration 1s-10min, got '0'");
+}
+END_TEST
+
+START_TEST(bad_regex)
+{
+	policy_fails("[Match]\nCmdline=~^python3 (nova\n[Policy]\nKillPreference=prefer\n",
+		     P ":2: Cmdline: bad regular expression '^python3 (nova': Unmatched ( or \\(");
+	policy_fails("[Match]\nCmdline=nova-api\n",
+		     P ":2: Cmdline: expected '~' and a POSIX extended regular expression, got "
+		       "'nova-api'");
+}
+END_TEST
+
+START_TEST(protect_prefer_contradiction)
+{
+	policy_fails("[Match]\nName=sshd\n[Policy]\nProtect=yes\nKillPreference=prefer\n",
+		     P ":5: KillPreference: 'prefer' contradicts Protect=yes (line 4): a protected "
+		       "process is never killed");
+	policy_fails("[Match]\nName=sshd\n[Policy]\nProtect=yes\nNUMA=yes\n",
+		     P ":5: NUMA: contradicts Protect=yes (line 4): a protected process is never "
+		       "migrated");
+	policy_fails("[Match]\nName=sshd\n[Policy]\nThrottle=yes\nProtect=yes\n",
+		     P ":4: Throttle: contradicts Protect=yes (line 5): a protected process is never "
+		       "throttled");
+}
+END_TEST
+
+START_TEST(ladder_out_of_order)
+{
+	/* kill must fire at LOWER available memory than terminate (5% by default) */
+	conf_fails("[Kill]\nMemoryAvailableBelow=8%\n",
+		   C ":2: MemoryAvailableBelow: [Kill] 8% must not be above [Terminate] 5%: later "
+		     "stages fire at lower free memory");
+	/* and at HIGHER pressure */
+	conf_fails("[Terminate]\nPressureFullAbove=90% 10s\n",
+		   C ":2: PressureFullAbove: [Kill] 80% must not be below [Terminate] 90%: later "
+		     "stages fire at higher pressure");
+	conf_fails("[Throttle]\nMemoryAvailableBelow=2G\n[Terminate]\nMemoryAvailableBelow=3G\n",
+		   C ":4: MemoryAvailableBelow: [Terminate] 3G must not be above [Throttle] 2G: "
+		     "later stages fire at lower free memory");
+}
+END_TEST
+
+START_TEST(ladder_in_order_accepted)
+{
+	struct pol_config cfg;
+
+	ck_assert_int_eq(parse_conf("[Reclaim]\nMemoryAvailableBelow=20%\n[Kill]\n"
+				    "MemoryAvailableBelow=1%\nMemoryAvailableBelow=128M\n",
+				    &cfg),
+			 0);
+	ck_assert_uint_eq(diag.n, 0);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_RECLAIM].mem_avail_permyriad, 2000);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_KILL].mem_avail_permyriad, 100);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_KILL].mem_avail_bytes, 128ULL << 20);
+	ck_assert_str_eq(cfg.stage[POL_STAGE_KILL].origin.path, C);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_KILL].origin.line, 3);
+}
+END_TEST
+
+START_TEST(missing_match)
+{
+	policy_fails("# nothing to match\n[Policy]\nKillPreference=avoid\n",
+		     P ":1: [Match]: no match key: the policy would apply to every process; use "
+		       "All=yes if that is meant");
+	policy_fails("[Policy]\nProtect=yes\n[Match]\n",
+		     P ":3: [Match]: no match key: the policy would apply to every process; use "
+		       "All=yes if that is meant");
+	/* resetting the only key empties the match */
+	policy_fails("[Match]\nName=sshd\nName=\n[Policy]\nProtect=yes\n",
+		     P ":1: [Match]: no match key: the policy would apply to every process; use "
+		       "All=yes if that is meant");
+}
+END_TEST
+
+START_TEST(match_all)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nAll=yes\n[Policy]\nKillPreference=avoid\n", &s), 0);
+	ck_assert(s.match.all);
+	ck_assert_int_eq(s.kill_pref, POL_KP_AVOID);
+	pol_service_free(&s);
+	policy_fails("[Match]\nAll=yes\nName=sshd\n[Policy]\nKillPreference=avoid\n",
+		     P ":2: All: All=yes cannot be combined with other [Match] keys");
+}
+END_TEST
+
+START_TEST(syntax_errors)
+{
+	policy_fails("Name=sshd\n[Match]\nName=sshd\n", P ":1: 'Name=' outside of any section");
+	policy_fails("[Match]\nName sshd\n", P ":2: expected 'Key=value', got 'Name sshd'");
+	policy_fails("[Match\nName=sshd\n", P ":1: expected '[Section]', got '[Match'");
+	policy_fails("[Match]\nNa me=sshd\n", P ":2: invalid key name 'Na me'");
+}
+END_TEST
+
+START_TEST(nul_byte_and_long_lines)
+{
+	static const char text[] = "[Match]\nName=ss\0hd\n[Policy]\nProtect=yes\n";
+	struct pol_service s;
+	char *buf = malloc(6000);
+	int n;
+
+	ck_assert_int_eq(cfg_parse_policy_buf(P, text, sizeof(text) - 1, NULL, NULL, &s, &diag),
+			 -EINVAL);
+	ck_assert_diag(P ":2: line contains a NUL byte");
+
+	/* longer than inih's 200-byte line buffer: still parsed, value intact */
+	n = sprintf(buf, "[Match]\nCmdline=~^/usr/bin/python3 ");
+	memset(buf + n, 'a', 300);
+	n += 300;
+	n += sprintf(buf + n, "$\n[Policy]\nKillPreference=prefer\n");
+	ck_assert_int_eq(cfg_parse_policy_buf(P, buf, (size_t)n, NULL, NULL, &s, &diag), 0);
+	ck_assert_uint_eq(s.match.cmdline_src.n, 1);
+	ck_assert_uint_eq(strlen(s.match.cmdline_src.v[0]), 18 + 300 + 1);
+	memset(buf, 'a', 400);
+	memcpy(buf, "/usr/bin/python3 ", 17);
+	buf[17 + 300] = '\0';
+	ck_assert_int_eq(regexec(&s.match.cmdline[0], buf, 0, NULL, 0), 0);
+	buf[17 + 299] = '\0';
+	ck_assert_int_eq(regexec(&s.match.cmdline[0], buf, 0, NULL, 0), REG_NOMATCH);
+	pol_service_free(&s);
+
+	/* over 4096 bytes: refused, and the line count stays right for the next line */
+	n = sprintf(buf, "[Match]\nName=");
+	memset(buf + n, 'b', 5000);
+	n += 5000;
+	n += sprintf(buf + n, "\nBogus=1\n");
+	ck_assert_int_eq(cfg_parse_policy_buf(P, buf, (size_t)n, NULL, NULL, &s, &diag), -EINVAL);
+	ck_assert_diag(P ":2: line longer than 4096 bytes");
+	ck_assert_diag(P ":3: Bogus: unknown key in [Match]");
+	free(buf);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ warnings */
+START_TEST(warning_does_not_fail)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nName=systemd-journald\n[Policy]\nProtect=yes\n", &s),
+			 0);
+	ck_assert_uint_eq(diag.nerrors, 0);
+	ck_assert_uint_eq(diag.nwarnings, 1);
+	ck_assert_diag(P ":2: Name: warning: 'systemd-journald' can never match: a process name "
+			 "(comm) has at most 15 characters, use Exe= or Cmdline=");
+	ck_assert_uint_eq(s.match.name.n, 1);
+	pol_service_free(&s);
+}
+END_TEST
+
+START_TEST(other_warnings)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nUnit=ssh\nExe=sshd\nUser=nobody-here\n[Policy]\n"
+				      "KillPreference=never\nTermGraceSec=3s\nOnBudget=kill\n",
+				      &s),
+			 -EINVAL); /* OnBudget=kill with never is an error */
+	ck_assert_diag(P ":2: Unit: warning: 'ssh' can never match: unit names have a suffix like "
+			 "'.service'");
+	ck_assert_diag(P ":3: Exe: warning: 'sshd' can never match: executable paths are absolute");
+	ck_assert_diag(P ":4: User: warning: unknown user 'nobody-here' in '" MERGE
+			 "/etc/passwd': can never match");
+	ck_assert_diag(P ":7: TermGraceSec: warning: has no effect with KillPreference=never");
+	ck_assert_diag(P ":8: OnBudget: 'kill' contradicts KillPreference=never (line 6)");
+	ck_assert_diag(P ":8: OnBudget: warning: has no effect without MemoryBudget= or "
+			 "PressureLimit=");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ values */
+START_TEST(repeated_keys_and_reset)
+{
+	struct pol_service s;
+	struct pol_config cfg;
+
+	ck_assert_int_eq(parse_policy("[Match]\nName=a b\nName=c\nExe=/x\nExe=\nExe=/y /z\n"
+				      "User=root 105\nUser=\nUser=postgres koji\n"
+				      "[Policy]\nKillPreference=prefer\nKillPreference=avoid\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(s.match.name.n, 3);
+	ck_assert_str_eq(s.match.name.v[0], "a");
+	ck_assert_str_eq(s.match.name.v[2], "c");
+	ck_assert_uint_eq(s.match.exe.n, 2);
+	ck_assert_str_eq(s.match.exe.v[0], "/y");
+	ck_assert_uint_eq(s.match.nuids, 2);
+	ck_assert_uint_eq(s.match.uids[0], 105);
+	ck_assert_uint_eq(s.match.uids[1], 990);
+	ck_assert_int_eq(s.kill_pref, POL_KP_AVOID); /* scalars: the last one wins */
+	pol_service_free(&s);
+
+	/* conf: the first MemoryAvailableBelow= replaces the default, more add, "" clears */
+	ck_assert_int_eq(parse_conf("[Reclaim]\nMemoryAvailableBelow=1G\nMemoryAvailableBelow=12%\n"
+				    "[Throttle]\nMemoryAvailableBelow=\nPressureSomeAbove=\n"
+				    "[Guardian]\nHoldOffSec=30s\nHoldOffSec=\n",
+				    &cfg),
+			 0);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_RECLAIM].mem_avail_bytes, 1ULL << 30);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_RECLAIM].mem_avail_permyriad, 1200);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_THROTTLE].mem_avail_permyriad, 0);
+	ck_assert(!cfg.stage[POL_STAGE_THROTTLE].psi_some.set);
+	ck_assert(cfg.stage[POL_STAGE_THROTTLE].psi_full.set); /* untouched default */
+	ck_assert_uint_eq(cfg.holdoff_usec, 10000000); /* "" back to the default */
+}
+END_TEST
+
+START_TEST(policy_values)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nCgroup=/machine.slice/*\nUnit=devstack@*.service\n"
+				      "Cmdline=~qemu-system-.* -name guest=\n"
+				      "[Policy]\nKillPreference=avoid\nKillUnit=cgroup\nNUMA=yes\n"
+				      "MemoryBudget=25%\nPressureLimit=some 40% 30s\n"
+				      "OnBudget=reclaim\nOOMScoreAdjust=-500\nTermGraceSec=1.5s\n",
+				      &s),
+			 0);
+	ck_assert_str_eq(s.name, "10-test");
+	ck_assert_str_eq(s.origin.path, P);
+	ck_assert_int_eq(s.kill_unit, POL_KU_CGROUP);
+	ck_assert(s.numa);
+	ck_assert(s.throttle); /* default for unprotected services */
+	ck_assert_uint_eq(s.budget_permyriad, 2500);
+	ck_assert_uint_eq(s.budget_bytes, 0);
+	ck_assert(s.pressure_limit.set && !s.pressure_limit.full);
+	ck_assert_uint_eq(s.pressure_limit.limit_centi, 4000);
+	ck_assert_uint_eq(s.pressure_limit.duration_usec, 30000000);
+	ck_assert_int_eq(s.on_budget, POL_OB_RECLAIM);
+	ck_assert(s.has_oom_score_adj);
+	ck_assert_int_eq(s.oom_score_adj, -500);
+	ck_assert_uint_eq(s.term_grace_usec, 1500000);
+	ck_assert_int_eq(regexec(&s.match.cmdline[0], "/usr/bin/qemu-system-x86_64 -name guest=a",
+				 0, NULL, 0),
+			 0);
+	pol_service_free(&s);
+
+	ck_assert_int_eq(parse_policy("[Match]\nName=sshd\n[Policy]\nProtect=yes\n"
+				      "PressureLimit=full 20%\nMemoryBudget=4G\n",
+				      &s),
+			 0);
+	ck_assert(!s.throttle); /* protected: not throttled unless said (and then an error) */
+	ck_assert_uint_eq(s.term_grace_usec, 5000000); /* from the built-in [Guardian] */
+	ck_assert_uint_eq(s.budget_bytes, 4ULL << 30);
+	ck_assert(s.pressure_limit.full);
+	ck_assert_uint_eq(s.pressure_limit.duration_usec, 10000000); /* default duration */
+	pol_service_free(&s);
+}
+END_TEST
+
+START_TEST(defaults_are_documented)
+{
+	struct pol_config c;
+	const struct pol_threshold *t = c.stage;
+
+	cfg_config_defaults(&c);
+	ck_assert_str_eq(c.scope, "");
+	ck_assert(!c.dry_run);
+	ck_assert(!c.numa_rebalance);
+	ck_assert_uint_eq(c.holdoff_usec, 10000000);
+	ck_assert_uint_eq(c.kill_timeout_usec, 10000000);
+	ck_assert_uint_eq(c.default_term_grace_usec, 5000000);
+	ck_assert_uint_eq(c.hysteresis_permyriad, 200);
+	ck_assert_str_eq(c.report_dir, OG_STATEDIR "/reports");
+	ck_assert_uint_eq(t[POL_STAGE_RECLAIM].mem_avail_permyriad, 1500);
+	ck_assert_uint_eq(t[POL_STAGE_RECLAIM].psi_some.limit_centi, 4000);
+	ck_assert_uint_eq(t[POL_STAGE_RECLAIM].psi_some.duration_usec, 10000000);
+	ck_assert(!t[POL_STAGE_RECLAIM].psi_full.set);
+	ck_assert_uint_eq(t[POL_STAGE_THROTTLE].mem_avail_permyriad, 1000);
+	ck_assert_uint_eq(t[POL_STAGE_THROTTLE].psi_some.limit_centi, 6000);
+	ck_assert_uint_eq(t[POL_STAGE_THROTTLE].psi_full.limit_centi, 2000);
+	ck_assert_uint_eq(t[POL_STAGE_TERMINATE].mem_avail_permyriad, 500);
+	ck_assert_uint_eq(t[POL_STAGE_TERMINATE].swap_free_permyriad, 1000);
+	ck_assert_uint_eq(t[POL_STAGE_TERMINATE].psi_full.limit_centi, 4000);
+	ck_assert(!t[POL_STAGE_TERMINATE].psi_some.set);
+	ck_assert_uint_eq(t[POL_STAGE_KILL].mem_avail_permyriad, 250);
+	ck_assert_uint_eq(t[POL_STAGE_KILL].swap_free_permyriad, 500);
+	ck_assert_uint_eq(t[POL_STAGE_KILL].psi_full.limit_centi, 8000);
+	ck_assert_uint_eq(t[POL_STAGE_KILL].psi_full.duration_usec, 6000000);
+	ck_assert(t[POL_STAGE_KILL].psi_full.full);
+	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++)
+		ck_assert_uint_eq(t[s].mem_avail_bytes, 0);
+}
+END_TEST
+
+START_TEST(shipped_conf_is_the_defaults)
+{
+	struct pol_rules r;
+	struct pol_config d;
+	const char *conf = SRCDIR "/policy/vendor/oomguardian.conf";
+
+	ck_assert_int_eq(cfg_load_files("/nonexistent", &conf, 1, &r, &diag), 0);
+	ck_assert_uint_eq(diag.n, 0);
+	cfg_config_defaults(&d);
+	for (int s = 0; s < POL_STAGE__MAX; s++)
+		d.stage[s].origin = r.cfg.stage[s].origin;
+	ck_assert_int_eq(memcmp(&d, &r.cfg, sizeof(d)), 0);
+	pol_rules_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ loading */
+START_TEST(merge_override_mask_order)
+{
+	struct pol_rules r;
+
+	ck_assert_int_eq(cfg_load(MERGE, NULL, NULL, &r, &diag), 0);
+	dump_diag();
+	ck_assert_uint_eq(diag.nerrors, 0);
+	/* 10 (usr/lib), 20 (etc overrides usr/lib), 35 (etc), 40 (usr/lib); 30 masked */
+	ck_assert_uint_eq(r.nservices, 4);
+	ck_assert_str_eq(r.services[0].name, "10-remote-access");
+	ck_assert_str_eq(r.services[1].name, "20-cron");
+	ck_assert_str_eq(r.services[1].origin.path, MERGE "/etc/oomguardian/policy.d/20-cron.policy");
+	ck_assert_str_eq(r.services[1].match.name.v[0], "crond");
+	ck_assert(!r.services[1].protect);
+	ck_assert_str_eq(r.services[2].name, "35-web");
+	ck_assert_str_eq(r.services[3].name, "40-db");
+	ck_assert_uint_eq(r.services[3].match.uids[0], 105); /* postgres from MERGE/etc/passwd */
+	/* the site conf was read and its TermGraceSec is the policies' default */
+	ck_assert_uint_eq(r.nfiles, 5);
+	ck_assert_str_eq(r.files[0], MERGE "/etc/oomguardian/oomguardian.conf");
+	ck_assert(r.cfg.dry_run);
+	ck_assert_uint_eq(r.services[0].term_grace_usec, 3000000);
+	ck_assert_uint_eq(r.services[2].term_grace_usec, 10000000);
+	ck_assert_uint_eq(r.cfg.stage[POL_STAGE_KILL].mem_avail_bytes, 256ULL << 20);
+	pol_rules_free(&r);
+}
+END_TEST
+
+START_TEST(explicit_dirs)
+{
+	const char *const dirs[] = { MERGE "/usr/lib/oomguardian/policy.d",
+				     MERGE "/etc/oomguardian/policy.d", NULL };
+	struct pol_rules r;
+
+	/* usr/lib first now: its 20-cron wins, and the /dev/null link in etc is hidden */
+	ck_assert_int_eq(cfg_load(MERGE, "/nonexistent.conf", dirs, &r, &diag), -EINVAL);
+	ck_assert_diag("/nonexistent.conf: cannot read: No such file or directory");
+	cfg_diag_free(&diag);
+	ck_assert_int_eq(cfg_load(MERGE, MERGE "/etc/oomguardian/oomguardian.conf", dirs, &r, &diag),
+			 0);
+	ck_assert_uint_eq(r.nservices, 5);
+	ck_assert_str_eq(r.services[1].match.name.v[0], "cron");
+	ck_assert_str_eq(r.services[2].name, "30-masked");
+	pol_rules_free(&r);
+}
+END_TEST
+
+START_TEST(failed_load_keeps_old_rules)
+{
+	struct pol_rules r, old;
+
+	ck_assert_int_eq(cfg_load(MERGE, NULL, NULL, &r, &diag), 0);
+	old = r;
+	ck_assert_int_eq(cfg_load(BROKEN, NULL, NULL, &r, &diag), -EINVAL);
+	ck_assert_int_eq(memcmp(&old, &r, sizeof(r)), 0);
+	ck_assert_diag(BROKEN "/etc/oomguardian/policy.d/50-broken.policy:5: KillPreference: "
+			      "expected one of default|prefer|avoid|never, got 'sometimes'");
+	ck_assert_uint_eq(diag.nerrors, 1);
+	ck_assert_uint_eq(r.nservices, 4); /* still the old, usable rules */
+	ck_assert_str_eq(r.services[0].match.name.v[0], "sshd");
+	pol_rules_free(&r);
+}
+END_TEST
+
+START_TEST(load_files)
+{
+	const char *files[] = { MERGE "/etc/oomguardian/policy.d/35-web.policy",
+				MERGE "/etc/oomguardian/oomguardian.conf",
+				MERGE "/usr/lib/oomguardian/policy.d/10-remote-access.policy" };
+	const char *two[] = { MERGE "/etc/oomguardian/oomguardian.conf",
+			      SRCDIR "/policy/vendor/oomguardian.conf" };
+	struct pol_rules r;
+
+	ck_assert_int_eq(cfg_load_files(MERGE, files, 3, &r, &diag), 0);
+	ck_assert_uint_eq(r.nservices, 2);
+	ck_assert_str_eq(r.services[0].name, "35-web"); /* command-line order */
+	ck_assert(r.cfg.dry_run);
+	pol_rules_free(&r);
+	ck_assert_int_eq(cfg_load_files(MERGE, two, 2, &r, &diag), -EINVAL);
+	ck_assert_diag(SRCDIR "/policy/vendor/oomguardian.conf: only one main config may be "
+			      "given ('" MERGE "/etc/oomguardian/oomguardian.conf' already)");
+}
+END_TEST
+
+START_TEST(shipped_policies_load)
+{
+	const char *const dirs[] = { SRCDIR "/policy/vendor", NULL };
+	struct pol_rules r;
+
+	ck_assert_int_eq(cfg_load("/nonexistent", SRCDIR "/policy/vendor/oomguardian.conf", dirs,
+				  &r, &diag),
+			 0);
+	dump_diag();
+	ck_assert_uint_eq(diag.n, 0);
+	ck_assert_uint_eq(r.nservices, 3);
+	for (size_t i = 0; i < r.nservices; i++)
+		ck_assert(r.services[i].protect);
+	pol_rules_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ round trip */
+static char *format_config(const struct pol_config *c)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cfg_format_config(c, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static char *format_service(const struct pol_service *s)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cfg_format_service(s, f), 0);
+	fclose(f);
+	return buf;
+}
+
+/* Drop the "# from path:line" comments: origins differ when the output is parsed again. */
+static char *strip_comments(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		char *nl = strchr(r, '\n');
+		size_t n = nl ? (size_t)(nl - r + 1) : strlen(r);
+
+		if (*r != '#') {
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	*w = '\0';
+	return s;
+}
+
+START_TEST(round_trip)
+{
+	struct pol_config c2;
+	struct pol_service s2;
+	struct pol_rules r;
+	char *a, *b;
+
+	ck_assert_int_eq(cfg_load(MERGE, NULL, NULL, &r, &diag), 0);
+	a = format_config(&r.cfg);
+	cfg_config_defaults(&c2);
+	ck_assert_int_eq(cfg_parse_conf_buf(r.files[0], a, strlen(a), &c2, &diag), 0);
+	ck_assert_uint_eq(c2.stage[POL_STAGE_KILL].mem_avail_bytes, 256ULL << 20);
+	ck_assert(c2.dry_run);
+	b = format_config(&c2);
+	ck_assert_str_eq(strip_comments(a), strip_comments(b));
+	ck_assert_ptr_nonnull(strstr(a, "MemoryAvailableBelow=2%\nMemoryAvailableBelow=256M\n"));
+	free(a);
+	free(b);
+	for (size_t i = 0; i < r.nservices; i++) {
+		const struct pol_service *s = &r.services[i];
+
+		a = format_service(s);
+		ck_assert_int_eq(cfg_parse_policy_buf(s->origin.path, a, strlen(a), MERGE, &r.cfg,
+						      &s2, &diag),
+				 0);
+		b = format_service(&s2);
+		ck_assert_str_eq(a, b);
+		ck_assert_int_eq(s2.kill_pref, s->kill_pref);
+		ck_assert_uint_eq(s2.budget_bytes, s->budget_bytes);
+		ck_assert_uint_eq(s2.match.cmdline_src.n, s->match.cmdline_src.n);
+		pol_service_free(&s2);
+		free(a);
+		free(b);
+	}
+	ck_assert_uint_eq(diag.nerrors, 0);
+	ck_assert_uint_eq(diag.nwarnings, 0);
+	pol_rules_free(&r);
+}
+END_TEST
+
+START_TEST(format_exact)
+{
+	struct pol_service s;
+	char *a;
+
+	ck_assert_int_eq(parse_policy("[Match]\nUnit=httpd.service\n[Policy]\nMemoryBudget=1536M\n"
+				      "PressureLimit=full 12.5% 2500ms\nOnBudget=throttle\n"
+				      "TermGraceSec=90s\n",
+				      &s),
+			 0);
+	a = format_service(&s);
+	ck_assert_str_eq(a, "[Match]\nUnit=httpd.service\n\n[Policy]\nProtect=no\n"
+			    "KillPreference=default\nKillUnit=process\nTermGraceSec=90s\n"
+			    "Throttle=yes\nNUMA=no\nMemoryBudget=1536M\n"
+			    "PressureLimit=full 12.5% 2500ms\nOnBudget=throttle\n");
+	free(a);
+	pol_service_free(&s);
+}
+END_TEST
+
+static Suite *cfg_suite(void)
+{
+	Suite *s = suite_create("cfg");
+	TCase *tc = tcase_create("errors");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, unknown_key);
+	tcase_add_test(tc, key_in_wrong_section);
+	tcase_add_test(tc, unknown_section_reported_once);
+	tcase_add_test(tc, bad_value);
+	tcase_add_test(tc, out_of_range);
+	tcase_add_test(tc, bad_regex);
+	tcase_add_test(tc, protect_prefer_contradiction);
+	tcase_add_test(tc, ladder_out_of_order);
+	tcase_add_test(tc, ladder_in_order_accepted);
+	tcase_add_test(tc, missing_match);
+	tcase_add_test(tc, match_all);
+	tcase_add_test(tc, syntax_errors);
+	tcase_add_test(tc, nul_byte_and_long_lines);
+	tcase_add_test(tc, warning_does_not_fail);
+	tcase_add_test(tc, other_warnings);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("values");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, repeated_keys_and_reset);
+	tcase_add_test(tc, policy_values);
+	tcase_add_test(tc, defaults_are_documented);
+	tcase_add_test(tc, shipped_conf_is_the_defaults);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("load");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, merge_override_mask_order);
+	tcase_add_test(tc, explicit_dirs);
+	tcase_add_test(tc, failed_load_keeps_old_rules);
+	tcase_add_test(tc, load_files);
+	tcase_add_test(tc, shipped_policies_load);
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, format_exact);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cfg_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

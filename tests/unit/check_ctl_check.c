@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* guardian/ctl_check.c: `oomguardianctl check`, driven through ctl_check_main(). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guardian/ctl_check.h"
+
+#define MERGE FIXTURES "/policy-merge"
+#define BROKEN FIXTURES "/policy-broken"
+
+static char out_path[] = "/tmp/ogtest-ctlcheck-out-XXXXXX";
+static char err_path[] = "/tmp/ogtest-ctlcheck-err-XXXXXX";
+
+/* Run check with argv, stdout and stderr into files (each test is forked: CK_FORK). */
+static int run(const char *const *args)
+{
+	int argc = 0, r, fo = mkstemp(out_path), fe = mkstemp(err_path);
+	char *argv[16];
+
+	ck_assert_int_ge(fo, 0);
+	ck_assert_int_ge(fe, 0);
+	for (; args[argc]; argc++) {
+		ck_assert_int_lt(argc, 15);
+		argv[argc] = strdup(args[argc]);
+	}
+	argv[argc] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fo, STDOUT_FILENO);
+	dup2(fe, STDERR_FILENO);
+	r = ctl_check_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	close(fo);
+	close(fe);
+	return r;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = calloc(1, 65536);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(buf);
+	fread(buf, 1, 65535, f);
+	fclose(f);
+	unlink(path);
+	return buf;
+}
+
+START_TEST(valid_tree_prints_config)
+{
+	const char *const argv[] = { "check", "--root", MERGE, NULL };
+	char *out, *err;
+
+	ck_assert_int_eq(run(argv), 0);
+	out = slurp(out_path);
+	err = slurp(err_path);
+	ck_assert_str_eq(err, "");
+	ck_assert_ptr_nonnull(strstr(out, "# main config from " MERGE
+					  "/etc/oomguardian/oomguardian.conf\n[Guardian]\n"));
+	ck_assert_ptr_nonnull(strstr(out, "DryRun=yes\n"));
+	ck_assert_ptr_nonnull(strstr(out, "# policy 35-web from " MERGE
+					  "/etc/oomguardian/policy.d/35-web.policy\n"));
+	ck_assert_ptr_null(strstr(out, "30-masked"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(quiet)
+{
+	const char *const argv[] = { "check", "-q", "--root", MERGE, NULL };
+	char *out;
+
+	ck_assert_int_eq(run(argv), 0);
+	out = slurp(out_path);
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(slurp(err_path));
+}
+END_TEST
+
+START_TEST(invalid_exits_78)
+{
+	const char *const argv[] = { "check", "--root", BROKEN, NULL };
+	char *out, *err;
+
+	ck_assert_int_eq(run(argv), 78);
+	out = slurp(out_path);
+	err = slurp(err_path);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(err, BROKEN "/etc/oomguardian/policy.d/50-broken.policy:5: KillPreference: "
+			      "expected one of default|prefer|avoid|never, got 'sometimes'\n"
+			      "oomguardianctl check: 1 error, 0 warnings: configuration invalid\n");
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(files_and_warnings)
+{
+	const char *const argv[] = { "check", "--quiet", "--root", "/nonexistent",
+			 MERGE "/usr/lib/oomguardian/policy.d/40-db.policy", NULL };
+	char *err;
+
+	/* postgres is not in /nonexistent/etc/passwd: a warning, still valid */
+	ck_assert_int_eq(run(argv), 0);
+	err = slurp(err_path);
+	ck_assert_str_eq(err, MERGE "/usr/lib/oomguardian/policy.d/40-db.policy:2: User: warning: "
+			      "unknown user 'postgres' in '/nonexistent/etc/passwd': can never "
+			      "match\n");
+	free(err);
+	free(slurp(out_path));
+}
+END_TEST
+
+START_TEST(usage)
+{
+	const char *const argv[] = { "check", "--bogus", NULL };
+
+	ck_assert_int_eq(run(argv), 64);
+	free(slurp(out_path));
+	free(slurp(err_path));
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	const char *const argv[] = { "check", "/nonexistent/x.policy", NULL };
+	char *err;
+
+	ck_assert_int_eq(run(argv), 78);
+	err = slurp(err_path);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/x.policy: cannot read: No such file or "
+					  "directory\n"));
+	free(err);
+	free(slurp(out_path));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ctl_check");
+	TCase *tc = tcase_create("check");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, valid_tree_prints_config);
+	tcase_add_test(tc, quiet);
+	tcase_add_test(tc, invalid_exits_78);
+	tcase_add_test(tc, files_and_warnings);
+	tcase_add_test(tc, usage);
+	tcase_add_test(tc, missing_file);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
