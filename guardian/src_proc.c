@@ -452,7 +452,8 @@ static int parse_pid_name(const char *s, pid_t *ret)
 {
 	uint64_t v;
 
-	if (!is_digit(*s) || og_parse_u64(s, &v) < 0 || v == 0 || v > INT32_MAX)
+	/* procfs never writes leading zeros: "0123" is some other file */
+	if (*s < '1' || *s > '9' || og_parse_u64(s, &v) < 0 || v > INT32_MAX)
 		return -EINVAL;
 	*ret = (pid_t)v;
 	return 0;
