@@ -1,0 +1,810 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The event loop (see loop.h). Wake-ups, cheapest first:
+ *   fast poll     one pread of meminfo (or the scope's usage and limit) per poll; the interval
+ *                 shrinks with the headroom above the kill threshold (loop_poll_interval_usec)
+ *   PSI trigger   the kernel wakes us when memory stalls pass 15% (some) / 5% (full) of a window
+ *   v1 threshold  the memcg wakes us when the scope's usage crosses a rung (cgroup.event_control)
+ *   pidfd         a victim exited: measure what it freed, let the engine go on
+ * A full snapshot and a decision (pol_step) run only when one of them says a stage is near, or
+ * every LOOP_SLOW_STEP_USEC when the policy has per-service budgets or pressure limits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guardian/log.h"
+#include "guardian/loop_int.h"
+#include "guardian/src_cgroup.h"
+#include "guardian/src_meminfo.h"
+#include "policy/cfg.h"
+#include "policy/util/cleanup.h"
+#include "policy/util/strutil.h"
+
+uint64_t loop_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static bool scope_is_machine(const char *scope)
+{
+	return !scope[0] || strcmp(scope, "/") == 0;
+}
+
+/* ------------------------------------------------------------------ setup and teardown */
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void unref_src(sd_event_source **s)
+{
+	if (*s) {
+		sd_event_source_set_enabled(*s, SD_EVENT_OFF);
+		sd_event_source_unref(*s);
+	}
+	*s = NULL;
+}
+
+static void apply_rules_config(struct loop *l)
+{
+	const struct pol_config *cfg = &l->rules.cfg;
+
+	if (!l->scope_from_cli)
+		og_strscpy(l->scope, cfg->scope, sizeof(l->scope));
+	if (scope_is_machine(l->scope))
+		l->scope[0] = '\0';
+	if (!l->report_dir[0])
+		og_strscpy(l->report_dir, cfg->report_dir[0] ? cfg->report_dir : OG_STATEDIR "/reports",
+			   sizeof(l->report_dir));
+	if (cfg->dry_run)
+		l->dry_run = true;
+}
+
+int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **ret)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l) {
+		pol_rules_free(rules);
+		return -ENOMEM;
+	}
+	l->rules = *rules;
+	memset(rules, 0, sizeof(*rules));
+	l->psi_fd[0] = l->psi_fd[1] = l->thr_efd = -1;
+	l->meminfo_fd = l->usage_fd = l->limit_fd = -1;
+	l->pe.fd = -1;
+	og_strscpy(l->root_dir, o->root_dir ? o->root_dir : "/", sizeof(l->root_dir));
+	if (o->config_path) {
+		og_strscpy(l->config_path, o->config_path, sizeof(l->config_path));
+		l->has_config_path = true;
+	}
+	l->policy_dirs = o->policy_dirs;
+	if (o->scope) {
+		og_strscpy(l->scope, o->scope, sizeof(l->scope));
+		l->scope_from_cli = true;
+	}
+	if (o->report_dir)
+		og_strscpy(l->report_dir, o->report_dir, sizeof(l->report_dir));
+	og_strscpy(l->state_file, o->state_file ? o->state_file : OG_RUNSTATEDIR "/state",
+		   sizeof(l->state_file));
+	l->dry_run = o->dry_run;
+	apply_rules_config(l);
+
+	l->groups = calloc(LOOP_GROUPS_MAX, sizeof(*l->groups));
+	if (!l->groups) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = og_collector_open(&l->col, l->root_dir);
+	if (r < 0) {
+		(void)log_error_errno(r, "cannot open root '%s': %m", l->root_dir);
+		goto fail;
+	}
+	r = og_snapshot_alloc(&l->snap, LOOP_CAP_PROCS, LOOP_CAP_CGROUPS, LOOP_CAP_SLABS);
+	if (r < 0)
+		goto fail;
+	r = pol_state_init(&l->st, &l->rules);
+	if (r < 0)
+		goto fail;
+	l->pctx.self_pid = getpid();
+	act_ctx_init(&l->actx, &l->col.root, &l->col.mounts, l->dry_run);
+	l->actx.denied = &l->denied;
+	l->stage_since_usec = realtime_usec();
+	*ret = l;
+	return 0;
+fail:
+	loop_free(l);
+	return r;
+}
+
+static void teardown_watches(struct loop *l)
+{
+	for (size_t i = 0; i < LOOP_PSI_MAX; i++) {
+		unref_src(&l->psi_src[i]);
+		close_fd(&l->psi_fd[i]);
+	}
+	unref_src(&l->thr_src);
+	close_fd(&l->thr_efd);
+	close_fd(&l->usage_fd);
+	close_fd(&l->limit_fd);
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	loop_act_release_all(l);
+	teardown_watches(l);
+	for (size_t i = 0; i < OG_ELEMENTSOF(l->sig_src); i++)
+		unref_src(&l->sig_src[i]);
+	unref_src(&l->poll_src);
+	unref_src(&l->rescan_src);
+	unref_src(&l->procev_src);
+	proc_events_close(&l->pe);
+	close_fd(&l->meminfo_fd);
+	if (l->ev)
+		sd_event_unref(l->ev);
+	pol_state_free(&l->st);
+	pol_rules_free(&l->rules);
+	og_snapshot_free(&l->snap);
+	og_collector_close(&l->col);
+	free(l->groups);
+	free(l);
+}
+
+/* ------------------------------------------------------------------ scope files */
+
+/* "scope/file" relative to a hierarchy fd ("/a/b" -> "a/b/file"). */
+static void scope_rel(const struct loop *l, const char *file, char *buf, size_t size)
+{
+	const char *s = l->scope;
+
+	while (*s == '/')
+		s++;
+	snprintf(buf, size, "%s%s%s", s, *s ? "/" : "", file);
+}
+
+static int open_rel(int dirfd, const char *path, int flags)
+{
+	int fd;
+
+	if (dirfd < 0)
+		return -ENOENT;
+	fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The fds of the fast poll for the scope. 0, -ENOENT when the scope does not exist. */
+static int open_scope_fds(struct loop *l)
+{
+	const struct og_cg_mounts *m = &l->col.mounts;
+	char path[OG_CGROUP_PATH_MAX + 64];
+	int dirfd;
+	const char *usage, *limit;
+
+	if (!l->scope[0])
+		return 0;
+	if (m->layout == OG_CG_V1) {
+		dirfd = m->memv1_fd;
+		usage = "memory.usage_in_bytes";
+		limit = "memory.limit_in_bytes";
+	} else if (m->layout == OG_CG_V2 && m->v2_has_memory) {
+		dirfd = m->v2_fd;
+		usage = "memory.current";
+		limit = "memory.max";
+	} else {
+		/* No memory controller: check the group exists, measure the machine. */
+		scope_rel(l, "cgroup.procs", path, sizeof(path));
+		return faccessat(m->v2_fd, path, F_OK, 0) < 0 ? -errno : 0;
+	}
+	scope_rel(l, usage, path, sizeof(path));
+	l->usage_fd = open_rel(dirfd, path, O_RDONLY);
+	if (l->usage_fd < 0)
+		return l->usage_fd;
+	scope_rel(l, limit, path, sizeof(path));
+	l->limit_fd = open_rel(dirfd, path, O_RDONLY);
+	if (l->limit_fd < 0) {
+		int r = l->limit_fd;
+
+		close_fd(&l->usage_fd);
+		return r;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ PSI triggers */
+
+static int psi_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct loop *l = userdata;
+
+	if (revents & EPOLLERR) {
+		/* The group's pressure file went away with the group. */
+		log_warning("pressure trigger of '%s' failed (group removed?), ignoring",
+			    l->scope[0] ? l->scope : "/proc/pressure/memory");
+		sd_event_source_set_enabled(s, SD_EVENT_OFF);
+		loop_kick(l, "psi-error");
+		return 0;
+	}
+	loop_kick(l, "psi");
+	return 0;
+}
+
+/*
+ * One trigger on its own fd. Try a 1 s window first (what an unprivileged writer may use on
+ * most kernels); EINVAL means this kernel wants multiples of 2 s without CAP_SYS_RESOURCE
+ * (measured here on 6.18), so retry with 2 s and the same stall share. fd or -errno.
+ */
+static int psi_open_one(struct loop *l, int dirfd, const char *path, bool full)
+{
+	uint64_t stall = full ? 50000 : 150000, window = 1000000;
+	char line[64];
+	int fd, r;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		fd = open_rel(dirfd, path, O_RDWR | O_NONBLOCK);
+		if (fd < 0)
+			return fd;
+		loop_psi_trigger_format(line, sizeof(line), full, stall, window);
+		if (write(fd, line, strlen(line) + 1) >= 0)
+			return fd;
+		r = -errno;
+		close(fd);
+		if (r != -EINVAL || attempt > 0)
+			return r;
+		if (!l->psi_window_logged) {
+			log_info("PSI trigger '%s' refused (EINVAL): this kernel needs 2 s windows, "
+				 "using 2 s", line);
+			l->psi_window_logged = true;
+		}
+		stall *= 2;
+		window = 2000000;
+	}
+	return -EINVAL;
+}
+
+static void setup_psi(struct loop *l)
+{
+	char path[OG_CGROUP_PATH_MAX + 64];
+	int dirfd;
+
+	if (l->scope[0]) {
+		dirfd = l->col.mounts.v2_fd;
+		scope_rel(l, "memory.pressure", path, sizeof(path));
+	} else {
+		dirfd = l->col.root.proc_fd;
+		og_strscpy(path, "pressure/memory", sizeof(path));
+	}
+	for (int i = 0; i < LOOP_PSI_MAX; i++) {
+		int fd = psi_open_one(l, dirfd, path, i == 1);
+		int r;
+
+		if (fd < 0) {
+			log_info("no PSI trigger on '%s': %s; polling only", path, strerror(-fd));
+			return;
+		}
+		l->psi_fd[i] = fd;
+		r = sd_event_add_io(l->ev, &l->psi_src[i], fd, EPOLLPRI, psi_io, l);
+		if (r < 0) {
+			(void)log_warning_errno(r, "cannot watch PSI trigger: %m, ignoring");
+			close_fd(&l->psi_fd[i]);
+			return;
+		}
+	}
+	log_debug("PSI triggers armed on '%s'", path);
+}
+
+/* ------------------------------------------------------------------ v1 usage thresholds */
+
+static int thr_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct loop *l = userdata;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_debug("threshold eventfd read: %m");
+	loop_kick(l, "v1-threshold");
+	return 0;
+}
+
+/*
+ * Register one usage threshold per rung: usage = limit - rung's available bytes. Available also
+ * counts reclaimable pages, so these fire a little early: they only wake the loop, the engine
+ * decides.
+ */
+static void setup_v1_thresholds(struct loop *l)
+{
+	const struct og_cg_mounts *m = &l->col.mounts;
+	char path[OG_CGROUP_PATH_MAX + 64], line[96], buf[32];
+	_cleanup_close_ int ctl = -1;
+	uint64_t limit;
+	int n = 0, r;
+
+	if (!l->scope[0] || m->layout != OG_CG_V1 || l->usage_fd < 0)
+		return;
+	r = (int)pread(l->limit_fd, buf, sizeof(buf) - 1, 0);
+	if (r <= 0)
+		return;
+	buf[r] = '\0';
+	if (src_cgroup_parse_limit_buf(buf, &limit) < 0 || limit == OG_UNLIMITED)
+		return;
+	scope_rel(l, "cgroup.event_control", path, sizeof(path));
+	ctl = open_rel(m->memv1_fd, path, O_WRONLY);
+	if (ctl < 0) {
+		(void)log_debug_errno(ctl, "no cgroup.event_control for '%s': %m", l->scope);
+		return;
+	}
+	l->thr_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->thr_efd < 0)
+		return;
+	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++) {
+		uint64_t t = loop_threshold_bytes(&l->rules.cfg.stage[s], limit);
+
+		if (t == 0 || t >= limit)
+			continue;
+		snprintf(line, sizeof(line), "%d %d %" PRIu64, l->thr_efd, l->usage_fd, limit - t);
+		if (write(ctl, line, strlen(line)) < 0)
+			log_debug("cgroup.event_control '%s': %m", line);
+		else
+			n++;
+	}
+	if (n == 0 || sd_event_add_io(l->ev, &l->thr_src, l->thr_efd, EPOLLIN, thr_io, l) < 0) {
+		close_fd(&l->thr_efd);
+		return;
+	}
+	log_debug("%d v1 usage thresholds armed on '%s'", n, l->scope);
+}
+
+/* (Re)arm everything that depends on the scope existing. */
+static void setup_watches(struct loop *l)
+{
+	int r;
+
+	teardown_watches(l);
+	r = open_scope_fds(l);
+	if (r < 0) {
+		if (!l->scope_missing)
+			(void)log_warning_errno(r, "scope cgroup '%s' not found: %m; idle, looking again "
+					  "every %llu s",
+					  l->scope, LOOP_SCOPE_RECHECK_USEC / 1000000);
+		l->scope_missing = true;
+		return;
+	}
+	if (l->scope_missing)
+		log_notice("scope cgroup '%s' is back, guarding it", l->scope);
+	l->scope_missing = false;
+	setup_psi(l);
+	setup_v1_thresholds(l);
+}
+
+/* Called from the fast read when the scope's files stopped answering. */
+static void scope_lost(struct loop *l, int r)
+{
+	(void)log_warning_errno(r, "scope cgroup '%s' went away: %m; idle, looking again every %llu s",
+			  l->scope, LOOP_SCOPE_RECHECK_USEC / 1000000);
+	teardown_watches(l);
+	l->scope_missing = true;
+}
+
+/* ------------------------------------------------------------------ the fast read */
+
+static int pread_str(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == size - 1)
+		return -EFBIG;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int read_machine(struct loop *l)
+{
+	char buf[OG_MEMINFO_MAX];
+	struct og_meminfo mi;
+	int r;
+
+	if (l->meminfo_fd < 0) {
+		l->meminfo_fd = open_rel(l->col.root.proc_fd, "meminfo", O_RDONLY);
+		if (l->meminfo_fd < 0)
+			return l->meminfo_fd;
+	}
+	r = pread_str(l->meminfo_fd, buf, sizeof(buf));
+	if (r >= 0)
+		r = src_meminfo_parse_buf(buf, &mi);
+	if (r < 0)
+		return r;
+	l->avail_bytes = mi.available_bytes;
+	l->total_bytes = mi.total_bytes;
+	return 0;
+}
+
+int loop_fast_read(struct loop *l)
+{
+	char buf[64];
+	uint64_t usage, limit;
+	int r;
+
+	if (l->scope[0] && l->scope_missing)
+		return -ENOENT;
+	if (l->usage_fd < 0)
+		return read_machine(l);
+	r = pread_str(l->usage_fd, buf, sizeof(buf));
+	if (r >= 0)
+		r = src_cgroup_parse_limit_buf(buf, &usage);
+	if (r >= 0)
+		r = pread_str(l->limit_fd, buf, sizeof(buf));
+	if (r >= 0)
+		r = src_cgroup_parse_limit_buf(buf, &limit);
+	if (r == -ENOENT || r == -ENODEV || r == -ESRCH) {
+		scope_lost(l, r);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	l->usage_bytes = usage;
+	if (limit == OG_UNLIMITED)
+		return read_machine(l);
+	l->total_bytes = limit;
+	l->avail_bytes = (limit > usage ? limit - usage : 0) + l->reclaim_est_bytes;
+	if (l->avail_bytes > limit)
+		l->avail_bytes = limit;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ decisions */
+
+static bool needs_slow_step(const struct loop *l)
+{
+	const struct pol_config *cfg = &l->rules.cfg;
+
+	for (size_t i = 0; i < l->rules.nservices; i++) {
+		const struct pol_service *s = &l->rules.services[i];
+
+		if (s->budget_bytes || s->budget_permyriad || s->pressure_limit.set)
+			return true;
+	}
+	/* PSI rungs without a trigger to tell us: look now and then. */
+	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++)
+		if ((cfg->stage[s].psi_some.set || cfg->stage[s].psi_full.set) &&
+		    l->psi_fd[0] < 0)
+			return true;
+	return false;
+}
+
+static void set_stage(struct loop *l, enum pol_stage stage)
+{
+	char a[16], t[16];
+
+	if (stage == l->stage)
+		return;
+	log_info("stage %s -> %s (available %s of %s%s%s)", pol_stage_name(l->stage),
+		 pol_stage_name(stage), og_format_bytes(a, sizeof(a), l->plan.avail_bytes),
+		 og_format_bytes(t, sizeof(t), l->plan.total_bytes), l->scope[0] ? " in " : "",
+		 l->scope);
+	l->stage = stage;
+	l->stage_since_usec = realtime_usec();
+	loop_write_state(l);
+	sd_notifyf(0, "STATUS=stage %s, available %s of %s", pol_stage_name(stage), a, t);
+}
+
+static void full_step(struct loop *l, uint64_t now, bool hot)
+{
+	unsigned what = OG_SNAP_ALL;
+	int r;
+
+	/* In the terminate/kill zone every millisecond counts: skip the slab and NUMA walks
+	 * (hundreds of sysfs files), which only the reclaim and NUMA rungs use. */
+	if (hot)
+		what &= ~(unsigned)(OG_SNAP_SLAB | OG_SNAP_NUMA);
+	r = og_snapshot_take(&l->col, what, l->scope, now, &l->snap);
+	l->last_full_usec = now;
+	if (r < 0) {
+		(void)log_warning_errno(r, "snapshot failed: %m, skipping this tick");
+		return;
+	}
+	if (l->scope[0] && l->snap.has_scope_cg)
+		l->reclaim_est_bytes = l->snap.scope_cg.inactive_file_bytes;
+	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);
+	if (r < 0) {
+		(void)log_warning_errno(r, "decision failed: %m, skipping this tick");
+		return;
+	}
+	log_debug("step: stage %s, available %" PRIu64 " of %" PRIu64 ", %d actions, %zu procs",
+		  pol_stage_name(l->plan.stage), l->plan.avail_bytes, l->plan.total_bytes, r,
+		  l->snap.nprocs);
+	if (r > 0)
+		loop_act_plan(l, now);
+	set_stage(l, l->plan.stage);
+}
+
+static void rearm_poll(struct loop *l, uint64_t now, uint64_t interval)
+{
+	/* Accuracy 1/10 of the interval: the default 250 ms slack would undo the fast poll. */
+	sd_event_source_set_time(l->poll_src, now + interval);
+	sd_event_source_set_time_accuracy(l->poll_src, interval / 10 ? interval / 10 : 1);
+	sd_event_source_set_enabled(l->poll_src, SD_EVENT_ONESHOT);
+}
+
+static void tick(struct loop *l, bool urgent)
+{
+	const struct pol_config *cfg = &l->rules.cfg;
+	uint64_t now = loop_now_usec(), kill_thr, term_thr, top_thr = 0, interval;
+	bool inflight, hot, near;
+	int r;
+
+	if (l->scope[0] && l->scope_missing) {
+		setup_watches(l);
+		if (l->scope_missing) {
+			rearm_poll(l, now, LOOP_SCOPE_RECHECK_USEC);
+			return;
+		}
+	}
+	r = loop_fast_read(l);
+	if (l->scope_missing) {
+		rearm_poll(l, now, LOOP_SCOPE_RECHECK_USEC);
+		return;
+	}
+	kill_thr = loop_threshold_bytes(&cfg->stage[POL_STAGE_KILL], l->total_bytes);
+	term_thr = loop_threshold_bytes(&cfg->stage[POL_STAGE_TERMINATE], l->total_bytes);
+	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++) {
+		uint64_t t = loop_threshold_bytes(&cfg->stage[s], l->total_bytes);
+
+		top_thr = t > top_thr ? t : top_thr;
+	}
+	if (r >= 0 && l->avail_bytes < kill_thr) {
+		if (!l->kill_crossed_usec)
+			l->kill_crossed_usec = now;
+	} else {
+		l->kill_crossed_usec = 0;
+	}
+	inflight = loop_act_inflight(l, now);
+	hot = r < 0 || l->avail_bytes < term_thr + term_thr / 4;
+	near = hot || l->avail_bytes < top_thr + top_thr / 4 || l->stage != POL_STAGE_NONE;
+	if (urgent || inflight || hot || (near && now - l->last_full_usec >= 200000) ||
+	    (now - l->last_full_usec >= LOOP_SLOW_STEP_USEC && needs_slow_step(l)))
+		full_step(l, now, hot);
+
+	interval = loop_poll_interval_usec(l->avail_bytes, kill_thr, LOOP_RATE_MAX_BYTES_PER_SEC);
+	if (loop_act_inflight(l, now) && interval > LOOP_INFLIGHT_POLL_USEC)
+		interval = LOOP_INFLIGHT_POLL_USEC;
+	if (l->stage != POL_STAGE_NONE && interval > 500000)
+		interval = 500000;
+	rearm_poll(l, loop_now_usec(), interval);
+}
+
+void loop_kick(struct loop *l, const char *why)
+{
+	log_debug("woken by %s", why);
+	tick(l, true);
+}
+
+static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	tick(userdata, false);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ protection */
+
+static void rescan_arm(struct loop *l)
+{
+	uint64_t every = l->have_proc_events ? LOOP_RESCAN_USEC : LOOP_RESCAN_FALLBACK_USEC;
+
+	sd_event_source_set_time(l->rescan_src, loop_now_usec() + every);
+	sd_event_source_set_enabled(l->rescan_src, SD_EVENT_ONESHOT);
+}
+
+static int rescan_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct loop *l = userdata;
+
+	loop_protect_all(l);
+	rescan_arm(l);
+	return 0;
+}
+
+static void proc_event(void *userdata, enum pe_kind kind, pid_t pid)
+{
+	struct loop *l = userdata;
+
+	switch (kind) {
+	case PE_EXEC:
+	case PE_COMM:
+		loop_protect_pid(l, pid);
+		break;
+	case PE_OVERFLOW:
+		log_debug("proc connector overflowed, rescanning");
+		loop_protect_all(l);
+		break;
+	case PE_EXIT:
+		break;
+	}
+}
+
+static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct loop *l = userdata;
+	int r = proc_events_read(&l->pe, proc_event, l);
+
+	if (r < 0 && r != -EAGAIN) {
+		(void)log_warning_errno(r, "proc connector failed: %m; rescanning every %llu s instead",
+				  LOOP_RESCAN_FALLBACK_USEC / 1000000);
+		unref_src(&l->procev_src);
+		proc_events_close(&l->pe);
+		l->have_proc_events = false;
+		rescan_arm(l);
+	}
+	return 0;
+}
+
+static void setup_proc_events(struct loop *l)
+{
+	int r = proc_events_open(&l->pe);
+
+	if (r >= 0)
+		r = sd_event_add_io(l->ev, &l->procev_src, proc_events_fd(&l->pe), EPOLLIN,
+				    procev_io, l);
+	if (r < 0) {
+		log_info("no proc connector (%s): protecting new processes by a rescan every "
+			 "%llu s",
+			 strerror(-r), LOOP_RESCAN_FALLBACK_USEC / 1000000);
+		proc_events_close(&l->pe);
+		return;
+	}
+	l->have_proc_events = true;
+}
+
+/* ------------------------------------------------------------------ signals */
+
+static void reload(struct loop *l)
+{
+	struct pol_rules fresh = { 0 };
+	struct cfg_diag diag;
+	char line[CFG_MSG_MAX + POL_PATH_MAX + 96];
+	int r;
+
+	cfg_diag_init(&diag);
+	r = cfg_load(strcmp(l->root_dir, "/") ? l->root_dir : NULL,
+		     l->has_config_path ? l->config_path : NULL, l->policy_dirs, &fresh, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		log_warning("%s", cfg_diag_format(&diag.entries[i], line, sizeof(line)));
+	cfg_diag_free(&diag);
+	if (r < 0) {
+		(void)log_error_errno(r, "reload failed (%m): keeping the running policy");
+		return;
+	}
+	r = pol_state_rebind(&l->st, &fresh);
+	if (r < 0) {
+		(void)log_error_errno(r, "reload: cannot carry engine state over (%m): keeping the "
+				   "running policy");
+		pol_rules_free(&fresh);
+		return;
+	}
+	if (!l->scope_from_cli && strcmp(fresh.cfg.scope, l->rules.cfg.scope) != 0)
+		log_warning("reload: Scope= changed to '%s'; takes effect on restart, ignoring",
+			    fresh.cfg.scope);
+	pol_rules_free(&l->rules);
+	l->rules = fresh;
+	log_notice("reloaded: %zu policies from %zu files", l->rules.nservices, l->rules.nfiles);
+	setup_watches(l); /* thresholds follow the new ladder */
+	loop_protect_all(l);
+	tick(l, true);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct loop *l = userdata;
+
+	if (si->ssi_signo == SIGHUP) {
+		sd_notify(0, "RELOADING=1");
+		log_info("SIGHUP: reloading policy");
+		reload(l);
+		sd_notify(0, "READY=1");
+		return 0;
+	}
+	log_info("%s: exiting", si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+	sd_notify(0, "STOPPING=1");
+	sd_event_exit(l->ev, 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int setup(struct loop *l)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	sigset_t mask;
+	int r;
+
+	r = sd_event_new(&l->ev);
+	if (r < 0)
+		return log_error_errno(r, "sd_event_new: %m");
+	sigemptyset(&mask);
+	for (size_t i = 0; i < OG_ELEMENTSOF(sigs); i++)
+		sigaddset(&mask, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return log_error_errno(-errno, "sigprocmask: %m");
+	for (size_t i = 0; i < OG_ELEMENTSOF(sigs); i++) {
+		r = sd_event_add_signal(l->ev, &l->sig_src[i], sigs[i], on_signal, l);
+		if (r < 0)
+			return log_error_errno(r, "cannot watch signal %d: %m", sigs[i]);
+	}
+	r = sd_event_set_watchdog(l->ev, 1);
+	if (r < 0)
+		(void)log_warning_errno(r, "watchdog: %m, ignoring");
+	r = sd_event_add_time(l->ev, &l->poll_src, CLOCK_MONOTONIC, loop_now_usec(), 1000,
+			      poll_timer, l);
+	if (r >= 0)
+		r = sd_event_add_time(l->ev, &l->rescan_src, CLOCK_MONOTONIC, UINT64_MAX, 100000,
+				      rescan_timer, l);
+	if (r < 0)
+		return log_error_errno(r, "cannot add timers: %m");
+	sd_event_source_set_enabled(l->poll_src, SD_EVENT_ONESHOT);
+	setup_watches(l);
+	setup_proc_events(l);
+	return 0;
+}
+
+int loop_run(struct loop *l)
+{
+	char a[16], t[16];
+	int r = setup(l);
+
+	if (r < 0)
+		return r;
+	loop_protect_all(l);
+	rescan_arm(l);
+	loop_write_state(l);
+	r = loop_fast_read(l);
+	log_notice("guarding %s%s: available %s of %s, %zu policies%s", l->scope[0] ? "cgroup " : "the whole machine",
+		   l->scope, og_format_bytes(a, sizeof(a), l->avail_bytes),
+		   og_format_bytes(t, sizeof(t), l->total_bytes), l->rules.nservices,
+		   l->dry_run ? " (dry-run)" : "");
+	sd_notifyf(0, "READY=1\nSTATUS=stage none, available %s of %s", a, t);
+	r = sd_event_loop(l->ev);
+	if (r < 0)
+		return log_error_errno(r, "event loop failed: %m");
+	return 0;
+}
+
+int loop_once(struct loop *l, FILE *out)
+{
+	uint64_t now = loop_now_usec();
+	int r;
+
+	r = og_snapshot_take(&l->col, OG_SNAP_ALL, l->scope, now, &l->snap);
+	if (r < 0)
+		return log_error_errno(r, "cannot take a snapshot of '%s': %m", l->root_dir);
+	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);
+	if (r < 0)
+		return log_error_errno(r, "decision failed: %m");
+	loop_print_plan(out, &l->plan, l->dry_run);
+	return 0;
+}

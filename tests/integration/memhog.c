@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * memhog: the allocator the integration tests and the benchmark point oomguardiand at.
+ * Touches every page it allocates (anonymous memory that really counts), at a given rate.
+ * Only ever run inside a memory-limited test cgroup (tests/integration/lib.sh).
+ *
+ *   memhog [--rate MiB/s] [--chunk MiB] [--max MiB] [--ignore-term] [--handle-term-exit]
+ *          [--name COMM] [--children N] [--hold]
+ *
+ * --rate 0 (default) allocates as fast as the machine can; --max 0 allocates nothing (a
+ * stand-in process that just waits); after --max it holds the memory and waits. --children N
+ * forks N copies before starting (same process group, same options: for KillUnit= tests).
+ * Exit status: 0 on SIGTERM with --handle-term-exit, 2 on bad usage, 3 if malloc failed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_term;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static unsigned long parse_num(const char *s, const char *what)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end) {
+		fprintf(stderr, "memhog: bad %s '%s'\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+static void check_term(int handle_exit)
+{
+	if (got_term && handle_exit) {
+		fprintf(stderr, "memhog[%d]: SIGTERM, exiting\n", (int)getpid());
+		_exit(0);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rate", required_argument, NULL, 'r' },
+		{ "chunk", required_argument, NULL, 'c' },
+		{ "max", required_argument, NULL, 'm' },
+		{ "ignore-term", no_argument, NULL, 'i' },
+		{ "handle-term-exit", no_argument, NULL, 'e' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "children", required_argument, NULL, 'k' },
+		{ "hold", no_argument, NULL, 'H' },
+		{}
+	};
+	unsigned long rate = 0, chunk = 4, max = 1024, children = 0;
+	int ignore_term = 0, handle_exit = 0, c;
+	const char *name = NULL;
+	uint64_t start, done = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	while ((c = getopt_long(argc, argv, "r:c:m:ien:k:H", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'r':
+			rate = parse_num(optarg, "rate");
+			break;
+		case 'c':
+			chunk = parse_num(optarg, "chunk");
+			break;
+		case 'm':
+			max = parse_num(optarg, "max");
+			break;
+		case 'i':
+			ignore_term = 1;
+			break;
+		case 'e':
+			handle_exit = 1;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'k':
+			children = parse_num(optarg, "children");
+			break;
+		case 'H':
+			break;
+		default:
+			fprintf(stderr, "usage: memhog [--rate MiB/s] [--chunk MiB] [--max MiB] "
+					"[--ignore-term] [--handle-term-exit] [--name COMM] "
+					"[--children N]\n");
+			return 2;
+		}
+	}
+	if (chunk == 0)
+		chunk = 1;
+	if (ignore_term)
+		signal(SIGTERM, SIG_IGN);
+	else if (handle_exit)
+		signal(SIGTERM, on_term);
+	if (name)
+		prctl(PR_SET_NAME, name, 0, 0, 0);
+	for (unsigned long i = 0; i < children; i++) {
+		pid_t p = fork();
+
+		if (p == 0)
+			break;
+		if (p < 0)
+			perror("memhog: fork");
+	}
+	printf("%d\n", (int)getpid());
+	fflush(stdout);
+
+	start = now_usec();
+	while (done < max) {
+		unsigned long n = chunk > max - done ? max - done : chunk;
+		size_t bytes = (size_t)n << 20;
+		char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			       0);
+
+		check_term(handle_exit);
+		if (p == MAP_FAILED) {
+			perror("memhog: mmap");
+			return 3;
+		}
+		for (size_t off = 0; off < bytes; off += (size_t)page)
+			p[off] = (char)off | 1;
+		done += n;
+		if (rate) {
+			uint64_t due = start + done * 1000000ULL / rate, now = now_usec();
+
+			if (due > now)
+				usleep((useconds_t)(due - now));
+		}
+	}
+	for (;;) {
+		check_term(handle_exit);
+		pause();
+	}
+}
