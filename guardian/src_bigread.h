@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Whole-file reads of the kernel tables whose size grows with the machine (/proc/slabinfo,
+ * /proc/zoneinfo, /proc/buddyinfo): one call returns the complete NUL-terminated text, never a
+ * truncated prefix. Not reentrant: the guardian reads its sources from one thread.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+/*
+ * Read dirfd/path completely. *ret_buf points into a module-owned buffer that stays valid until
+ * the next src_read_large() call. Returns the length, -EFBIG if the file exceeds the largest
+ * buffer (16 MiB), -ENOMEM if that buffer cannot be allocated, or -errno from og_read_at().
+ */
+ssize_t src_read_large(int dirfd, const char *path, const char **ret_buf);

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer target for src_buddyinfo_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
+// fuzz-sources: guardian/src_zone.c guardian/src_text.c guardian/src_bigread.c guardian/root.c guardian/log.c policy/zone.c policy/util/strutil.c
+// fuzz-libs: -lsystemd
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guardian/src_zone.h"
+#include "policy/zone.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct og_zone zones[OG_ZONES_MAX];
+	char *buf = malloc(size + 1);
+	size_t n = 0;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	/* a small cap too, so the -ENOBUFS path is exercised */
+	if (src_buddyinfo_parse_buf(buf, zones, size % 2 ? 3 : OG_ZONES_MAX, &n) == 0) {
+		if (n > OG_ZONES_MAX)
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			int o = og_zone_largest_free_order(&zones[i]);
+
+			if (o < -1 || o >= OG_ORDERS_MAX || zones[i].norders > OG_ORDERS_MAX)
+				abort();
+			for (int k = -1; k <= OG_ORDERS_MAX; k++)
+				if (og_zone_unusable_permyriad(&zones[i], k) > 10000)
+					abort();
+		}
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer target for src_slabinfo_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
+// fuzz-sources: guardian/src_slab.c guardian/src_text.c guardian/src_bigread.c guardian/root.c guardian/log.c policy/util/strutil.c
+// fuzz-libs: -lsystemd
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guardian/src_slab.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct og_slab slabs[64];
+	char *buf = malloc(size + 1);
+	size_t n = 0;
+	int r;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	r = src_slabinfo_parse_buf(buf, 4096, slabs, size % 2 ? 4 : 64, &n);
+	if (r >= 0) {
+		if ((size_t)r < n || n > 64)
+			abort();
+		for (size_t i = 1; i < n; i++)
+			if (slabs[i].total_bytes > slabs[i - 1].total_bytes)
+				abort(); /* must be sorted largest first */
+		for (size_t i = 0; i < n; i++)
+			if (strlen(slabs[i].name) >= OG_SLAB_NAME_MAX ||
+			    slabs[i].active_objs > slabs[i].num_objs)
+				abort();
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer target for src_zoneinfo_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
+// fuzz-sources: guardian/src_zone.c guardian/src_text.c guardian/src_bigread.c guardian/root.c guardian/log.c policy/zone.c policy/util/strutil.c
+// fuzz-libs: -lsystemd
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guardian/src_zone.h"
+#include "policy/zone.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct og_zone zones[OG_ZONES_MAX];
+	char *buf = malloc(size + 1);
+	size_t n = 0;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	if (src_zoneinfo_parse_buf(buf, 4096, zones, size % 2 ? 2 : OG_ZONES_MAX, &n) == 0) {
+		if (n > OG_ZONES_MAX)
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			if (!zones[i].has_zoneinfo || zones[i].nreserve < 1 || zones[i].nreserve > 6)
+				abort();
+			(void)og_zone_watermark_ok(&zones[i], 2, zones[i].low_bytes, 2, 4096);
+		}
+	}
+	free(buf);
+	return 0;
+}
