@@ -290,6 +290,23 @@ START_TEST(meminfo_live)
 }
 END_TEST
 
+/* The tree contrib/capture-fixture.sh made of the development machine. */
+START_TEST(meminfo_fixture_this_host)
+{
+	struct og_root root;
+	struct og_meminfo m;
+
+	ck_assert_int_eq(og_root_open(&root, FIXTURES "/this-host"), 0);
+	ck_assert_int_eq(src_read_meminfo(&root, &m), 0);
+	ck_assert_uint_eq(m.total_bytes, KIB(24683584)); /* 24 GiB machine */
+	ck_assert_uint_le(m.available_bytes, m.total_bytes);
+	ck_assert_uint_eq(m.swap_total_bytes, 0); /* no swap */
+	ck_assert(m.has & OG_MI_SWAP_TOTAL);
+	ck_assert(!m.available_estimated);
+	og_root_close(&root);
+}
+END_TEST
+
 static Suite *meminfo_suite(void)
 {
 	Suite *s = suite_create("src_meminfo");
@@ -310,6 +327,7 @@ static Suite *meminfo_suite(void)
 	tcase_add_test(tc, meminfo_fixture_bad);
 	tcase_add_test(tc, meminfo_missing_file);
 	tcase_add_test(tc, meminfo_live);
+	tcase_add_test(tc, meminfo_fixture_this_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

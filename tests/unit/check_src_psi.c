@@ -211,6 +211,25 @@ START_TEST(pressure_live)
 }
 END_TEST
 
+START_TEST(pressure_fixture_this_host)
+{
+	struct og_root root;
+	struct og_pressure p;
+	struct og_psi cg;
+
+	ck_assert_int_eq(og_root_open(&root, FIXTURES "/this-host"), 0);
+	ck_assert_int_eq(src_read_pressure(&root, &p), 0);
+	ck_assert(p.available);
+	ck_assert(p.memory.has_some && p.memory.has_full);
+	ck_assert(p.cpu.has_some && p.cpu.has_full); /* 6.18: cpu has "full" too */
+	ck_assert_uint_le(p.memory.full.total_usec, p.memory.some.total_usec);
+	/* cgroup2 root memory.pressure, beside the v1 memory hierarchy */
+	ck_assert_int_eq(src_read_psi_at(root.cgroup_fd, "unified/memory.pressure", &cg), 0);
+	ck_assert(cg.has_some && cg.has_full);
+	og_root_close(&root);
+}
+END_TEST
+
 /* cgroup2 memory.pressure through src_read_psi_at, and a cgroup with cgroup.pressure=0 (6.5+),
  * whose PSI files disappear: -ENOENT, which callers treat as "no PSI". */
 START_TEST(psi_live_cgroup2)
@@ -265,6 +284,7 @@ static Suite *psi_suite(void)
 	tcase_add_test(tc, pressure_other_errors_propagate);
 	tcase_add_test(tc, pressure_live);
 	tcase_add_test(tc, psi_live_cgroup2);
+	tcase_add_test(tc, pressure_fixture_this_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

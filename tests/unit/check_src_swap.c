@@ -253,6 +253,24 @@ START_TEST(live)
 }
 END_TEST
 
+START_TEST(fixture_this_host)
+{
+	struct og_root root;
+	struct og_swapdev s[OG_SWAP_MAX];
+	struct og_zram z[OG_ZRAM_MAX];
+	size_t ns = 7, nz = 7;
+
+	ck_assert_int_eq(og_root_open(&root, FIXTURES "/this-host"), 0);
+	ck_assert_int_eq(src_read_swaps(&root, s, OG_SWAP_MAX, &ns), 0);
+	ck_assert_uint_eq(ns, 0); /* header only */
+	ck_assert_int_eq(src_read_zram(&root, z, OG_ZRAM_MAX, &nz), 0);
+	ck_assert_uint_eq(nz, 1);
+	ck_assert_str_eq(z[0].name, "zram0");
+	ck_assert_uint_eq(z[0].orig_data_bytes, 0); /* set up but unused */
+	og_root_close(&root);
+}
+END_TEST
+
 static Suite *swap_suite(void)
 {
 	Suite *s = suite_create("src_swap");
@@ -271,6 +289,7 @@ static Suite *swap_suite(void)
 	tcase_add_test(tc, fixture_bad);
 	tcase_add_test(tc, swaps_truncated_is_efbig);
 	tcase_add_test(tc, live);
+	tcase_add_test(tc, fixture_this_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

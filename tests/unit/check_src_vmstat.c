@@ -200,6 +200,20 @@ START_TEST(vmstat_live)
 }
 END_TEST
 
+START_TEST(vmstat_fixture_this_host)
+{
+	struct og_root root;
+	struct og_vmstat v;
+
+	ck_assert_int_eq(og_root_open(&root, FIXTURES "/this-host"), 0);
+	ck_assert_int_eq(src_read_vmstat(&root, &v), 0);
+	ck_assert(v.has_oom_kill);
+	ck_assert_uint_eq(v.pswpin, 0); /* no swap */
+	ck_assert_uint_gt(v.workingset_refault_file, 0);
+	og_root_close(&root);
+}
+END_TEST
+
 static Suite *vmstat_suite(void)
 {
 	Suite *s = suite_create("src_vmstat");
@@ -215,6 +229,7 @@ static Suite *vmstat_suite(void)
 	tcase_add_test(tc, vmstat_fixture_zram_host);
 	tcase_add_test(tc, vmstat_truncated_is_efbig);
 	tcase_add_test(tc, vmstat_live);
+	tcase_add_test(tc, vmstat_fixture_this_host);
 	suite_add_tcase(s, tc);
 	return s;
 }
