@@ -34,6 +34,6 @@ int log_internal(int level, int error, const char *message_id, const char *fmt, 
 #define log_error(...) log_internal(LOG_ERR, 0, NULL, __VA_ARGS__)
 
 /* r is a negative errno; returns r. */
-#define log_debug_errno(r, ...) (-log_internal(LOG_DEBUG, -(r), NULL, __VA_ARGS__))
-#define log_warning_errno(r, ...) (-log_internal(LOG_WARNING, -(r), NULL, __VA_ARGS__))
-#define log_error_errno(r, ...) (-log_internal(LOG_ERR, -(r), NULL, __VA_ARGS__))
+#define log_debug_errno(r, ...) log_internal(LOG_DEBUG, -(r), NULL, __VA_ARGS__)
+#define log_warning_errno(r, ...) log_internal(LOG_WARNING, -(r), NULL, __VA_ARGS__)
+#define log_error_errno(r, ...) log_internal(LOG_ERR, -(r), NULL, __VA_ARGS__)
