@@ -1,0 +1,1060 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of policy/pol_engine.c: the engine driven through time with synthetic snapshots.
+ * The test ladder (pol_builder.h): reclaim 15%, throttle 10%, terminate 5%, kill 2.5% of
+ * MemAvailable; hold-off 5 s, kill timeout 10 s, grace 5 s, hysteresis 2%.
+ * TB_VERBOSE=1 CK_FORK=no prints every plan the tests look at.
+ */
+#include <check.h>
+#include <errno.h>
+
+#include "tests/unit/og_check.h"
+#include "tests/unit/pol_builder.h"
+
+static void setup(void)
+{
+	tb_machine(8 * GiB, 6 * GiB);
+	tb_rules_init();
+}
+
+static void teardown(void)
+{
+	pol_state_free(&tb_st);
+	tb_rules_free();
+}
+
+static struct pol_service *protect(const char *name, const char *comm)
+{
+	struct pol_service *svc = tb_service(name);
+
+	tb_strv_push(&svc->match.name, comm);
+	svc->protect = true;
+	svc->has_oom_score_adj = true;
+	svc->oom_score_adj = -1000;
+	return svc;
+}
+
+/* ------------------------------------------------------------------ basics */
+
+START_TEST(healthy_machine_does_nothing)
+{
+	tb_proc(100, "app", "/system.slice/app.service", 1 * GiB);
+	tb_engine_start();
+	for (uint64_t t = 1; t < 100; t += 3)
+		ck_assert_int_eq(tb_step(t), 0);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_NONE);
+	ck_assert_uint_eq(tb_plan.total_bytes, 8 * GiB);
+	ck_assert_uint_eq(tb_plan.avail_bytes, 6 * GiB);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	struct pol_plan plan;
+
+	tb_engine_start();
+	ck_assert_int_eq(pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, 0, &plan), -EINVAL);
+	ck_assert_int_eq(pol_step(NULL, &tb_r, &tb_st, &tb_ctx, 1, &plan), -EINVAL);
+	ck_assert_int_eq(pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, 1, NULL), -EINVAL);
+	tb_service("10-new"); /* rules changed without pol_state_rebind() */
+	ck_assert_int_eq(pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, 1, &plan), -EINVAL);
+	ck_assert_int_eq(pol_state_rebind(&tb_st, &tb_r), 0);
+	ck_assert_int_eq(pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, 1, &plan), 0);
+	tb_s.mem.total_bytes = 0; /* no meminfo */
+	ck_assert_int_eq(pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, 2, &plan), -ENODATA);
+	ck_assert_str_eq(pol_stage_name(POL_STAGE_TERMINATE), "terminate");
+	ck_assert_str_eq(pol_action_name(POL_ACT_DROP_SLAB), "drop_slab");
+	ck_assert_str_eq(pol_stage_name(POL_STAGE__MAX), "?");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ the seed stories */
+
+START_TEST(xen_sshd_and_cron_survive_the_hog)
+{
+	/* 002: the dom0 squeezed to 1 GiB, a hog eats it; the kernel killed cron and sshd. */
+	const struct pol_action *a;
+
+	tb_machine(1 * GiB, 500 * MiB);
+	protect("10-sshd", "sshd");
+	protect("10-cron", "cron");
+	tb_proc(400, "sshd", "/system.slice/ssh.service", 20 * MiB);
+	tb_proc(401, "cron", "/system.slice/cron.service", 5 * MiB);
+	tb_proc(500, "apache2", "/system.slice/apache2.service", 60 * MiB);
+	tb_proc(600, "hog", "/user.slice/user-0.slice/session-1.scope", 700 * MiB);
+	tb_engine_start();
+
+	ck_assert_int_ge(tb_step(1), 2);
+	ck_assert_int_eq(tb_signals(), 0);
+	ck_assert_uint_eq(tb_count(POL_ACT_OOM_SCORE_ADJ), 2); /* sshd, cron: -1000 kept */
+	a = tb_act(POL_ACT_OOM_SCORE_ADJ);
+	ck_assert_int_eq(a->svalue, -1000);
+
+	tb_avail_pm(100); /* 1%: the kill stage */
+	tb_step(2);
+	tb_dump("xen kill");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_uint_eq(tb_signals(), 1);
+	a = tb_signal_to(600);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_KILL);
+	ck_assert_int_eq(a->stage, POL_STAGE_KILL);
+	ck_assert_str_eq(a->rule, "/etc/oomguardian/oomguardian.conf:14 [Kill]");
+	ck_assert_str_eq(a->metric, "mem_available_permyriad");
+	ck_assert_uint_eq(a->limit, 250);
+	ck_assert_uint_le(a->measured, 100);
+	ck_assert_ptr_nonnull(strstr(a->reason, "MemAvailable 0.99%"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "< 2.50% kill threshold"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "victim hog pid 600 frees ~700.0M (anon+swap)"));
+	ck_assert_uint_ge(tb_plan.ntop, 2);
+	ck_assert_int_eq(tb_plan.top[0].target.pid, 600);
+	ck_assert_int_eq(tb_plan.top[1].target.pid, 500);
+	ck_assert_uint_eq(tb_count(POL_ACT_OOM_SCORE_ADJ), 0); /* planned once, not again */
+
+	/* the hog is gone but memory is still short: after the hold-off apache goes, never sshd */
+	tb_exit(600);
+	ck_assert_int_eq(tb_step(3), 0);
+	tb_step(8);
+	ck_assert_ptr_nonnull(tb_signal_to(500));
+	tb_exit(500);
+	for (uint64_t t = 14; t < 60; t += 2) {
+		tb_step(t);
+		ck_assert_ptr_null(tb_signal_to(400));
+		ck_assert_ptr_null(tb_signal_to(401));
+	}
+	/* nobody left to kill: said once per episode, not every tick */
+	tb_step(61);
+	ck_assert_uint_eq(tb_count(POL_ACT_REPORT), 0);
+}
+END_TEST
+
+START_TEST(only_protected_left_reports_once)
+{
+	const struct pol_action *a;
+
+	protect("10-sshd", "sshd");
+	tb_proc(400, "sshd", "/system.slice/ssh.service", 6 * GiB);
+	tb_procs[0].oom_score_adj = -1000;
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(1);
+	ck_assert_uint_eq(tb_signals(), 0);
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(strstr(a->reason, "no process may be killed"));
+	ck_assert_int_eq(tb_step(2), 0);
+	ck_assert_int_eq(tb_step(30), 0);
+}
+END_TEST
+
+START_TEST(koji_slab_is_dropped_before_any_kill)
+{
+	/* 000: koji used 1 GB but 4-5 GB showed as used; nfs_inode_cache held 2.5 GB. */
+	const struct pol_action *a;
+
+	tb_proc(700, "httpd", "/system.slice/httpd.service", 1 * GiB);
+	tb_proc(701, "postgres", "/system.slice/postgresql.service", 800 * MiB);
+	tb_s.mem.sreclaimable_bytes = 2560 * MiB;
+	tb_slab("dentry", 100 * MiB, true);
+	tb_slab("nfs_inode_cache", 2450 * MiB, true);
+	tb_slab("kmalloc-64", 3000 * MiB, false); /* unreclaimable: not named */
+	tb_engine_start();
+	tb_avail_pm(400); /* 4%: terminate */
+	tb_step(1);
+	tb_dump("koji");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_TERMINATE);
+	ck_assert_uint_eq(tb_signals(), 0);
+	a = tb_act(POL_ACT_DROP_SLAB);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->metric, "slab_reclaimable_permyriad");
+	ck_assert_uint_eq(a->measured, 3125); /* 2.5 GiB of 8 GiB */
+	ck_assert_uint_eq(a->limit, 2000);
+	ck_assert_uint_eq(a->value, 2560 * MiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "SReclaimable 2.5G is 31.25% of MemTotal"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "nfs_inode_cache"));
+	ck_assert_ptr_null(strstr(a->reason, "kmalloc-64"));
+	ck_assert_str_eq(a->rule, "/etc/oomguardian/oomguardian.conf:11 [Reclaim]");
+	/* hold-off, then the slab is back to small and memory recovered: nothing more */
+	ck_assert_int_eq(tb_step(2), 0);
+	tb_s.mem.sreclaimable_bytes = 100 * MiB;
+	tb_avail_pm(4000);
+	ck_assert_int_eq(tb_step(7), 0);
+}
+END_TEST
+
+START_TEST(koji_slab_drop_not_repeated_then_kill)
+{
+	/* the drop did not help (it came back at once): the next step may kill, and it does */
+	tb_proc(700, "httpd", "/system.slice/httpd.service", 1 * GiB);
+	tb_s.mem.sreclaimable_bytes = 2560 * MiB;
+	tb_engine_start();
+	tb_avail_pm(200);
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_DROP_SLAB));
+	ck_assert_uint_eq(tb_signals(), 0);
+	tb_step(7);
+	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
+	ck_assert_ptr_nonnull(tb_signal_to(700));
+}
+END_TEST
+
+static void devstack(void)
+{
+	struct pol_service *zk, *api;
+
+	protect("10-sshd", "sshd"); /* lexical order: 10-, 50-, 60- */
+	zk = tb_service("50-zookeeper");
+	api = tb_service("60-nova-api");
+	tb_strv_push(&zk->match.cgroup, "/system.slice/zookeeper.service");
+	zk->kill_pref = POL_KP_PREFER;
+	tb_match_cmdline(api, "^/usr/bin/python3 .*nova-api");
+	api->budget_bytes = 800 * MiB;
+	api->on_budget = POL_OB_REPORT;
+	tb_proc(10, "sshd", "/system.slice/ssh.service", 10 * MiB)->oom_score_adj = -1000;
+	tb_proc(20, "mysqld", "/system.slice/mysql.service", 1200 * MiB);
+	tb_proc(21, "beam.smp", "/system.slice/rabbitmq-server.service", 300 * MiB);
+	tb_proc(30, "java", "/system.slice/zookeeper.service", 400 * MiB);
+	for (int i = 0; i < 24; i++) {
+		struct og_proc *p = tb_proc(100 + i, "nova-api", "/system.slice/devstack@n-api.service",
+					    (uint64_t)(50 + i) * MiB);
+
+		og_strscpy(p->cmdline, "/usr/bin/python3 /usr/local/bin/nova-api", sizeof(p->cmdline));
+	}
+}
+
+START_TEST(openstack_zookeeper_then_api_workers_then_bystanders)
+{
+	/* 001: 24 nova-api workers on an 8 GiB gate node, and a zookeeper nobody installed. */
+	const struct pol_action *a;
+
+	devstack();
+	tb_engine_start();
+	/* over budget already on a healthy machine: reported, no action */
+	tb_step(1);
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->metric, "budget_bytes");
+	ck_assert_uint_eq(a->limit, 800 * MiB);
+	ck_assert_uint_eq(a->measured, (24 * 50 + 276) * MiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "service 60-nova-api uses"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "24 processes"));
+	ck_assert_uint_eq(tb_signals(), 0);
+	ck_assert_int_eq(tb_step(2), 0); /* once per over-budget episode */
+
+	tb_avail_pm(200);
+	tb_step(3);
+	tb_dump("devstack 1");
+	a = tb_signal_to(30);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(strstr(a->reason, "preferred by policy"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "50-zookeeper.policy"));
+	ck_assert_uint_eq(tb_signals(), 1);
+	tb_exit(30);
+	/* then the over-budget API workers, largest first, before mysqld (1.2 GiB) */
+	for (int k = 0; k < 3; k++) {
+		tb_step(9 + 6 * (uint64_t)k);
+		tb_dump("devstack n");
+		ck_assert_uint_eq(tb_signals(), 1);
+		a = tb_signal_to(123 - k);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(strstr(a->reason, "over its budget"));
+		ck_assert_int_eq(tb_plan.top[0].tier, POL_TIER_OVER_BUDGET);
+		tb_exit(123 - k);
+	}
+}
+END_TEST
+
+START_TEST(openstack_within_budget_api_is_a_bystander)
+{
+	devstack();
+	tb_svcs[2].budget_bytes = 4 * GiB;
+	tb_exit(30);
+	tb_engine_start();
+	tb_avail_pm(200);
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_signal_to(20)); /* the largest: mysqld */
+}
+END_TEST
+
+START_TEST(numa_fragmented_node_compacts_and_migrates_not_kills)
+{
+	/* 003: order-2 OOM on node 1 (Normal: only 4 KiB blocks) while half the RAM is free. */
+	struct pol_service *qemu = tb_service("30-qemu");
+	struct og_zone *z;
+	const struct pol_action *a;
+
+	tb_machine(64 * GiB, 32 * GiB);
+	tb_r.cfg.numa_rebalance = true;
+	tb_strv_push(&qemu->match.name, "qemu-kvm");
+	qemu->kill_pref = POL_KP_AVOID;
+	qemu->numa = true;
+	tb_s.nnodes = 2;
+	for (int n = 0; n < 2; n++) {
+		tb_s.nodes[n].id = n;
+		tb_s.nodes[n].total_bytes = 32 * GiB;
+	}
+	tb_s.nodes[0].free_bytes = 24 * GiB;
+	tb_s.nodes[1].free_bytes = 8 * GiB;
+	tb_s.nzones = 3;
+	z = &tb_s.zones[0]; /* Node 0 Normal: healthy */
+	z->node = 0;
+	og_strscpy(z->name, "Normal", sizeof(z->name));
+	z->norders = 11;
+	z->free_blocks[0] = 622118;
+	z->free_blocks[1] = 287275;
+	z->free_blocks[2] = 161;
+	z->free_blocks[5] = 30;
+	z = &tb_s.zones[1]; /* Node 1 DMA: has blocks, but DMA is not ours */
+	z->node = 1;
+	og_strscpy(z->name, "DMA", sizeof(z->name));
+	z->norders = 11;
+	z->free_blocks[10] = 3;
+	z = &tb_s.zones[2]; /* Node 1 Normal: 12930*4kB, nothing of order >= 1 */
+	z->node = 1;
+	og_strscpy(z->name, "Normal", sizeof(z->name));
+	z->norders = 11;
+	z->free_blocks[0] = 12930;
+	z->has_zoneinfo = true;
+	z->free_bytes = 12930 * 4096;
+	z->min_bytes = 20 * MiB;
+	z->managed_bytes = 28 * GiB;
+	tb_proc(26541, "qemu-kvm", "/machine.slice/vm1.scope", 16 * GiB);
+	tb_proc(30627, "qemu-kvm", "/machine.slice/vm2.scope", 14 * GiB);
+	tb_proc(1500, "libvirtd", "/system.slice/libvirtd.service", 100 * MiB);
+	tb_engine_start();
+
+	tb_step(1);
+	tb_dump("numa");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_NONE);
+	ck_assert_uint_eq(tb_signals(), 0);
+	a = tb_act(POL_ACT_COMPACT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->target.kind, POL_TGT_NODE);
+	ck_assert_int_eq(a->target.node, 1);
+	ck_assert_ptr_nonnull(strstr(a->reason, "node 1 zone Normal"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "order >= 2"));
+	ck_assert_uint_eq(tb_count(POL_ACT_COMPACT), 1);
+	a = tb_act(POL_ACT_MIGRATE);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->target.pid, 26541);
+	ck_assert_int_eq(a->target.node, 1);
+	ck_assert_int_eq(a->target.node_to, 0);
+	ck_assert_uint_gt(a->value, 0);
+	ck_assert_uint_le(a->value, 16 * GiB);
+	ck_assert_str_eq(a->rule, "/etc/oomguardian/policy.d/30-qemu.policy");
+
+	/* still fragmented: not repeated (once until it recovers) */
+	for (uint64_t t = 2; t < 30; t += 3) {
+		tb_step(t);
+		ck_assert_uint_eq(tb_count(POL_ACT_COMPACT) + tb_count(POL_ACT_MIGRATE), 0);
+	}
+	/* recovered, then fragmented again: a new compaction */
+	tb_s.zones[2].free_blocks[3] = 100;
+	tb_step(31);
+	ck_assert_uint_eq(tb_count(POL_ACT_COMPACT), 0);
+	tb_s.zones[2].free_blocks[3] = 0;
+	tb_step(32);
+	ck_assert_uint_eq(tb_count(POL_ACT_COMPACT), 1);
+}
+END_TEST
+
+START_TEST(numa_off_or_one_node_never_migrates)
+{
+	struct pol_service *qemu = tb_service("30-qemu");
+
+	tb_strv_push(&qemu->match.name, "qemu-kvm");
+	qemu->numa = true;
+	tb_proc(100, "qemu-kvm", "/machine.slice/vm1.scope", 4 * GiB);
+	tb_s.nnodes = 2;
+	tb_s.nodes[0] = (struct og_numa_node){ .id = 0, .total_bytes = 4 * GiB,
+					       .free_bytes = 100 * MiB };
+	tb_s.nodes[1] = (struct og_numa_node){ .id = 1, .total_bytes = 4 * GiB,
+					       .free_bytes = 3 * GiB };
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_ptr_null(tb_act(POL_ACT_MIGRATE)); /* NUMARebalance= off */
+	tb_r.cfg.numa_rebalance = true;
+	tb_step(2);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_MIGRATE));
+	ck_assert_int_eq(tb_act(POL_ACT_MIGRATE)->target.node, 0);
+	ck_assert_int_eq(tb_act(POL_ACT_MIGRATE)->target.node_to, 1);
+	/* a protected process is never migrated */
+	pol_state_free(&tb_st);
+	qemu->protect = true;
+	tb_engine_start();
+	tb_step(3);
+	ck_assert_ptr_null(tb_act(POL_ACT_MIGRATE));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ dynamics */
+
+START_TEST(fast_spike_goes_straight_to_kill)
+{
+	const struct pol_action *a;
+
+	tb_proc(100, "spiky", "/user.slice", 5 * GiB);
+	tb_proc(101, "calm", "/user.slice", 500 * MiB);
+	tb_engine_start();
+	tb_avail_pm(6000);
+	ck_assert_int_eq(tb_step(1), 0);
+	tb_avail_pm(80);
+	tb_step(2);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_uint_eq(tb_signals(), 1);
+	a = tb_signal_to(100);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_KILL);
+	ck_assert_ptr_null(tb_act(POL_ACT_THROTTLE));
+}
+END_TEST
+
+START_TEST(slow_leak_climbs_the_ladder_in_order)
+{
+	struct pol_service *leaky = tb_service("40-leaky");
+	const struct pol_action *a;
+
+	tb_strv_push(&leaky->match.name, "leaky");
+	leaky->throttle = true;
+	tb_proc(100, "leaky", "/system.slice/leaky.service", 3 * GiB);
+	tb_proc(101, "other", "/system.slice/other.service", 1 * GiB);
+	tb_cgroup("/system.slice/leaky.service", 3 * GiB + 400 * MiB, OG_UNLIMITED);
+	tb_engine_start();
+
+	tb_avail_pm(2000);
+	ck_assert_int_eq(tb_step(1), 0);
+	tb_avail_pm(1400); /* reclaim */
+	tb_step(10);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+	ck_assert_uint_eq(tb_plan.n, 1);
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->stage, POL_STAGE_RECLAIM);
+	ck_assert_ptr_nonnull(strstr(a->reason, "reclaim threshold"));
+
+	tb_avail_pm(900); /* throttle */
+	tb_step(20);
+	tb_dump("leak throttle");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_THROTTLE);
+	a = tb_act(POL_ACT_THROTTLE);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->target.cgroup, "/system.slice/leaky.service");
+	ck_assert_uint_eq(a->value, (3 * GiB + 400 * MiB) - (3 * GiB + 400 * MiB) / 10);
+	ck_assert_uint_eq(tb_signals(), 0);
+	tb_step(26);
+	ck_assert_ptr_null(tb_act(POL_ACT_THROTTLE)); /* once per episode and service */
+
+	tb_avail_pm(450); /* terminate */
+	tb_step(30);
+	tb_dump("leak term");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_TERMINATE);
+	a = tb_signal_to(100);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_TERM);
+	ck_assert_uint_eq(a->value, 5 * SEC);
+
+	tb_avail_pm(200); /* kill, 2 s into the grace: escalate now, within the hold-off */
+	tb_step(32);
+	tb_dump("leak kill");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_uint_eq(tb_signals(), 1);
+	a = tb_signal_to(100);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_KILL);
+	ck_assert_ptr_nonnull(strstr(a->reason, "escalating to SIGKILL"));
+	/* escalated once; while it lives no other victim and no second signal */
+	for (uint64_t t = 33; t < 42; t++) {
+		tb_step(t);
+		ck_assert_uint_eq(tb_signals(), 0);
+	}
+}
+END_TEST
+
+START_TEST(term_then_kill_after_grace)
+{
+	const struct pol_action *a;
+
+	tb_proc(100, "slow", "/", 3 * GiB);
+	tb_proc(101, "next", "/", 1 * GiB);
+	tb_engine_start();
+	tb_avail_pm(400);
+	tb_step(10);
+	a = tb_signal_to(100);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_TERM);
+	for (uint64_t t = 11; t < 15; t++) {
+		tb_step(t);
+		ck_assert_uint_eq(tb_signals(), 0);
+	}
+	tb_step(15);
+	a = tb_signal_to(100);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_KILL);
+	ck_assert_str_eq(a->metric, "term_grace_usec");
+	ck_assert_uint_eq(a->limit, 5 * SEC);
+	ck_assert_ptr_nonnull(strstr(a->reason, "did not exit within its 5.0s SIGTERM grace"));
+	ck_assert_uint_eq(tb_signals(), 1);
+	/* stuck (D state): blocks until kill timeout (10 s after the KILL), never signalled again */
+	for (uint64_t t = 16; t < 25; t++) {
+		tb_step(t);
+		ck_assert_uint_eq(tb_signals(), 0);
+	}
+	tb_step(25);
+	ck_assert_ptr_null(tb_signal_to(100));
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+	for (uint64_t t = 26; t < 60; t++) {
+		tb_step(t);
+		ck_assert_ptr_null(tb_signal_to(100));
+	}
+}
+END_TEST
+
+START_TEST(grace_zero_kills_at_once)
+{
+	struct pol_service *svc = tb_service("40-fast");
+
+	tb_strv_push(&svc->match.name, "fast");
+	svc->term_grace_usec = 0;
+	tb_proc(100, "fast", "/", 3 * GiB);
+	tb_engine_start();
+	tb_avail_pm(400);
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_KILL);
+	ck_assert_int_eq(tb_signal_to(100)->stage, POL_STAGE_TERMINATE);
+}
+END_TEST
+
+START_TEST(vanished_victim_lets_the_next_one_go_after_holdoff)
+{
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_proc(101, "b", "/", 2 * GiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(10);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	tb_step(11); /* still alive: blocks */
+	ck_assert_uint_eq(tb_signals(), 0);
+	tb_exit(100);
+	tb_step(12); /* gone, but hold-off */
+	ck_assert_uint_eq(tb_signals(), 0);
+	tb_step(15);
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+	ck_assert_uint_eq(tb_signals(), 1);
+}
+END_TEST
+
+START_TEST(zombie_or_reused_pid_counts_as_gone)
+{
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_proc(101, "b", "/", 2 * GiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(10);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	tb_find_proc(100)->state = 'Z';
+	tb_step(16);
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+	/* b's pid is reused by a new, bigger process: a new process, fair game later */
+	tb_exit(100);
+	tb_find_proc(101)->starttime_ticks = 99999;
+	tb_find_proc(101)->rss_anon_bytes = 4 * GiB;
+	tb_step(22);
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+	ck_assert_uint_eq(tb_signal_to(101)->target.starttime_ticks, 99999);
+}
+END_TEST
+
+START_TEST(memory_only_snapshot_neither_retires_nor_chooses)
+{
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_proc(101, "b", "/", 2 * GiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(10);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	tb_s.nprocs = 0; /* fast poll: meminfo only */
+	for (uint64_t t = 11; t < 19; t++)
+		ck_assert_uint_eq((tb_step(t), tb_signals()), 0);
+	tb_s.nprocs = 2; /* a is still there: still blocking (kill timeout at 20), not again */
+	tb_step(19);
+	ck_assert_uint_eq(tb_signals(), 0);
+	tb_step(20); /* timeout: b may go, a never again */
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+	ck_assert_ptr_null(tb_signal_to(100));
+}
+END_TEST
+
+START_TEST(never_the_same_victim_twice)
+{
+	size_t to_a = 0, to_b = 0;
+
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_proc(101, "b", "/", 2 * GiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	for (uint64_t t = 1; t < 200; t++) {
+		tb_step(t);
+		to_a += tb_signal_to(100) != NULL;
+		to_b += tb_signal_to(101) != NULL;
+		ck_assert_uint_le(tb_signals(), 1);
+	}
+	ck_assert_uint_eq(to_a, 1); /* KILL at the kill stage, never repeated */
+	ck_assert_uint_eq(to_b, 1);
+}
+END_TEST
+
+START_TEST(flapping_pressure_does_not_repeat)
+{
+	size_t reports = 0;
+
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_engine_start();
+	/* around the 15% reclaim threshold, never 2% above it: one episode, one action */
+	for (uint64_t t = 1; t < 60; t++) {
+		tb_avail_pm(t % 2 ? 1450 : 1600);
+		tb_step(t);
+		reports += tb_count(POL_ACT_REPORT);
+		ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+	}
+	ck_assert_uint_eq(reports, 1);
+	/* clear (> 17%), then dip again: a new episode, a new report */
+	tb_avail_pm(1800);
+	tb_step(60);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_NONE);
+	tb_avail_pm(1400);
+	tb_step(61);
+	ck_assert_uint_eq(tb_count(POL_ACT_REPORT), 1);
+}
+END_TEST
+
+START_TEST(flapping_around_kill_holds_off)
+{
+	size_t signals = 0;
+
+	for (int i = 0; i < 10; i++)
+		tb_proc(100 + i, "w", "/", (uint64_t)(i + 1) * 100 * MiB);
+	tb_engine_start();
+	/* 1 s ticks flapping 2%/3% for 4 s, the victim exits at once: one kill per hold-off */
+	for (uint64_t t = 1; t <= 4; t++) {
+		tb_avail_pm(t % 2 ? 200 : 300);
+		tb_step(t);
+		signals += tb_signals();
+		if (tb_signals())
+			tb_exit(tb_plan.actions[0].target.pid);
+	}
+	ck_assert_uint_eq(signals, 1);
+}
+END_TEST
+
+START_TEST(psi_limit_must_hold_for_its_duration)
+{
+	struct pol_threshold *t = &tb_r.cfg.stage[POL_STAGE_TERMINATE];
+	const struct pol_action *a;
+
+	t->psi_full = (struct pol_psi_limit){ .set = true, .full = true, .limit_centi = 1000,
+					      .duration_usec = 10 * SEC };
+	tb_proc(100, "thrash", "/", 3 * GiB);
+	tb_engine_start();
+	tb_s.psi.memory.full.avg10_centi = 2000;
+	ck_assert_uint_eq((tb_step(10), tb_signals()), 0);
+	ck_assert_uint_eq((tb_step(15), tb_signals()), 0);
+	tb_s.psi.memory.full.avg10_centi = 900; /* dips: the timer restarts */
+	ck_assert_uint_eq((tb_step(16), tb_signals()), 0);
+	tb_s.psi.memory.full.avg10_centi = 2500;
+	ck_assert_uint_eq((tb_step(17), tb_signals()), 0);
+	ck_assert_uint_eq((tb_step(26), tb_signals()), 0);
+	tb_step(27);
+	a = tb_signal_to(100);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_TERM);
+	ck_assert_str_eq(a->metric, "psi_full_avg10_centi");
+	ck_assert_uint_eq(a->measured, 2500);
+	ck_assert_uint_eq(a->limit, 1000);
+	ck_assert_ptr_nonnull(strstr(a->reason, "memory PSI full avg10 25.00% > 10.00% for 10s"));
+}
+END_TEST
+
+START_TEST(swap_free_must_also_be_low)
+{
+	/* like earlyoom -s: with plenty of swap free, low RAM alone does not kill */
+	tb_r.cfg.stage[POL_STAGE_KILL].swap_free_permyriad = 1000;
+	tb_r.cfg.stage[POL_STAGE_TERMINATE].swap_free_permyriad = 1000;
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_s.mem.swap_total_bytes = 4 * GiB;
+	tb_s.mem.swap_free_bytes = 2 * GiB;
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(1);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_THROTTLE);
+	ck_assert_uint_eq(tb_signals(), 0);
+	tb_s.mem.swap_free_bytes = 100 * MiB;
+	tb_step(2);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+}
+END_TEST
+
+START_TEST(bytes_and_percent_the_lower_binds)
+{
+	/* 2.5% of 8 GiB = 204 MiB; with 100 MiB also set, only below 100 MiB kills */
+	tb_r.cfg.stage[POL_STAGE_KILL].mem_avail_bytes = 100 * MiB;
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_engine_start();
+	tb_s.mem.available_bytes = 150 * MiB;
+	tb_step(1);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_TERMINATE);
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_TERM);
+	pol_state_free(&tb_st);
+	tb_engine_start();
+	tb_s.mem.available_bytes = 90 * MiB;
+	tb_step(1);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_KILL);
+	/* bytes alone */
+	pol_state_free(&tb_st);
+	tb_r.cfg.stage[POL_STAGE_KILL].mem_avail_permyriad = 0;
+	tb_r.cfg.stage[POL_STAGE_TERMINATE].mem_avail_permyriad = 0;
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_str_eq(tb_signal_to(100)->metric, "mem_available_bytes");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ services */
+
+static struct pol_service *budgeted(enum pol_on_budget ob)
+{
+	struct pol_service *svc = tb_service("60-api");
+
+	tb_strv_push(&svc->match.name, "api");
+	svc->budget_bytes = 1 * GiB;
+	svc->on_budget = ob;
+	tb_proc(100, "api", "/system.slice/api.service", 900 * MiB);
+	tb_proc(101, "api", "/system.slice/api.service", 600 * MiB);
+	tb_proc(200, "bystander", "/system.slice/big.service", 3 * GiB);
+	tb_cgroup("/system.slice/api.service", 1800 * MiB, OG_UNLIMITED);
+	return svc;
+}
+
+START_TEST(over_budget_throttle_on_a_healthy_machine)
+{
+	const struct pol_action *a;
+
+	budgeted(POL_OB_THROTTLE);
+	tb_engine_start();
+	tb_step(1);
+	tb_dump("budget throttle");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_NONE);
+	a = tb_act(POL_ACT_THROTTLE);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->stage, POL_STAGE_NONE);
+	ck_assert_str_eq(a->target.cgroup, "/system.slice/api.service");
+	ck_assert_uint_eq(a->value, 1800 * MiB - 476 * MiB); /* current - overshoot */
+	ck_assert_str_eq(a->rule, "/etc/oomguardian/policy.d/60-api.policy");
+	ck_assert_uint_eq(a->measured, 1500 * MiB);
+	ck_assert_uint_eq(a->limit, 1 * GiB);
+	ck_assert_uint_eq(tb_signals(), 0);
+	ck_assert_int_eq(tb_step(10), 0);
+	/* budget throttles are kept, not lifted like stage throttles */
+	ck_assert_int_eq(tb_step(20), 0);
+}
+END_TEST
+
+START_TEST(over_budget_kill_takes_the_service_not_the_bystander)
+{
+	budgeted(POL_OB_KILL);
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_uint_eq(tb_signals(), 1);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_TERM);
+	ck_assert_ptr_nonnull(strstr(tb_signal_to(100)->reason, "MemoryBudget 1.0G"));
+	tb_exit(100); /* 600 MiB left: under budget */
+	for (uint64_t t = 2; t < 30; t += 2)
+		ck_assert_int_eq(tb_step(t), 0);
+}
+END_TEST
+
+START_TEST(over_budget_reclaim_and_percent_budget)
+{
+	struct pol_service *svc = budgeted(POL_OB_RECLAIM);
+	const struct pol_action *a;
+
+	svc->budget_bytes = 0;
+	svc->budget_permyriad = 1250; /* 12.5% of 8 GiB = 1 GiB */
+	tb_engine_start();
+	tb_step(1);
+	a = tb_act(POL_ACT_RECLAIM_CGROUP);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->value, 476 * MiB);
+	ck_assert_uint_eq(a->limit, 1 * GiB);
+}
+END_TEST
+
+START_TEST(protected_over_budget_is_only_reported)
+{
+	struct pol_service *svc = budgeted(POL_OB_KILL);
+
+	svc->protect = true;
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_uint_eq(tb_signals(), 0);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_REPORT));
+	ck_assert_ptr_nonnull(strstr(tb_act(POL_ACT_REPORT)->reason, "protected"));
+}
+END_TEST
+
+START_TEST(service_pressure_limit_terminates_its_victim)
+{
+	struct pol_service *svc = tb_service("60-web");
+	struct og_cgroup *cg;
+
+	tb_strv_push(&svc->match.name, "httpd");
+	svc->pressure_limit = (struct pol_psi_limit){ .set = true, .full = true,
+						      .limit_centi = 2000,
+						      .duration_usec = 10 * SEC };
+	tb_proc(100, "httpd", "/system.slice/httpd.service", 500 * MiB);
+	tb_proc(200, "bystander", "/system.slice/big.service", 3 * GiB);
+	cg = tb_cgroup("/system.slice/httpd.service", 600 * MiB, OG_UNLIMITED);
+	cg->has_psi = true;
+	cg->psi.has_full = true;
+	cg->psi.full.avg10_centi = 4000;
+	tb_engine_start();
+	ck_assert_uint_eq((tb_step(1), tb_signals()), 0);
+	tb_step(11);
+	ck_assert_uint_eq(tb_signals(), 1);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	ck_assert_ptr_nonnull(strstr(tb_signal_to(100)->reason, "PressureLimit 20.00%"));
+}
+END_TEST
+
+START_TEST(throttle_prefers_over_budget_and_is_lifted_after)
+{
+	struct pol_service *a = tb_service("40-a");
+	struct pol_service *b = tb_service("40-b");
+	const struct pol_action *act;
+
+	tb_strv_push(&a->match.name, "a");
+	a->throttle = true;
+	tb_strv_push(&b->match.name, "b");
+	b->throttle = true;
+	b->budget_bytes = 100 * MiB;
+	tb_proc(100, "a", "/system.slice/a.service", 3 * GiB);
+	tb_proc(101, "b", "/system.slice/b.service", 500 * MiB);
+	tb_engine_start();
+	tb_step(1); /* b over budget: reported (OnBudget=report) */
+	tb_avail_pm(900);
+	tb_step(2);
+	act = tb_act(POL_ACT_THROTTLE);
+	ck_assert_ptr_nonnull(act);
+	ck_assert_str_eq(act->target.cgroup, "/system.slice/b.service");
+	ck_assert_ptr_nonnull(strstr(act->reason, "over budget"));
+	tb_step(8);
+	act = tb_act(POL_ACT_THROTTLE);
+	ck_assert_ptr_nonnull(act);
+	ck_assert_str_eq(act->target.cgroup, "/system.slice/a.service");
+	tb_avail_pm(2000); /* the stage clears: both lifted */
+	tb_step(9);
+	ck_assert_uint_eq(tb_count(POL_ACT_THROTTLE), 2);
+	ck_assert_uint_eq(tb_plan.actions[0].value, OG_UNLIMITED);
+	ck_assert_uint_eq(tb_plan.actions[1].value, OG_UNLIMITED);
+	ck_assert_int_eq(tb_step(20), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ protection, reload, scope */
+
+START_TEST(protection_is_planned_once_per_process)
+{
+	struct pol_service *svc = protect("10-sshd", "sshd");
+	struct og_proc *p = tb_proc(100, "sshd", "/system.slice/ssh.service", 10 * MiB);
+	struct pol_action a;
+
+	tb_engine_start();
+	ck_assert_uint_eq(pol_protect_plan(&tb_r, p, NULL, &a), 1);
+	ck_assert_int_eq(a.kind, POL_ACT_OOM_SCORE_ADJ);
+	ck_assert_int_eq(a.svalue, -1000);
+	ck_assert_int_eq(a.target.pid, 100);
+	ck_assert_ptr_nonnull(strstr(a.reason, "OOMScoreAdjust=-1000"));
+	ck_assert_uint_eq(pol_protect_plan(&tb_r, p, NULL, &a), 1); /* no state: always */
+	tb_step(1);
+	ck_assert_uint_eq(tb_count(POL_ACT_OOM_SCORE_ADJ), 1);
+	tb_step(2); /* the kernel refused (no CAP_SYS_RESOURCE): not retried every tick */
+	ck_assert_uint_eq(tb_count(POL_ACT_OOM_SCORE_ADJ), 0);
+	p->starttime_ticks++; /* a new sshd with the same pid */
+	tb_step(3);
+	ck_assert_uint_eq(tb_count(POL_ACT_OOM_SCORE_ADJ), 1);
+	p->oom_score_adj = -1000; /* done */
+	ck_assert_uint_eq(pol_protect_plan(&tb_r, p, NULL, &a), 0);
+	svc->has_oom_score_adj = false;
+	p->oom_score_adj = 0;
+	ck_assert_uint_eq(pol_protect_plan(&tb_r, p, NULL, &a), 0);
+}
+END_TEST
+
+START_TEST(reload_mid_incident_keeps_the_victim)
+{
+	struct pol_service *api;
+
+	budgeted(POL_OB_REPORT);
+	tb_engine_start();
+	tb_avail_pm(400);
+	tb_step(10);
+	ck_assert_ptr_nonnull(tb_signal_to(100)); /* 60-api is over budget: its worker first */
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_TERM);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_REPORT)); /* and the budget report */
+
+	/* SIGHUP: a new file sorts before the old one, indexes shift */
+	tb_svcs[1] = tb_svcs[0];
+	memset(&tb_svcs[0], 0, sizeof(tb_svcs[0]));
+	api = &tb_svcs[0];
+	og_strscpy(api->name, "05-new", sizeof(api->name));
+	tb_strv_push(&api->match.name, "nothing-matches-this");
+	tb_r.nservices = 2;
+	ck_assert_int_eq(pol_state_rebind(&tb_st, &tb_r), 0);
+	ck_assert_uint_eq(tb_st.nsvc, 2);
+	ck_assert_str_eq(tb_st.svc[1].name, "60-api");
+	ck_assert(tb_st.svc[1].budget_acted);
+
+	tb_step(12); /* hold-off kept, victim kept, budget not reported again */
+	ck_assert_int_eq(tb_plan.n, 0);
+	tb_step(15); /* grace over: escalation of the same victim */
+	tb_dump("reload 15");
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_KILL);
+	ck_assert_uint_eq(tb_signals(), 1);
+}
+END_TEST
+
+START_TEST(scope_cgroup_limits_candidates_and_metrics)
+{
+	const struct pol_action *a;
+
+	tb_machine(32 * GiB, 20 * GiB);
+	og_strscpy(tb_r.cfg.scope, "/machine.slice", sizeof(tb_r.cfg.scope));
+	tb_s.has_scope_cg = true;
+	og_strscpy(tb_s.scope_cg.path, "/machine.slice", sizeof(tb_s.scope_cg.path));
+	tb_s.scope_cg.has_memory = true;
+	tb_s.scope_cg.max_bytes = 16 * GiB;
+	tb_s.scope_cg.current_bytes = 16 * GiB - 100 * MiB;
+	tb_s.scope_cg.inactive_file_bytes = 100 * MiB;
+	tb_s.scope_cg.active_file_bytes = 100 * MiB;
+	tb_proc(100, "huge", "/system.slice/big.service", 10 * GiB); /* outside */
+	tb_proc(200, "qemu-kvm", "/machine.slice/vm1.scope", 6 * GiB);
+	tb_proc(201, "qemu-kvm", "/machine.slice/vm2.scope", 8 * GiB);
+	tb_engine_start();
+	tb_step(1);
+	tb_dump("scope");
+	/* available = 100M headroom + 100M inactive + 50M active = 250M of 16G = 1.52% */
+	ck_assert_uint_eq(tb_plan.total_bytes, 16 * GiB);
+	ck_assert_uint_eq(tb_plan.avail_bytes, 250 * MiB);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	a = tb_signal_to(201);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(strstr(a->reason, "scope available 1.52%"));
+	ck_assert_ptr_null(tb_signal_to(100));
+	for (size_t i = 0; i < tb_plan.ntop; i++)
+		ck_assert_int_ne(tb_plan.top[i].target.pid, 100);
+}
+END_TEST
+
+START_TEST(scope_psi_is_the_scopes)
+{
+	struct pol_threshold *t = &tb_r.cfg.stage[POL_STAGE_KILL];
+
+	t->psi_some = (struct pol_psi_limit){ .set = true, .limit_centi = 5000, .duration_usec = 0 };
+	og_strscpy(tb_r.cfg.scope, "/machine.slice", sizeof(tb_r.cfg.scope));
+	tb_s.has_scope_cg = true;
+	tb_s.scope_cg.max_bytes = OG_UNLIMITED; /* no limit: machine memory, scope PSI */
+	tb_s.scope_cg.has_psi = true;
+	tb_s.scope_cg.psi.has_some = true;
+	tb_proc(200, "qemu-kvm", "/machine.slice/vm1.scope", 2 * GiB);
+	tb_engine_start();
+	tb_s.psi.memory.some.avg10_centi = 9000; /* the machine's: not ours */
+	tb_step(1);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_NONE);
+	tb_s.scope_cg.psi.some.avg10_centi = 6000;
+	tb_step(2);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_ptr_nonnull(tb_signal_to(200));
+}
+END_TEST
+
+START_TEST(self_is_never_a_victim)
+{
+	tb_proc(999, "oomguardiand", "/system.slice/oomguardiand.service", 6 * GiB);
+	tb_proc(100, "small", "/", 10 * MiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(1);
+	ck_assert_ptr_null(tb_signal_to(999));
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("pol_engine");
+	TCase *basics = tcase_create("basics");
+	TCase *seeds = tcase_create("seeds");
+	TCase *dyn = tcase_create("dynamics");
+	TCase *svc = tcase_create("services");
+	TCase *misc = tcase_create("protect-reload-scope");
+
+	tcase_add_checked_fixture(basics, setup, teardown);
+	tcase_add_test(basics, healthy_machine_does_nothing);
+	tcase_add_test(basics, bad_arguments);
+	suite_add_tcase(s, basics);
+
+	tcase_add_checked_fixture(seeds, setup, teardown);
+	tcase_add_test(seeds, xen_sshd_and_cron_survive_the_hog);
+	tcase_add_test(seeds, only_protected_left_reports_once);
+	tcase_add_test(seeds, koji_slab_is_dropped_before_any_kill);
+	tcase_add_test(seeds, koji_slab_drop_not_repeated_then_kill);
+	tcase_add_test(seeds, openstack_zookeeper_then_api_workers_then_bystanders);
+	tcase_add_test(seeds, openstack_within_budget_api_is_a_bystander);
+	tcase_add_test(seeds, numa_fragmented_node_compacts_and_migrates_not_kills);
+	tcase_add_test(seeds, numa_off_or_one_node_never_migrates);
+	suite_add_tcase(s, seeds);
+
+	tcase_add_checked_fixture(dyn, setup, teardown);
+	tcase_add_test(dyn, fast_spike_goes_straight_to_kill);
+	tcase_add_test(dyn, slow_leak_climbs_the_ladder_in_order);
+	tcase_add_test(dyn, term_then_kill_after_grace);
+	tcase_add_test(dyn, grace_zero_kills_at_once);
+	tcase_add_test(dyn, vanished_victim_lets_the_next_one_go_after_holdoff);
+	tcase_add_test(dyn, zombie_or_reused_pid_counts_as_gone);
+	tcase_add_test(dyn, memory_only_snapshot_neither_retires_nor_chooses);
+	tcase_add_test(dyn, never_the_same_victim_twice);
+	tcase_add_test(dyn, flapping_pressure_does_not_repeat);
+	tcase_add_test(dyn, flapping_around_kill_holds_off);
+	tcase_add_test(dyn, psi_limit_must_hold_for_its_duration);
+	tcase_add_test(dyn, swap_free_must_also_be_low);
+	tcase_add_test(dyn, bytes_and_percent_the_lower_binds);
+	suite_add_tcase(s, dyn);
+
+	tcase_add_checked_fixture(svc, setup, teardown);
+	tcase_add_test(svc, over_budget_throttle_on_a_healthy_machine);
+	tcase_add_test(svc, over_budget_kill_takes_the_service_not_the_bystander);
+	tcase_add_test(svc, over_budget_reclaim_and_percent_budget);
+	tcase_add_test(svc, protected_over_budget_is_only_reported);
+	tcase_add_test(svc, service_pressure_limit_terminates_its_victim);
+	tcase_add_test(svc, throttle_prefers_over_budget_and_is_lifted_after);
+	suite_add_tcase(s, svc);
+
+	tcase_add_checked_fixture(misc, setup, teardown);
+	tcase_add_test(misc, protection_is_planned_once_per_process);
+	tcase_add_test(misc, reload_mid_incident_keeps_the_victim);
+	tcase_add_test(misc, scope_cgroup_limits_candidates_and_metrics);
+	tcase_add_test(misc, scope_psi_is_the_scopes);
+	tcase_add_test(misc, self_is_never_a_victim);
+	suite_add_tcase(s, misc);
+	return s;
+}
+
+int main(void)
+{
+	return og_check_run(engine_suite());
+}
