@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer target for src_vmstat_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
+// fuzz-sources: guardian/src_vmstat.c guardian/src_kv.c guardian/root.c policy/util/strutil.c
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guardian/src_vmstat.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct og_vmstat v;
+	char *buf = malloc(size + 1);
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	if (src_vmstat_parse_buf(buf, &v) == 0 && v.has_oom_kill && !strstr(buf, "oom_kill"))
+		abort();
+	free(buf);
+	return 0;
+}
