@@ -2,10 +2,12 @@
 /*
  * NUMA nodes from sysfs: sys/devices/system/node/node<N>/{meminfo,numastat,cpulist,distance},
  * relative to the root. libnuma is deliberately not used here: its topology calls
- * (numa_max_node, numa_node_size64, numa_distance, numa_parse_cpustring) read the live
- * /sys and /proc of the running system and check against the caller's allowed mask, so they
- * cannot honour --root. They belong in the NUMA action code (migrate_pages), which acts on the
- * live system anyway.
+ * (numa_max_node, numa_node_size64, numa_distance) read the live /sys of the running system,
+ * and even its string parsers validate against it: on this 2-CPU, 1-node machine
+ * numa_parse_cpustring_all("0,2,...,22") and numa_parse_nodestring_all("0-1") return NULL and
+ * print "out of range" warnings to stderr, so they cannot read a --root fixture of the seed 003
+ * host. libnuma belongs in the NUMA action code (migrate_pages, numa_move_pages), which acts on
+ * the live system anyway; cpulist is kept as the kernel's string.
  */
 #pragma once
 
@@ -45,5 +47,4 @@ int src_distance_parse_buf(const char *buf, uint8_t *dist, size_t cap);
  * 0, -ENOBUFS (more than cap nodes), -EBADMSG (a malformed file), -errno from reading.
  * On failure *ret_n is untouched and the contents of arr are unspecified (used as scratch).
  */
-int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t cap,
-		  size_t *ret_n);
+int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t cap, size_t *ret_n);

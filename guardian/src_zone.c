@@ -143,11 +143,11 @@ static int zoneinfo_line(const char *p, uint64_t page_size, struct og_zone *z, u
 		size_t off;
 		unsigned bit;
 	} keys[] = {
-		{ "min", offsetof(struct og_zone, min_bytes), ZI_MIN },
-		{ "low", offsetof(struct og_zone, low_bytes), ZI_LOW },
-		{ "high", offsetof(struct og_zone, high_bytes), ZI_HIGH },
-		{ "present", offsetof(struct og_zone, present_bytes), ZI_PRESENT },
-		{ "managed", offsetof(struct og_zone, managed_bytes), ZI_MANAGED },
+		{"min", offsetof(struct og_zone, min_bytes), ZI_MIN},
+		{"low", offsetof(struct og_zone, low_bytes), ZI_LOW},
+		{"high", offsetof(struct og_zone, high_bytes), ZI_HIGH},
+		{"present", offsetof(struct og_zone, present_bytes), ZI_PRESENT},
+		{"managed", offsetof(struct og_zone, managed_bytes), ZI_MANAGED},
 	};
 	char key[32], word[8];
 	uint64_t v;
@@ -191,8 +191,8 @@ static int zoneinfo_line(const char *p, uint64_t page_size, struct og_zone *z, u
 	return 0;
 }
 
-int src_zoneinfo_parse_buf(const char *buf, uint64_t page_size, struct og_zone *zones,
-			   size_t cap, size_t *ret_n)
+int src_zoneinfo_parse_buf(const char *buf, uint64_t page_size, struct og_zone *zones, size_t cap,
+			   size_t *ret_n)
 {
 	struct og_zone cur, *z;
 	size_t n = *ret_n;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for src_slabinfo_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
+// clang-format off
 // fuzz-sources: guardian/src_slab.c guardian/src_text.c guardian/src_bigread.c guardian/root.c guardian/log.c policy/util/strutil.c
 // fuzz-libs: -lsystemd
+// clang-format on
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for src_zoneinfo_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
+// clang-format off
 // fuzz-sources: guardian/src_zone.c guardian/src_text.c guardian/src_bigread.c guardian/root.c guardian/log.c policy/zone.c policy/util/strutil.c
 // fuzz-libs: -lsystemd
+// clang-format on
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > OG_ZONES_MAX)
 			abort();
 		for (size_t i = 0; i < n; i++) {
-			if (!zones[i].has_zoneinfo || zones[i].nreserve < 1 || zones[i].nreserve > 6)
+			if (!zones[i].has_zoneinfo || zones[i].nreserve < 1 ||
+			    zones[i].nreserve > 6)
 				abort();
 			(void)og_zone_watermark_ok(&zones[i], 2, zones[i].low_bytes, 2, 4096);
 		}
