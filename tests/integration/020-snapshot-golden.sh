@@ -1,0 +1,49 @@
+#!/bin/sh
+# Golden tests of `oomguardianctl snapshot` and `snapshot --json` on the committed fixture
+# trees: each seed story must be visible at a glance. UPDATE_GOLDEN=1 rewrites the expected
+# files (review the diff before committing).
+set -u
+ctl="$top_builddir/oomguardianctl"
+exp="$top_srcdir/tests/expected"
+fails=0
+
+cd "$top_srcdir/tests/fixtures" || exit 99
+for fx in koji-slab openstack-devstack numa-2node-kvm pure-cgroup2 hostile-comm no-psi-3.10 \
+	this-host; do
+	[ -d "$fx" ] || { echo "missing fixture $fx"; fails=$((fails + 1)); continue; }
+	for mode in txt json; do
+		want="$exp/snapshot-$fx.$mode"
+		got=$(mktemp)
+		if [ "$mode" = json ]; then
+			"$ctl" snapshot --root "$fx" --json >"$got" 2>&1
+		else
+			"$ctl" snapshot --root "$fx" >"$got" 2>&1
+		fi
+		rc=$?
+		if [ "$rc" != 0 ]; then
+			echo "FAIL $fx $mode: exit $rc"; cat "$got"; fails=$((fails + 1))
+		elif [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+			cp "$got" "$want"
+		elif ! diff -u "$want" "$got"; then
+			echo "FAIL $fx $mode: differs from $want"; fails=$((fails + 1))
+		else
+			echo "ok $fx $mode"
+		fi
+		rm -f "$got"
+	done
+done
+
+# The seed facts, asserted directly (not only through the golden files):
+grep -q 'nfs_inode_cache' "$exp/snapshot-koji-slab.txt" &&
+	grep -q 'slab_heavy' "$exp/snapshot-koji-slab.json" || { echo "FAIL koji: slab finding"; fails=$((fails + 1)); }
+grep -q 'zookeeper' "$exp/snapshot-openstack-devstack.txt" &&
+	grep -q 'many_workers' "$exp/snapshot-openstack-devstack.json" || { echo "FAIL devstack: workers/zookeeper"; fails=$((fails + 1)); }
+grep -q 'zone_fragmented' "$exp/snapshot-numa-2node-kvm.json" &&
+	grep -q 'node 1 Normal' "$exp/snapshot-numa-2node-kvm.txt" || { echo "FAIL numa: order-2 finding"; fails=$((fails + 1)); }
+grep -q 'no_psi' "$exp/snapshot-no-psi-3.10.json" || { echo "FAIL 3.10: no-PSI finding"; fails=$((fails + 1)); }
+
+# Bad input: a missing root and a root without meminfo fail clearly.
+if "$ctl" snapshot --root /nonexistent-$$ >/dev/null 2>&1; then echo "FAIL: missing root accepted"; fails=$((fails + 1)); fi
+"$ctl" snapshot --top 0 >/dev/null 2>&1; [ $? = 64 ] || { echo "FAIL: --top 0 not a usage error"; fails=$((fails + 1)); }
+
+[ "$fails" = 0 ]
