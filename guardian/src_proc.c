@@ -150,6 +150,88 @@ int src_proc_parse_status(const char *buf, struct og_proc *ret)
 	return 0;
 }
 
+/* systemd's unit_name_is_valid(UNIT_NAME_PLAIN|UNIT_NAME_INSTANCE) for [s, s+len). */
+static bool unit_name_valid(const char *s, size_t len)
+{
+	static const char *const suffixes[] = {
+		".service", ".socket", ".device", ".mount", ".automount", ".swap",
+		".target", ".path", ".timer", ".slice", ".scope",
+	};
+	const char *at = NULL;
+	size_t stem = 0;
+
+	/* UNIT_NAME_MAX is 256 including the NUL */
+	if (len == 0 || len >= 256)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+		      strchr(":-_.\\@", c)))
+			return false;
+		if (c == '@' && !at)
+			at = s + i;
+	}
+	for (size_t i = 0; i < OG_ELEMENTSOF(suffixes); i++) {
+		size_t sl = strlen(suffixes[i]);
+
+		if (len > sl && memcmp(s + len - sl, suffixes[i], sl) == 0) {
+			stem = len - sl;
+			break;
+		}
+	}
+	if (stem == 0)
+		return false;
+	if (at) {
+		/* "@x.service" has no prefix; "x@.service" is a template, never a running unit */
+		if (at == s || (size_t)(at - s) + 1 >= stem)
+			return false;
+	}
+	return true;
+}
+
+/* src_unit_from_cgroup() on the first len bytes of cgpath (need not be NUL-terminated). */
+static int unit_from_path(const char *cgpath, size_t plen, char *buf, size_t size)
+{
+	const char *p = cgpath, *end = cgpath + plen;
+
+	if (size == 0)
+		return -ENOBUFS;
+	buf[0] = '\0';
+	for (;;) {
+		const char *c;
+		size_t len;
+
+		while (p < end && *p == '/')
+			p++;
+		if (p == end)
+			return 0;
+		c = memchr(p, '/', (size_t)(end - p));
+		len = c ? (size_t)(c - p) : (size_t)(end - p);
+		/* cg_unescape(): systemd prefixes '_' to names that could clash with cgroupfs
+		 * files ("_cpu.service") */
+		if (*p == '_' && len > 1) {
+			p++;
+			len--;
+		}
+		if (!unit_name_valid(p, len))
+			return 0;
+		if (len < 6 || memcmp(p + len - 6, ".slice", 6) != 0) {
+			if (len >= size)
+				return -ENOBUFS;
+			memcpy(buf, p, len);
+			buf[len] = '\0';
+			return 0;
+		}
+		p += len;
+	}
+}
+
+int src_unit_from_cgroup(const char *cgpath, char *buf, size_t size)
+{
+	return unit_from_path(cgpath, strlen(cgpath), buf, size);
+}
+
 /* Copies [s, s+len) into a path field; an overlong path becomes "" (unknown, see header). */
 static void set_path(char *dst, size_t size, const char *s, size_t len)
 {
@@ -199,16 +281,9 @@ int src_proc_parse_cgroup(const char *buf, struct og_proc *ret)
 		const char *cand[] = { v2, sysd, mem };
 		size_t cand_len[] = { v2_len, sysd_len, mem_len };
 
-		for (size_t i = 0; i < OG_ELEMENTSOF(cand) && !unit[0]; i++) {
-			char tmp[OG_CGROUP_PATH_MAX];
-
-			if (!cand[i] || cand_len[i] >= sizeof(tmp))
-				continue;
-			memcpy(tmp, cand[i], cand_len[i]);
-			tmp[cand_len[i]] = '\0';
-			if (src_unit_from_cgroup(tmp, unit, sizeof(unit)) < 0)
+		for (size_t i = 0; i < OG_ELEMENTSOF(cand) && !unit[0]; i++)
+			if (cand[i] && unit_from_path(cand[i], cand_len[i], unit, sizeof(unit)) < 0)
 				unit[0] = '\0';
-		}
 	}
 
 	if (v2)
@@ -223,84 +298,8 @@ int src_proc_parse_cgroup(const char *buf, struct og_proc *ret)
 	return 0;
 }
 
-/* systemd's unit_name_is_valid(UNIT_NAME_PLAIN|UNIT_NAME_INSTANCE) for [s, s+len). */
-static bool unit_name_valid(const char *s, size_t len)
-{
-	static const char *const suffixes[] = {
-		".service", ".socket", ".device", ".mount", ".automount", ".swap",
-		".target", ".path", ".timer", ".slice", ".scope",
-	};
-	const char *at = NULL;
-	size_t stem = 0;
-
-	/* UNIT_NAME_MAX is 256 including the NUL */
-	if (len == 0 || len >= 256)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-		      strchr(":-_.\\@", c)))
-			return false;
-		if (c == '@' && !at)
-			at = s + i;
-	}
-	for (size_t i = 0; i < OG_ELEMENTSOF(suffixes); i++) {
-		size_t sl = strlen(suffixes[i]);
-
-		if (len > sl && memcmp(s + len - sl, suffixes[i], sl) == 0) {
-			stem = len - sl;
-			break;
-		}
-	}
-	if (stem == 0)
-		return false;
-	if (at) {
-		/* "@x.service" has no prefix; "x@.service" is a template, never a running unit */
-		if (at == s || (size_t)(at - s) + 1 >= stem)
-			return false;
-	}
-	return true;
-}
-
-int src_unit_from_cgroup(const char *cgpath, char *buf, size_t size)
-{
-	const char *p = cgpath;
-
-	if (size == 0)
-		return -ENOBUFS;
-	buf[0] = '\0';
-	for (;;) {
-		const char *c;
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			return 0;
-		c = strchr(p, '/');
-		len = c ? (size_t)(c - p) : strlen(p);
-		/* cg_unescape(): systemd prefixes '_' to names that could clash with cgroupfs
-		 * files ("_cpu.service") */
-		if (*p == '_' && len > 1) {
-			p++;
-			len--;
-		}
-		if (!unit_name_valid(p, len))
-			return 0;
-		if (len < 6 || memcmp(p + len - 6, ".slice", 6) != 0) {
-			if (len >= size)
-				return -ENOBUFS;
-			memcpy(buf, p, len);
-			buf[len] = '\0';
-			return 0;
-		}
-		p += len;
-	}
-}
-
-/* Up to size - 1 bytes with one read(): cmdline is cut at OG_CMDLINE_MAX on purpose, so no
- * -EFBIG. Returns the length or -errno. */
+/* Up to size - 1 bytes with one read(): a longer cmdline is cut on purpose, so no -EFBIG.
+ * Returns the length or -errno. */
 static ssize_t read_prefix_at(int dirfd, const char *path, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -366,13 +365,36 @@ static void fmt_pid(pid_t pid, char *buf, size_t size)
 	buf[i] = '\0';
 }
 
-static void cmdline_fixup(char *s, size_t n)
+/*
+ * cmdline into the model's field: NULs (and newlines) become spaces. A longer one keeps its
+ * head and its tail around " ... ": the part that tells java and python processes apart is
+ * usually at the end ("java -cp <1 KiB of jars> org.apache.zookeeper...QuorumPeerMain").
+ * src is modified.
+ */
+#define CMDLINE_HEAD 160
+#define CMDLINE_ELLIPSIS " ... "
+
+static void cmdline_store(char *src, size_t n, char *dst, size_t size)
 {
+	size_t head = CMDLINE_HEAD, mark = sizeof(CMDLINE_ELLIPSIS) - 1, tail;
+
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\0' || s[i] == '\n')
-			s[i] = ' ';
-	while (n > 0 && s[n - 1] == ' ')
-		s[--n] = '\0';
+		if (src[i] == '\0' || src[i] == '\n')
+			src[i] = ' ';
+	while (n > 0 && src[n - 1] == ' ')
+		n--;
+	if (n < size) {
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+		return;
+	}
+	_Static_assert(CMDLINE_HEAD + sizeof(CMDLINE_ELLIPSIS) + 32 < OG_CMDLINE_MAX,
+		       "cmdline head too long");
+	tail = size - 1 - head - mark;
+	memcpy(dst, src, head);
+	memcpy(dst + head, CMDLINE_ELLIPSIS, mark);
+	memcpy(dst + head + mark, src + n - tail, tail);
+	dst[size - 1] = '\0';
 }
 
 /* Reads the files after stat; the pid dir fd keeps a reused pid from mixing in (its files
@@ -402,12 +424,13 @@ static int read_proc_rest(int dfd, char *buf, struct og_proc *p)
 		return r;
 	/* cmdline takes the target's mmap lock; a task stuck in D state with it held can block
 	 * this read. Read it last so the cheap, lock-free fields come first. */
-	n = read_prefix_at(dfd, "cmdline", p->cmdline, sizeof(p->cmdline));
+	/* up to 16 KiB: the tail of longer ones is the tail of what was read */
+	n = read_prefix_at(dfd, "cmdline", buf, PROC_BUF_SIZE);
 	if (n == -ENOENT || n == -ESRCH)
 		return (int)n;
 	if (n < 0)
 		n = 0;
-	cmdline_fixup(p->cmdline, (size_t)n);
+	cmdline_store(buf, (size_t)n, p->cmdline, sizeof(p->cmdline));
 	/* zombies and other users' tasks: exe unreadable is normal */
 	if (og_readlink_at(dfd, "exe", p->exe, sizeof(p->exe)) < 0)
 		p->exe[0] = '\0';

@@ -56,7 +56,9 @@ int src_proc_parse_cgroup(const char *buf, struct og_proc *ret);
 int src_unit_from_cgroup(const char *cgpath, char *buf, size_t size);
 
 /*
- * Read one process below root->proc_fd. Returns 0 (*ret filled), SRC_PROC_KTHREAD (kernel
+ * Read one process below root->proc_fd. cmdline has NULs turned into spaces; one longer than
+ * OG_CMDLINE_MAX keeps its first 160 bytes and its end around " ... " (java and python
+ * processes differ at the end). Returns 0 (*ret filled), SRC_PROC_KTHREAD (kernel
  * thread, *ret untouched), -ENOENT or -ESRCH when the pid vanished before or during the read
  * (any of its files), or -EFBIG/-EBADMSG/-EACCES/-errno for unusable files. exe is "" when
  * unreadable (zombies, kernel threads, permission).
