@@ -81,10 +81,9 @@ const struct pol_service *pol_service_for(const struct pol_rules *r, const struc
 	return NULL;
 }
 
-void pol_policy_for(const struct pol_rules *r, const struct og_proc *p,
-		    struct pol_proc_policy *ret)
+void pol_policy_for(const struct pol_rules *r, const struct og_proc *p, struct pol_proc_policy *ret)
 {
-	struct pol_proc_policy pp = { .kill_pref = POL_KP_DEFAULT, .kill_unit = POL_KU_PROCESS };
+	struct pol_proc_policy pp = {.kill_pref = POL_KP_DEFAULT, .kill_unit = POL_KU_PROCESS};
 
 	for (size_t i = 0; r && p && i < r->nservices; i++) {
 		const struct pol_service *svc = &r->services[i];

@@ -58,7 +58,8 @@ bool pol_in_scope(const char *scope, const char *cg)
 
 static bool proc_in_scope(const char *scope, const struct og_proc *p)
 {
-	return pol_in_scope(scope, p->cgroup) || (p->memcg_v1[0] && pol_in_scope(scope, p->memcg_v1));
+	return pol_in_scope(scope, p->cgroup) ||
+	       (p->memcg_v1[0] && pol_in_scope(scope, p->memcg_v1));
 }
 
 static bool is_kernel_thread(const struct og_proc *p)
@@ -83,7 +84,8 @@ static bool rec_covers(const struct pol_victim_rec *rec, const struct og_proc *p
 {
 	switch (rec->target.kind) {
 	case POL_TGT_PROCESS:
-		return rec->target.pid == p->pid && rec->target.starttime_ticks == p->starttime_ticks;
+		return rec->target.pid == p->pid &&
+		       rec->target.starttime_ticks == p->starttime_ticks;
 	case POL_TGT_PROCESS_GROUP:
 		return rec->target.pgid == p->pgid;
 	case POL_TGT_CGROUP:
@@ -161,7 +163,8 @@ static bool group_scan(const struct og_snapshot *s, const struct pol_rules *r,
 		f = pol_proc_freeable(q);
 		sum += f;
 		swap += q->swap_bytes;
-		if (best_i == (size_t)-1 || f > best || (f == best && q->pid < s->procs[best_i].pid)) {
+		if (best_i == (size_t)-1 || f > best ||
+		    (f == best && q->pid < s->procs[best_i].pid)) {
 			best = f;
 			best_i = i;
 		}
@@ -199,7 +202,7 @@ static bool make_candidate(const struct og_snapshot *s, const struct pol_rules *
 {
 	const struct og_proc *p = &s->procs[i];
 	struct pol_proc_policy pp;
-	struct pol_candidate c = { .proc_index = i, .oom_score = p->oom_score };
+	struct pol_candidate c = {.proc_index = i, .oom_score = p->oom_score};
 	enum pol_kill_unit ku;
 	size_t si;
 
@@ -227,7 +230,8 @@ static bool make_candidate(const struct og_snapshot *s, const struct pol_rules *
 			c.free_bytes = sum;
 			if (cg && cg->has_memory && cg->current_bytes >= cg->file_bytes)
 				c.free_bytes = cg->current_bytes - cg->file_bytes + swap;
-			c.target.kind = ku == POL_KU_CGROUP ? POL_TGT_CGROUP : POL_TGT_PROCESS_GROUP;
+			c.target.kind =
+				ku == POL_KU_CGROUP ? POL_TGT_CGROUP : POL_TGT_PROCESS_GROUP;
 		}
 	}
 	if (c.free_bytes == 0)

@@ -215,10 +215,12 @@ static void devstack(void)
 	tb_proc(21, "beam.smp", "/system.slice/rabbitmq-server.service", 300 * MiB);
 	tb_proc(30, "java", "/system.slice/zookeeper.service", 400 * MiB);
 	for (int i = 0; i < 24; i++) {
-		struct og_proc *p = tb_proc(100 + i, "nova-api", "/system.slice/devstack@n-api.service",
-					    (uint64_t)(50 + i) * MiB);
+		struct og_proc *p =
+			tb_proc(100 + i, "nova-api", "/system.slice/devstack@n-api.service",
+				(uint64_t)(50 + i) * MiB);
 
-		og_strscpy(p->cmdline, "/usr/bin/python3 /usr/local/bin/nova-api", sizeof(p->cmdline));
+		og_strscpy(p->cmdline, "/usr/bin/python3 /usr/local/bin/nova-api",
+			   sizeof(p->cmdline));
 	}
 }
 
@@ -366,10 +368,10 @@ START_TEST(numa_off_or_one_node_never_migrates)
 	qemu->numa = true;
 	tb_proc(100, "qemu-kvm", "/machine.slice/vm1.scope", 4 * GiB);
 	tb_s.nnodes = 2;
-	tb_s.nodes[0] = (struct og_numa_node){ .id = 0, .total_bytes = 4 * GiB,
-					       .free_bytes = 100 * MiB };
-	tb_s.nodes[1] = (struct og_numa_node){ .id = 1, .total_bytes = 4 * GiB,
-					       .free_bytes = 3 * GiB };
+	tb_s.nodes[0] =
+		(struct og_numa_node){.id = 0, .total_bytes = 4 * GiB, .free_bytes = 100 * MiB};
+	tb_s.nodes[1] =
+		(struct og_numa_node){.id = 1, .total_bytes = 4 * GiB, .free_bytes = 3 * GiB};
 	tb_engine_start();
 	tb_step(1);
 	ck_assert_ptr_null(tb_act(POL_ACT_MIGRATE)); /* NUMARebalance= off */
@@ -494,7 +496,8 @@ START_TEST(term_then_kill_after_grace)
 	ck_assert_uint_eq(a->limit, 5 * SEC);
 	ck_assert_ptr_nonnull(strstr(a->reason, "did not exit within its 5.0s SIGTERM grace"));
 	ck_assert_uint_eq(tb_signals(), 1);
-	/* stuck (D state): blocks until kill timeout (10 s after the KILL), never signalled again */
+	/* stuck (D state): blocks until kill timeout (10 s after the KILL), never signalled again
+	 */
 	for (uint64_t t = 16; t < 25; t++) {
 		tb_step(t);
 		ck_assert_uint_eq(tb_signals(), 0);
@@ -652,8 +655,8 @@ START_TEST(psi_limit_must_hold_for_its_duration)
 	struct pol_threshold *t = &tb_r.cfg.stage[POL_STAGE_TERMINATE];
 	const struct pol_action *a;
 
-	t->psi_full = (struct pol_psi_limit){ .set = true, .full = true, .limit_centi = 1000,
-					      .duration_usec = 10 * SEC };
+	t->psi_full = (struct pol_psi_limit){
+		.set = true, .full = true, .limit_centi = 1000, .duration_usec = 10 * SEC};
 	tb_proc(100, "thrash", "/", 3 * GiB);
 	tb_engine_start();
 	tb_s.psi.memory.full.avg10_centi = 2000;
@@ -812,9 +815,8 @@ START_TEST(service_pressure_limit_terminates_its_victim)
 	struct og_cgroup *cg;
 
 	tb_strv_push(&svc->match.name, "httpd");
-	svc->pressure_limit = (struct pol_psi_limit){ .set = true, .full = true,
-						      .limit_centi = 2000,
-						      .duration_usec = 10 * SEC };
+	svc->pressure_limit = (struct pol_psi_limit){
+		.set = true, .full = true, .limit_centi = 2000, .duration_usec = 10 * SEC};
 	tb_proc(100, "httpd", "/system.slice/httpd.service", 500 * MiB);
 	tb_proc(200, "bystander", "/system.slice/big.service", 3 * GiB);
 	cg = tb_cgroup("/system.slice/httpd.service", 600 * MiB, OG_UNLIMITED);
@@ -964,7 +966,7 @@ START_TEST(scope_psi_is_the_scopes)
 {
 	struct pol_threshold *t = &tb_r.cfg.stage[POL_STAGE_KILL];
 
-	t->psi_some = (struct pol_psi_limit){ .set = true, .limit_centi = 5000, .duration_usec = 0 };
+	t->psi_some = (struct pol_psi_limit){.set = true, .limit_centi = 5000, .duration_usec = 0};
 	og_strscpy(tb_r.cfg.scope, "/machine.slice", sizeof(tb_r.cfg.scope));
 	tb_s.has_scope_cg = true;
 	tb_s.scope_cg.max_bytes = OG_UNLIMITED; /* no limit: machine memory, scope PSI */

@@ -65,8 +65,8 @@ END_TEST
 START_TEST(exe_unit_cgroup_are_globs)
 {
 	struct pol_service *svc = tb_service("40-globs");
-	struct og_proc *p = tb_proc(100, "qemu-kvm", "/machine.slice/machine-qemu\\x2d1.scope/emulator",
-				    GiB);
+	struct og_proc *p =
+		tb_proc(100, "qemu-kvm", "/machine.slice/machine-qemu\\x2d1.scope/emulator", GiB);
 
 	og_strscpy(p->exe, "/usr/libexec/qemu-kvm", sizeof(p->exe));
 	tb_strv_push(&svc->match.exe, "/usr/libexec/qemu-*");

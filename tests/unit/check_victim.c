@@ -110,7 +110,7 @@ END_TEST
 START_TEST(over_budget_before_bystanders_even_if_avoid)
 {
 	struct pol_service *api = tb_service("20-nova-api");
-	bool ob[1] = { true };
+	bool ob[1] = {true};
 
 	tb_strv_push(&api->match.name, "nova-api");
 	api->kill_pref = POL_KP_AVOID;
@@ -203,7 +203,7 @@ END_TEST
 
 START_TEST(victims_in_flight_are_excluded)
 {
-	struct pol_victim_rec rec = { 0 };
+	struct pol_victim_rec rec = {0};
 	struct og_proc *p = tb_proc(100, "hog", "/", 4 * GiB);
 
 	tb_proc(101, "other", "/", 1 * GiB);

@@ -123,7 +123,8 @@ static inline void tb_exit(pid_t pid)
 	for (size_t i = 0; i < tb_s.nprocs; i++) {
 		if (tb_procs[i].pid != pid)
 			continue;
-		memmove(&tb_procs[i], &tb_procs[i + 1], (tb_s.nprocs - i - 1) * sizeof(tb_procs[0]));
+		memmove(&tb_procs[i], &tb_procs[i + 1],
+			(tb_s.nprocs - i - 1) * sizeof(tb_procs[0]));
 		tb_s.nprocs--;
 		return;
 	}
@@ -326,7 +327,7 @@ static inline void tb_dump(const char *label)
 		tb_plan.n);
 	for (size_t i = 0; i < tb_plan.n; i++)
 		fprintf(stderr, "   %s pid %d cg '%s' [%s] %s\n",
-			pol_action_name(tb_plan.actions[i].kind), (int)tb_plan.actions[i].target.pid,
-			tb_plan.actions[i].target.cgroup, tb_plan.actions[i].rule,
-			tb_plan.actions[i].reason);
+			pol_action_name(tb_plan.actions[i].kind),
+			(int)tb_plan.actions[i].target.pid, tb_plan.actions[i].target.cgroup,
+			tb_plan.actions[i].rule, tb_plan.actions[i].reason);
 }
