@@ -17,7 +17,7 @@ cg=/sys/fs/cgroup/memory/ogtest-bench-$$
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for _ in $(seq 50); do # the sleeps are not our children: wait for the group to empty
+	for _ in $(seq 300); do # the sleeps are not our children: wait for the group to empty
 		[ -s "$cg/cgroup.procs" ] || break
 		sleep 0.1
 	done
