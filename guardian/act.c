@@ -95,7 +95,7 @@ static int real_set_oom_score_adj(void *ud, int piddir_fd, int value)
 
 static int real_poll_in(void *ud, int fd, int timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r;
 
 	do
@@ -181,8 +181,8 @@ const char *act_why(const struct pol_action *why, char *buf, size_t size)
 	}
 	format_metric(m, sizeof(m), why->metric, why->measured);
 	format_metric(l, sizeof(l), why->metric, why->limit);
-	snprintf(buf, size, "rule='%s' %s=%s limit=%s", why->rule[0] ? why->rule : "?",
-		 why->metric, m, l);
+	snprintf(buf, size, "rule='%s' %s=%s limit=%s", why->rule[0] ? why->rule : "?", why->metric,
+		 m, l);
 	return buf;
 }
 
@@ -226,8 +226,8 @@ int act_ident_parse_buf(const char *buf, struct act_ident *ret)
 		return r;
 	if (r == SRC_PROC_KTHREAD)
 		return -EPERM; /* a kernel thread is never a victim nor protected */
-	*ret = (struct act_ident){ .starttime_ticks = p.starttime_ticks, .pgid = p.pgid,
-				   .state = p.state };
+	*ret = (struct act_ident){
+		.starttime_ticks = p.starttime_ticks, .pgid = p.pgid, .state = p.state};
 	og_strscpy(ret->comm, p.comm, sizeof(ret->comm));
 	return 0;
 }
@@ -253,7 +253,7 @@ static struct act_call *rec_add(struct act_recorder *rec, enum act_call_kind kin
 		memset(&scratch, 0, sizeof(scratch));
 		return &scratch;
 	}
-	rec->calls[rec->n] = (struct act_call){ .kind = kind, .fd = -1 };
+	rec->calls[rec->n] = (struct act_call){.kind = kind, .fd = -1};
 	return &rec->calls[rec->n++];
 }
 

@@ -42,7 +42,7 @@ static const char *sig_name(int sig)
 static int victim_open(const struct act_ctx *ctx, pid_t pid, uint64_t expect_start,
 		       struct act_victim *ret)
 {
-	struct act_victim v = { .pid = pid, .pidfd = -1, .mrelease_r = 1 };
+	struct act_victim v = {.pid = pid, .pidfd = -1, .mrelease_r = 1};
 	struct act_ident id;
 	char path[32];
 	int fd, r;
@@ -53,7 +53,8 @@ static int victim_open(const struct act_ctx *ctx, pid_t pid, uint64_t expect_sta
 	if (fd == -ENOSYS)
 		v.no_pidfd = true; /* kernel < 5.3: kill(2) after a fresh identity check */
 	else if (fd < 0)
-		return fd == -EINVAL ? -ESRCH : fd; /* EINVAL: not a thread-group leader (any more) */
+		return fd == -EINVAL ? -ESRCH
+				     : fd; /* EINVAL: not a thread-group leader (any more) */
 	else
 		v.pidfd = fd;
 
@@ -202,8 +203,8 @@ static int victim_signal(const struct act_ctx *ctx, struct act_victim *v, int si
 	if (quiet)
 		return 1;
 	log_internal(LOG_NOTICE, 0, ACT_KILL_MESSAGE_ID,
-		     "%s%s pid %d (%s) unit '%s' cgroup '%s': %s%s%s%s", ctx->dry_run ?
-		     "dry-run: would send " : "", sig_name(sig), (int)v->pid,
+		     "%s%s pid %d (%s) unit '%s' cgroup '%s': %s%s%s%s",
+		     ctx->dry_run ? "dry-run: would send " : "", sig_name(sig), (int)v->pid,
 		     act_printable(v->comm, comm, sizeof(comm)), v->unit, v->cgroup,
 		     act_why(why, whybuf, sizeof(whybuf)), mrel ? ", mrelease " : "",
 		     mrel ? mrel : "", ctx->dry_run ? " (dry-run)" : "");
@@ -262,21 +263,22 @@ uint64_t act_victim_elapsed_usec(const struct act_victim *v)
 	return v->exited_usec - first;
 }
 
-void act_victim_report(const struct act_ctx *ctx, const struct act_victim *v,
-		       uint64_t before_bytes, uint64_t after_bytes)
+void act_victim_report(const struct act_ctx *ctx, const struct act_victim *v, uint64_t before_bytes,
+		       uint64_t after_bytes)
 {
 	char freed[32], comm[OG_COMM_MAX];
 	uint64_t us = act_victim_elapsed_usec(v);
 
-	og_format_bytes(freed, sizeof(freed), after_bytes > before_bytes ? 0 :
-						      before_bytes - after_bytes);
+	og_format_bytes(freed, sizeof(freed),
+			after_bytes > before_bytes ? 0 : before_bytes - after_bytes);
 	log_internal(LOG_NOTICE, 0, ACT_KILL_MESSAGE_ID,
 		     "pid %d (%s) unit '%s' cgroup '%s' exited %llu.%03llu s after %s, freed %s%s",
 		     (int)v->pid, act_printable(v->comm, comm, sizeof(comm)), v->unit, v->cgroup,
 		     (unsigned long long)(us / 1000000), (unsigned long long)(us / 1000 % 1000),
-		     v->sent & ACT_SENT_TERM ? "SIGTERM" : "SIGKILL",
-		     freed, v->sent & ACT_SENT_KILL && v->sent & ACT_SENT_TERM ?
-		     " (SIGTERM was not enough: SIGKILL)" : "");
+		     v->sent & ACT_SENT_TERM ? "SIGTERM" : "SIGKILL", freed,
+		     v->sent & ACT_SENT_KILL && v->sent & ACT_SENT_TERM
+			     ? " (SIGTERM was not enough: SIGKILL)"
+			     : "");
 }
 
 void act_victim_close(const struct act_ctx *ctx, struct act_victim *v)
@@ -419,7 +421,7 @@ static int cg_walk_child(void *data, const char *name, unsigned char type)
 static int cg_walk(int dirfd, const char *path, unsigned depth, int (*fn)(void *ud, pid_t pid),
 		   void *ud)
 {
-	struct cg_walk w = { .dirfd = dirfd, .path = path, .depth = depth, .fn = fn, .ud = ud };
+	struct cg_walk w = {.dirfd = dirfd, .path = path, .depth = depth, .fn = fn, .ud = ud};
 	const char *rel = path;
 	int r;
 
@@ -457,12 +459,13 @@ static int cg_member(const struct act_ctx *ctx, pid_t pid, const char *cg, bool 
 
 /* ------------------------------------------------------------------ groups */
 
-static struct act_victim *group_find(const struct act_ctx *ctx, struct act_group *g, pid_t pid)
+/* Already held: the same process (pid and starttime), exited or not. */
+static bool group_has(const struct act_group *g, pid_t pid, uint64_t start)
 {
 	for (size_t i = 0; i < g->n; i++)
-		if (g->v[i].pid == pid && act_victim_wait(ctx, &g->v[i], 0) == 0)
-			return &g->v[i];
-	return NULL;
+		if (g->v[i].pid == pid && g->v[i].starttime_ticks == start)
+			return true;
+	return false;
 }
 
 struct group_scan {
@@ -472,30 +475,38 @@ struct group_scan {
 	void *ud;
 };
 
-/* Hold pid (expected starttime or 0) in g unless protected, self or already held. */
-static int group_add(struct group_scan *s, pid_t pid, uint64_t start)
+/* Hold pid in g unless it is self, a zombie, protected, not a member or already held. */
+static int group_add(struct group_scan *s, pid_t pid)
 {
 	struct act_group *g = s->g;
 	struct act_victim v;
+	struct act_ident id;
+	char path[32];
 	int r;
 
-	if (pid == s->ctx->self_pid || group_find(s->ctx, g, pid))
+	if (pid == s->ctx->self_pid)
+		return 0;
+	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	if (act_ident_read(s->ctx->root->proc_fd, path, &id) < 0 || id.state == 'Z')
+		return 0; /* gone, kernel thread, or dead already (nothing left to free) */
+	if ((g->kind == ACT_GROUP_PGID && id.pgid != g->pgid) ||
+	    group_has(g, pid, id.starttime_ticks))
 		return 0;
 	if (g->n >= ACT_GROUP_MAX) {
 		g->overflow++;
 		return 0;
 	}
-	r = victim_open(s->ctx, pid, start, &v);
+	r = victim_open(s->ctx, pid, id.starttime_ticks, &v);
 	if (r < 0)
-		return r == -ENOMEM ? r : 0; /* gone, kthread, reused: not a member any more */
+		return r == -ENOMEM ? r : 0; /* gone or reused meanwhile: not a member any more */
+	/* Membership again with the pidfd held, so a reused pid is never kept. */
 	if (g->kind == ACT_GROUP_CGROUP) {
 		r = cg_member(s->ctx, pid, g->cgroup, g->v1);
-		if (r <= 0) {
-			act_victim_close(s->ctx, &v);
-			return 0;
-		}
 		og_strscpy(v.cgroup, g->cgroup, sizeof(v.cgroup));
-	} else if (v.pgid != g->pgid) {
+	} else {
+		r = v.pgid == g->pgid;
+	}
+	if (r <= 0) {
 		act_victim_close(s->ctx, &v);
 		return 0;
 	}
@@ -510,28 +521,22 @@ static int group_add(struct group_scan *s, pid_t pid, uint64_t start)
 
 static int pgid_visit(void *data, const char *name, unsigned char type)
 {
-	struct group_scan *s = data;
-	struct act_ident id;
-	char path[32];
 	pid_t pid;
 
 	if (parse_pid(name, &pid) < 0)
 		return 0;
-	snprintf(path, sizeof(path), "%d/stat", (int)pid);
-	if (act_ident_read(s->ctx->root->proc_fd, path, &id) < 0 || id.pgid != s->g->pgid)
-		return 0;
-	return group_add(s, pid, id.starttime_ticks);
+	return group_add(data, pid);
 }
 
 static int cg_visit(void *data, pid_t pid)
 {
-	return group_add(data, pid, 0);
+	return group_add(data, pid);
 }
 
 static int group_scan(const struct act_ctx *ctx, struct act_group *g, act_protected_fn prot,
 		      void *ud)
 {
-	struct group_scan s = { .ctx = ctx, .g = g, .prot = prot, .ud = ud };
+	struct group_scan s = {.ctx = ctx, .g = g, .prot = prot, .ud = ud};
 	int dirfd;
 
 	g->skipped = 0;
@@ -611,7 +616,7 @@ static int cg_set_frozen(const struct act_ctx *ctx, const char *cg, bool freeze)
 		rel++;
 	snprintf(path, sizeof(path), "%s/cgroup.events", rel);
 	for (int i = 0; freeze && i < 20; i++) {
-		struct timespec ms = { 0, 1000000 };
+		struct timespec ms = {0, 1000000};
 
 		if (og_read_at(ctx->mounts->v2_fd, path, buf, sizeof(buf)) < 0 ||
 		    strstr(buf, "frozen 1"))
@@ -639,11 +644,12 @@ static int group_signal(const struct act_ctx *ctx, struct act_group *g, int sig,
 	if (g->kind == ACT_GROUP_PGID)
 		snprintf(what, sizeof(what), "process group %d", (int)g->pgid);
 	else
-		snprintf(what, sizeof(what), "cgroup '%s'%s", g->cgroup, g->v1 ? " (v1 tasks)" : "");
+		snprintf(what, sizeof(what), "cgroup '%s'%s", g->cgroup,
+			 g->v1 ? " (v1 tasks)" : "");
 	log_internal(LOG_NOTICE, 0, ACT_KILL_MESSAGE_ID,
 		     "%s%s %s: %d processes (%zu protected skipped%s), %d released: %s%s",
-		     ctx->dry_run ? "dry-run: would send " : "", sig_name(sig), what, n,
-		     g->skipped, g->overflow ? ", more than the table holds" : "", mrel,
+		     ctx->dry_run ? "dry-run: would send " : "", sig_name(sig), what, n, g->skipped,
+		     g->overflow ? ", more than the table holds" : "", mrel,
 		     act_why(why, whybuf, sizeof(whybuf)), ctx->dry_run ? " (dry-run)" : "");
 	return n;
 }
@@ -662,7 +668,8 @@ int act_group_kill(const struct act_ctx *ctx, struct act_group *g, const struct 
 		froze = cg_set_frozen(ctx, g->cgroup, true) > 0;
 	r = group_scan(ctx, g, g->prot, g->prot_userdata);
 	if (r < 0)
-		(void)log_debug_errno(r, "rescan before SIGKILL failed: %m, killing the members held");
+		(void)log_debug_errno(r,
+				      "rescan before SIGKILL failed: %m, killing the members held");
 	n = group_signal(ctx, g, SIGKILL, why);
 	if (froze)
 		cg_set_frozen(ctx, g->cgroup, false);
@@ -734,7 +741,7 @@ static int cg_kill_visit(void *data, pid_t pid)
 int act_kill_cgroup(const struct act_ctx *ctx, const char *cg, const struct pol_action *why)
 {
 	const struct og_cg_mounts *m = ctx->mounts;
-	struct cg_kill k = { .ctx = ctx, .cg = cg };
+	struct cg_kill k = {.ctx = ctx, .cg = cg};
 	char whybuf[POL_PATH_MAX + 128];
 	bool has_kill, v1_group, killed = false;
 	int r;
@@ -751,16 +758,18 @@ int act_kill_cgroup(const struct act_ctx *ctx, const char *cg, const struct pol_
 	}
 	if ((has_kill && cg_member(ctx, ctx->self_pid, cg, false) > 0) ||
 	    (v1_group && cg_member(ctx, ctx->self_pid, cg, true) > 0))
-		return log_error_errno(-EDEADLK, "not killing cgroup '%s': it holds oomguardiand "
-				       "itself, ignoring", cg);
+		return log_error_errno(-EDEADLK,
+				       "not killing cgroup '%s': it holds oomguardiand "
+				       "itself, ignoring",
+				       cg);
 
 	if (has_kill && !ctx->dry_run) {
 		r = ctx->ops->write_at(ctx->ops->userdata, m->v2_fd, cg, "cgroup.kill", "1");
 		if (r < 0 && r != -ENOENT && !v1_group)
 			return log_error_errno(r, "failed to kill cgroup '%s': %m", cg);
 		if (r < 0 && r != -ENOENT)
-			(void)log_warning_errno(r, "cgroup.kill of '%s' failed: %m, killing its v1 tasks",
-					  cg);
+			(void)log_warning_errno(
+				r, "cgroup.kill of '%s' failed: %m, killing its v1 tasks", cg);
 		killed = r == 0;
 		if (killed) {
 			r = cg_walk(m->v2_fd, cg, 0, cg_kill_visit, &k);

@@ -93,8 +93,8 @@ uint64_t act_victim_elapsed_usec(const struct act_victim *v);
  * Log (NOTICE, ACT_KILL_MESSAGE_ID) that the victim is gone: freed = before - after (0 if
  * negative), elapsed time, whether it took SIGKILL. Call after act_victim_wait() returned 1.
  */
-void act_victim_report(const struct act_ctx *ctx, const struct act_victim *v,
-		       uint64_t before_bytes, uint64_t after_bytes);
+void act_victim_report(const struct act_ctx *ctx, const struct act_victim *v, uint64_t before_bytes,
+		       uint64_t after_bytes);
 
 /* Close the pidfd; safe twice and on a zeroed victim with pidfd -1. */
 void act_victim_close(const struct act_ctx *ctx, struct act_victim *v);

@@ -149,8 +149,10 @@ static int migrate_call(const struct act_ctx *ctx, pid_t pid, int from, int to, 
 	act_why(why, whybuf, sizeof(whybuf));
 	act_printable(comm, c, sizeof(c));
 	if (ctx->dry_run) {
-		log_notice("dry-run: would migrate pages of pid %d (%s) from node %d to node %d: %s "
-			   "(dry-run)", (int)pid, c, from, to, whybuf);
+		log_notice(
+			"dry-run: would migrate pages of pid %d (%s) from node %d to node %d: %s "
+			"(dry-run)",
+			(int)pid, c, from, to, whybuf);
 		r = 1;
 		goto out;
 	}

@@ -38,8 +38,8 @@ int act_get_oom_score_adj(const struct act_ctx *ctx, pid_t pid, int *ret_value)
 	return read_adj(fd, ret_value);
 }
 
-int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks,
-			  int value, const struct pol_action *why)
+int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks, int value,
+			  const struct pol_action *why)
 {
 	char whybuf[POL_PATH_MAX + 128], comm[OG_COMM_MAX], path[16];
 	_cleanup_close_ int fd = -1;
@@ -72,7 +72,8 @@ int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t startti
 	act_printable(id.comm, comm, sizeof(comm));
 	if (ctx->dry_run) {
 		log_notice("dry-run: would set oom_score_adj of pid %d (%s) from %d to %d: %s "
-			   "(dry-run)", (int)pid, comm, cur, value, whybuf);
+			   "(dry-run)",
+			   (int)pid, comm, cur, value, whybuf);
 		return 1;
 	}
 	r = ctx->ops->set_oom_score_adj(ctx->ops->userdata, fd, value);
@@ -85,7 +86,8 @@ int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t startti
 		} else {
 			log_warning("cannot set oom_score_adj of pid %d (%s) from %d to %d: "
 				    "permission denied (no CAP_SYS_RESOURCE); protecting it at "
-				    "our level only, ignoring", (int)pid, comm, cur, value);
+				    "our level only, ignoring",
+				    (int)pid, comm, cur, value);
 			act_seen_add(ctx->denied, pid, id.starttime_ticks);
 		}
 		return -EACCES;
@@ -95,7 +97,7 @@ int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t startti
 	if (r < 0)
 		return log_error_errno(r, "failed to set oom_score_adj of pid %d (%s): %m",
 				       (int)pid, comm);
-	log_notice("set oom_score_adj of pid %d (%s) from %d to %d: %s", (int)pid, comm, cur,
-		   value, whybuf);
+	log_notice("set oom_score_adj of pid %d (%s) from %d to %d: %s", (int)pid, comm, cur, value,
+		   whybuf);
 	return 1;
 }

@@ -25,8 +25,8 @@
  * at WARNING the first time for this pid+starttime, at DEBUG after), -EINVAL value out of
  * range, other -errno. starttime_ticks 0 skips the identity check (for the caller's own pid).
  */
-int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks,
-			  int value, const struct pol_action *why);
+int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks, int value,
+			  const struct pol_action *why);
 
 /* Current /proc/PID/oom_score_adj. 0 or -errno. */
 int act_get_oom_score_adj(const struct act_ctx *ctx, pid_t pid, int *ret_value);
