@@ -130,7 +130,8 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	r = pol_state_init(&l->st, &l->rules);
 	if (r < 0)
 		goto fail;
-	l->pctx.self_pid = getpid();
+	/* Under a fixture root our own pid means nothing (and must not make plans differ). */
+	l->pctx.self_pid = strcmp(l->root_dir, "/") == 0 ? getpid() : 0;
 	act_ctx_init(&l->actx, &l->col.root, &l->col.mounts, l->dry_run);
 	l->actx.denied = &l->denied;
 	l->stage_since_usec = realtime_usec();

@@ -387,6 +387,7 @@ void loop_act_plan(struct loop *l, uint64_t now)
 			if (r < 0 && r != -EOPNOTSUPP)
 				(void)log_warning_errno(r, "%s failed: %m", pol_action_name(a->kind));
 			loop_write_report(l, a,
+					  r == -EOPNOTSUPP ? "not-supported" :
 					  r < 0   ? "failed" :
 					  r == 0  ? "nothing-to-do" :
 					  l->dry_run ? "dry-run" :

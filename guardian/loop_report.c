@@ -102,7 +102,10 @@ void loop_format_action(FILE *out, const struct pol_action *a)
 	}
 	if (t->expected_free_bytes)
 		fprintf(out, "expected_free_bytes=%" PRIu64 "\n", t->expected_free_bytes);
-	fprintf(out, "value=%" PRIu64 "\n", a->value);
+	if (a->kind == POL_ACT_OOM_SCORE_ADJ) /* a negative int carried in the u64 */
+		fprintf(out, "value=%" PRId64 "\n", (int64_t)a->value);
+	else
+		fprintf(out, "value=%" PRIu64 "\n", a->value);
 	put_str(out, "rule", a->rule);
 	put_str(out, "metric", a->metric);
 	fprintf(out, "measured=%" PRIu64 "\nlimit=%" PRIu64 "\n", a->measured, a->limit);

@@ -5,11 +5,13 @@
  * Only ever run inside a memory-limited test cgroup (tests/integration/lib.sh).
  *
  *   memhog [--rate MiB/s] [--chunk MiB] [--max MiB] [--ignore-term] [--handle-term-exit]
- *          [--name COMM] [--children N] [--hold]
+ *          [--name COMM] [--children N] [--setsid] [--lifetime SEC]
  *
  * --rate 0 (default) allocates as fast as the machine can; --max 0 allocates nothing (a
  * stand-in process that just waits); after --max it holds the memory and waits. --children N
  * forks N copies before starting (same process group, same options: for KillUnit= tests).
+ * --setsid makes it the leader of a new session and process group first.
+ * --lifetime (default 120 s) bounds every run: a test that dies leaves nothing for long.
  * Exit status: 0 on SIGTERM with --handle-term-exit, 2 on bad usage, 3 if malloc failed.
  */
 #include <errno.h>
@@ -72,16 +74,17 @@ int main(int argc, char **argv)
 		{ "handle-term-exit", no_argument, NULL, 'e' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "children", required_argument, NULL, 'k' },
-		{ "hold", no_argument, NULL, 'H' },
+		{ "lifetime", required_argument, NULL, 'l' },
+		{ "setsid", no_argument, NULL, 's' },
 		{}
 	};
-	unsigned long rate = 0, chunk = 4, max = 1024, children = 0;
-	int ignore_term = 0, handle_exit = 0, c;
+	unsigned long rate = 0, chunk = 4, max = 1024, children = 0, lifetime = 120;
+	int ignore_term = 0, handle_exit = 0, new_session = 0, c;
 	const char *name = NULL;
 	uint64_t start, done = 0;
 	long page = sysconf(_SC_PAGESIZE);
 
-	while ((c = getopt_long(argc, argv, "r:c:m:ien:k:H", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "r:c:m:ien:k:l:s", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'r':
 			rate = parse_num(optarg, "rate");
@@ -104,12 +107,16 @@ int main(int argc, char **argv)
 		case 'k':
 			children = parse_num(optarg, "children");
 			break;
-		case 'H':
+		case 's':
+			new_session = 1;
+			break;
+		case 'l':
+			lifetime = parse_num(optarg, "lifetime");
 			break;
 		default:
 			fprintf(stderr, "usage: memhog [--rate MiB/s] [--chunk MiB] [--max MiB] "
 					"[--ignore-term] [--handle-term-exit] [--name COMM] "
-					"[--children N]\n");
+					"[--children N] [--setsid] [--lifetime SEC]\n");
 			return 2;
 		}
 	}
@@ -119,6 +126,9 @@ int main(int argc, char **argv)
 		signal(SIGTERM, SIG_IGN);
 	else if (handle_exit)
 		signal(SIGTERM, on_term);
+	if (new_session && setsid() < 0)
+		perror("memhog: setsid");
+	alarm((unsigned)lifetime); /* SIGALRM's default action ends us, also with --ignore-term */
 	if (name)
 		prctl(PR_SET_NAME, name, 0, 0, 0);
 	for (unsigned long i = 0; i < children; i++) {

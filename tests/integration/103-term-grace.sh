@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The kill ladder's grace: a victim that handles SIGTERM exits within TermGraceSec (2 s here)
+# and gets no SIGKILL; one that ignores SIGTERM, and then sits between the terminate and the
+# kill threshold, gets SIGKILL when its grace runs out.
+. "$top_srcdir/tests/integration/lib.sh"
+
+og_init grace 512
+og_start_daemon
+
+# 1. handles SIGTERM: 512 MiB limit, terminate below 30% available (~358 MiB used)
+og_spawn "$HOG" --handle-term-exit --rate 400 --max 1024
+polite=$OG_PID
+og_wait_gone "$polite" 10 || og_fail "SIGTERM-handling hog still running"
+grep -q "memhog\[$polite\]: SIGTERM, exiting" "$OG_TMP/spawn.out" &&
+	og_ok "victim handled SIGTERM" || og_fail "victim did not see SIGTERM"
+f=$(og_reports term | tail -n 1)
+if [ -z "$f" ]; then
+	og_fail "no term report"
+else
+	[ "$(og_report_get "$f" pid)" = "$polite" ] || og_fail "term report names another pid"
+	[ "$(og_report_get "$f" sent_kill)" = no ] && og_ok "no SIGKILL needed" ||
+		og_fail "SIGKILL sent to a victim that handled SIGTERM"
+	el=$(og_report_get "$f" elapsed_usec)
+	[ "${el:-9999999}" -lt 2000000 ] && og_ok "exited ${el} us after SIGTERM (grace 2 s)" ||
+		og_fail "exit took ${el:-?} us, grace is 2 s"
+fi
+[ -z "$(og_reports kill)" ] || og_fail "a kill report for the polite victim"
+
+# let the group recover and the stage clear
+sleep 1
+
+# 2. ignores SIGTERM and stops at 380 MiB: between terminate (358) and kill (410)
+og_spawn "$HOG" --ignore-term --rate 400 --max 380
+stubborn=$OG_PID
+og_wait_gone "$stubborn" 10 || og_fail "SIGTERM-ignoring hog still running after 10 s"
+k=$(og_reports kill | tail -n 1)
+if [ -z "$k" ]; then
+	og_fail "no kill report for the hog that ignored SIGTERM"
+else
+	[ "$(og_report_get "$k" pid)" = "$stubborn" ] || og_fail "kill report names another pid"
+	[ "$(og_report_get "$k" sent_term)" = yes ] || og_fail "SIGKILL without SIGTERM first"
+	[ "$(og_report_get "$k" sent_kill)" = yes ] && og_ok "SIGKILL after the grace" ||
+		og_fail "no SIGKILL recorded"
+	el=$(og_report_get "$k" elapsed_usec)
+	[ "${el:-0}" -ge 1900000 ] && og_ok "SIGKILL came after the 2 s grace (${el} us)" ||
+		og_fail "SIGKILL ${el:-?} us after SIGTERM: before the grace ran out"
+fi
+og_finish

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# KillUnit=cgroup: when the hog in sub-group "job" is chosen, the whole sub-group goes (its
+# idle member too), and a process beside it in the parent group is left alone.
+. "$top_srcdir/tests/integration/lib.sh"
+
+og_init cgkill 512
+og_subgroup job
+cat >"$OG_TMP/policy.d/50-job.policy" <<EOF2
+[Match]
+Cgroup=/$OG_CG/job
+[Policy]
+KillUnit=cgroup
+TermGraceSec=0
+EOF2
+
+og_spawn "$HOG" --name ogbystander --max 8
+bystander=$OG_PID
+og_spawn -g job "$HOG" --name ogjobmate --max 8
+mate=$OG_PID
+sleep 0.3
+og_start_daemon
+og_spawn -g job "$HOG" --rate 800 --max 1024
+hog=$OG_PID
+og_wait_gone "$hog" 10 || og_fail "hog still running"
+og_wait_gone "$mate" 3 && og_ok "the idle member of the sub-group went with it" ||
+	og_fail "the hog's sub-group mate survived"
+og_alive "$bystander" && og_ok "the process outside the sub-group survived" ||
+	og_fail "the bystander outside the sub-group was killed"
+[ "$(og_oom_kills)" = 0 ] || og_fail "kernel OOM killer fired"
+k=$(og_reports kill | tail -n 1)
+[ -n "$k" ] || og_fail "no kill report"
+[ -n "$k" ] && [ "$(og_report_get "$k" target)" = cgroup ] &&
+	[ "$(og_report_get "$k" cgroup)" = "/$OG_CG/job" ] && og_ok "report names the cgroup" ||
+	og_fail "kill report does not name cgroup /$OG_CG/job"
+og_finish

@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# KillUnit=process-group: a hog with two forked helpers in its own process group; the whole
+# group goes, a process in another group of the same cgroup stays.
+. "$top_srcdir/tests/integration/lib.sh"
+
+og_init pgkill 512
+cat >"$OG_TMP/policy.d/50-group.policy" <<'EOF2'
+[Match]
+Name=oggroup
+[Policy]
+KillUnit=process-group
+TermGraceSec=1s
+EOF2
+
+og_spawn "$HOG" --setsid --name ogbystander --max 8
+bystander=$OG_PID
+og_start_daemon
+og_spawn "$HOG" --setsid --name oggroup --children 2 --rate 150 --max 400
+leader=$OG_PID
+sleep 0.2
+members=$(og_pgid_members "$leader")
+n=$(echo "$members" | wc -w)
+[ "$n" = 3 ] || og_fail "expected 3 members in process group $leader, found $n"
+for p in $members; do
+	og_wait_gone "$p" 15 || og_fail "group member $p still running"
+done
+og_alive "$bystander" && og_ok "the process in another group survived" ||
+	og_fail "the bystander was killed"
+[ "$(og_oom_kills)" = 0 ] && og_ok "kernel OOM kills: 0" || og_fail "kernel OOM killer fired"
+f=$( (og_reports term; og_reports kill) | tail -n 1)
+[ -n "$f" ] && [ "$(og_report_get "$f" target)" = process-group ] &&
+	og_ok "report names the process group" || og_fail "no process-group report"
+og_finish

@@ -1,0 +1,234 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by tests/integration/1NN-*.sh: real kernel, real processes, each test in its own
+# memory-limited cgroup that it creates and always removes (trap on EXIT, also on failure).
+#
+#   og_init NAME LIMIT_MIB      create ogtest-NAME-$$ (v1 memory group + cgroup2 twin, or one
+#                               cgroup2 group with memory.max on a pure cgroup2 host), a temp dir
+#                               with og.conf and policy.d/, and the cleanup trap
+#   og_subgroup SUB             create a child group SUB in both hierarchies
+#   og_spawn [-g SUB] CMD       start CMD inside the group (or its child SUB); pid in $OG_PID
+#   og_start_daemon [ARGS]      oomguardiand scoped to the group, reports in $OG_TMP/reports
+#   og_oom_kills                the kernel memcg OOM kill counter of the group
+#   og_alive PID                true if PID runs (zombies count as gone)
+#   og_wait_gone PID SECONDS    wait for PID to end; false on timeout
+#   og_fail MSG                 record a failure (the test goes on, exits 1 at the end)
+#   og_finish                   exit 0, or 1 if anything failed (prints the daemon log then)
+# Never more than 2 GiB per group; every process is ended by pid.
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+
+OGD="$top_builddir/oomguardiand"
+HOG="$top_builddir/tests/integration/memhog"
+OG_FAILED=0
+OG_DPID=
+OG_PID=
+OG_PIDS=
+
+og_skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+og_fail() {
+	echo "FAIL: $*"
+	OG_FAILED=1
+}
+
+og_ok() {
+	echo "ok: $*"
+}
+
+# Where the memory controller is: v1 (hybrid, this machine) or a pure cgroup2 with memory.
+og_layout() {
+	if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
+		OG_LAYOUT=v1
+		OG_MEMROOT=/sys/fs/cgroup/memory
+		OG_V2ROOT=/sys/fs/cgroup/unified
+	elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		OG_LAYOUT=v2
+		OG_MEMROOT=/sys/fs/cgroup
+		OG_V2ROOT=/sys/fs/cgroup
+	else
+		og_skip "no memory cgroup controller"
+	fi
+}
+
+og_init() {
+	name=$1
+	limit_mib=$2
+	[ "$(id -u)" = 0 ] || og_skip "needs root (creates cgroups)"
+	[ -x "$OGD" ] || og_skip "oomguardiand not built"
+	[ -x "$HOG" ] || og_skip "memhog not built"
+	[ "$limit_mib" -le 2048 ] || { echo "refusing a limit above 2 GiB"; exit 99; }
+	og_layout
+	OG_CG=ogtest-$name-$$
+	OG_MEMCG=$OG_MEMROOT/$OG_CG
+	OG_V2CG=$OG_V2ROOT/$OG_CG
+	OG_TMP=$(mktemp -d "/tmp/ogtest-$name-$$.XXXXXX") || exit 99
+	trap og_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+	mkdir "$OG_MEMCG" || exit 99
+	[ -d "$OG_V2CG" ] || mkdir "$OG_V2CG" || exit 99
+	if [ "$OG_LAYOUT" = v1 ]; then
+		echo $((limit_mib << 20)) >"$OG_MEMCG/memory.limit_in_bytes" || exit 99
+	else
+		echo $((limit_mib << 20)) >"$OG_MEMCG/memory.max" || exit 99
+		echo 0 >"$OG_MEMCG/memory.swap.max" 2>/dev/null
+	fi
+	mkdir -p "$OG_TMP/policy.d" "$OG_TMP/reports"
+	# The ladder in shares of the group's limit. HoldOffSec=0: a fast allocator crosses
+	# every rung within a few hundred ms, the engine's hold-off must not stand in the way.
+	cat >"$OG_TMP/og.conf" <<-EOF
+	[Guardian]
+	HoldOffSec=0
+	KillTimeoutSec=5s
+	TermGraceSec=2s
+	[Reclaim]
+	MemoryAvailableBelow=50%
+	[Throttle]
+	MemoryAvailableBelow=40%
+	[Terminate]
+	MemoryAvailableBelow=30%
+	[Kill]
+	MemoryAvailableBelow=20%
+	EOF
+}
+
+og_subgroup() {
+	mkdir -p "$OG_MEMCG/$1" || exit 99
+	[ -d "$OG_V2CG/$1" ] || mkdir -p "$OG_V2CG/$1" || exit 99
+}
+
+# og_spawn [-g SUB] CMD...: the command execs inside the group; output in $OG_TMP.
+og_spawn() {
+	sub=
+	if [ "$1" = -g ]; then
+		sub=/$2
+		shift 2
+	fi
+	mem=$OG_MEMCG$sub/cgroup.procs
+	v2=$OG_V2CG$sub/cgroup.procs
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ >"$1"; [ "$1" = "$2" ] || echo $$ >"$2"; shift 2; exec "$@"' \
+		sh "$mem" "$v2" "$@" >>"$OG_TMP/spawn.out" 2>&1 &
+	OG_PID=$!
+	OG_PIDS="$OG_PIDS $OG_PID"
+	# wait until it is in the group (and has exec'd)
+	i=0
+	while [ $i -lt 50 ] && ! grep -qx "$OG_PID" "$mem" 2>/dev/null; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+
+og_start_daemon() {
+	"$OGD" --debug --scope "/$OG_CG" --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" \
+		--report-dir "$OG_TMP/reports" --state-file "$OG_TMP/state" "$@" \
+		>"$OG_TMP/daemon.log" 2>&1 &
+	OG_DPID=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q 'notice: guarding' "$OG_TMP/daemon.log" && return 0
+		og_alive "$OG_DPID" || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	og_fail "daemon did not start"
+	cat "$OG_TMP/daemon.log"
+	exit 1
+}
+
+og_oom_kills() {
+	if [ "$OG_LAYOUT" = v1 ]; then
+		awk '$1 == "oom_kill" { print $2 }' "$OG_MEMCG/memory.oom_control"
+	else
+		awk '$1 == "oom_kill" { print $2 }' "$OG_MEMCG/memory.events"
+	fi
+}
+
+og_alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+og_wait_gone() {
+	end=$(($(date +%s%N) / 1000000 + $2 * 1000))
+	while og_alive "$1"; do
+		[ $(($(date +%s%N) / 1000000)) -lt $end ] || return 1
+		sleep 0.02
+	done
+	return 0
+}
+
+# Report files of one action kind ("kill", "term"), newest last.
+og_reports() {
+	ls "$OG_TMP/reports/"*-"$1".report 2>/dev/null
+}
+
+# Pids whose process group is $1.
+og_pgid_members() {
+	for s in /proc/[0-9]*/stat; do
+		sed 's/.*) //' "$s" 2>/dev/null | awk -v g="$1" -v f="$s" \
+			'$3 == g { split(f, a, "/"); print a[3] }'
+	done
+}
+
+og_report_get() { # FILE KEY
+	sed -n "s/^$2=//p" "$1" | head -n 1
+}
+
+# Kill every task of the group and its children (all started by this test), remove the groups.
+og_kill_group_tasks() {
+	[ -n "${OG_MEMCG:-}" ] || return 0
+	for f in $(find "$OG_MEMCG" "$OG_V2CG" -name cgroup.procs 2>/dev/null); do
+		for p in $(cat "$f" 2>/dev/null); do
+			kill -9 "$p" 2>/dev/null
+		done
+	done
+}
+
+og_rmdir_groups() {
+	[ -n "${OG_MEMCG:-}" ] || return 0
+	for root in "$OG_MEMCG" "$OG_V2CG"; do
+		[ -d "$root" ] || continue
+		find "$root" -depth -type d 2>/dev/null | while read -r d; do
+			i=0
+			while ! rmdir "$d" 2>/dev/null && [ -d "$d" ] && [ $i -lt 50 ]; do
+				sleep 0.1
+				i=$((i + 1))
+			done
+		done
+	done
+}
+
+og_cleanup() {
+	rc=$?
+	if [ -n "$OG_DPID" ] && og_alive "$OG_DPID"; then
+		kill -TERM "$OG_DPID" 2>/dev/null
+		og_wait_gone "$OG_DPID" 3 || kill -9 "$OG_DPID" 2>/dev/null
+	fi
+	for p in $OG_PIDS; do
+		kill -9 "$p" 2>/dev/null
+	done
+	og_kill_group_tasks
+	wait 2>/dev/null
+	og_rmdir_groups
+	if [ "$rc" != 0 ] || [ "$OG_FAILED" != 0 ]; then
+		echo "--- daemon log (last 60 lines) ---"
+		tail -n 60 "${OG_TMP:-/nonexistent}/daemon.log" 2>/dev/null
+		echo "--- reports ---"
+		for f in "${OG_TMP:-/nonexistent}"/reports/*; do
+			[ -f "$f" ] && { echo "# $f"; cat "$f"; }
+		done
+	fi
+	[ -n "${OG_TMP:-}" ] && rm -rf "$OG_TMP"
+}
+
+og_finish() {
+	if [ -n "$OG_DPID" ] && ! og_alive "$OG_DPID"; then
+		og_fail "daemon died"
+	fi
+	[ "$OG_FAILED" = 0 ] && exit 0
+	exit 1
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The loop's pure parts: the adaptive poll interval, rung thresholds, PSI trigger lines, plan
+ * printing, and one --once decision on a fixture tree. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guardian/loop.h"
+#include "policy/cfg.h"
+
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+START_TEST(interval_is_max_when_plenty)
+{
+	ck_assert_uint_eq(loop_poll_interval_usec(20 * GiB, 512 * MiB, LOOP_RATE_MAX_BYTES_PER_SEC),
+			  LOOP_POLL_MAX_USEC);
+	/* no kill threshold configured: nothing to race against */
+	ck_assert_uint_eq(loop_poll_interval_usec(1 * MiB, 0, LOOP_RATE_MAX_BYTES_PER_SEC),
+			  LOOP_POLL_MAX_USEC);
+	/* absurd headroom does not overflow */
+	ck_assert_uint_eq(loop_poll_interval_usec(UINT64_MAX, 1, 1), LOOP_POLL_MAX_USEC);
+}
+END_TEST
+
+START_TEST(interval_is_min_at_or_below_kill)
+{
+	ck_assert_uint_eq(loop_poll_interval_usec(100 * MiB, 100 * MiB, LOOP_RATE_MAX_BYTES_PER_SEC),
+			  LOOP_POLL_MIN_USEC);
+	ck_assert_uint_eq(loop_poll_interval_usec(0, 100 * MiB, LOOP_RATE_MAX_BYTES_PER_SEC),
+			  LOOP_POLL_MIN_USEC);
+	ck_assert_uint_eq(loop_poll_interval_usec(101 * MiB, 100 * MiB,
+						  LOOP_RATE_MAX_BYTES_PER_SEC),
+			  LOOP_POLL_MIN_USEC);
+}
+END_TEST
+
+START_TEST(interval_is_half_the_time_to_kill)
+{
+	/* 1 GiB above the kill threshold at 2 GiB/s: 0.5 s to get there, poll in 0.25 s */
+	ck_assert_uint_eq(loop_poll_interval_usec(2 * GiB, 1 * GiB, 2 * GiB), 250000);
+	/* 200 MiB at 2 GiB/s: 97.6 ms, half is 48.8 ms */
+	ck_assert_uint_eq(loop_poll_interval_usec(300 * MiB, 100 * MiB, 2 * GiB), 48828);
+}
+END_TEST
+
+/*
+ * The property the issue asks for: an allocation at 2 GiB/s starting at the terminate threshold
+ * is seen at least twice before it reaches the kill threshold, for ladders from a 512 MiB test
+ * group to a 64 GiB host (terminate 5%/kill 2.5% as shipped, and the tests' 30%/20%).
+ */
+START_TEST(fast_allocation_cannot_outrun_the_poll)
+{
+	static const uint64_t totals[] = { 512 * MiB, 4 * GiB, 24 * GiB, 64 * GiB };
+	static const unsigned ladders[][2] = { { 500, 250 }, { 3000, 2000 } };
+	const uint64_t rate = LOOP_RATE_MAX_BYTES_PER_SEC;
+
+	for (size_t t = 0; t < sizeof(totals) / sizeof(totals[0]); t++) {
+		for (size_t l = 0; l < 2; l++) {
+			uint64_t term = totals[t] * ladders[l][0] / 10000;
+			uint64_t kill = totals[t] * ladders[l][1] / 10000;
+			uint64_t avail = term;
+			unsigned polls = 0;
+
+			while (avail > kill) {
+				uint64_t iv = loop_poll_interval_usec(avail, kill, rate);
+				uint64_t eaten = rate * iv / 1000000;
+
+				avail = eaten >= avail ? 0 : avail - eaten;
+				polls++;
+			}
+			/* With a 10 ms floor a gap below 2 GiB/s x 20 ms = 41 MiB cannot be polled
+			 * twice: the v1 thresholds / PSI triggers cover that; assert only above. */
+			if (term - kill > 2 * rate / 50)
+				ck_assert_uint_ge(polls, 2);
+		}
+	}
+}
+END_TEST
+
+START_TEST(threshold_takes_the_larger)
+{
+	struct pol_threshold t = { .mem_avail_permyriad = 500, .mem_avail_bytes = 0 };
+
+	ck_assert_uint_eq(loop_threshold_bytes(&t, 10000), 500);
+	t.mem_avail_bytes = 800;
+	ck_assert_uint_eq(loop_threshold_bytes(&t, 10000), 800);
+	t.mem_avail_bytes = 100;
+	ck_assert_uint_eq(loop_threshold_bytes(&t, 10000), 500);
+	memset(&t, 0, sizeof(t));
+	ck_assert_uint_eq(loop_threshold_bytes(&t, 24 * GiB), 0);
+	/* no overflow near the top */
+	t.mem_avail_permyriad = 10000;
+	ck_assert_uint_eq(loop_threshold_bytes(&t, UINT64_MAX), UINT64_MAX);
+}
+END_TEST
+
+START_TEST(psi_trigger_lines)
+{
+	char buf[64];
+
+	ck_assert_int_eq(loop_psi_trigger_format(buf, sizeof(buf), false, 150000, 1000000), 19);
+	ck_assert_str_eq(buf, "some 150000 1000000");
+	ck_assert_int_gt(loop_psi_trigger_format(buf, sizeof(buf), true, 100000, 2000000), 0);
+	ck_assert_str_eq(buf, "full 100000 2000000");
+	ck_assert_int_eq(loop_psi_trigger_format(buf, 8, false, 150000, 1000000), -ENOBUFS);
+}
+END_TEST
+
+START_TEST(plan_print_is_one_line_per_key)
+{
+	struct pol_plan plan = { 0 };
+	struct pol_action *a = &plan.actions[0];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	plan.n = 2;
+	plan.stage = POL_STAGE_KILL;
+	plan.avail_bytes = 1000;
+	plan.total_bytes = 10000;
+	a->kind = POL_ACT_KILL;
+	a->stage = POL_STAGE_KILL;
+	a->target.kind = POL_TGT_PROCESS;
+	a->target.pid = 4242;
+	strcpy(a->target.comm, "evil\nstage=none");
+	strcpy(a->rule, "oomguardian.conf:12 [Kill]");
+	strcpy(a->metric, "mem_available");
+	a->measured = 1000;
+	a->limit = 2500;
+	strcpy(a->reason, "because");
+	a = &plan.actions[1];
+	a->kind = POL_ACT_OOM_SCORE_ADJ;
+	a->target.kind = POL_TGT_PROCESS;
+	a->target.pid = 1;
+	a->value = (uint64_t)(int64_t)-900;
+	ck_assert_ptr_nonnull(f);
+	loop_print_plan(f, &plan, true);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "stage=kill\navailable_bytes=1000\ntotal_bytes=10000\n"
+					  "dry_run=yes\nactions=2\n"));
+	ck_assert_ptr_nonnull(strstr(out, "[action 1]\naction=kill\nstage=kill\ntarget=process\n"
+					  "pid=4242\ncomm=evil?stage=none\n"));
+	/* the hostile comm cannot forge a line of its own */
+	ck_assert_ptr_null(strstr(out, "\nstage=none"));
+	ck_assert_ptr_nonnull(strstr(out, "measured=1000\nlimit=2500\nreason=because\n"));
+	ck_assert_ptr_nonnull(strstr(out, "action=oom_score_adj\n"));
+	ck_assert_ptr_nonnull(strstr(out, "value=-900\n"));
+	free(out);
+}
+END_TEST
+
+/* One --once decision on a fixture: the whole read + decide path without the kernel. */
+START_TEST(once_on_fixture)
+{
+	struct loop_opts o = { .root_dir = FIXTURES "/openstack-devstack", .dry_run = true,
+			       .once = true };
+	const char *dirs[] = { "/nonexistent-policy-dir", NULL };
+	struct pol_rules rules = { 0 };
+	struct cfg_diag diag;
+	struct loop *l = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cfg_diag_init(&diag);
+	o.policy_dirs = dirs;
+	ck_assert_int_eq(cfg_load(o.root_dir, "/dev/null", dirs, &rules, &diag), 0);
+	cfg_diag_free(&diag);
+	ck_assert_int_eq(loop_new(&o, &rules, &l), 0);
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(loop_once(l, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "dry_run=yes\n"));
+	ck_assert_ptr_nonnull(strstr(out, "stage="));
+	/* devstack fixture: 3.75% available is below the default 5% terminate rung */
+	ck_assert_ptr_nonnull(strstr(out, "stage=terminate\n"));
+	free(out);
+	loop_free(l);
+}
+END_TEST
+
+START_TEST(once_on_missing_root_fails)
+{
+	struct loop_opts o = { .root_dir = "/nonexistent-oomguardian-root", .once = true };
+	struct pol_rules rules = { 0 };
+	struct loop *l = NULL;
+
+	ck_assert_int_lt(loop_new(&o, &rules, &l), 0);
+	ck_assert_ptr_null(l);
+}
+END_TEST
+
+static Suite *loop_suite(void)
+{
+	Suite *s = suite_create("loop");
+	TCase *tc = tcase_create("pure");
+
+	tcase_add_test(tc, interval_is_max_when_plenty);
+	tcase_add_test(tc, interval_is_min_at_or_below_kill);
+	tcase_add_test(tc, interval_is_half_the_time_to_kill);
+	tcase_add_test(tc, fast_allocation_cannot_outrun_the_poll);
+	tcase_add_test(tc, threshold_takes_the_larger);
+	tcase_add_test(tc, psi_trigger_lines);
+	tcase_add_test(tc, plan_print_is_one_line_per_key);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("once");
+	tcase_add_test(tc, once_on_fixture);
+	tcase_add_test(tc, once_on_missing_root_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(loop_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
