@@ -31,15 +31,15 @@ static const struct {
 	size_t off;
 	unsigned bit;
 } node_meminfo_keys[] = {
-	{"MemTotal:", offsetof(struct og_numa_node, total_bytes), NMI_TOTAL},
-	{"MemFree:", offsetof(struct og_numa_node, free_bytes), NMI_FREE},
-	{"MemUsed:", offsetof(struct og_numa_node, used_bytes), 0},
-	{"FilePages:", offsetof(struct og_numa_node, file_pages_bytes), 0},
-	{"AnonPages:", offsetof(struct og_numa_node, anon_pages_bytes), 0},
-	{"SReclaimable:", offsetof(struct og_numa_node, slab_reclaimable_bytes), 0},
-	{"SUnreclaim:", offsetof(struct og_numa_node, slab_unreclaimable_bytes), 0},
-	{"Active(file):", offsetof(struct og_numa_node, active_file_bytes), 0},
-	{"Inactive(file):", offsetof(struct og_numa_node, inactive_file_bytes), 0},
+	{ "MemTotal:", offsetof(struct og_numa_node, total_bytes), NMI_TOTAL },
+	{ "MemFree:", offsetof(struct og_numa_node, free_bytes), NMI_FREE },
+	{ "MemUsed:", offsetof(struct og_numa_node, used_bytes), 0 },
+	{ "FilePages:", offsetof(struct og_numa_node, file_pages_bytes), 0 },
+	{ "AnonPages:", offsetof(struct og_numa_node, anon_pages_bytes), 0 },
+	{ "SReclaimable:", offsetof(struct og_numa_node, slab_reclaimable_bytes), 0 },
+	{ "SUnreclaim:", offsetof(struct og_numa_node, slab_unreclaimable_bytes), 0 },
+	{ "Active(file):", offsetof(struct og_numa_node, active_file_bytes), 0 },
+	{ "Inactive(file):", offsetof(struct og_numa_node, inactive_file_bytes), 0 },
 };
 
 /* One "Node N Key: value [kB]" line. 0 with the node, key and bytes set, or -EBADMSG. */
@@ -112,12 +112,12 @@ int src_node_meminfo_parse_buf(const char *buf, int node, struct og_numa_node *n
 int src_numastat_parse_buf(const char *buf, struct og_numa_node *n)
 {
 	static const struct src_kv_field keys[] = {
-		{"numa_hit", offsetof(struct og_numa_node, numa_hit), SRC_KV_COUNT},
-		{"numa_miss", offsetof(struct og_numa_node, numa_miss), SRC_KV_COUNT},
-		{"numa_foreign", offsetof(struct og_numa_node, numa_foreign), SRC_KV_COUNT},
-		{"interleave_hit", offsetof(struct og_numa_node, interleave_hit), SRC_KV_COUNT},
-		{"local_node", offsetof(struct og_numa_node, local_node), SRC_KV_COUNT},
-		{"other_node", offsetof(struct og_numa_node, other_node), SRC_KV_COUNT},
+		{ "numa_hit", offsetof(struct og_numa_node, numa_hit), SRC_KV_COUNT },
+		{ "numa_miss", offsetof(struct og_numa_node, numa_miss), SRC_KV_COUNT },
+		{ "numa_foreign", offsetof(struct og_numa_node, numa_foreign), SRC_KV_COUNT },
+		{ "interleave_hit", offsetof(struct og_numa_node, interleave_hit), SRC_KV_COUNT },
+		{ "local_node", offsetof(struct og_numa_node, local_node), SRC_KV_COUNT },
+		{ "other_node", offsetof(struct og_numa_node, other_node), SRC_KV_COUNT },
 	};
 	struct og_numa_node tmp = *n;
 	uint64_t seen = 0;
@@ -165,7 +165,8 @@ static void chomp(char *s)
 		s[--len] = '\0';
 }
 
-static int read_node(int nodes_fd, int id, struct og_numa_node *n, uint8_t *dist, int *ret_ndist)
+static int read_node(int nodes_fd, int id, struct og_numa_node *n, uint8_t *dist,
+		     int *ret_ndist)
 {
 	char path[64], buf[OG_NODE_MEMINFO_MAX];
 	ssize_t len;
@@ -261,7 +262,8 @@ static int list_nodes(int dirfd, int *ids, size_t cap, size_t *ret_n)
 	return r;
 }
 
-int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t cap, size_t *ret_n)
+int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t cap,
+		  size_t *ret_n)
 {
 	uint8_t dist[OG_NODES_MAX][OG_NODES_MAX]; /* positional rows, 4 KiB */
 	int ndist[OG_NODES_MAX], ids[OG_NODES_MAX];

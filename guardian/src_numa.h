@@ -47,4 +47,5 @@ int src_distance_parse_buf(const char *buf, uint8_t *dist, size_t cap);
  * 0, -ENOBUFS (more than cap nodes), -EBADMSG (a malformed file), -errno from reading.
  * On failure *ret_n is untouched and the contents of arr are unspecified (used as scratch).
  */
-int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t cap, size_t *ret_n);
+int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t cap,
+		  size_t *ret_n);

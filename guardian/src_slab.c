@@ -112,7 +112,7 @@ static int slabinfo_line(const char *p, uint64_t page_size, struct og_slab *s)
 int src_slabinfo_parse_buf(const char *buf, uint64_t page_size, struct og_slab *arr, size_t cap,
 			   size_t *ret_n)
 {
-	struct top t = {.arr = arr, .cap = cap};
+	struct top t = { .arr = arr, .cap = cap };
 	const char *p = buf;
 
 	if (page_size == 0)
@@ -164,8 +164,8 @@ static int read_attr(int dirfd, const char *name, const char *attr, uint64_t *re
 /* A name we may use as one path component below sys/kernel/slab. */
 static bool safe_name(const char *name)
 {
-	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
-	       strlen(name) < OG_SLAB_NAME_MAX - 1;
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0 && strlen(name) < OG_SLAB_NAME_MAX - 1;
 }
 
 static int sysfs_cache(int slab_fd, const char *name, uint64_t page_size, struct og_slab *s)
@@ -261,8 +261,8 @@ static void set_reclaim_flags(int slab_fd, struct og_slab *arr, size_t n)
 	}
 }
 
-int src_read_slabs(const struct og_root *root, uint64_t page_size, struct og_slab *arr, size_t cap,
-		   size_t *ret_n)
+int src_read_slabs(const struct og_root *root, uint64_t page_size, struct og_slab *arr,
+		   size_t cap, size_t *ret_n)
 {
 	_cleanup_close_ int slab_fd = -1;
 	const char *buf;
@@ -282,13 +282,13 @@ int src_read_slabs(const struct og_root *root, uint64_t page_size, struct og_sla
 			return r;
 		}
 	} else {
-		struct top t = {.arr = arr, .cap = cap};
+		struct top t = { .arr = arr, .cap = cap };
 
 		/* 0400 root-only, or SLOB: sysfs has the same numbers (SLUB only) */
 		if (slab_fd < 0)
 			return (int)len;
 		(void)log_debug_errno((int)len, "'%s/proc/slabinfo': %m, using sys/kernel/slab",
-				      root->path);
+				root->path);
 		r = read_sysfs_slabs(slab_fd, page_size, &t);
 		if (r < 0)
 			return r;

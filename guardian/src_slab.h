@@ -30,5 +30,5 @@ int src_slabinfo_parse_buf(const char *buf, uint64_t page_size, struct og_slab *
  * sys/kernel/slab/<name>/reclaim_account. Same return values as the parser, or -errno when
  * neither source is readable; *ret_n untouched on failure.
  */
-int src_read_slabs(const struct og_root *root, uint64_t page_size, struct og_slab *arr, size_t cap,
-		   size_t *ret_n);
+int src_read_slabs(const struct og_root *root, uint64_t page_size, struct og_slab *arr,
+		   size_t cap, size_t *ret_n);

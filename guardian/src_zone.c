@@ -143,11 +143,11 @@ static int zoneinfo_line(const char *p, uint64_t page_size, struct og_zone *z, u
 		size_t off;
 		unsigned bit;
 	} keys[] = {
-		{"min", offsetof(struct og_zone, min_bytes), ZI_MIN},
-		{"low", offsetof(struct og_zone, low_bytes), ZI_LOW},
-		{"high", offsetof(struct og_zone, high_bytes), ZI_HIGH},
-		{"present", offsetof(struct og_zone, present_bytes), ZI_PRESENT},
-		{"managed", offsetof(struct og_zone, managed_bytes), ZI_MANAGED},
+		{ "min", offsetof(struct og_zone, min_bytes), ZI_MIN },
+		{ "low", offsetof(struct og_zone, low_bytes), ZI_LOW },
+		{ "high", offsetof(struct og_zone, high_bytes), ZI_HIGH },
+		{ "present", offsetof(struct og_zone, present_bytes), ZI_PRESENT },
+		{ "managed", offsetof(struct og_zone, managed_bytes), ZI_MANAGED },
 	};
 	char key[32], word[8];
 	uint64_t v;
@@ -191,8 +191,8 @@ static int zoneinfo_line(const char *p, uint64_t page_size, struct og_zone *z, u
 	return 0;
 }
 
-int src_zoneinfo_parse_buf(const char *buf, uint64_t page_size, struct og_zone *zones, size_t cap,
-			   size_t *ret_n)
+int src_zoneinfo_parse_buf(const char *buf, uint64_t page_size, struct og_zone *zones,
+			   size_t cap, size_t *ret_n)
 {
 	struct og_zone cur, *z;
 	size_t n = *ret_n;
@@ -246,6 +246,12 @@ int src_zoneinfo_parse_buf(const char *buf, uint64_t page_size, struct og_zone *
 	return 0;
 }
 
+/* In zoneinfo with present 0 and not in buddyinfo (Movable, Device on most machines). */
+static bool zone_unpopulated(const struct og_zone *z)
+{
+	return z->has_zoneinfo && z->present_bytes == 0 && z->norders == 0;
+}
+
 int src_read_zones(const struct og_root *root, uint64_t page_size, struct og_zone *zones,
 		   size_t cap, size_t *ret_n)
 {
@@ -255,8 +261,6 @@ int src_read_zones(const struct og_root *root, uint64_t page_size, struct og_zon
 	ssize_t len;
 	int r;
 
-	if (cap > OG_ELEMENTSOF(tmp))
-		cap = OG_ELEMENTSOF(tmp);
 	/*
 	 * zoneinfo first: it lists every zone in kernel order (node, then zone index), and
 	 * buddyinfo's populated zones then merge into those entries. buddyinfo is ~110 bytes a
@@ -265,7 +269,7 @@ int src_read_zones(const struct og_root *root, uint64_t page_size, struct og_zon
 	 */
 	len = src_read_large(root->proc_fd, "zoneinfo", &buf);
 	if (len >= 0) {
-		r = src_zoneinfo_parse_buf(buf, page_size, tmp, cap, &n);
+		r = src_zoneinfo_parse_buf(buf, page_size, tmp, OG_ELEMENTSOF(tmp), &n);
 		if (r < 0) {
 			(void)log_debug_errno(r, "'%s/proc/zoneinfo': cannot parse", root->path);
 			return r;
@@ -275,15 +279,22 @@ int src_read_zones(const struct og_root *root, uint64_t page_size, struct og_zon
 	len = src_read_large(root->proc_fd, "buddyinfo", &buf);
 	if (len < 0)
 		return (int)len;
-	r = src_buddyinfo_parse_buf(buf, tmp, cap, &n);
+	r = src_buddyinfo_parse_buf(buf, tmp, OG_ELEMENTSOF(tmp), &n);
 	if (r < 0) {
 		(void)log_debug_errno(r, "'%s/proc/buddyinfo': cannot parse", root->path);
 		return r;
 	}
 	/* Unpopulated zones (Movable, Device with present 0, absent from buddyinfo) are noise
-	 * on every screen and carry no memory: leave them out. */
+	 * on every screen and carry no memory: leave them out, and count only the rest
+	 * against cap. */
+	for (size_t i = 0; i < n; i++)
+		if (!zone_unpopulated(&tmp[i]))
+			out++;
+	if (out > cap)
+		return -ENOBUFS;
+	out = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (tmp[i].has_zoneinfo && tmp[i].present_bytes == 0 && tmp[i].norders == 0)
+		if (zone_unpopulated(&tmp[i]))
 			continue;
 		zones[out++] = tmp[i];
 	}

@@ -31,8 +31,8 @@ int src_buddyinfo_parse_buf(const char *buf, struct og_zone *zones, size_t cap, 
  * 0, -EBADMSG (missing key, malformed value, no zone), -ENOBUFS (more zones than cap),
  * -EINVAL (page_size 0).
  */
-int src_zoneinfo_parse_buf(const char *buf, uint64_t page_size, struct og_zone *zones, size_t cap,
-			   size_t *ret_n);
+int src_zoneinfo_parse_buf(const char *buf, uint64_t page_size, struct og_zone *zones,
+			   size_t cap, size_t *ret_n);
 
 /*
  * Read proc/zoneinfo and proc/buddyinfo below the root and merge them, ordered as the kernel

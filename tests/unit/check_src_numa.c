@@ -11,8 +11,8 @@
 #include "policy/util/cleanup.h"
 #include "tests/unit/og_check.h"
 
-#define MIB(x) ((uint64_t)(x)*1024 * 1024)
-#define KIB(x) ((uint64_t)(x)*1024)
+#define MIB(x) ((uint64_t)(x) * 1024 * 1024)
+#define KIB(x) ((uint64_t)(x) * 1024)
 
 static struct og_numa_node nodes[OG_NODES_MAX];
 
@@ -28,8 +28,9 @@ static const char node_meminfo[] = "Node 0 MemTotal:        4417272 kB\n"
 				   "Node 0 HugePages_Total:     0\n"
 				   "Node 0 HugePages_Free:      0\n";
 
-START_TEST (node_meminfo_parses) {
-	struct og_numa_node n = {.id = 0, .numa_hit = 42};
+START_TEST(node_meminfo_parses)
+{
+	struct og_numa_node n = { .id = 0, .numa_hit = 42 };
 
 	ck_assert_int_eq(src_node_meminfo_parse_buf(node_meminfo, 0, &n), 0);
 	ck_assert_uint_eq(n.total_bytes, KIB(4417272));
@@ -46,7 +47,8 @@ START_TEST (node_meminfo_parses) {
 }
 END_TEST
 
-START_TEST (node_meminfo_bad_input) {
+START_TEST(node_meminfo_bad_input)
+{
 	static const char *const bad[] = {
 		"",
 		"Node 0 MemTotal: 100 kB\n", /* no MemFree */
@@ -59,11 +61,11 @@ START_TEST (node_meminfo_bad_input) {
 		"Node 0 MemTotal: 100 kB\nNod 0 MemFree: 20 kB\n",
 		"Node 0 MemTotal: 100 kB\nNode 0 MemFree:\n",
 		"Node 0 MemTotal: 99999999999999999999 kB\nNode 0 MemFree: 1 kB\n",
-		"Node 0 MemTotal: 18014398509481984 kB\nNode 0 MemFree: 1 kB\n", /* *1024 overflows
-										  */
+		/* x 1024 overflows */
+		"Node 0 MemTotal: 18014398509481984 kB\nNode 0 MemFree: 1 kB\n",
 		"MemTotal: 100 kB\nMemFree: 20 kB\n",
 	};
-	struct og_numa_node n = {.total_bytes = 7};
+	struct og_numa_node n = { .total_bytes = 7 };
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(bad); i++) {
 		ck_assert_msg(src_node_meminfo_parse_buf(bad[i], -1, &n) == -EBADMSG, "case %zu",
@@ -75,8 +77,9 @@ START_TEST (node_meminfo_bad_input) {
 }
 END_TEST
 
-START_TEST (numastat_parses) {
-	struct og_numa_node n = {0};
+START_TEST(numastat_parses)
+{
+	struct og_numa_node n = { 0 };
 
 	ck_assert_int_eq(src_numastat_parse_buf("numa_hit 1722893\nnuma_miss 5\nnuma_foreign 6\n"
 						"interleave_hit 1131\nlocal_node 1722890\n"
@@ -97,7 +100,8 @@ START_TEST (numastat_parses) {
 }
 END_TEST
 
-START_TEST (distance_parses) {
+START_TEST(distance_parses)
+{
 	uint8_t d[OG_NODES_MAX];
 
 	ck_assert_int_eq(src_distance_parse_buf("10 20\n", d, OG_NODES_MAX), 2);
@@ -116,7 +120,8 @@ START_TEST (distance_parses) {
 }
 END_TEST
 
-START_TEST (read_seed_fixture) {
+START_TEST(read_seed_fixture)
+{
 	struct og_root root;
 	size_t n = 99;
 
@@ -145,7 +150,8 @@ START_TEST (read_seed_fixture) {
 }
 END_TEST
 
-START_TEST (read_more_nodes_than_cap) {
+START_TEST(read_more_nodes_than_cap)
+{
 	struct og_root root;
 	size_t n = 99;
 
@@ -164,7 +170,8 @@ static void put(const char *dir, const char *rel, const char *text)
 	fclose(f);
 }
 
-START_TEST (read_no_numa_sysfs) {
+START_TEST(read_no_numa_sysfs)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	size_t n1 = 99, n2 = 99;
@@ -188,7 +195,8 @@ END_TEST
 
 /* Sparse node ids (node0, node2): distance rows are per online node, mapped back to ids;
  * a node directory without meminfo (being offlined) is skipped; optional files missing. */
-START_TEST (read_sparse_nodes) {
+START_TEST(read_sparse_nodes)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	size_t n = 0;
@@ -226,7 +234,8 @@ START_TEST (read_sparse_nodes) {
 }
 END_TEST
 
-START_TEST (read_malformed_node_file) {
+START_TEST(read_malformed_node_file)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	size_t n = 99;
@@ -245,7 +254,8 @@ START_TEST (read_malformed_node_file) {
 }
 END_TEST
 
-START_TEST (read_live) {
+START_TEST(read_live)
+{
 	struct og_root root;
 	size_t n = 0;
 

@@ -13,25 +13,25 @@
 #include "tests/unit/og_check.h"
 
 #define PAGE 4096ULL
-#define MIB(x) ((uint64_t)(x)*1024 * 1024)
+#define MIB(x) ((uint64_t)(x) * 1024 * 1024)
 
 static struct og_slab slabs[1024];
 
-#define HDR                                                                                   \
-	"slabinfo - version: 2.1\n"                                                           \
-	"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : " \
-	"tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> " \
+#define HDR                                                                                       \
+	"slabinfo - version: 2.1\n"                                                              \
+	"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : "    \
+	"tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> "    \
 	"<sharedavail>\n"
 
-static const char slabinfo[] = HDR
-	"bio-312               12     12    320   12    1 : tunables    0    0    0 : slabdata "
-	"     1      1      0\n"
-	"dentry             41937  42231    192   21    1 : tunables    0    0    0 : slabdata "
-	"  2011   2011      0\n"
-	"kmalloc-8k           180    184   8192    4    8 : tunables    0    0    0 : slabdata "
-	"    46     46      0\n"
-	"btrfs_delayed_node      0      0    312   13    1 : tunables    0    0    0 : slabdata "
-	"     0      0      0\n";
+static const char slabinfo[] =
+	HDR "bio-312               12     12    320   12    1 : tunables    0    0    0 : slabdata "
+	    "     1      1      0\n"
+	    "dentry             41937  42231    192   21    1 : tunables    0    0    0 : slabdata "
+	    "  2011   2011      0\n"
+	    "kmalloc-8k           180    184   8192    4    8 : tunables    0    0    0 : slabdata "
+	    "    46     46      0\n"
+	    "btrfs_delayed_node      0      0    312   13    1 : tunables    0    0    0 : "
+	    "slabdata      0      0      0\n";
 
 static void put(const char *dir, const char *rel, const char *text)
 {
@@ -41,7 +41,8 @@ static void put(const char *dir, const char *rel, const char *text)
 	fclose(f);
 }
 
-START_TEST (slabinfo_parses_and_sorts) {
+START_TEST(slabinfo_parses_and_sorts)
+{
 	size_t n = 0;
 
 	ck_assert_int_eq(src_slabinfo_parse_buf(slabinfo, PAGE, slabs, 16, &n), 4);
@@ -63,7 +64,8 @@ START_TEST (slabinfo_parses_and_sorts) {
 }
 END_TEST
 
-START_TEST (slabinfo_cap_keeps_the_largest) {
+START_TEST(slabinfo_cap_keeps_the_largest)
+{
 	size_t n = 0;
 
 	ck_assert_int_eq(src_slabinfo_parse_buf(slabinfo, PAGE, slabs, 2, &n), 4);
@@ -75,7 +77,8 @@ START_TEST (slabinfo_cap_keeps_the_largest) {
 }
 END_TEST
 
-START_TEST (slabinfo_versions) {
+START_TEST(slabinfo_versions)
+{
 	size_t n = 99;
 
 	ck_assert_int_eq(src_slabinfo_parse_buf("slabinfo - version: 2.0\n", PAGE, slabs, 4, &n),
@@ -100,7 +103,8 @@ START_TEST (slabinfo_versions) {
 }
 END_TEST
 
-START_TEST (slabinfo_statistics_columns) {
+START_TEST(slabinfo_statistics_columns)
+{
 	/* CONFIG_DEBUG_SLAB (SLAB) appends globalstat and cpustat groups */
 	static const char stats[] =
 		"slabinfo - version: 2.1 (statistics)\n"
@@ -123,7 +127,8 @@ static int parse_line(const char *line)
 	return src_slabinfo_parse_buf(buf, PAGE, slabs, 4, &n);
 }
 
-START_TEST (slabinfo_malformed_lines) {
+START_TEST(slabinfo_malformed_lines)
+{
 	static const char *const bad[] = {
 		"dentry 1 1 192 21 1 : tunables 0 0 0 : slabdata 1 1\n", /* truncated */
 		"dentry 1 1 192 21 1 : tunables 0 0 0 : slabdata\n",
@@ -147,7 +152,8 @@ START_TEST (slabinfo_malformed_lines) {
 }
 END_TEST
 
-START_TEST (slabinfo_long_name_is_truncated_not_rejected) {
+START_TEST(slabinfo_long_name_is_truncated_not_rejected)
+{
 	size_t n = 0;
 	char line[256];
 
@@ -159,7 +165,8 @@ START_TEST (slabinfo_long_name_is_truncated_not_rejected) {
 }
 END_TEST
 
-START_TEST (read_koji_fixture) {
+START_TEST(read_koji_fixture)
+{
 	struct og_root root;
 	size_t n = 0;
 	int r;
@@ -194,21 +201,21 @@ static void make_sysfs_only(char dir[OG_TMPROOT_MAX], bool with_slabinfo_dir)
 	static const struct {
 		const char *name, *objects, *total, *size, *order, *slabs, *reclaim;
 	} caches[] = {
-		{"nfs_inode_cache", "2433024 N0=2433024", "2457600 N0=2457600", "1064", "3",
-		 "81920 N0=81920", "1"},
-		{"kmalloc-64", "184320", "192000", "64", "0", "3000", "0"},
-		{":0000192", "1000", "2100", "192", "0", NULL, "0"}, /* no slabs file */
-		{"broken", "x", "1", "64", "0", "1", "0"},
+		{ "nfs_inode_cache", "2433024 N0=2433024", "2457600 N0=2457600", "1064", "3",
+		  "81920 N0=81920", "1" },
+		{ "kmalloc-64", "184320", "192000", "64", "0", "3000", "0" },
+		{ ":0000192", "1000", "2100", "192", "0", NULL, "0" }, /* no slabs file */
+		{ "broken", "x", "1", "64", "0", "1", "0" },
 	};
 	FILE *f;
 
 	og_tmproot_create(dir);
 	for (size_t i = 0; i < OG_ELEMENTSOF(caches); i++) {
 		const char *attrs[][2] = {
-			{"objects", caches[i].objects}, {"total_objects", caches[i].total},
-			{"slab_size", caches[i].size},	{"order", caches[i].order},
-			{"slabs", caches[i].slabs},	{"reclaim_account", caches[i].reclaim},
-			{"objs_per_slab", "21"},
+			{ "objects", caches[i].objects }, { "total_objects", caches[i].total },
+			{ "slab_size", caches[i].size },  { "order", caches[i].order },
+			{ "slabs", caches[i].slabs },	  { "reclaim_account", caches[i].reclaim },
+			{ "objs_per_slab", "21" },
 		};
 		for (size_t a = 0; a < OG_ELEMENTSOF(attrs); a++) {
 			char rel[256];
@@ -233,7 +240,8 @@ static void make_sysfs_only(char dir[OG_TMPROOT_MAX], bool with_slabinfo_dir)
 		og_tmproot_mkdir(dir, "proc/slabinfo");
 }
 
-START_TEST (read_sysfs_fallback) {
+START_TEST(read_sysfs_fallback)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	size_t n = 0;
@@ -260,7 +268,8 @@ START_TEST (read_sysfs_fallback) {
 }
 END_TEST
 
-START_TEST (read_missing_sys_kernel_slab) {
+START_TEST(read_missing_sys_kernel_slab)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	size_t n1 = 0, n2 = 77;
@@ -288,7 +297,8 @@ START_TEST (read_missing_sys_kernel_slab) {
 }
 END_TEST
 
-START_TEST (read_hostile_names_skip_lookup) {
+START_TEST(read_hostile_names_skip_lookup)
+{
 	/* a name that would climb out of sys/kernel/slab must not be looked up */
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
@@ -315,7 +325,8 @@ START_TEST (read_hostile_names_skip_lookup) {
 }
 END_TEST
 
-START_TEST (read_large_slabinfo) {
+START_TEST(read_large_slabinfo)
+{
 	/* ~3000 caches (280 KiB): more than the static buffer, read whole, not cut */
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
@@ -327,9 +338,8 @@ START_TEST (read_large_slabinfo) {
 	f = og_tmproot_fopen(dir, "proc/slabinfo");
 	fputs(HDR, f);
 	for (int i = 0; i < 3000; i++)
-		fprintf(f,
-			"cache-%04d %6d %6d    192   21    1 : tunables    0    0    0 : "
-			"slabdata %6d %6d      0\n",
+		fprintf(f, "cache-%04d %6d %6d    192   21    1 : tunables    0    0    0 : "
+			   "slabdata %6d %6d      0\n",
 			i, 21 * i, 21 * i, i, i);
 	ck_assert_int_gt(ftell(f), 256 * 1024);
 	fclose(f);
@@ -344,7 +354,8 @@ START_TEST (read_large_slabinfo) {
 }
 END_TEST
 
-START_TEST (read_live) {
+START_TEST(read_live)
+{
 	struct og_root root;
 	size_t n = 0;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);

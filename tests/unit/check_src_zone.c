@@ -14,7 +14,7 @@
 #include "tests/unit/og_check.h"
 
 #define PAGE 4096ULL
-#define KIB(x) ((uint64_t)(x)*1024)
+#define KIB(x) ((uint64_t)(x) * 1024)
 
 static struct og_zone zones[OG_ZONES_MAX];
 
@@ -26,15 +26,13 @@ static const struct og_zone *find(const struct og_zone *z, size_t n, int node, c
 	return NULL;
 }
 
-static const char buddy_live[] = "Node 0, zone      DMA      0      0      0      0      0      0  "
-				 "    0      0      1      1"
-				 "      3 \n"
-				 "Node 0, zone    DMA32      4      1      2      2      2      2  "
-				 "    1      4      4      2"
-				 "    752 \n"
-				 "Node 0, zone   Normal    876    357    105    129    514    347  "
-				 "  194     97     40     26"
-				 "    205 \n";
+static const char buddy_live[] =
+	"Node 0, zone      DMA      0      0      0      0      0      0      0      0      1"
+	"      1      3 \n"
+	"Node 0, zone    DMA32      4      1      2      2      2      2      1      4      4"
+	"      2    752 \n"
+	"Node 0, zone   Normal    876    357    105    129    514    347    194     97     40"
+	"     26    205 \n";
 
 static void put(const char *dir, const char *rel, const char *text)
 {
@@ -44,7 +42,8 @@ static void put(const char *dir, const char *rel, const char *text)
 	fclose(f);
 }
 
-START_TEST (buddyinfo_parses) {
+START_TEST(buddyinfo_parses)
+{
 	size_t n = 0;
 
 	ck_assert_int_eq(src_buddyinfo_parse_buf(buddy_live, zones, OG_ZONES_MAX, &n), 0);
@@ -59,17 +58,18 @@ START_TEST (buddyinfo_parses) {
 }
 END_TEST
 
-START_TEST (buddyinfo_bad_input) {
+START_TEST(buddyinfo_bad_input)
+{
 	static const char *const bad[] = {
 		"",
 		"\n\n",
-		"Node 0, zone Normal\n", /* no counts */
-		"Node 0 zone Normal 1 2 3\n", /* no comma */
+		"Node 0, zone Normal\n",				/* no counts */
+		"Node 0 zone Normal 1 2 3\n",				/* no comma */
 		"Node x, zone Normal 1 2 3\n",
 		"Node 0, zona Normal 1 2 3\n",
 		"Node 0, zone Normal 1 2 x3\n",
 		"Node 0, zone Normal 1 -2 3\n",
-		"Node 0, zone Normal 1 2 99999999999999999999999\n", /* overflow */
+		"Node 0, zone Normal 1 2 99999999999999999999999\n",	/* overflow */
 		"Node 0, zone Normal 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n", /* > 16 orders */
 		"Node 0, zone AVeryLongZoneNameIndeed 1 2 3\n",
 		"garbage\n",
@@ -85,7 +85,8 @@ START_TEST (buddyinfo_bad_input) {
 }
 END_TEST
 
-START_TEST (buddyinfo_more_zones_than_cap) {
+START_TEST(buddyinfo_more_zones_than_cap)
+{
 	size_t n = 0;
 
 	ck_assert_int_eq(src_buddyinfo_parse_buf(buddy_live, zones, 2, &n), -ENOBUFS);
@@ -98,7 +99,8 @@ START_TEST (buddyinfo_more_zones_than_cap) {
 }
 END_TEST
 
-START_TEST (buddyinfo_truncated_line_without_newline) {
+START_TEST(buddyinfo_truncated_line_without_newline)
+{
 	size_t n = 0;
 
 	/* the last line cut mid-number is still numbers: fewer orders, accepted as such */
@@ -109,29 +111,31 @@ START_TEST (buddyinfo_truncated_line_without_newline) {
 }
 END_TEST
 
-static const char zoneinfo_310[] = "Node 0, zone      DMA\n"
-				   "  pages free     3975\n"
-				   "        min      5\n"
-				   "        low      6\n"
-				   "        high     7\n"
-				   "        scanned  0\n"
-				   "        spanned  4095\n"
-				   "        present  3996\n"
-				   "        managed  3975\n"
-				   "    nr_free_pages 3975\n"
-				   "    nr_alloc_batch 1\n"
-				   "        protection: (0, 3071, 31997, 31997)\n"
-				   "  pagesets\n"
-				   "    cpu: 0\n"
-				   "              count: 0\n"
-				   "              high:  0\n"
-				   "              batch: 1\n"
-				   "  vm stats threshold: 8\n"
-				   "  all_unreclaimable: 1\n"
-				   "  start_pfn:         1\n"
-				   "  inactive_ratio:    1\n";
+static const char zoneinfo_310[] =
+	"Node 0, zone      DMA\n"
+	"  pages free     3975\n"
+	"        min      5\n"
+	"        low      6\n"
+	"        high     7\n"
+	"        scanned  0\n"
+	"        spanned  4095\n"
+	"        present  3996\n"
+	"        managed  3975\n"
+	"    nr_free_pages 3975\n"
+	"    nr_alloc_batch 1\n"
+	"        protection: (0, 3071, 31997, 31997)\n"
+	"  pagesets\n"
+	"    cpu: 0\n"
+	"              count: 0\n"
+	"              high:  0\n"
+	"              batch: 1\n"
+	"  vm stats threshold: 8\n"
+	"  all_unreclaimable: 1\n"
+	"  start_pfn:         1\n"
+	"  inactive_ratio:    1\n";
 
-START_TEST (zoneinfo_310_layout) {
+START_TEST(zoneinfo_310_layout)
+{
 	size_t n = 0;
 
 	ck_assert_int_eq(src_zoneinfo_parse_buf(zoneinfo_310, PAGE, zones, 4, &n), 0);
@@ -163,7 +167,8 @@ static int parse_edited(const char *from, const char *to)
 	return src_zoneinfo_parse_buf(buf, PAGE, zones, 4, &n);
 }
 
-START_TEST (zoneinfo_bad_input) {
+START_TEST(zoneinfo_bad_input)
+{
 	size_t n = 0;
 
 	ck_assert_int_eq(parse_edited("        protection: (0, 3071, 31997, 31997)\n", ""),
@@ -204,7 +209,8 @@ START_TEST (zoneinfo_bad_input) {
 }
 END_TEST
 
-START_TEST (zoneinfo_merges_into_buddyinfo) {
+START_TEST(zoneinfo_merges_into_buddyinfo)
+{
 	size_t n = 0;
 
 	ck_assert_int_eq(src_buddyinfo_parse_buf(buddy_live, zones, 8, &n), 0);
@@ -218,7 +224,8 @@ START_TEST (zoneinfo_merges_into_buddyinfo) {
 }
 END_TEST
 
-START_TEST (read_numa_fixture) {
+START_TEST(read_numa_fixture)
+{
 	const struct og_zone *z;
 	struct og_root root;
 	size_t n = 12345;
@@ -274,7 +281,26 @@ START_TEST (read_numa_fixture) {
 }
 END_TEST
 
-START_TEST (read_missing_files) {
+START_TEST(read_cap_counts_populated_zones_only)
+{
+	struct og_root root;
+	size_t n = 99;
+	int r3, r4;
+
+	/* 8 zones in zoneinfo, 4 of them populated: a cap of 4 is enough, 3 is not */
+	ck_assert_int_eq(og_root_open(&root, FIXTURES "/numa-2node-kvm"), 0);
+	r3 = src_read_zones(&root, PAGE, zones, 3, &n);
+	ck_assert_uint_eq(n, 99);
+	r4 = src_read_zones(&root, PAGE, zones, 4, &n);
+	og_root_close(&root);
+	ck_assert_int_eq(r3, -ENOBUFS);
+	ck_assert_int_eq(r4, 0);
+	ck_assert_uint_eq(n, 4);
+}
+END_TEST
+
+START_TEST(read_missing_files)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	size_t n = 77;
@@ -294,7 +320,8 @@ START_TEST (read_missing_files) {
 }
 END_TEST
 
-START_TEST (read_bad_zoneinfo_leaves_output) {
+START_TEST(read_bad_zoneinfo_leaves_output)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	size_t n = 77;
@@ -312,7 +339,8 @@ START_TEST (read_bad_zoneinfo_leaves_output) {
 }
 END_TEST
 
-START_TEST (read_large_zoneinfo) {
+START_TEST(read_large_zoneinfo)
+{
 	/* a zoneinfo larger than the 128 KiB static buffer (a many-CPU host) is read whole */
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
@@ -326,13 +354,10 @@ START_TEST (read_large_zoneinfo) {
 	fputs("Node 0, zone   Normal\n  pages free     876\n        min      5\n"
 	      "        low      6\n        high     7\n        spanned  10\n"
 	      "        present  10\n        managed  10\n        protection: (0, 0, 0)\n"
-	      "  pagesets\n",
-	      f);
+	      "  pagesets\n", f);
 	for (int cpu = 0; cpu < 4000; cpu++)
-		fprintf(f,
-			"    cpu: %d\n              count: 1\n              high:  378\n"
-			"              batch: 63\n  vm stats threshold: 10\n",
-			cpu);
+		fprintf(f, "    cpu: %d\n              count: 1\n              high:  378\n"
+			   "              batch: 63\n  vm stats threshold: 10\n", cpu);
 	fputs("  node_unreclaimable:  0\n", f);
 	ck_assert_int_gt(ftell(f), 256 * 1024);
 	fclose(f);
@@ -347,7 +372,8 @@ START_TEST (read_large_zoneinfo) {
 }
 END_TEST
 
-START_TEST (read_live) {
+START_TEST(read_live)
+{
 	struct og_root root;
 	size_t n = 0;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -384,6 +410,7 @@ static Suite *zone_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("read");
 	tcase_add_test(tc, read_numa_fixture);
+	tcase_add_test(tc, read_cap_counts_populated_zones_only);
 	tcase_add_test(tc, read_missing_files);
 	tcase_add_test(tc, read_bad_zoneinfo_leaves_output);
 	tcase_add_test(tc, read_large_zoneinfo);

@@ -20,12 +20,13 @@ static struct og_zone mkzone(const uint64_t *blocks, int n)
 }
 
 /* Seed 003, dmesg at the order-2 OOM */
-static const uint64_t n0_normal[11] = {622118, 287275, 161, 36, 30, 1, 0, 0, 0, 0, 0};
-static const uint64_t n1_dma[11] = {0, 0, 1, 0, 2, 1, 1, 0, 1, 1, 3};
-static const uint64_t n1_dma32[11] = {22393, 4279, 44, 4, 0, 0, 0, 0, 0, 0, 0};
-static const uint64_t n1_normal[11] = {12930, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const uint64_t n0_normal[11] = { 622118, 287275, 161, 36, 30, 1, 0, 0, 0, 0, 0 };
+static const uint64_t n1_dma[11] = { 0, 0, 1, 0, 2, 1, 1, 0, 1, 1, 3 };
+static const uint64_t n1_dma32[11] = { 22393, 4279, 44, 4, 0, 0, 0, 0, 0, 0, 0 };
+static const uint64_t n1_normal[11] = { 12930, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 
-START_TEST (largest_free_order_seed) {
+START_TEST(largest_free_order_seed)
+{
 	struct og_zone z = mkzone(n0_normal, 11);
 
 	/* 1*128kB with 4 kB pages: 128 = 4 * 2^5 */
@@ -39,8 +40,9 @@ START_TEST (largest_free_order_seed) {
 }
 END_TEST
 
-START_TEST (largest_free_order_none) {
-	static const uint64_t zero[11] = {0};
+START_TEST(largest_free_order_none)
+{
+	static const uint64_t zero[11] = { 0 };
 	struct og_zone z = mkzone(zero, 11);
 
 	ck_assert_int_eq(og_zone_largest_free_order(&z), -1);
@@ -54,7 +56,8 @@ START_TEST (largest_free_order_none) {
 }
 END_TEST
 
-START_TEST (free_pages_matches_dmesg_totals) {
+START_TEST(free_pages_matches_dmesg_totals)
+{
 	struct og_zone z = mkzone(n0_normal, 11);
 
 	/* "= 4792448kB" */
@@ -68,7 +71,8 @@ START_TEST (free_pages_matches_dmesg_totals) {
 }
 END_TEST
 
-START_TEST (unusable_index_seed) {
+START_TEST(unusable_index_seed)
+{
 	struct og_zone z = mkzone(n1_normal, 11);
 
 	/* node 1 Normal: everything free is in single pages, an order-2 request cannot be met */
@@ -92,8 +96,9 @@ START_TEST (unusable_index_seed) {
 }
 END_TEST
 
-START_TEST (unusable_index_empty_zone) {
-	static const uint64_t zero[11] = {0};
+START_TEST(unusable_index_empty_zone)
+{
+	static const uint64_t zero[11] = { 0 };
 	struct og_zone z = mkzone(zero, 11);
 
 	/* as mm/vmstat.c: no free memory is "all unusable" */
@@ -102,7 +107,8 @@ START_TEST (unusable_index_empty_zone) {
 }
 END_TEST
 
-START_TEST (unusable_index_huge_counts_do_not_overflow) {
+START_TEST(unusable_index_huge_counts_do_not_overflow)
+{
 	uint64_t b[16];
 	struct og_zone z;
 
@@ -137,10 +143,11 @@ static struct og_zone seed_zoneinfo(const uint64_t *blocks, uint64_t free_kb, ui
 	return z;
 }
 
-START_TEST (watermark_seed) {
-	static const uint64_t r_dma[4] = {0, 3071, 31997, 31997};
-	static const uint64_t r_dma32[4] = {0, 0, 28925, 28925};
-	static const uint64_t r_normal[4] = {0, 0, 0, 0};
+START_TEST(watermark_seed)
+{
+	static const uint64_t r_dma[4] = { 0, 3071, 31997, 31997 };
+	static const uint64_t r_dma32[4] = { 0, 0, 28925, 28925 };
+	static const uint64_t r_normal[4] = { 0, 0, 0, 0 };
 	struct og_zone dma32 = seed_zoneinfo(n1_dma32, 124624, 5380, r_dma32);
 	struct og_zone dma = seed_zoneinfo(n1_dma, 15888, 24, r_dma);
 	struct og_zone normal = seed_zoneinfo(n1_normal, 51720, 50660, r_normal);
@@ -158,8 +165,9 @@ START_TEST (watermark_seed) {
 }
 END_TEST
 
-START_TEST (watermark_bad_arguments) {
-	static const uint64_t r[4] = {0};
+START_TEST(watermark_bad_arguments)
+{
+	static const uint64_t r[4] = { 0 };
 	struct og_zone z = seed_zoneinfo(n1_dma32, 124624, 5380, r);
 
 	ck_assert(og_zone_watermark_ok(&z, 0, 0, 0, PAGE));
