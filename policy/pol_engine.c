@@ -18,56 +18,60 @@
  *
  * STAGES. reclaim < throttle < terminate < kill. A stage fires when
  *   (a) memory is low: like earlyoom's -m/-M/-s, every threshold that is set must hold:
- *       available < MemAvailablePercent of total AND available < MemAvailableBytes (when both
- *       are set the lower one binds: the bytes cap the percentage on huge machines) AND, on a
- *       machine with swap, swap free < SwapFreePercent of swap total (swap is there to be used
- *       first); a stage with neither memory threshold set does not fire on memory; or
- *   (b) PSI: the scope's memory some/full avg10 has stayed above the stage's limit for at least
- *       its duration ("above since" timers, one per stage and line, reset when avg10 drops to
- *       the limit or below).
- *   HYSTERESIS: an active stage clears only when memory is HysteresisPercent (of total) above
+ *       available < MemoryAvailableBelow= percent of total AND available < its bytes (when
+ *       both are set the lower one binds: the bytes cap the percentage on huge machines) AND,
+ *       on a machine with swap, swap free < SwapFreeBelow= of swap total (swap is there to be
+ *       used first); a stage with no memory threshold does not fire on memory; or
+ *   (b) PSI: the scope's memory some/full avg10 has stayed above PressureSomeAbove= /
+ *       PressureFullAbove= for at least its duration ("above since" timers, one per stage and
+ *       line, reset when avg10 drops to the limit or below).
+ *   HYSTERESIS: an active stage clears only when memory is Hysteresis= (of total) above
  *   every threshold that made it fire and the PSI avg10 is back at or below its limits. Each
  *   entry into a stage is an "episode"; once-per-episode actions (slab drop, reclaim report,
  *   stage throttles) do not repeat until the stage has cleared and fired again.
- *   The highest active stage is the level (plan->stage).
+ *   The highest active stage is the level (plan->stage). New victims and throttles need the
+ *   trigger itself (the band between threshold and threshold + hysteresis only keeps the
+ *   episode open; it does not widen the kill zone).
  *
  * HOLD-OFF. After any action that changes the kernel (everything but REPORT and
- *   OOM_SCORE_ADJ), no new action is planned for HoldOffSec: PSI lags ~2 s and MemAvailable
+ *   OOM_SCORE_ADJ), no new action is planned for HoldOffSec=: PSI lags ~2 s and MemAvailable
  *   needs a moment to show what a kill freed. Escalation TERM->KILL and protection
  *   (oom_score_adj) are not held off.
  *
  * VICTIMS IN FLIGHT. A victim once signalled is remembered (pid + starttime, process group or
  *   cgroup). It blocks the next victim until it has exited (gone from the snapshot, its
- *   starttime changed, or a zombie) or KillTimeoutSec has passed; a victim that outlives the
+ *   starttime changed, or a zombie) or KillTimeoutSec= has passed; a victim that outlives the
  *   timeout stops blocking but is never chosen again while it lives. A TERM victim is escalated
  *   to KILL exactly once: when its grace expires or when the level reaches kill meanwhile.
  *   Nothing else signals a victim twice. With an empty process table (a memory-only snapshot)
  *   victims are neither retired nor chosen. At most one new kill target per step.
  *
  * ORDER WITHIN A STEP (hold-off permitting):
- *   1. escalations of victims in flight; lifting stage throttles once the throttle stage clears.
+ *   1. escalations of victims in flight; lifting stage throttles once the throttle stage clears
+ *      (and those of services a reload removed).
  *   2. reclaim, at any level >= reclaim: if reclaimable slab exceeds 20% of total (the Koji
  *      nfs_inode_cache story), DROP_SLAB (machine) or RECLAIM_CGROUP (scope) once per episode,
  *      and no kill in that step: slab is freed before anybody dies.
- *   3. terminate/kill level: one victim (pol_victim.c ranking: prefer, over budget, default,
- *      avoid), needed = what brings available back above the stage threshold plus hysteresis.
- *      terminate: TERM with value = grace (TermGraceSec of the victim's policy, else the
- *      default); a grace of 0 means KILL at once. kill: KILL. Nobody eligible: one REPORT per
- *      episode.
+ *   3. a terminate/kill trigger fires: one victim (pol_victim.c ranking: prefer, over budget,
+ *      default, avoid), needed = what brings available back above the stage threshold plus
+ *      hysteresis. terminate: TERM with value = grace (TermGraceSec= of the victim's policy,
+ *      else [Guardian] TermGraceSec=); a grace of 0 means KILL at once. kill: KILL. Nobody
+ *      eligible: one REPORT per episode.
  *   4. services, whatever the level: over MemoryBudget (anon + swap of its processes; N% is of
  *      total) OnBudget= once per over-budget episode (ends below the budget minus hysteresis):
  *      report, reclaim (memory.reclaim of the overshoot), throttle (memory.high lowered by the
  *      overshoot, kept), kill (TERM/KILL of the service's own best victim, one target per step).
  *      PressureLimit= exceeded for its duration: like systemd-oomd, TERM/KILL of the service's
  *      best victim, once per episode. Protect=yes services only ever get a REPORT.
- *   5. throttle level (and above, if no kill was planned): memory.high = usage - 10% on one
- *      Throttle=yes service per step, over-budget services first, then the largest; lifted
- *      (memory.high = max) when the throttle stage clears.
+ *   5. a throttle (or higher) trigger fires and no kill was planned: memory.high = current -
+ *      10% on one Throttle=yes service per step (its own cgroup, without protected members),
+ *      over-budget services first, then the largest; lifted (memory.high = max) when the
+ *      throttle stage clears.
  *   6. reclaim level, no slab to drop: one REPORT per episode (RECLAIM_CGROUP in a scope).
  *   7. fragmentation, whatever the level (the seed 003 order-2 OOM with half the RAM free): a
  *      zone other than DMA with no free block of order >= 2 while it has more free memory than
  *      its min watermark (and at least 4 MiB): COMPACT that node, once until it recovers.
- *      NUMA (Guardian NUMARebalance=yes, >= 2 nodes): a node with < 5% free (or a fragmented
+ *      NUMA ([Guardian] NUMARebalance=yes, >= 2 nodes): a node with < 5% free (or a fragmented
  *      zone) while another has >= 20% free: MIGRATE the largest NUMA=yes, unprotected process
  *      from the short node to the roomiest one, once until the node recovers.
  *   8. protection: OOM_SCORE_ADJ for processes whose oom_score_adj differs from their policy's
@@ -152,27 +156,32 @@ bool pol_psi_timer(const struct pol_psi_limit *lim, const struct og_psi *psi, ui
 	return now - *since >= lim->duration_usec;
 }
 
+/* held: below threshold + hysteresis only (the stage has not cleared yet). */
 static void describe_mem(const struct pol_threshold *t, const struct pol_measure *m,
-			 enum pol_stage stage, struct pol_trigger *tr)
+			 enum pol_stage stage, bool held, struct pol_trigger *tr)
 {
+	const char *cmp = held ? "not yet back above" : "<";
 	char a[16], l[16], b[16];
 
 	tr->fired = true;
+	tr->held = held;
 	if (t->mem_avail_permyriad) {
 		og_strscpy(tr->metric, "mem_available_permyriad", sizeof(tr->metric));
 		tr->measured = pol_share_permyriad(m->avail, m->total);
 		tr->limit = t->mem_avail_permyriad;
-		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s (%s) < %s %s threshold",
+		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s (%s) %s %s %s threshold%s",
 			   m->avail_name, pol_fmt_pct(a, sizeof(a), tr->measured),
-			   og_format_bytes(b, sizeof(b), m->avail),
-			   pol_fmt_pct(l, sizeof(l), tr->limit), stage_names[stage]);
+			   og_format_bytes(b, sizeof(b), m->avail), cmp,
+			   pol_fmt_pct(l, sizeof(l), tr->limit), stage_names[stage],
+			   held ? " + hysteresis" : "");
 	} else {
 		og_strscpy(tr->metric, "mem_available_bytes", sizeof(tr->metric));
 		tr->measured = m->avail;
 		tr->limit = t->mem_avail_bytes;
-		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s < %s %s threshold", m->avail_name,
-			   og_format_bytes(a, sizeof(a), m->avail),
-			   og_format_bytes(b, sizeof(b), t->mem_avail_bytes), stage_names[stage]);
+		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s %s %s %s threshold%s", m->avail_name,
+			   og_format_bytes(a, sizeof(a), m->avail), cmp,
+			   og_format_bytes(b, sizeof(b), t->mem_avail_bytes), stage_names[stage],
+			   held ? " + hysteresis" : "");
 	}
 }
 
@@ -211,7 +220,7 @@ static enum pol_stage update_stages(const struct pol_rules *r, const struct pol_
 
 		memset(&tr[i], 0, sizeof(tr[i]));
 		if (low)
-			describe_mem(t, m, i, &tr[i]);
+			describe_mem(t, m, i, false, &tr[i]);
 		else if (full)
 			describe_psi(&t->psi_full, m, i, &tr[i]);
 		else if (some)
@@ -230,7 +239,7 @@ static enum pol_stage update_stages(const struct pol_rules *r, const struct pol_
 			if (!still)
 				ss->active = false;
 			else if (!tr[i].fired && mem_low(t, m, r->cfg.hysteresis_permyriad))
-				describe_mem(t, m, i, &tr[i]); /* held by hysteresis */
+				describe_mem(t, m, i, true, &tr[i]);
 		}
 		if (ss->active)
 			level = i;
@@ -297,52 +306,70 @@ static bool victim_blocking(const struct pol_state *st)
 	return false;
 }
 
+/* A TERM victim still alive: KILL it, exactly once, when its grace is over or the level reached
+ * kill meanwhile. */
+static void escalate(const struct pol_rules *r, struct pol_victim_rec *v, enum pol_stage level,
+		     const struct pol_trigger *tr_kill, uint64_t now, struct pol_plan *plan)
+{
+	uint64_t waited = now - v->signalled_at_usec;
+	bool expired = waited >= v->grace_usec;
+	struct pol_action *a;
+
+	if (v->kind != POL_ACT_TERM || v->escalated ||
+	    (!expired && (level < POL_STAGE_KILL || !tr_kill->fired || tr_kill->held)))
+		return;
+	a = pol_plan_add(plan, POL_ACT_KILL, level >= POL_STAGE_KILL ? POL_STAGE_KILL : v->stage);
+	if (!a)
+		return; /* plan full: next step */
+	a->target = v->target;
+	if (expired) {
+		og_strscpy(a->rule, v->rule, sizeof(a->rule));
+		og_strscpy(a->metric, "term_grace_usec", sizeof(a->metric));
+		a->measured = waited;
+		a->limit = v->grace_usec;
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "%s pid %d did not exit within its %llu.%llus SIGTERM grace: "
+			   "escalating to SIGKILL",
+			   v->target.comm, (int)v->target.pid,
+			   (unsigned long long)(v->grace_usec / 1000000),
+			   (unsigned long long)(v->grace_usec % 1000000 / 100000));
+	} else {
+		pol_stage_rule(&r->cfg, POL_STAGE_KILL, a->rule, sizeof(a->rule));
+		og_strscpy(a->metric, tr_kill->fired ? tr_kill->metric : "stage",
+			   sizeof(a->metric));
+		a->measured = tr_kill->measured;
+		a->limit = tr_kill->limit;
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "%s while %s pid %d was in its SIGTERM grace (%llums left): "
+			   "escalating to SIGKILL",
+			   tr_kill->fired ? tr_kill->what : "the kill stage is active",
+			   v->target.comm, (int)v->target.pid,
+			   (unsigned long long)((v->grace_usec - waited) / 1000));
+	}
+	v->kind = POL_ACT_KILL;
+	v->escalated = true;
+	v->signalled_at_usec = now;
+	v->blocking = true;
+}
+
+/* Retire victims that are gone, escalate TERMs, stop waiting for stuck KILLs. */
 static void victims_update(const struct og_snapshot *s, const struct pol_rules *r,
-			   struct pol_state *st, enum pol_stage level, uint64_t now,
-			   struct pol_plan *plan)
+			   struct pol_state *st, enum pol_stage level,
+			   const struct pol_trigger *tr_kill, uint64_t now, struct pol_plan *plan)
 {
 	size_t j = 0;
 
 	for (size_t i = 0; i < st->nvictims; i++) {
 		struct pol_victim_rec *v = &st->victims[i];
-		struct pol_action *a;
 
+		/* an empty process table (memory-only snapshot) proves nothing: keep them */
 		if (s->nprocs > 0 && !victim_alive(s, v))
 			continue; /* gone: forget it, it no longer blocks */
-		if (v->kind == POL_ACT_TERM && !v->escalated &&
-		    (now - v->signalled_at_usec >= v->grace_usec || level >= POL_STAGE_KILL) &&
-		    (a = pol_plan_add(plan, POL_ACT_KILL,
-				      level >= POL_STAGE_KILL ? POL_STAGE_KILL : v->stage))) {
-			a->target = v->target;
-			og_strscpy(a->rule, v->rule, sizeof(a->rule));
-			og_strscpy(a->metric, "term_grace_usec", sizeof(a->metric));
-			a->measured = now - v->signalled_at_usec;
-			a->limit = v->grace_usec;
-			if (now - v->signalled_at_usec >= v->grace_usec)
-				pol_fmtbuf(a->reason, sizeof(a->reason),
-					   "%s pid %d did not exit within its %llu.%llus SIGTERM "
-					   "grace: escalating to SIGKILL",
-					   v->target.comm, (int)v->target.pid,
-					   (unsigned long long)(v->grace_usec / 1000000),
-					   (unsigned long long)(v->grace_usec % 1000000 / 100000));
-			else
-				pol_fmtbuf(a->reason, sizeof(a->reason),
-					   "memory reached the kill stage while %s pid %d was "
-					   "in its SIGTERM grace (%llums left): escalating to "
-					   "SIGKILL",
-					   v->target.comm, (int)v->target.pid,
-					   (unsigned long long)((v->grace_usec -
-								 (now - v->signalled_at_usec)) /
-								1000));
-			v->kind = POL_ACT_KILL;
-			v->escalated = true;
-			v->signalled_at_usec = now;
-			v->blocking = true;
-		} else if (v->kind == POL_ACT_KILL && v->blocking &&
-			   now - v->signalled_at_usec >= r->cfg.kill_timeout_usec) {
-			v->blocking =
-				false; /* stuck (D state?): stop waiting, never signal again */
-		}
+		escalate(r, v, level, tr_kill, now, plan);
+		/* stuck (D state, or process_mrelease failed): stop waiting, never signal again */
+		if (v->kind == POL_ACT_KILL && v->blocking &&
+		    now - v->signalled_at_usec >= r->cfg.kill_timeout_usec)
+			v->blocking = false;
 		if (j != i)
 			st->victims[j] = *v;
 		j++;
@@ -462,6 +489,15 @@ int pol_state_rebind(struct pol_state *st, const struct pol_rules *new_rules)
 		return -EINVAL;
 	if (svc_alloc(n, &svc, &ob) < 0)
 		return -ENOMEM;
+	for (size_t j = 0; j < st->nsvc; j++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < n && !kept; i++)
+			kept = strcmp(st->svc[j].name, new_rules->services[i].name) == 0;
+		if (!kept && st->svc[j].throttled && st->norphans < POL_VICTIMS_MAX)
+			og_strscpy(st->orphan_cgroup[st->norphans++], st->svc[j].throttle_cgroup,
+				   sizeof(st->orphan_cgroup[0]));
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = new_rules->services[i].name;
 
@@ -490,8 +526,8 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 {
 	struct pol_trigger tr[POL_STAGE__MAX];
 	struct pol_measure m;
-	enum pol_stage level;
-	bool allowed, slab = false, killed = false;
+	enum pol_stage level, fire;
+	bool allowed, escalated, slab = false, killed = false;
 	size_t first;
 
 	if (!s || !r || !st || !ret_plan || now_usec == 0 || st->nsvc != r->nservices ||
@@ -508,27 +544,35 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 
 	level = update_stages(r, &m, st, now_usec, tr);
 	ret_plan->stage = level;
+	/* New victims and throttles only where a trigger really fires, not in the hysteresis
+	 * band: the band keeps an episode open (no repeated once-per-episode actions), it does
+	 * not widen the kill zone. */
+	fire = POL_STAGE_NONE;
+	for (int i = POL_STAGE_RECLAIM; i < POL_STAGE__MAX; i++)
+		if (tr[i].fired && !tr[i].held)
+			fire = i;
 	if (level == POL_STAGE_NONE)
 		st->slab_dropped = false;
 
-	victims_update(s, r, st, level, now_usec, ret_plan);
+	victims_update(s, r, st, level, &tr[POL_STAGE_KILL], now_usec, ret_plan);
+	escalated = ret_plan->n > 0;
 	pol_services_update(s, r, st, now_usec);
 	pol_lift_throttles(st, r, level, ret_plan);
 	first = ret_plan->n;
 
 	allowed = now_usec >= st->holdoff_until_usec;
 	if (allowed) {
-		bool may_kill = ret_plan->n == 0 && !victim_blocking(st) && s->nprocs > 0;
+		bool may_kill = !escalated && !victim_blocking(st) && s->nprocs > 0;
 
 		if (level >= POL_STAGE_RECLAIM)
 			slab = pol_plan_slab(s, r, st, &m, level, &tr[level], ret_plan);
-		if (!slab && may_kill && level >= POL_STAGE_TERMINATE)
-			killed = plan_ladder_victim(s, r, st, ctx, &m, level, &tr[level], now_usec,
+		if (!slab && may_kill && fire >= POL_STAGE_TERMINATE)
+			killed = plan_ladder_victim(s, r, st, ctx, &m, fire, &tr[fire], now_usec,
 						    ret_plan);
 		killed |= pol_plan_services(s, r, st, ctx, &m, may_kill && !slab && !killed,
 					    now_usec, ret_plan);
-		if (level >= POL_STAGE_THROTTLE && !killed && !slab)
-			pol_plan_throttle(s, r, st, &m, &tr[level], ret_plan);
+		if (fire >= POL_STAGE_THROTTLE && !killed && !slab)
+			pol_plan_throttle(s, r, st, &m, &tr[fire], ret_plan);
 		if (level == POL_STAGE_RECLAIM && !slab)
 			pol_plan_reclaim_report(r, st, &m, &tr[level], ret_plan);
 	}

@@ -66,6 +66,8 @@ struct pol_state {
 	size_t nsvc;
 	struct pol_svc_state *svc; /* allocated by pol_state_init/rebind only */
 	bool *over_budget; /* nsvc entries, for pol_victim_opts */
+	size_t norphans; /* memory.high we set for services a reload removed: lifted next step */
+	char orphan_cgroup[POL_VICTIMS_MAX][OG_CGROUP_PATH_MAX];
 	size_t nprotect, protect_next; /* ring */
 	struct pol_protect_rec protect[POL_PROTECT_MAX];
 };
@@ -82,14 +84,17 @@ void pol_state_free(struct pol_state *st);
 
 /*
  * After a reload: resize per-service state for new_rules, carrying it over by service name
- * (services that disappeared lose theirs, new ones start clean). Victims in flight, hold-off,
- * stage episodes and protection bookkeeping are kept. 0 or -ENOMEM (st unchanged then).
+ * (services that disappeared lose theirs, new ones start clean; a memory.high we set for a
+ * removed service is lifted at the next step). Victims in flight, hold-off, stage episodes and
+ * protection bookkeeping are kept. 0 or -ENOMEM (st unchanged then).
  */
 int pol_state_rebind(struct pol_state *st, const struct pol_rules *new_rules);
 
 /*
  * One decision. Fills *ret_plan (always: on return it holds stage/avail/total even when there
- * is nothing to do) and returns the number of actions (>= 0), or -EINVAL on bad arguments.
+ * is nothing to do) and returns the number of actions (>= 0); -EINVAL on bad arguments (NULL,
+ * now_usec 0, or st not bound to r: call pol_state_rebind() after a reload), -ENODATA if the
+ * snapshot has no memory total. s needs OG_SNAP_PROCS to choose or retire victims.
  */
 int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 	     const struct pol_ctx *ctx, uint64_t now_usec, struct pol_plan *ret_plan);

@@ -25,7 +25,8 @@ struct pol_measure {
 
 /* What made a stage fire, for the action's metric/measured/limit and its reason. */
 struct pol_trigger {
-	bool fired;
+	bool fired; /* described: the stage fires, or is held by hysteresis (held) */
+	bool held; /* memory is between the threshold and threshold + hysteresis only */
 	char metric[32];
 	uint64_t measured, limit;
 	char what[128]; /* "MemAvailable 1.20% (98.0M) < 2.50%" */

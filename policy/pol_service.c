@@ -304,9 +304,33 @@ bool pol_plan_services(const struct og_snapshot *s, const struct pol_rules *r, s
 
 /* ------------------------------------------------------------------ throttle */
 
+/* memory.high of services a reload removed: nobody is left to lift it later. */
+static void lift_orphans(struct pol_state *st, struct pol_plan *plan)
+{
+	while (st->norphans > 0) {
+		const char *cg = st->orphan_cgroup[st->norphans - 1];
+		struct pol_action *a = pol_plan_add(plan, POL_ACT_THROTTLE, POL_STAGE_NONE);
+
+		if (!a)
+			return;
+		a->target.kind = POL_TGT_CGROUP;
+		og_strscpy(a->target.cgroup, cg, sizeof(a->target.cgroup));
+		a->value = OG_UNLIMITED;
+		a->limit = OG_UNLIMITED;
+		og_strscpy(a->rule, "reload", sizeof(a->rule));
+		og_strscpy(a->metric, "memory_high_bytes", sizeof(a->metric));
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "the policy that throttled '%s' is gone after a reload: lifting "
+			   "memory.high",
+			   cg);
+		st->norphans--;
+	}
+}
+
 void pol_lift_throttles(struct pol_state *st, const struct pol_rules *r, enum pol_stage level,
 			struct pol_plan *plan)
 {
+	lift_orphans(st, plan);
 	if (level >= POL_STAGE_THROTTLE)
 		return;
 	for (size_t i = 0; i < st->nsvc; i++) {

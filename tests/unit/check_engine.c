@@ -464,6 +464,8 @@ START_TEST(slow_leak_climbs_the_ladder_in_order)
 	ck_assert_ptr_nonnull(a);
 	ck_assert_int_eq(a->kind, POL_ACT_KILL);
 	ck_assert_ptr_nonnull(strstr(a->reason, "escalating to SIGKILL"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "< 2.50% kill threshold while leaky pid 100"));
+	ck_assert_str_eq(a->rule, "/etc/oomguardian/oomguardian.conf:14 [Kill]");
 	/* escalated once; while it lives no other victim and no second signal */
 	for (uint64_t t = 33; t < 42; t++) {
 		tb_step(t);
@@ -647,6 +649,50 @@ START_TEST(flapping_around_kill_holds_off)
 			tb_exit(tb_plan.actions[0].target.pid);
 	}
 	ck_assert_uint_eq(signals, 1);
+}
+END_TEST
+
+START_TEST(hysteresis_band_does_not_widen_the_kill_zone)
+{
+	tb_r.cfg.stage[POL_STAGE_TERMINATE].mem_avail_permyriad = 0; /* kill only */
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_proc(101, "b", "/", 2 * GiB);
+	tb_engine_start();
+	tb_avail_pm(200);
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	tb_exit(100);
+	/* 3%: above the 2.5% kill threshold, below it + 2% hysteresis: the stage stays, no kill */
+	tb_avail_pm(300);
+	for (uint64_t t = 10; t < 40; t += 3) {
+		tb_step(t);
+		ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+		ck_assert_uint_eq(tb_signals(), 0);
+	}
+	tb_avail_pm(200);
+	tb_step(40);
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+}
+END_TEST
+
+START_TEST(terminate_victim_escalates_only_on_a_real_kill_trigger)
+{
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_engine_start();
+	tb_avail_pm(200); /* kill episode opens */
+	tb_step(1);
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_KILL);
+	tb_exit(100);
+	tb_proc(101, "b", "/", 2 * GiB);
+	tb_avail_pm(400); /* terminate fires, kill held by hysteresis only */
+	tb_step(10);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+	ck_assert_int_eq(tb_signal_to(101)->kind, POL_ACT_TERM);
+	tb_step(11); /* within grace, kill stage only held: no escalation yet */
+	ck_assert_uint_eq(tb_signals(), 0);
+	tb_step(15); /* grace over */
+	ck_assert_int_eq(tb_signal_to(101)->kind, POL_ACT_KILL);
 }
 END_TEST
 
@@ -930,6 +976,29 @@ START_TEST(reload_mid_incident_keeps_the_victim)
 }
 END_TEST
 
+START_TEST(reload_lifts_throttles_of_removed_services)
+{
+	struct pol_service *a = tb_service("40-a");
+	const struct pol_action *act;
+
+	tb_strv_push(&a->match.name, "a");
+	a->throttle = true;
+	tb_proc(100, "a", "/system.slice/a.service", 3 * GiB);
+	tb_engine_start();
+	tb_avail_pm(900);
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_THROTTLE));
+	tb_rules_free(); /* the new configuration has no 40-a */
+	ck_assert_int_eq(pol_state_rebind(&tb_st, &tb_r), 0);
+	tb_step(2);
+	act = tb_act(POL_ACT_THROTTLE);
+	ck_assert_ptr_nonnull(act);
+	ck_assert_uint_eq(act->value, OG_UNLIMITED);
+	ck_assert_str_eq(act->target.cgroup, "/system.slice/a.service");
+	ck_assert_int_eq(tb_step(3), 0);
+}
+END_TEST
+
 START_TEST(scope_cgroup_limits_candidates_and_metrics)
 {
 	const struct pol_action *a;
@@ -1032,6 +1101,8 @@ static Suite *engine_suite(void)
 	tcase_add_test(dyn, never_the_same_victim_twice);
 	tcase_add_test(dyn, flapping_pressure_does_not_repeat);
 	tcase_add_test(dyn, flapping_around_kill_holds_off);
+	tcase_add_test(dyn, hysteresis_band_does_not_widen_the_kill_zone);
+	tcase_add_test(dyn, terminate_victim_escalates_only_on_a_real_kill_trigger);
 	tcase_add_test(dyn, psi_limit_must_hold_for_its_duration);
 	tcase_add_test(dyn, swap_free_must_also_be_low);
 	tcase_add_test(dyn, bytes_and_percent_the_lower_binds);
@@ -1049,6 +1120,7 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(misc, setup, teardown);
 	tcase_add_test(misc, protection_is_planned_once_per_process);
 	tcase_add_test(misc, reload_mid_incident_keeps_the_victim);
+	tcase_add_test(misc, reload_lifts_throttles_of_removed_services);
 	tcase_add_test(misc, scope_cgroup_limits_candidates_and_metrics);
 	tcase_add_test(misc, scope_psi_is_the_scopes);
 	tcase_add_test(misc, self_is_never_a_victim);
