@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -532,17 +533,20 @@ START_TEST(live_self)
 {
 	struct og_root root;
 	struct og_proc p;
+	char comm[17] = "";
 
+	ck_assert_int_eq(prctl(PR_GET_NAME, comm), 0);
 	ck_assert_int_eq(og_root_open(&root, "/"), 0);
 	ck_assert_int_eq(src_read_proc(&root, getpid(), &p), 0);
 	ck_assert_int_eq(p.pid, getpid());
 	ck_assert_int_eq(p.ppid, getppid());
 	ck_assert_uint_eq(p.uid, getuid());
-	ck_assert_str_eq(p.comm, "check_src_proc");
+	ck_assert_str_eq(p.comm, comm);
 	ck_assert_uint_gt(p.rss_anon_bytes, 0);
 	ck_assert_uint_gt(p.starttime_ticks, 0);
 	ck_assert_ptr_nonnull(strstr(p.exe, "check_src_proc"));
 	ck_assert_ptr_nonnull(strstr(p.cmdline, "check_src_proc"));
+	ck_assert_ptr_nonnull(strstr(p.exe, comm));
 	ck_assert_int_eq(p.cgroup[0], '/');
 	og_root_close(&root);
 }
