@@ -39,7 +39,8 @@ Usage: capture-fixture.sh [OPTIONS] OUTDIR
       --kthreads N     kernel threads to include, pid 2 first (default 2)
       --cgroups MODE   procs: the cgroups of the captured processes and their ancestors
                        (default); tree: every cgroup down to --cgroup-depth
-      --cgroup-depth N depth below each hierarchy root for --cgroups tree (default 2)
+      --cgroup-depth N deepest cgroup level captured below each hierarchy root
+                       (default 2 for tree, 8 for procs)
       --all-controllers  also capture the v1 hierarchies other than memory
       --slabs N        sys/kernel/slab for the N largest caches of /proc/slabinfo only
                        (default: every cache listed there)
@@ -53,7 +54,7 @@ NPIDS=30
 PIDS=()
 NKTHREADS=2
 CG_MODE=procs
-CG_DEPTH=2
+CG_DEPTH=
 ALL_CTRL=0
 NSLABS=
 SRC=
@@ -87,6 +88,7 @@ die() { echo "capture-fixture: $*" >&2; exit 1; }
 is_uint() { case "$1" in '' | *[!0-9]*) return 1 ;; esac; }
 
 [ -n "$OUT" ] || { usage >&2; exit 2; }
+[ -n "$CG_DEPTH" ] || { [ "$CG_MODE" = tree ] && CG_DEPTH=2 || CG_DEPTH=8; }
 for n in "$NPIDS" "$NKTHREADS" "$CG_DEPTH" ${NSLABS:+"$NSLABS"} ${PIDS[@]+"${PIDS[@]}"}; do
 	is_uint "$n" || die "expected a number, got '$n'"
 done
@@ -387,7 +389,8 @@ while IFS=$'\t' read -r mnt type opts; do
 		mapfile -t CGS < <(cd "$SRC$mnt" && find . -maxdepth "$CG_DEPTH" -type d 2>/dev/null |
 			sed -e 's|^\.||' -e 's|^$|/|' | sort)
 	else
-		mapfile -t CGS < <(cg_paths_of_procs "$type" "$opts" | with_ancestors)
+		mapfile -t CGS < <(cg_paths_of_procs "$type" "$opts" | with_ancestors |
+			awk -F/ -v max="$CG_DEPTH" '$0 == "/" || NF - 1 <= max')
 		[ "${#CGS[@]}" -gt 0 ] || CGS=(/)
 	fi
 	for cg in "${CGS[@]}"; do

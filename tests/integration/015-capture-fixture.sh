@@ -34,6 +34,9 @@ grep -q '^processes: 4 ' "$L/README" || fail "live: README: $(grep processes "$L
 grep -q "^processes: 2 (2 $sp)" "$tmp/one/README" || fail "--pid: $(grep processes "$tmp/one/README")"
 [ -L "$tmp/one/proc/$sp/exe" ] || fail "--pid: exe is not a symlink"
 [ "$(readlink "$tmp/one/proc/$sp/exe")" = "$(readlink "/proc/$sp/exe")" ] || fail "--pid: exe target"
+[ -z "$(find "$tmp/one/sys/fs/cgroup" -mindepth 2 -type d)" ] || fail "--cgroup-depth 0: subgroups"
+[ -n "$(ls "$tmp/one/sys/fs/cgroup"/*/cgroup.procs "$tmp/one/sys/fs/cgroup/cgroup.procs" 2>/dev/null)" ] ||
+	fail "--cgroups tree: no hierarchy root captured"
 cmp "$tmp/one/proc/$sp/cmdline" "/proc/$sp/cmdline" || { od -c "$tmp/one/proc/$sp/cmdline"; od -c /proc/$sp/cmdline; fail "--pid: cmdline differs"; }
 # mountinfo keeps only what the guardian reads
 awk '{ for (i = 7; $i != "-"; i++); t = $(i + 1)
