@@ -153,7 +153,7 @@ bool pol_psi_timer(const struct pol_psi_limit *lim, const struct og_psi *psi, ui
 	}
 	if (*since == 0)
 		*since = now;
-	return now - *since >= lim->duration_usec;
+	return pol_sat_sub(now, *since) >= lim->duration_usec;
 }
 
 /* held: below threshold + hysteresis only (the stage has not cleared yet). */
@@ -288,7 +288,7 @@ static bool victim_alive(const struct og_snapshot *s, const struct pol_victim_re
 				return true;
 			break;
 		case POL_TGT_CGROUP:
-			if (pol_in_scope(v->target.cgroup, p->cgroup))
+			if (v->target.cgroup[0] && pol_in_scope(v->target.cgroup, p->cgroup))
 				return true;
 			break;
 		default:
@@ -311,7 +311,7 @@ static bool victim_blocking(const struct pol_state *st)
 static void escalate(const struct pol_rules *r, struct pol_victim_rec *v, enum pol_stage level,
 		     const struct pol_trigger *tr_kill, uint64_t now, struct pol_plan *plan)
 {
-	uint64_t waited = now - v->signalled_at_usec;
+	uint64_t waited = pol_sat_sub(now, v->signalled_at_usec); /* clock went back: 0 */
 	bool expired = waited >= v->grace_usec;
 	struct pol_action *a;
 
@@ -368,7 +368,7 @@ static void victims_update(const struct og_snapshot *s, const struct pol_rules *
 		escalate(r, v, level, tr_kill, now, plan);
 		/* stuck (D state, or process_mrelease failed): stop waiting, never signal again */
 		if (v->kind == POL_ACT_KILL && v->blocking &&
-		    now - v->signalled_at_usec >= r->cfg.kill_timeout_usec)
+		    pol_sat_sub(now, v->signalled_at_usec) >= r->cfg.kill_timeout_usec)
 			v->blocking = false;
 		if (j != i)
 			st->victims[j] = *v;
@@ -587,6 +587,6 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 			break;
 		}
 	}
-	pol_plan_protection(s, r, st, ret_plan);
+	pol_plan_protection(s, r, st, &m, ret_plan);
 	return (int)ret_plan->n;
 }

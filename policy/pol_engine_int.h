@@ -42,32 +42,44 @@ struct pol_why {
 };
 
 /* pol_plan.c */
+/* Append to a NUL-terminated buffer, truncating silently. */
 void pol_appendf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* snprintf that never warns about truncation: a cut reason is better than none. */
 void pol_fmtbuf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* "12.34%" from permyriad. */
 char *pol_fmt_pct(char *buf, size_t size, uint64_t permyriad);
+/* part / whole in permyriad, at most 10000 (10000 for whole 0); no overflow. */
 uint64_t pol_share_permyriad(uint64_t part, uint64_t whole);
+/* permyriad of whole, without overflow. */
 uint64_t pol_of_permyriad(uint64_t whole, uint64_t permyriad);
+/* a - b, or 0. */
 uint64_t pol_sat_sub(uint64_t a, uint64_t b);
+/* "path:line [Kill]" of a stage's threshold, for action->rule. */
 void pol_stage_rule(const struct pol_config *cfg, enum pol_stage stage, char *buf, size_t size);
+/* Append a zeroed action (target SYSTEM, nodes -1); NULL when the plan is full. */
 struct pol_action *pol_plan_add(struct pol_plan *plan, enum pol_action_kind kind,
 				enum pol_stage stage);
+/* True for actions that change the kernel (all but REPORT, OOM_SCORE_ADJ): hold-off. */
 bool pol_disruptive(enum pol_action_kind kind);
+/* Available/total/PSI of the guarded scope (see SCOPE in pol_engine.c). */
 void pol_measure(const struct og_snapshot *s, const struct pol_rules *r, const struct pol_ctx *ctx,
 		 struct pol_measure *m);
+/* Zombie or dead: its memory is gone or goes with the reaping. */
 bool pol_proc_dead(const struct og_proc *p);
 /* Plan TERM (grace > 0 and !kill_now) or KILL for the best candidate, remember it. */
 void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct pol_rules *r,
 		     const struct og_snapshot *s, const struct pol_candidate *c, bool kill_now,
 		     uint64_t needed, const struct pol_why *w, uint64_t now);
+/* Copy the best POL_TOP_MAX candidates into plan->top. */
 void pol_copy_top(struct pol_plan *plan, const struct pol_candidate *top, size_t n);
+/* Victim options from the state: self, scope, victims in flight, over-budget flags. */
 void pol_fill_opts(const struct og_snapshot *s, const struct pol_state *st,
 		   const struct pol_ctx *ctx, const struct pol_measure *m,
 		   struct pol_victim_opts *o);
 
 /* pol_engine.c */
+/* avg10 of the full or some line, 0 if absent (no PSI never fires). */
 uint32_t pol_psi_avg10(const struct og_psi *psi, bool full);
 /* Update an "above since" timer; true if the limit has held for its duration. */
 bool pol_psi_timer(const struct pol_psi_limit *lim, const struct og_psi *psi, uint64_t now,
@@ -77,29 +89,37 @@ uint64_t pol_needed_bytes(const struct pol_rules *r, const struct pol_measure *m
 			  enum pol_stage stage);
 
 /* pol_service.c */
+/* Per-service usage, largest process, budget and PressureLimit= episodes. */
 void pol_services_update(const struct og_snapshot *s, const struct pol_rules *r,
 			 struct pol_state *st, uint64_t now);
+/* OnBudget= and PressureLimit= actions; true if a victim was signalled. */
 bool pol_plan_services(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		       const struct pol_ctx *ctx, const struct pol_measure *m, bool may_kill,
 		       uint64_t now, struct pol_plan *plan);
+/* memory.high = max for stage throttles once the stage cleared, and for orphans. */
 void pol_lift_throttles(struct pol_state *st, const struct pol_rules *r, enum pol_stage level,
 			struct pol_plan *plan);
+/* memory.high on one Throttle=yes service (over budget first, then largest). */
 void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		       const struct pol_measure *m, const struct pol_trigger *tr,
 		       struct pol_plan *plan);
+/* OOM_SCORE_ADJ for the processes in scope whose value differs, in the plan space left. */
 void pol_plan_protection(const struct og_snapshot *s, const struct pol_rules *r,
-			 struct pol_state *st, struct pol_plan *plan);
+			 struct pol_state *st, const struct pol_measure *m, struct pol_plan *plan);
 
 /* pol_reclaim.c */
 /* Reclaimable slab above SLAB_SHARE of total: drop it (once per episode). */
 bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		   const struct pol_measure *m, enum pol_stage level, const struct pol_trigger *tr,
 		   struct pol_plan *plan);
+/* Once per reclaim episode: REPORT (machine) or RECLAIM_CGROUP of the need (scope). */
 void pol_plan_reclaim_report(const struct pol_rules *r, struct pol_state *st,
 			     const struct pol_measure *m, const struct pol_trigger *tr,
 			     struct pol_plan *plan);
+/* COMPACT the node of a fragmented zone (no order >= 2 block), once until it recovers. */
 void pol_plan_compact(const struct og_snapshot *s, struct pol_state *st, bool allowed,
 		      struct pol_plan *plan);
+/* MIGRATE the largest NUMA=yes process off a short node, once until it recovers. */
 void pol_plan_migrate(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		      const struct pol_ctx *ctx, const struct pol_measure *m, bool allowed,
 		      struct pol_plan *plan);

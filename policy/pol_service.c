@@ -293,7 +293,8 @@ bool pol_plan_services(const struct og_snapshot *s, const struct pol_rules *r, s
 		struct pol_svc_state *ss = &st->svc[i];
 
 		if (ss->psi_above_since_usec && !ss->psi_acted && st->over_budget[i] &&
-		    now - ss->psi_above_since_usec >= r->services[i].pressure_limit.duration_usec)
+		    pol_sat_sub(now, ss->psi_above_since_usec) >=
+			    r->services[i].pressure_limit.duration_usec)
 			killed |= plan_svc_pressure(s, r, st, ctx, m, i, may_kill && !killed, now,
 						    plan);
 		else if (ss->over_budget && !ss->budget_acted)
@@ -475,9 +476,15 @@ size_t pol_protect_plan(const struct pol_rules *r, const struct og_proc *p, stru
 }
 
 void pol_plan_protection(const struct og_snapshot *s, const struct pol_rules *r,
-			 struct pol_state *st, struct pol_plan *plan)
+			 struct pol_state *st, const struct pol_measure *m, struct pol_plan *plan)
 {
-	for (size_t i = 0; i < s->nprocs && plan->n < POL_PLAN_MAX; i++)
-		if (pol_protect_plan(r, &s->procs[i], st, &plan->actions[plan->n]))
+	for (size_t i = 0; i < s->nprocs && plan->n < POL_PLAN_MAX; i++) {
+		const struct og_proc *p = &s->procs[i];
+
+		if (!pol_in_scope(m->scope, p->cgroup) &&
+		    !(p->memcg_v1[0] && pol_in_scope(m->scope, p->memcg_v1)))
+			continue; /* a scoped guardian leaves the rest of the machine alone */
+		if (pol_protect_plan(r, p, st, &plan->actions[plan->n]))
 			plan->n++;
+	}
 }
