@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The netlink proc connector (drivers/connector/cn_proc.c): exec, comm and exit events. */
 #include <errno.h>
+#include <stddef.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
@@ -16,23 +17,17 @@
 
 static int pe_send_op(int fd, enum proc_cn_mcast_op op)
 {
-	struct {
-		struct nlmsghdr nl;
-		struct cn_msg cn;
-		enum proc_cn_mcast_op op;
-	} __attribute__((packed)) msg;
+	/* nlmsghdr (16) + cn_msg (20) + the 4-byte op: built byte-wise, since struct cn_msg ends
+	 * in a flexible array and cannot be embedded in a struct. */
+	char buf[NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(op))] __attribute__((aligned(8)));
+	struct nlmsghdr nl = {.nlmsg_len = sizeof(buf), .nlmsg_type = NLMSG_DONE};
+	struct cn_msg cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC}, .len = sizeof(op)};
 
-	/* NLMSG_LENGTH(sizeof(cn_msg) + 4): the header and cn_msg are both 4-byte multiples, so
-	 * the packed layout is the one the kernel expects. */
-	memset(&msg, 0, sizeof(msg));
-	msg.nl.nlmsg_len = sizeof(msg);
-	msg.nl.nlmsg_type = NLMSG_DONE;
-	msg.nl.nlmsg_pid = 0;
-	msg.cn.id.idx = CN_IDX_PROC;
-	msg.cn.id.val = CN_VAL_PROC;
-	msg.cn.len = sizeof(msg.op);
-	msg.op = op;
-	return send(fd, &msg, sizeof(msg), 0) < 0 ? -errno : 0;
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &nl, sizeof(nl));
+	memcpy(buf + NLMSG_HDRLEN, &cn, sizeof(cn));
+	memcpy(buf + NLMSG_HDRLEN + sizeof(cn), &op, sizeof(op));
+	return send(fd, buf, sizeof(buf), 0) < 0 ? -errno : 0;
 }
 
 int proc_events_open(struct proc_events *ret)
@@ -66,6 +61,40 @@ int proc_events_open(struct proc_events *ret)
 int proc_events_fd(const struct proc_events *pe)
 {
 	return pe->fd;
+}
+
+static int pe_dispatch(const struct proc_event *ev,
+		       void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata);
+
+/* Copied out with memcpy: the proc_event sits at offset 36 (16 + 20), not aligned for its u64
+ * timestamp. Only the first two pid fields of each event are read. */
+int proc_events_parse_buf(const char *buf, size_t len,
+			  void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata)
+{
+	size_t need = offsetof(struct proc_event, event_data) + 2 * sizeof(__kernel_pid_t);
+	int n = 0;
+
+	for (size_t off = 0; off + NLMSG_HDRLEN <= len;) {
+		struct proc_event ev;
+		struct nlmsghdr h;
+		struct cn_msg cn;
+
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len - off)
+			break;
+		if (h.nlmsg_type == NLMSG_DONE && h.nlmsg_len >= NLMSG_HDRLEN + sizeof(cn)) {
+			memcpy(&cn, buf + off + NLMSG_HDRLEN, sizeof(cn));
+			if (cn.id.idx == CN_IDX_PROC && cn.id.val == CN_VAL_PROC &&
+			    cn.len >= need && cn.len <= h.nlmsg_len - NLMSG_HDRLEN - sizeof(cn)) {
+				memset(&ev, 0, sizeof(ev));
+				memcpy(&ev, buf + off + NLMSG_HDRLEN + sizeof(cn),
+				       cn.len < sizeof(ev) ? cn.len : sizeof(ev));
+				n += pe_dispatch(&ev, cb, userdata);
+			}
+		}
+		off += NLMSG_ALIGN(h.nlmsg_len);
+	}
+	return n;
 }
 
 /* One proc_event into a callback; thread events are dropped. 1 if cb was called. */
@@ -118,19 +147,7 @@ int proc_events_read(struct proc_events *pe,
 		}
 		if (from.nl_pid != 0)
 			continue; /* not from the kernel */
-		int rem = (int)len;
-
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, rem);
-		     h = NLMSG_NEXT(h, rem)) {
-			const struct cn_msg *cn = NLMSG_DATA(h);
-
-			if (h->nlmsg_type != NLMSG_DONE ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*cn) + sizeof(struct proc_event)))
-				continue;
-			if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
-				continue;
-			n += pe_dispatch((const struct proc_event *)cn->data, cb, userdata);
-		}
+		n += proc_events_parse_buf(buf, (size_t)len, cb, userdata);
 	}
 	return n;
 }

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <sys/types.h>
 
 enum pe_kind {
@@ -41,6 +42,14 @@ int proc_events_fd(const struct proc_events *pe);
  */
 int proc_events_read(struct proc_events *pe,
 		     void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata);
+
+/*
+ * Parse one received datagram (netlink messages, each a cn_msg holding a struct proc_event) and
+ * call cb as proc_events_read() does. Pure: truncated or foreign messages are skipped, never
+ * read past len. Returns the number of callbacks made (>= 0).
+ */
+int proc_events_parse_buf(const char *buf, size_t len,
+			  void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata);
 
 /* Send PROC_CN_MCAST_IGNORE and close; safe twice. */
 void proc_events_close(struct proc_events *pe);

@@ -21,6 +21,11 @@
 #include "guardian/act_mem.h"
 #include "guardian/act_protect.h"
 #include "guardian/log.h"
+#include "guardian/proc_events.h"
+
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
 
 #define ACT_FIX FIXTURES "/act"
 #define FAKE_SELF 31337 /* not a pid of the fixture */
@@ -653,6 +658,93 @@ START_TEST (recorder_counts_overflow) {
 }
 END_TEST
 
+/* ------------------------------------------------------------------ proc connector parsing */
+
+struct pe_log {
+	int n;
+	enum pe_kind kind[8];
+	pid_t pid[8];
+};
+
+static void pe_cb(void *ud, enum pe_kind kind, pid_t pid)
+{
+	struct pe_log *l = ud;
+
+	if (l->n < 8) {
+		l->kind[l->n] = kind;
+		l->pid[l->n] = pid;
+	}
+	l->n++;
+}
+
+/* Append one connector message carrying ev (cn.len = evlen) at buf+off; returns new off. */
+static size_t put_event(char *buf, size_t off, const struct proc_event *ev, size_t evlen,
+			unsigned idx)
+{
+	struct nlmsghdr h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct cn_msg) + evlen),
+			     .nlmsg_type = NLMSG_DONE};
+	struct cn_msg cn = {.id = {.idx = idx, .val = CN_VAL_PROC}, .len = evlen};
+
+	memcpy(buf + off, &h, sizeof(h));
+	memcpy(buf + off + NLMSG_HDRLEN, &cn, sizeof(cn));
+	memcpy(buf + off + NLMSG_HDRLEN + sizeof(cn), ev, evlen);
+	return off + NLMSG_ALIGN(h.nlmsg_len);
+}
+
+START_TEST (proc_events_parse_kinds_and_junk) {
+	char buf[2048] __attribute__((aligned(8)));
+	struct proc_event ev;
+	struct pe_log l = {0};
+	size_t off = 0;
+
+	memset(buf, 0, sizeof(buf));
+	memset(&ev, 0, sizeof(ev));
+	ev.what = PROC_EVENT_EXEC;
+	ev.event_data.exec.process_pid = ev.event_data.exec.process_tgid = 100;
+	off = put_event(buf, off, &ev, sizeof(ev), CN_IDX_PROC);
+	ev.what = PROC_EVENT_COMM; /* a thread renamed itself: reported as its process */
+	ev.event_data.comm.process_pid = 102;
+	ev.event_data.comm.process_tgid = 101;
+	off = put_event(buf, off, &ev, sizeof(ev), CN_IDX_PROC);
+	ev.what = PROC_EVENT_EXIT; /* a thread exit: dropped */
+	ev.event_data.exit.process_pid = 103;
+	ev.event_data.exit.process_tgid = 101;
+	off = put_event(buf, off, &ev, sizeof(ev), CN_IDX_PROC);
+	ev.event_data.exit.process_pid = 101; /* the process exit */
+	off = put_event(buf, off, &ev, sizeof(ev), CN_IDX_PROC);
+	ev.what = PROC_EVENT_FORK; /* not wanted */
+	off = put_event(buf, off, &ev, sizeof(ev), CN_IDX_PROC);
+	ev.what = PROC_EVENT_EXEC; /* another connector index: not ours */
+	off = put_event(buf, off, &ev, sizeof(ev), CN_IDX_PROC + 1);
+	ev.event_data.exec.process_tgid = 104; /* too short to hold the pids */
+	off = put_event(buf, off, &ev, offsetof(struct proc_event, event_data) + 4, CN_IDX_PROC);
+
+	ck_assert_int_eq(proc_events_parse_buf(buf, off, pe_cb, &l), 3);
+	ck_assert_int_eq(l.n, 3);
+	ck_assert_int_eq(l.kind[0], PE_EXEC);
+	ck_assert_int_eq(l.pid[0], 100);
+	ck_assert_int_eq(l.kind[1], PE_COMM);
+	ck_assert_int_eq(l.pid[1], 101);
+	ck_assert_int_eq(l.kind[2], PE_EXIT);
+	ck_assert_int_eq(l.pid[2], 101);
+
+	/* every truncation of the datagram: never more, never a read past the end (ASan) */
+	for (size_t cut = 0; cut < off; cut++) {
+		char *copy = malloc(cut ? cut : 1);
+		struct pe_log m = {0};
+
+		memcpy(copy, buf, cut);
+		ck_assert_int_le(proc_events_parse_buf(copy, cut, pe_cb, &m), 3);
+		free(copy);
+	}
+	/* a length field larger than the datagram stops the walk */
+	((struct nlmsghdr *)buf)->nlmsg_len = 4000;
+	ck_assert_int_eq(proc_events_parse_buf(buf, off, pe_cb, &l), 0);
+	((struct nlmsghdr *)buf)->nlmsg_len = 3; /* shorter than a header */
+	ck_assert_int_eq(proc_events_parse_buf(buf, off, pe_cb, &l), 0);
+}
+END_TEST
+
 static Suite *act_suite(void)
 {
 	Suite *s = suite_create("act");
@@ -682,6 +774,7 @@ static Suite *act_suite(void)
 	tcase_add_test(tc, mem_apply_dispatches);
 	tcase_add_test(tc, oom_score_adj_set_and_refusal_reported_once);
 	tcase_add_test(tc, recorder_counts_overflow);
+	tcase_add_test(tc, proc_events_parse_kinds_and_junk);
 	suite_add_tcase(s, tc);
 	return s;
 }
