@@ -210,6 +210,10 @@ int src_zoneinfo_parse_buf(const char *buf, uint64_t page_size, struct og_zone *
 			if (in_zone) {
 				if ((seen & ZI_REQUIRED) != ZI_REQUIRED)
 					return -EBADMSG;
+				/* the kernel keeps min <= low <= high and managed <= present */
+				if (cur.min_bytes > cur.low_bytes || cur.low_bytes > cur.high_bytes ||
+				    cur.managed_bytes > cur.present_bytes)
+					return -EBADMSG;
 				z = zone_get(zones, cap, &n, node, name);
 				if (!z)
 					return -ENOBUFS;

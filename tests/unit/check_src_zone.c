@@ -192,6 +192,9 @@ START_TEST(zoneinfo_bad_input)
 			 -EBADMSG);
 	ck_assert_int_eq(parse_edited("Node 0, zone      DMA\n", "Node 0, zone      DMA x\n"),
 			 -EBADMSG);
+	/* sanity: low below min, managed above present */
+	ck_assert_int_eq(parse_edited("        low      6\n", "        low      4\n"), -EBADMSG);
+	ck_assert_int_eq(parse_edited("        managed  3975\n", "        managed  3997\n"), -EBADMSG);
 	/* the edits really are what fails: the original passes */
 	ck_assert_int_eq(parse_edited("        min      5\n", "        min      5\n"), 0);
 	/* truncated in the middle of the zone: the required keys after the cut are missing */
