@@ -50,7 +50,8 @@ static int cmp_slab(const void *a, const void *b)
 
 static void top_finish(struct top *t)
 {
-	qsort(t->arr, t->n, sizeof(t->arr[0]), cmp_slab);
+	if (t->n > 1) /* arr may be NULL with cap 0 */
+		qsort(t->arr, t->n, sizeof(t->arr[0]), cmp_slab);
 }
 
 static int mul_ok(uint64_t a, uint64_t b, uint64_t *ret)

@@ -74,6 +74,9 @@ START_TEST(slabinfo_cap_keeps_the_largest)
 	ck_assert_str_eq(slabs[1].name, "kmalloc-8k");
 	ck_assert_int_eq(src_slabinfo_parse_buf(slabinfo, PAGE, slabs, 0, &n), 4);
 	ck_assert_uint_eq(n, 0);
+	n = 7; /* counting only: no table at all */
+	ck_assert_int_eq(src_slabinfo_parse_buf(slabinfo, PAGE, NULL, 0, &n), 4);
+	ck_assert_uint_eq(n, 0);
 }
 END_TEST
 
