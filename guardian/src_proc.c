@@ -298,9 +298,13 @@ int src_proc_parse_cgroup(const char *buf, struct og_proc *ret)
 	return 0;
 }
 
-/* Up to size - 1 bytes with one read(): a longer cmdline is cut on purpose, so no -EFBIG.
- * Returns the length or -errno. */
-static ssize_t read_prefix_at(int dirfd, const char *path, char *buf, size_t size)
+/*
+ * One read() of up to size - 1 bytes. procfs generates a pid file whole and hands it over in
+ * the first read when the buffer is large enough, so the extra read() that would prove EOF
+ * (og_read_at() does it for regular files) is skipped: it costs ~10% of a 5000-process scan.
+ * Returns the length or -errno.
+ */
+static ssize_t read_once_at(int dirfd, const char *path, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	ssize_t n;
@@ -316,10 +320,18 @@ static ssize_t read_prefix_at(int dirfd, const char *path, char *buf, size_t siz
 	return n;
 }
 
+/* As read_once_at(), but a full buffer is -EFBIG: the file may have been cut. */
+static ssize_t read_whole_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	ssize_t n = read_once_at(dirfd, path, buf, size);
+
+	return n == (ssize_t)size - 1 ? -EFBIG : n;
+}
+
 static int read_int_at(int dirfd, const char *path, int *ret)
 {
 	char buf[32]; /* "-1000\n" */
-	ssize_t n = og_read_at(dirfd, path, buf, sizeof(buf));
+	ssize_t n = read_whole_at(dirfd, path, buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -404,13 +416,13 @@ static int read_proc_rest(int dfd, char *buf, struct og_proc *p)
 	ssize_t n;
 	int r;
 
-	n = og_read_at(dfd, "status", buf, PROC_BUF_SIZE);
+	n = read_whole_at(dfd, "status", buf, PROC_BUF_SIZE);
 	if (n < 0)
 		return (int)n;
 	r = src_proc_parse_status(buf, p);
 	if (r < 0)
 		return r;
-	n = og_read_at(dfd, "cgroup", buf, PROC_BUF_SIZE);
+	n = read_whole_at(dfd, "cgroup", buf, PROC_BUF_SIZE);
 	if (n < 0)
 		return (int)n;
 	r = src_proc_parse_cgroup(buf, p);
@@ -425,7 +437,7 @@ static int read_proc_rest(int dfd, char *buf, struct og_proc *p)
 	/* cmdline takes the target's mmap lock; a task stuck in D state with it held can block
 	 * this read. Read it last so the cheap, lock-free fields come first. */
 	/* up to 16 KiB: the tail of longer ones is the tail of what was read */
-	n = read_prefix_at(dfd, "cmdline", buf, PROC_BUF_SIZE);
+	n = read_once_at(dfd, "cmdline", buf, PROC_BUF_SIZE);
 	if (n == -ENOENT || n == -ESRCH)
 		return (int)n;
 	if (n < 0)
@@ -453,7 +465,7 @@ int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret)
 	if (dfd < 0)
 		return -errno;
 	memset(&p, 0, sizeof(p));
-	n = og_read_at(dfd, "stat", buf, sizeof(buf));
+	n = read_whole_at(dfd, "stat", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	r = src_proc_parse_stat(buf, &p);
