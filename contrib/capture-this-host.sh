@@ -38,7 +38,7 @@ spawn() { # cgroup cmd...
 	( place $BASHPID "$cg" && exec "$@" ) &
 	PIDS+=($!)
 }
-for i in 1 2 3 4; do spawn nova-api.service "$BIN/nova-api" 3600; done
+for _ in 1 2 3 4; do spawn nova-api.service "$BIN/nova-api" 3600; done
 spawn zookeeper.service python3 -c '
 import time
 open("/proc/self/comm", "w").write("zookeeper")

@@ -9,7 +9,7 @@ tmp=$(mktemp -d /tmp/og-capture-XXXXXX) || exit 99
 sleep 300 &
 sp=$!
 trap 'kill $sp 2>/dev/null; rm -rf "$tmp"' EXIT
-for i in $(seq 50); do # until the forked shell has exec'd sleep
+for _ in $(seq 50); do # until the forked shell has exec'd sleep
 	[ "$(tr '\0' ' ' <"/proc/$sp/cmdline")" = "sleep 300 " ] && break
 	sleep 0.1
 done
