@@ -494,7 +494,7 @@ int pol_state_rebind(struct pol_state *st, const struct pol_rules *new_rules)
 
 		for (size_t i = 0; i < n && !kept; i++)
 			kept = strcmp(st->svc[j].name, new_rules->services[i].name) == 0;
-		if (!kept && st->svc[j].throttled && st->norphans < POL_VICTIMS_MAX)
+		if (!kept && st->svc[j].throttled && st->norphans < POL_ORPHANS_MAX)
 			og_strscpy(st->orphan_cgroup[st->norphans++], st->svc[j].throttle_cgroup,
 				   sizeof(st->orphan_cgroup[0]));
 	}

@@ -16,7 +16,13 @@
 #include "policy/pol_victim.h"
 #include "policy/rules.h"
 
-#define POL_VICTIMS_MAX 16 /* victims remembered (signalled, not yet gone) */
+/*
+ * Victims remembered (signalled, not yet gone). Only one blocks at a time; the rest are stuck
+ * ones outliving KillTimeoutSec=. When all slots are taken the oldest stuck victim is forgotten
+ * (it may then be chosen again: by then it has had a SIGKILL that did not work).
+ */
+#define POL_VICTIMS_MAX 64
+#define POL_ORPHANS_MAX 16 /* throttled cgroups of services a reload removed */
 #define POL_PROTECT_MAX 1024 /* oom_score_adj writes remembered, so a refusal is not retried */
 
 /* One rung of the ladder. */
@@ -67,7 +73,7 @@ struct pol_state {
 	struct pol_svc_state *svc; /* allocated by pol_state_init/rebind only */
 	bool *over_budget; /* nsvc entries, for pol_victim_opts */
 	size_t norphans; /* memory.high we set for services a reload removed: lifted next step */
-	char orphan_cgroup[POL_VICTIMS_MAX][OG_CGROUP_PATH_MAX];
+	char orphan_cgroup[POL_ORPHANS_MAX][OG_CGROUP_PATH_MAX];
 	size_t nprotect, protect_next; /* ring */
 	struct pol_protect_rec protect[POL_PROTECT_MAX];
 };

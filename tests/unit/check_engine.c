@@ -609,6 +609,82 @@ START_TEST(never_the_same_victim_twice)
 }
 END_TEST
 
+START_TEST(stuck_victims_fill_the_table_without_repeats)
+{
+	size_t signals[80] = { 0 };
+
+	for (int i = 0; i < 70; i++)
+		tb_proc(100 + i, "stuck", "/", (uint64_t)(100 - i) * MiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	/* every victim ignores SIGKILL: one new one per kill timeout (10 s), none twice while the
+	 * table holds them all (POL_VICTIMS_MAX) */
+	for (uint64_t t = 1; t < 10 * POL_VICTIMS_MAX; t++) {
+		tb_step(t);
+		for (size_t k = 0; k < tb_plan.n; k++)
+			if (tb_plan.actions[k].kind == POL_ACT_KILL)
+				signals[tb_plan.actions[k].target.pid - 100]++;
+	}
+	for (int i = 0; i < POL_VICTIMS_MAX; i++)
+		ck_assert_uint_eq(signals[i], 1);
+	ck_assert_uint_eq(tb_st.nvictims, POL_VICTIMS_MAX);
+	/* full: the oldest stuck one is forgotten to make room, the next victim is new */
+	tb_step(10 * POL_VICTIMS_MAX + 1);
+	ck_assert_ptr_nonnull(tb_signal_to(100 + POL_VICTIMS_MAX));
+	ck_assert_uint_eq(tb_st.nvictims, POL_VICTIMS_MAX);
+}
+END_TEST
+
+START_TEST(cgroup_victim_blocks_until_its_last_member_exits)
+{
+	struct pol_service *svc = tb_service("30-vms");
+	const struct pol_action *a;
+
+	tb_strv_push(&svc->match.cgroup, "/machine.slice/*");
+	svc->kill_unit = POL_KU_CGROUP;
+	svc->term_grace_usec = 0;
+	tb_proc(100, "qemu-kvm", "/machine.slice/vm1.scope", 3 * GiB);
+	tb_proc(101, "qemu-helper", "/machine.slice/vm1.scope", 100 * MiB);
+	tb_proc(200, "other", "/user.slice", 2 * GiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(1);
+	a = tb_act(POL_ACT_KILL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->target.kind, POL_TGT_CGROUP);
+	ck_assert_str_eq(a->target.cgroup, "/machine.slice/vm1.scope");
+	ck_assert_ptr_nonnull(strstr(a->reason, "cgroup '/machine.slice/vm1.scope'"));
+	tb_exit(100);
+	tb_step(7); /* the helper lives on: the cgroup is still in flight */
+	ck_assert_uint_eq(tb_signals(), 0);
+	tb_exit(101);
+	tb_step(8);
+	ck_assert_ptr_nonnull(tb_signal_to(200));
+}
+END_TEST
+
+START_TEST(process_group_victim_blocks_until_the_group_is_gone)
+{
+	struct pol_service *svc = tb_service("40-make");
+
+	tb_strv_push(&svc->match.name, "cc1");
+	svc->kill_unit = POL_KU_PROCESS_GROUP;
+	tb_proc(100, "cc1", "/user.slice", 1 * GiB)->pgid = 90;
+	tb_proc(101, "cc1", "/user.slice", 1 * GiB)->pgid = 90;
+	tb_proc(200, "other", "/user.slice", 1500 * MiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(1);
+	ck_assert_int_eq(tb_act(POL_ACT_KILL)->target.kind, POL_TGT_PROCESS_GROUP);
+	ck_assert_int_eq(tb_act(POL_ACT_KILL)->target.pgid, 90);
+	tb_exit(100);
+	ck_assert_uint_eq((tb_step(7), tb_signals()), 0);
+	tb_exit(101);
+	tb_step(8);
+	ck_assert_ptr_nonnull(tb_signal_to(200));
+}
+END_TEST
+
 START_TEST(flapping_pressure_does_not_repeat)
 {
 	size_t reports = 0;
@@ -1053,6 +1129,94 @@ START_TEST(scope_psi_is_the_scopes)
 }
 END_TEST
 
+START_TEST(scope_reclaim_asks_the_scope)
+{
+	const struct pol_action *a;
+
+	og_strscpy(tb_r.cfg.scope, "/machine.slice/", sizeof(tb_r.cfg.scope));
+	tb_s.has_scope_cg = true;
+	tb_s.scope_cg.has_memory = true;
+	tb_s.scope_cg.max_bytes = 10 * GiB;
+	tb_s.scope_cg.current_bytes = 10 * GiB - 1 * GiB; /* 10% available: throttle */
+	tb_proc(200, "qemu-kvm", "/machine.slice/vm1.scope", 8 * GiB);
+	tb_engine_start();
+	tb_s.scope_cg.current_bytes = 10 * GiB - 1400 * MiB; /* 13.67%: reclaim */
+	tb_step(1);
+	a = tb_act(POL_ACT_RECLAIM_CGROUP);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->target.cgroup, "/machine.slice/");
+	/* back to 15% + 2% of 10 GiB = 1740.8 MiB available */
+	ck_assert_uint_eq(a->value, 10 * GiB * 1500 / 10000 + 10 * GiB * 200 / 10000 - 1400 * MiB);
+	/* slab-heavy scope: memory.reclaim of the slab, before any kill */
+	pol_state_free(&tb_st);
+	tb_engine_start();
+	tb_s.scope_cg.current_bytes = 10 * GiB - 100 * MiB;
+	tb_s.scope_cg.slab_reclaimable_bytes = 3 * GiB;
+	tb_step(2);
+	ck_assert_uint_eq(tb_signals(), 0);
+	a = tb_act(POL_ACT_RECLAIM_CGROUP);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->value, 3 * GiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "scope slab_reclaimable 3.0G is 30.00%"));
+}
+END_TEST
+
+START_TEST(ctx_total_overrides_the_scope_total)
+{
+	tb_proc(100, "a", "/", 1 * GiB);
+	tb_ctx.total_bytes = 100 * GiB; /* 6 GiB available of 100: 6%, throttle */
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_uint_eq(tb_plan.total_bytes, 100 * GiB);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_THROTTLE);
+}
+END_TEST
+
+START_TEST(pressure_limit_without_victim_reports)
+{
+	struct pol_service *svc = tb_service("60-web");
+	struct og_cgroup *cg;
+
+	tb_strv_push(&svc->match.name, "httpd");
+	svc->pressure_limit = (struct pol_psi_limit){
+		.set = true, .full = false, .limit_centi = 1000, .duration_usec = 0
+	};
+	svc->kill_pref = POL_KP_NEVER;
+	tb_proc(100, "httpd", "/system.slice/httpd.service", 500 * MiB);
+	cg = tb_cgroup("/system.slice/httpd.service", 600 * MiB, OG_UNLIMITED);
+	cg->has_psi = true;
+	cg->psi.has_some = true;
+	cg->psi.some.avg10_centi = 3000;
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_uint_eq(tb_signals(), 0);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_REPORT));
+	ck_assert_ptr_nonnull(strstr(tb_act(POL_ACT_REPORT)->reason, "no victim may be killed"));
+	ck_assert_int_eq(tb_step(2), 0); /* once per episode */
+	cg->psi.some.avg10_centi = 500;
+	ck_assert_int_eq(tb_step(3), 0);
+	cg->psi.some.avg10_centi = 3000;
+	tb_step(4);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_REPORT));
+}
+END_TEST
+
+START_TEST(protection_follows_a_reloaded_value)
+{
+	struct pol_service *svc = protect("10-sshd", "sshd");
+
+	tb_proc(100, "sshd", "/system.slice/ssh.service", 10 * MiB);
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_int_eq(tb_act(POL_ACT_OOM_SCORE_ADJ)->svalue, -1000);
+	svc->oom_score_adj = -900; /* reload with another value */
+	ck_assert_int_eq(pol_state_rebind(&tb_st, &tb_r), 0);
+	tb_step(2);
+	ck_assert_int_eq(tb_act(POL_ACT_OOM_SCORE_ADJ)->svalue, -900);
+	ck_assert_int_eq(tb_step(3), 0);
+}
+END_TEST
+
 START_TEST(self_is_never_a_victim)
 {
 	tb_proc(999, "oomguardiand", "/system.slice/oomguardiand.service", 6 * GiB);
@@ -1099,6 +1263,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(dyn, zombie_or_reused_pid_counts_as_gone);
 	tcase_add_test(dyn, memory_only_snapshot_neither_retires_nor_chooses);
 	tcase_add_test(dyn, never_the_same_victim_twice);
+	tcase_add_test(dyn, stuck_victims_fill_the_table_without_repeats);
+	tcase_add_test(dyn, cgroup_victim_blocks_until_its_last_member_exits);
+	tcase_add_test(dyn, process_group_victim_blocks_until_the_group_is_gone);
 	tcase_add_test(dyn, flapping_pressure_does_not_repeat);
 	tcase_add_test(dyn, flapping_around_kill_holds_off);
 	tcase_add_test(dyn, hysteresis_band_does_not_widen_the_kill_zone);
@@ -1123,6 +1290,10 @@ static Suite *engine_suite(void)
 	tcase_add_test(misc, reload_lifts_throttles_of_removed_services);
 	tcase_add_test(misc, scope_cgroup_limits_candidates_and_metrics);
 	tcase_add_test(misc, scope_psi_is_the_scopes);
+	tcase_add_test(misc, scope_reclaim_asks_the_scope);
+	tcase_add_test(misc, ctx_total_overrides_the_scope_total);
+	tcase_add_test(misc, pressure_limit_without_victim_reports);
+	tcase_add_test(misc, protection_follows_a_reloaded_value);
 	tcase_add_test(misc, self_is_never_a_victim);
 	suite_add_tcase(s, misc);
 	return s;
