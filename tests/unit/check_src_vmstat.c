@@ -142,6 +142,8 @@ START_TEST(vmstat_fixture_3_10)
 	ck_assert_uint_eq(v.compact_stall, 211);
 	ck_assert_uint_eq(v.pgmigrate_fail, 41);
 	ck_assert_uint_eq(v.numa_pages_migrated, 12);
+	ck_assert_uint_eq(v.workingset_refault_file, 4711); /* old single counter */
+	ck_assert_uint_eq(v.workingset_refault_anon, 0);
 	ck_assert(!v.has_oom_kill);
 	og_root_close(&root);
 }
