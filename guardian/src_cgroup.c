@@ -70,10 +70,10 @@ struct cg_vals {
 #define SLOT(i) (offsetof(struct cg_vals, v) + (i) * sizeof(uint64_t))
 #define BIT(i) (UINT64_C(1) << (i))
 
-static int parse_table(const char *buf, const struct src_kv_field *tab, size_t n,
-		       uint64_t required, struct cg_vals *ret, uint64_t *ret_seen)
+static int parse_table(const char *buf, const struct src_kv_field *tab, size_t n, uint64_t required,
+		       struct cg_vals *ret, uint64_t *ret_seen)
 {
-	struct cg_vals v = { { 0 } };
+	struct cg_vals v = {{0}};
 	uint64_t seen;
 	int r = src_kv_parse_table(buf, ' ', tab, n, &v, &seen);
 
@@ -90,12 +90,12 @@ static int parse_table(const char *buf, const struct src_kv_field *tab, size_t n
 int src_cgroup_parse_stat_buf(const char *buf, enum og_cg_layout layout, struct og_cgroup *ret)
 {
 	static const struct src_kv_field v2[] = {
-		{ "anon", SLOT(0), SRC_KV_COUNT },
-		{ "file", SLOT(1), SRC_KV_COUNT },
-		{ "shmem", SLOT(2), SRC_KV_COUNT },
-		{ "active_file", SLOT(3), SRC_KV_COUNT },
-		{ "inactive_file", SLOT(4), SRC_KV_COUNT },
-		{ "slab_reclaimable", SLOT(5), SRC_KV_COUNT },
+		{"anon", SLOT(0), SRC_KV_COUNT},
+		{"file", SLOT(1), SRC_KV_COUNT},
+		{"shmem", SLOT(2), SRC_KV_COUNT},
+		{"active_file", SLOT(3), SRC_KV_COUNT},
+		{"inactive_file", SLOT(4), SRC_KV_COUNT},
+		{"slab_reclaimable", SLOT(5), SRC_KV_COUNT},
 	};
 	/*
 	 * v1 rss excludes shmem like v2 anon; v1 cache includes shmem like v2 file. The total_*
@@ -103,16 +103,16 @@ int src_cgroup_parse_stat_buf(const char *buf, enum og_cg_layout layout, struct 
 	 * for kernels without totals. v1 has no slab split (slab_reclaimable stays 0).
 	 */
 	static const struct src_kv_field v1[] = {
-		{ "total_rss", SLOT(0), SRC_KV_COUNT },
-		{ "total_cache", SLOT(1), SRC_KV_COUNT },
-		{ "total_shmem", SLOT(2), SRC_KV_COUNT },
-		{ "total_active_file", SLOT(3), SRC_KV_COUNT },
-		{ "total_inactive_file", SLOT(4), SRC_KV_COUNT },
-		{ "rss", SLOT(6), SRC_KV_COUNT },
-		{ "cache", SLOT(7), SRC_KV_COUNT },
-		{ "shmem", SLOT(8), SRC_KV_COUNT },
-		{ "active_file", SLOT(9), SRC_KV_COUNT },
-		{ "inactive_file", SLOT(10), SRC_KV_COUNT },
+		{"total_rss", SLOT(0), SRC_KV_COUNT},
+		{"total_cache", SLOT(1), SRC_KV_COUNT},
+		{"total_shmem", SLOT(2), SRC_KV_COUNT},
+		{"total_active_file", SLOT(3), SRC_KV_COUNT},
+		{"total_inactive_file", SLOT(4), SRC_KV_COUNT},
+		{"rss", SLOT(6), SRC_KV_COUNT},
+		{"cache", SLOT(7), SRC_KV_COUNT},
+		{"shmem", SLOT(8), SRC_KV_COUNT},
+		{"active_file", SLOT(9), SRC_KV_COUNT},
+		{"inactive_file", SLOT(10), SRC_KV_COUNT},
 	};
 	struct cg_vals v;
 	uint64_t seen;
@@ -148,9 +148,9 @@ int src_cgroup_parse_events_buf(const char *buf, struct og_cgroup *ret)
 {
 	/* low/high/max/oom since 4.5 (required), oom_kill since 4.13 (optional) */
 	static const struct src_kv_field tab[] = {
-		{ "low", SLOT(0), SRC_KV_COUNT }, { "high", SLOT(1), SRC_KV_COUNT },
-		{ "max", SLOT(2), SRC_KV_COUNT }, { "oom", SLOT(3), SRC_KV_COUNT },
-		{ "oom_kill", SLOT(4), SRC_KV_COUNT },
+		{"low", SLOT(0), SRC_KV_COUNT},	     {"high", SLOT(1), SRC_KV_COUNT},
+		{"max", SLOT(2), SRC_KV_COUNT},	     {"oom", SLOT(3), SRC_KV_COUNT},
+		{"oom_kill", SLOT(4), SRC_KV_COUNT},
 	};
 	struct cg_vals v;
 	int r = parse_table(buf, tab, OG_ELEMENTSOF(tab), 0xf, &v, NULL);
@@ -169,9 +169,9 @@ int src_cgroup_parse_oom_control_buf(const char *buf, struct og_cgroup *ret)
 {
 	/* oom_kill (the count) since 4.13: optional */
 	static const struct src_kv_field tab[] = {
-		{ "oom_kill_disable", SLOT(0), SRC_KV_COUNT },
-		{ "under_oom", SLOT(1), SRC_KV_COUNT },
-		{ "oom_kill", SLOT(2), SRC_KV_COUNT },
+		{"oom_kill_disable", SLOT(0), SRC_KV_COUNT},
+		{"under_oom", SLOT(1), SRC_KV_COUNT},
+		{"oom_kill", SLOT(2), SRC_KV_COUNT},
 	};
 	struct cg_vals v;
 	int r = parse_table(buf, tab, OG_ELEMENTSOF(tab), 0x3, &v, NULL);
@@ -188,7 +188,7 @@ int src_cgroup_parse_oom_control_buf(const char *buf, struct og_cgroup *ret)
 
 int src_cgroup_parse_cg_events_buf(const char *buf, bool *ret_populated)
 {
-	static const struct src_kv_field tab[] = { { "populated", SLOT(0), SRC_KV_COUNT } };
+	static const struct src_kv_field tab[] = {{"populated", SLOT(0), SRC_KV_COUNT}};
 	struct cg_vals v;
 	int r = parse_table(buf, tab, OG_ELEMENTSOF(tab), 0x1, &v, NULL);
 
@@ -265,7 +265,7 @@ bool src_cgroup_list_has(const char *list, size_t len, const char *word)
  * "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw" */
 static void mountinfo_line(char *line, struct cg_found *f)
 {
-	char *field[6] = { 0 };
+	char *field[6] = {0};
 	char *sep, *fstype, *source, *superopts, *save = NULL;
 	size_t i = 0;
 
@@ -287,7 +287,8 @@ static void mountinfo_line(char *line, struct cg_found *f)
 	unescape_octal(field[4]);
 	if (strcmp(fstype, "cgroup2") == 0 && !f->v2[0])
 		og_strscpy(f->v2, field[4], sizeof(f->v2));
-	else if (strcmp(fstype, "cgroup") == 0 && !f->memv1[0] && src_cgroup_list_has(superopts, strlen(superopts), "memory"))
+	else if (strcmp(fstype, "cgroup") == 0 && !f->memv1[0] &&
+		 src_cgroup_list_has(superopts, strlen(superopts), "memory"))
 		og_strscpy(f->memv1, field[4], sizeof(f->memv1));
 }
 
@@ -349,6 +350,10 @@ static void detect_probe(const struct og_root *root, struct cg_found *f)
 	if (faccessat(root->cgroup_fd, "unified/cgroup.controllers", F_OK, 0) == 0)
 		og_strscpy(f->v2, "/sys/fs/cgroup/unified", sizeof(f->v2));
 }
+
+/* fmt comes from libcgroup itself (its logger callback hands us its own format strings). */
+static void libcgroup_log(void *userdata, int level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 static void libcgroup_log(void *userdata, int level, const char *fmt, va_list ap)
 {
@@ -428,7 +433,7 @@ static void mount_label(const struct og_root *root, const char *mnt, char *buf, 
 
 int src_cgroup_detect(const struct og_root *root, struct og_cg_mounts *ret)
 {
-	struct cg_found f = { "", "" };
+	struct cg_found f = {"", ""};
 	struct og_cg_mounts m;
 	int r = -ENODEV;
 
@@ -436,7 +441,7 @@ int src_cgroup_detect(const struct og_root *root, struct og_cg_mounts *ret)
 	if (strcmp(root->path, "/") == 0)
 		r = detect_libcgroup(&f);
 	if (r < 0 || !f.v2[0]) {
-		struct cg_found mi = { "", "" };
+		struct cg_found mi = {"", ""};
 
 		if (detect_mountinfo(root, &mi) == 0) {
 			if (!f.memv1[0])
@@ -472,7 +477,9 @@ int src_cgroup_detect(const struct og_root *root, struct og_cg_mounts *ret)
 	else if (m.v2_fd >= 0)
 		m.layout = OG_CG_V2;
 	log_debug("cgroups: layout %s, memory v1 '%s', cgroup2 '%s'%s",
-		  m.layout == OG_CG_V1 ? "v1" : m.layout == OG_CG_V2 ? "v2" : "none",
+		  m.layout == OG_CG_V1	 ? "v1"
+		  : m.layout == OG_CG_V2 ? "v2"
+					 : "none",
 		  m.memv1_path, m.v2_path, m.v2_has_memory ? " (memory)" : "");
 	*ret = m;
 	return 0;
@@ -596,10 +603,10 @@ static int read_memory_v2(int gfd, struct og_cgroup *cg)
 		const char *name;
 		size_t off;
 	} limits[] = {
-		{ "memory.max", offsetof(struct og_cgroup, max_bytes) },
-		{ "memory.high", offsetof(struct og_cgroup, high_bytes) },
-		{ "memory.low", offsetof(struct og_cgroup, low_bytes) },
-		{ "memory.min", offsetof(struct og_cgroup, min_bytes) },
+		{"memory.max", offsetof(struct og_cgroup, max_bytes)},
+		{"memory.high", offsetof(struct og_cgroup, high_bytes)},
+		{"memory.low", offsetof(struct og_cgroup, low_bytes)},
+		{"memory.min", offsetof(struct og_cgroup, min_bytes)},
 	};
 	char buf[CG_STAT_BUF];
 	bool found;
@@ -765,7 +772,8 @@ static int walk_group(struct walk *w, size_t len, unsigned depth_left)
 			size_t nl = strlen(de->d_name), sub = len > 1 ? len : 0;
 
 			off += de->d_reclen;
-			if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			if (de->d_name[0] == '.' ||
+			    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
 				continue;
 			if (de->d_type == DT_UNKNOWN) {
 				struct stat st;
@@ -792,7 +800,7 @@ static int walk_group(struct walk *w, size_t len, unsigned depth_left)
 int src_read_cgroups(const struct og_cg_mounts *m, const char *under, unsigned max_depth,
 		     struct og_cgroup *arr, size_t cap, size_t *ret_n)
 {
-	struct walk w = { .m = m, .base = hierarchy_fd(m), .arr = arr, .cap = cap };
+	struct walk w = {.m = m, .base = hierarchy_fd(m), .arr = arr, .cap = cap};
 	_cleanup_close_ int top = -1;
 	int r;
 

@@ -116,13 +116,13 @@ int src_proc_parse_status(const char *buf, struct og_proc *ret)
 {
 	/* absent in kernel threads and zombies (no mm): 0 */
 	static const struct src_kv_field tab[] = {
-		{ "RssAnon", offsetof(struct og_proc, rss_anon_bytes), SRC_KV_KB },
-		{ "RssFile", offsetof(struct og_proc, rss_file_bytes), SRC_KV_KB },
-		{ "RssShmem", offsetof(struct og_proc, rss_shmem_bytes), SRC_KV_KB },
-		{ "VmSwap", offsetof(struct og_proc, swap_bytes), SRC_KV_KB },
+		{"RssAnon", offsetof(struct og_proc, rss_anon_bytes), SRC_KV_KB},
+		{"RssFile", offsetof(struct og_proc, rss_file_bytes), SRC_KV_KB},
+		{"RssShmem", offsetof(struct og_proc, rss_shmem_bytes), SRC_KV_KB},
+		{"VmSwap", offsetof(struct og_proc, swap_bytes), SRC_KV_KB},
 	};
-	struct og_proc tmp = { 0 };
-	struct src_kv kv = { 0 };
+	struct og_proc tmp = {0};
+	struct src_kv kv = {0};
 	const char *pos = buf;
 	uint64_t seen, uid = 0;
 	bool has_uid = false;
@@ -155,7 +155,7 @@ static bool unit_name_valid(const char *s, size_t len)
 {
 	static const char *const suffixes[] = {
 		".service", ".socket", ".device", ".mount", ".automount", ".swap",
-		".target", ".path", ".timer", ".slice", ".scope",
+		".target",  ".path",   ".timer",  ".slice", ".scope",
 	};
 	const char *at = NULL;
 	size_t stem = 0;
@@ -247,7 +247,7 @@ int src_proc_parse_cgroup(const char *buf, struct og_proc *ret)
 	size_t v2_len = 0, mem_len = 0, sysd_len = 0;
 	char unit[OG_UNIT_MAX] = "";
 
-	for (const char *line = buf; *line; ) {
+	for (const char *line = buf; *line;) {
 		const char *nl = strchr(line, '\n'), *c1, *c2, *eol;
 		uint64_t id;
 
@@ -278,8 +278,8 @@ int src_proc_parse_cgroup(const char *buf, struct og_proc *ret)
 	/* The unit: cgroup2 path first (systemd's own view on hybrid and unified hosts), then the
 	 * name=systemd hierarchy (v1-only hosts), then the memory controller's path. */
 	{
-		const char *cand[] = { v2, sysd, mem };
-		size_t cand_len[] = { v2_len, sysd_len, mem_len };
+		const char *cand[] = {v2, sysd, mem};
+		size_t cand_len[] = {v2_len, sysd_len, mem_len};
 
 		for (size_t i = 0; i < OG_ELEMENTSOF(cand) && !unit[0]; i++)
 			if (cand[i] && unit_from_path(cand[i], cand_len[i], unit, sizeof(unit)) < 0)

@@ -70,8 +70,7 @@ static void assert_logical_stat(const struct og_cgroup *c, bool has_slab)
 	ck_assert_uint_eq(c->slab_reclaimable_bytes, has_slab ? 2 * MiB : 0);
 }
 
-START_TEST(stat_v2_and_v1)
-{
+START_TEST (stat_v2_and_v1) {
 	struct og_cgroup c = sentinel();
 
 	ck_assert_int_eq(src_cgroup_parse_stat_buf(v2_stat, OG_CG_V2, &c), 0);
@@ -82,8 +81,7 @@ START_TEST(stat_v2_and_v1)
 }
 END_TEST
 
-START_TEST(stat_v1_without_totals)
-{
+START_TEST (stat_v1_without_totals) {
 	struct og_cgroup c = sentinel();
 
 	ck_assert_int_eq(src_cgroup_parse_stat_buf("cache 20\nrss 10\nshmem 3\n", OG_CG_V1, &c), 0);
@@ -93,23 +91,22 @@ START_TEST(stat_v1_without_totals)
 }
 END_TEST
 
-START_TEST(stat_malformed)
-{
+START_TEST (stat_malformed) {
 	static const struct {
 		const char *buf;
 		enum og_cg_layout layout;
 	} bad[] = {
-		{ "", OG_CG_V2 },
-		{ "file 10\n", OG_CG_V2 }, /* no anon */
-		{ "anon 10\n", OG_CG_V2 }, /* no file */
-		{ "anon x\nfile 1\n", OG_CG_V2 },
-		{ "anon 10 kB\nfile 1\n", OG_CG_V2 },
-		{ "anon 1\nfile 1\nanon 2\n", OG_CG_V2 },
-		{ "anon 99999999999999999999\nfile 1\n", OG_CG_V2 },
-		{ "total_rss 1\n", OG_CG_V1 },
-		{ "total_cache 1\n", OG_CG_V1 },
-		{ v2_stat, OG_CG_V1 }, /* v2 keys are not v1 keys */
-		{ "total_rss 1\ntotal_cache -4\n", OG_CG_V1 },
+		{"", OG_CG_V2},
+		{"file 10\n", OG_CG_V2}, /* no anon */
+		{"anon 10\n", OG_CG_V2}, /* no file */
+		{"anon x\nfile 1\n", OG_CG_V2},
+		{"anon 10 kB\nfile 1\n", OG_CG_V2},
+		{"anon 1\nfile 1\nanon 2\n", OG_CG_V2},
+		{"anon 99999999999999999999\nfile 1\n", OG_CG_V2},
+		{"total_rss 1\n", OG_CG_V1},
+		{"total_cache 1\n", OG_CG_V1},
+		{v2_stat, OG_CG_V1}, /* v2 keys are not v1 keys */
+		{"total_rss 1\ntotal_cache -4\n", OG_CG_V1},
 	};
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(bad); i++) {
@@ -122,8 +119,7 @@ START_TEST(stat_malformed)
 }
 END_TEST
 
-START_TEST(events)
-{
+START_TEST (events) {
 	struct og_cgroup c = sentinel();
 
 	ck_assert_int_eq(src_cgroup_parse_events_buf("low 1\nhigh 2\nmax 3\noom 4\noom_kill 5\n"
@@ -149,8 +145,7 @@ START_TEST(events)
 }
 END_TEST
 
-START_TEST(oom_control)
-{
+START_TEST (oom_control) {
 	struct og_cgroup c = sentinel();
 
 	ck_assert_int_eq(src_cgroup_parse_oom_control_buf("oom_kill_disable 1\nunder_oom 1\n"
@@ -170,15 +165,14 @@ START_TEST(oom_control)
 	ck_assert_int_eq(src_cgroup_parse_oom_control_buf("oom_kill_disable 0\n", &c), -EBADMSG);
 	ck_assert_int_eq(src_cgroup_parse_oom_control_buf("oom_kill_disable 2\nunder_oom 0\n", &c),
 			 -EBADMSG);
-	ck_assert_int_eq(src_cgroup_parse_oom_control_buf("oom_kill_disable 0\nunder_oom yes\n",
-							  &c),
-			 -EBADMSG);
+	ck_assert_int_eq(
+		src_cgroup_parse_oom_control_buf("oom_kill_disable 0\nunder_oom yes\n", &c),
+		-EBADMSG);
 	assert_untouched(&c);
 }
 END_TEST
 
-START_TEST(cg_events)
-{
+START_TEST (cg_events) {
 	bool pop = false;
 
 	ck_assert_int_eq(src_cgroup_parse_cg_events_buf("populated 1\nfrozen 0\n", &pop), 0);
@@ -192,22 +186,23 @@ START_TEST(cg_events)
 }
 END_TEST
 
-START_TEST(limits)
-{
+START_TEST (limits) {
 	static const struct {
 		const char *buf;
 		uint64_t want;
 	} good[] = {
-		{ "max\n", OG_UNLIMITED },
-		{ "max", OG_UNLIMITED },
-		{ "0\n", 0 },
-		{ "67108864\n", 64 * MiB },
-		{ "9223372036854771712\n", OG_UNLIMITED }, /* v1 PAGE_COUNTER_MAX, 4 KiB pages */
-		{ "9223372036854710272\n", OG_UNLIMITED }, /* the same with 64 KiB pages */
-		{ "9223372036854710271\n", 9223372036854710271ULL },
+		{"max\n", OG_UNLIMITED},
+		{"max", OG_UNLIMITED},
+		{"0\n", 0},
+		{"67108864\n", 64 * MiB},
+		{"9223372036854771712\n", OG_UNLIMITED}, /* v1 PAGE_COUNTER_MAX, 4 KiB pages */
+		{"9223372036854710272\n", OG_UNLIMITED}, /* the same with 64 KiB pages */
+		{"9223372036854710271\n", 9223372036854710271ULL},
 	};
-	static const char *const bad[] = { "", "\n", "maxx\n", "-1\n", "12 34\n", "12\n\n",
-					   "0x10\n", "99999999999999999999999\n", " 5\n" };
+	static const char *const bad[] = {
+		"",	   "\n",     "maxx\n", "-1\n",
+		"12 34\n", "12\n\n", "0x10\n", "99999999999999999999999\n",
+		" 5\n"};
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(good); i++) {
 		uint64_t v = 1;
@@ -224,8 +219,7 @@ START_TEST(limits)
 }
 END_TEST
 
-START_TEST(list_has)
-{
+START_TEST (list_has) {
 	const char *l = "rw,nosuid,memory,cpu";
 
 	ck_assert(src_cgroup_list_has(l, strlen(l), "memory"));
@@ -267,8 +261,7 @@ static void close_mounts(struct og_root *root, struct og_cg_mounts *m)
 	og_root_close(root);
 }
 
-START_TEST(detect_pure_cgroup2)
-{
+START_TEST (detect_pure_cgroup2) {
 	struct og_root root;
 	struct og_cg_mounts m;
 
@@ -286,8 +279,7 @@ START_TEST(detect_pure_cgroup2)
 }
 END_TEST
 
-START_TEST(detect_hybrid)
-{
+START_TEST (detect_hybrid) {
 	struct og_root root;
 	struct og_cg_mounts m;
 
@@ -305,8 +297,7 @@ START_TEST(detect_hybrid)
 END_TEST
 
 /* Trees without proc/self/mountinfo: detection by probing sys/fs/cgroup. */
-START_TEST(detect_probe)
-{
+START_TEST (detect_probe) {
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	struct og_cg_mounts m;
@@ -345,8 +336,7 @@ START_TEST(detect_probe)
 }
 END_TEST
 
-START_TEST(read_v2_group)
-{
+START_TEST (read_v2_group) {
 	struct og_root root;
 	struct og_cg_mounts m;
 	struct og_cgroup c;
@@ -393,15 +383,15 @@ START_TEST(read_v2_group)
 }
 END_TEST
 
-START_TEST(read_v1_group)
-{
+START_TEST (read_v1_group) {
 	struct og_root root;
 	struct og_cg_mounts m;
 	struct og_cgroup c;
 
 	open_mounts("openstack-devstack", &root, &m);
-	ck_assert_int_eq(src_read_cgroup(&m, "/system.slice/system-devstack.slice/"
-					     "devstack@n-api.service",
+	ck_assert_int_eq(src_read_cgroup(&m,
+					 "/system.slice/system-devstack.slice/"
+					 "devstack@n-api.service",
 					 &c),
 			 0);
 	ck_assert_int_eq(c.layout, OG_CG_V1);
@@ -430,15 +420,15 @@ static void write_group(const char *dir, bool v1)
 	struct {
 		const char *name, *v1, *v2;
 	} files[] = {
-		{ "memory.current", NULL, "157286400\n" },
-		{ "memory.usage_in_bytes", "157286400\n", NULL },
-		{ "memory.max", NULL, "268435456\n" },
-		{ "memory.limit_in_bytes", "268435456\n", NULL },
-		{ "memory.stat", v1_stat, v2_stat },
-		{ "memory.events", NULL, "low 0\nhigh 0\nmax 17\noom 2\noom_kill 2\n" },
-		{ "memory.failcnt", "17\n", NULL },
-		{ "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n", NULL },
-		{ "cgroup.procs", "100\n200\n", "100\n200\n" },
+		{"memory.current", NULL, "157286400\n"},
+		{"memory.usage_in_bytes", "157286400\n", NULL},
+		{"memory.max", NULL, "268435456\n"},
+		{"memory.limit_in_bytes", "268435456\n", NULL},
+		{"memory.stat", v1_stat, v2_stat},
+		{"memory.events", NULL, "low 0\nhigh 0\nmax 17\noom 2\noom_kill 2\n"},
+		{"memory.failcnt", "17\n", NULL},
+		{"memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n", NULL},
+		{"cgroup.procs", "100\n200\n", "100\n200\n"},
 	};
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(files); i++) {
@@ -461,8 +451,7 @@ static void write_group(const char *dir, bool v1)
 	}
 }
 
-START_TEST(v1_and_v2_agree)
-{
+START_TEST (v1_and_v2_agree) {
 	struct og_cgroup c[2];
 	struct og_cg_mounts m;
 	struct og_root root;
@@ -502,8 +491,7 @@ START_TEST(v1_and_v2_agree)
 }
 END_TEST
 
-START_TEST(malformed_group_file)
-{
+START_TEST (malformed_group_file) {
 	char dir[OG_TMPROOT_MAX];
 	struct og_cgroup c = sentinel();
 	struct og_cg_mounts m;
@@ -531,8 +519,7 @@ static bool has_path(const struct og_cgroup *arr, size_t n, const char *path)
 	return false;
 }
 
-START_TEST(walk_tree)
-{
+START_TEST (walk_tree) {
 	struct og_cgroup arr[64];
 	struct og_root root;
 	struct og_cg_mounts m;
@@ -565,16 +552,15 @@ START_TEST(walk_tree)
 }
 END_TEST
 
-START_TEST(walk_v1_tree)
-{
+START_TEST (walk_v1_tree) {
 	struct og_cgroup arr[64];
 	struct og_root root;
 	struct og_cg_mounts m;
 	size_t n = 0;
 
 	open_mounts("openstack-devstack", &root, &m);
-	ck_assert_int_eq(src_read_cgroups(&m, "/system.slice/system-devstack.slice", 4, arr, 64, &n),
-			 0);
+	ck_assert_int_eq(
+		src_read_cgroups(&m, "/system.slice/system-devstack.slice", 4, arr, 64, &n), 0);
 	ck_assert_uint_eq(n, 13); /* the slice and its 12 devstack@ units */
 	for (size_t i = 0; i < n; i++) {
 		ck_assert(arr[i].has_memory);
@@ -584,8 +570,7 @@ START_TEST(walk_v1_tree)
 }
 END_TEST
 
-START_TEST(procs_list)
-{
+START_TEST (procs_list) {
 	pid_t pids[64];
 	struct og_root root;
 	struct og_cg_mounts m;
@@ -603,8 +588,9 @@ START_TEST(procs_list)
 	close_mounts(&root, &m);
 
 	open_mounts("openstack-devstack", &root, &m);
-	ck_assert_int_eq(src_cgroup_read_procs(&m, "/system.slice/system-devstack.slice/"
-						   "devstack@n-api.service",
+	ck_assert_int_eq(src_cgroup_read_procs(&m,
+					       "/system.slice/system-devstack.slice/"
+					       "devstack@n-api.service",
 					       pids, 64, &n),
 			 0);
 	ck_assert_uint_eq(n, 25);
@@ -612,8 +598,7 @@ START_TEST(procs_list)
 }
 END_TEST
 
-START_TEST(procs_malformed)
-{
+START_TEST (procs_malformed) {
 	char dir[OG_TMPROOT_MAX];
 	struct og_cg_mounts m;
 	struct og_root root;
@@ -678,7 +663,8 @@ static void live_setup(void)
 
 		if (read(go[0], &c, 1) != 1)
 			_exit(1);
-		mem = mmap(NULL, 8 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		mem = mmap(NULL, 8 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			   0);
 		if (mem == MAP_FAILED)
 			_exit(1);
 		memset(mem, 1, 8 * MiB);
@@ -727,8 +713,7 @@ static void live_teardown(void)
 	rmdir(live_uni);
 }
 
-START_TEST(live_detect)
-{
+START_TEST (live_detect) {
 	struct og_root root;
 	struct og_cg_mounts m;
 
@@ -744,8 +729,7 @@ START_TEST(live_detect)
 }
 END_TEST
 
-START_TEST(live_own_group)
-{
+START_TEST (live_own_group) {
 	struct og_root root;
 	struct og_cg_mounts m;
 	struct og_cgroup c;

@@ -15,7 +15,7 @@
 
 /* A 6.x stat line with the fields the parser reads marked: ppid 1, pgrp 812, flags 4194560,
  * starttime 1520. */
-#define STAT_TAIL                                                                                 \
+#define STAT_TAIL                                                                                  \
 	" S 1 812 812 0 -1 4194560 12000 0 35 0 1200 300 0 0 20 0 1 0 1520 94515200 1825 "         \
 	"18446744073709551615 94251347881984 94251347904485 140732536543632 0 0 0 0 4096 81931 0 " \
 	"0 0 17 0 0 0 0 0 0 94251347921744 94251347923616 94251371114496 140732536547561 "         \
@@ -36,8 +36,7 @@ static void assert_untouched(const struct og_proc *p)
 	ck_assert(memcmp(p, &s, sizeof(s)) == 0);
 }
 
-START_TEST(stat_plain)
-{
+START_TEST (stat_plain) {
 	struct og_proc p = sentinel();
 
 	ck_assert_int_eq(src_proc_parse_stat("812 (sshd)" STAT_TAIL, &p), 0);
@@ -50,19 +49,18 @@ START_TEST(stat_plain)
 }
 END_TEST
 
-START_TEST(stat_hostile_comm)
-{
+START_TEST (stat_hostile_comm) {
 	static const struct {
 		const char *line_head;
 		const char *comm;
 	} cases[] = {
-		{ "1234 (evil) R 1 (x)", "evil) R 1 (x" },
-		{ "1234 (a b c)", "a b c" },
-		{ "1234 (new\nline)", "new\nline" },
-		{ "1234 (((()))))", "((())))" },
-		{ "1234 ())", ")" },
-		{ "1234 ()", "" },
-		{ "1234 (x) S 9 9 9)", "x) S 9 9 9" },
+		{"1234 (evil) R 1 (x)", "evil) R 1 (x"},
+		{"1234 (a b c)", "a b c"},
+		{"1234 (new\nline)", "new\nline"},
+		{"1234 (((()))))", "((())))"},
+		{"1234 ())", ")"},
+		{"1234 ()", ""},
+		{"1234 (x) S 9 9 9)", "x) S 9 9 9"},
 	};
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(cases); i++) {
@@ -80,8 +78,7 @@ START_TEST(stat_hostile_comm)
 }
 END_TEST
 
-START_TEST(stat_long_comm_truncated)
-{
+START_TEST (stat_long_comm_truncated) {
 	char line[1024], comm[100];
 	struct og_proc p;
 
@@ -93,8 +90,7 @@ START_TEST(stat_long_comm_truncated)
 }
 END_TEST
 
-START_TEST(stat_kernel_thread)
-{
+START_TEST (stat_kernel_thread) {
 	struct og_proc p = sentinel();
 	const char *kthreadd = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 24 0 0 "
 			       "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 1 0 0 0 0 "
@@ -106,8 +102,7 @@ START_TEST(stat_kernel_thread)
 }
 END_TEST
 
-START_TEST(stat_malformed)
-{
+START_TEST (stat_malformed) {
 	static const char *const bad[] = {
 		"",
 		"abc",
@@ -153,8 +148,7 @@ static const char status_sshd[] = "Name:\tsshd\n"
 				  "VmSwap:\t      40 kB\n"
 				  "Threads:\t1\n";
 
-START_TEST(status_plain)
-{
+START_TEST (status_plain) {
 	struct og_proc p = sentinel();
 
 	ck_assert_int_eq(src_proc_parse_status(status_sshd, &p), 0);
@@ -166,8 +160,7 @@ START_TEST(status_plain)
 }
 END_TEST
 
-START_TEST(status_no_mm)
-{
+START_TEST (status_no_mm) {
 	/* kernel threads and zombies: no Vm or Rss lines at all */
 	struct og_proc p = sentinel();
 
@@ -182,8 +175,7 @@ START_TEST(status_no_mm)
 }
 END_TEST
 
-START_TEST(status_malformed)
-{
+START_TEST (status_malformed) {
 	static const char *const bad[] = {
 		"",
 		"Name:\tsshd\n",
@@ -202,14 +194,14 @@ START_TEST(status_malformed)
 	for (size_t i = 0; i < OG_ELEMENTSOF(bad); i++) {
 		struct og_proc p = sentinel();
 
-		ck_assert_msg(src_proc_parse_status(bad[i], &p) == -EBADMSG, "case %zu accepted", i);
+		ck_assert_msg(src_proc_parse_status(bad[i], &p) == -EBADMSG, "case %zu accepted",
+			      i);
 		assert_untouched(&p);
 	}
 }
 END_TEST
 
-START_TEST(cgroup_unified)
-{
+START_TEST (cgroup_unified) {
 	struct og_proc p = sentinel();
 
 	ck_assert_int_eq(src_proc_parse_cgroup("0::/system.slice/nginx.service\n", &p), 0);
@@ -219,14 +211,14 @@ START_TEST(cgroup_unified)
 }
 END_TEST
 
-START_TEST(cgroup_hybrid)
-{
+START_TEST (cgroup_hybrid) {
 	struct og_proc p = sentinel();
-	const char *buf = "12:memory:/system.slice/system-devstack.slice/devstack@n-api.service\n"
-			  "11:cpuset:/\n"
-			  "4:cpu,cpuacct:/system.slice/system-devstack.slice/devstack@n-api.service\n"
-			  "1:name=systemd:/system.slice/system-devstack.slice/devstack@n-api.service\n"
-			  "0::/system.slice/system-devstack.slice/devstack@n-api.service\n";
+	const char *buf =
+		"12:memory:/system.slice/system-devstack.slice/devstack@n-api.service\n"
+		"11:cpuset:/\n"
+		"4:cpu,cpuacct:/system.slice/system-devstack.slice/devstack@n-api.service\n"
+		"1:name=systemd:/system.slice/system-devstack.slice/devstack@n-api.service\n"
+		"0::/system.slice/system-devstack.slice/devstack@n-api.service\n";
 
 	ck_assert_int_eq(src_proc_parse_cgroup(buf, &p), 0);
 	ck_assert_str_eq(p.cgroup, "/system.slice/system-devstack.slice/devstack@n-api.service");
@@ -263,8 +255,7 @@ START_TEST(cgroup_hybrid)
 }
 END_TEST
 
-START_TEST(cgroup_overlong_path)
-{
+START_TEST (cgroup_overlong_path) {
 	char buf[OG_CGROUP_PATH_MAX + 200], *q = buf;
 	struct og_proc p;
 
@@ -278,62 +269,55 @@ START_TEST(cgroup_overlong_path)
 }
 END_TEST
 
-START_TEST(cgroup_malformed)
-{
+START_TEST (cgroup_malformed) {
 	static const char *const bad[] = {
-		"",
-		"\n",
-		"garbage\n",
-		"0::\n",
-		"0:/x\n",
-		"x::/a\n",
-		"0::relative\n",
-		"0::/ok\nbroken\n",
+		"",	  "\n",	     "garbage\n",     "0::\n",
+		"0:/x\n", "x::/a\n", "0::relative\n", "0::/ok\nbroken\n",
 	};
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(bad); i++) {
 		struct og_proc p = sentinel();
 
-		ck_assert_msg(src_proc_parse_cgroup(bad[i], &p) == -EBADMSG, "case %zu accepted", i);
+		ck_assert_msg(src_proc_parse_cgroup(bad[i], &p) == -EBADMSG, "case %zu accepted",
+			      i);
 		assert_untouched(&p);
 	}
 }
 END_TEST
 
-START_TEST(unit_table)
-{
+START_TEST (unit_table) {
 	static const struct {
 		const char *path;
 		const char *unit;
 	} cases[] = {
-		{ "/", "" },
-		{ "", "" },
-		{ "/init.scope", "init.scope" },
-		{ "/system.slice", "" },
-		{ "/system.slice/nginx.service", "nginx.service" },
-		{ "/system.slice/system-devstack.slice/devstack@n-api.service",
-		  "devstack@n-api.service" },
-		{ "/system.slice/docker-0123abcd.scope/init", "docker-0123abcd.scope" },
-		{ "/user.slice/user-1000.slice/session-3.scope", "session-3.scope" },
-		{ "/user.slice/user-1000.slice/user@1000.service/app.slice/"
-		  "app-gnome-firefox-2211.scope",
-		  "user@1000.service" },
-		{ "/user.slice/user-1000.slice/user@1000.service/init.scope", "user@1000.service" },
-		{ "/machine.slice/machine-qemu\\x2d1\\x2dvm01.scope/libvirt/emulator",
-		  "machine-qemu\\x2d1\\x2dvm01.scope" },
-		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1a2b.slice/"
-		  "cri-containerd-99ff.scope",
-		  "cri-containerd-99ff.scope" },
-		{ "/system.slice/_cpu.service", "cpu.service" }, /* cg_escape()d name */
-		{ "/docker/0123abcd", "" }, /* first non-slice component is no unit */
-		{ "/process_api/51499669ef921f191dd3eece3f3ff6ae", "" },
-		{ "/system.slice/foo@.service", "" }, /* a template never runs */
-		{ "/system.slice/@x.service", "" },
-		{ "/system.slice/bad name.service", "" },
-		{ "/system.slice/noext", "" },
-		{ "/system.slice/x.bogus", "" },
-		{ "//system.slice//cron.service/", "cron.service" },
-		{ "/dev-hugepages.mount", "dev-hugepages.mount" },
+		{"/", ""},
+		{"", ""},
+		{"/init.scope", "init.scope"},
+		{"/system.slice", ""},
+		{"/system.slice/nginx.service", "nginx.service"},
+		{"/system.slice/system-devstack.slice/devstack@n-api.service",
+		 "devstack@n-api.service"},
+		{"/system.slice/docker-0123abcd.scope/init", "docker-0123abcd.scope"},
+		{"/user.slice/user-1000.slice/session-3.scope", "session-3.scope"},
+		{"/user.slice/user-1000.slice/user@1000.service/app.slice/"
+		 "app-gnome-firefox-2211.scope",
+		 "user@1000.service"},
+		{"/user.slice/user-1000.slice/user@1000.service/init.scope", "user@1000.service"},
+		{"/machine.slice/machine-qemu\\x2d1\\x2dvm01.scope/libvirt/emulator",
+		 "machine-qemu\\x2d1\\x2dvm01.scope"},
+		{"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1a2b.slice/"
+		 "cri-containerd-99ff.scope",
+		 "cri-containerd-99ff.scope"},
+		{"/system.slice/_cpu.service", "cpu.service"}, /* cg_escape()d name */
+		{"/docker/0123abcd", ""}, /* first non-slice component is no unit */
+		{"/process_api/51499669ef921f191dd3eece3f3ff6ae", ""},
+		{"/system.slice/foo@.service", ""}, /* a template never runs */
+		{"/system.slice/@x.service", ""},
+		{"/system.slice/bad name.service", ""},
+		{"/system.slice/noext", ""},
+		{"/system.slice/x.bogus", ""},
+		{"//system.slice//cron.service/", "cron.service"},
+		{"/dev-hugepages.mount", "dev-hugepages.mount"},
 	};
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(cases); i++) {
@@ -346,8 +330,7 @@ START_TEST(unit_table)
 }
 END_TEST
 
-START_TEST(unit_buffer_too_small)
-{
+START_TEST (unit_buffer_too_small) {
 	char unit[8];
 
 	ck_assert_int_eq(src_unit_from_cgroup("/system.slice/nginx.service", unit, sizeof(unit)),
@@ -373,9 +356,8 @@ static const struct og_proc *find(const struct og_proc *arr, size_t n, pid_t pid
 	return NULL;
 }
 
-START_TEST(fixture_hostile)
-{
-	static const pid_t want[] = { 1234, 1235, 1236, 1237, 1238, 1239, 1301 };
+START_TEST (fixture_hostile) {
+	static const pid_t want[] = {1234, 1235, 1236, 1237, 1238, 1239, 1301};
 	struct og_proc arr[32];
 	struct og_root root;
 	const struct og_proc *p;
@@ -410,8 +392,7 @@ START_TEST(fixture_hostile)
 }
 END_TEST
 
-START_TEST(fixture_single_pids)
-{
+START_TEST (fixture_single_pids) {
 	struct og_root root;
 	struct og_proc p = sentinel();
 
@@ -431,8 +412,7 @@ START_TEST(fixture_single_pids)
 }
 END_TEST
 
-START_TEST(fixture_table_full)
-{
+START_TEST (fixture_table_full) {
 	struct og_proc arr[3];
 	struct og_root root;
 	size_t n = 0;
@@ -446,8 +426,7 @@ START_TEST(fixture_table_full)
 }
 END_TEST
 
-START_TEST(fixture_openstack)
-{
+START_TEST (fixture_openstack) {
 	static struct og_proc arr[256];
 	struct og_root root;
 	size_t n = 0, napi = 0, nnova = 0;
@@ -459,8 +438,9 @@ START_TEST(fixture_openstack)
 	for (size_t i = 0; i < n; i++) {
 		const struct og_proc *p = &arr[i];
 		static const char *const api_units[] = {
-			"devstack@n-api.service", "devstack@q-svc.service", "devstack@g-api.service",
-			"devstack@c-api.service", "devstack@keystone.service",
+			"devstack@n-api.service",    "devstack@q-svc.service",
+			"devstack@g-api.service",    "devstack@c-api.service",
+			"devstack@keystone.service",
 		};
 
 		for (size_t u = 0; u < OG_ELEMENTSOF(api_units); u++)
@@ -468,8 +448,9 @@ START_TEST(fixture_openstack)
 				napi++; /* a worker: forked by the service's parent */
 		if (strcmp(p->unit, "devstack@n-api.service") == 0) {
 			nnova++;
-			ck_assert_str_eq(p->cgroup,
-					 "/system.slice/system-devstack.slice/devstack@n-api.service");
+			ck_assert_str_eq(
+				p->cgroup,
+				"/system.slice/system-devstack.slice/devstack@n-api.service");
 			ck_assert_str_eq(p->memcg_v1, p->cgroup);
 			ck_assert_str_eq(p->cmdline, "/usr/bin/python /usr/local/bin/nova-api");
 		}
@@ -502,8 +483,7 @@ START_TEST(fixture_openstack)
 }
 END_TEST
 
-START_TEST(fixture_pure_cgroup2)
-{
+START_TEST (fixture_pure_cgroup2) {
 	struct og_proc arr[64];
 	struct og_root root;
 	size_t n = 0, workers = 0;
@@ -529,8 +509,7 @@ START_TEST(fixture_pure_cgroup2)
 }
 END_TEST
 
-START_TEST(live_self)
-{
+START_TEST (live_self) {
 	struct og_root root;
 	struct og_proc p;
 	char comm[17] = "";
@@ -552,8 +531,7 @@ START_TEST(live_self)
 }
 END_TEST
 
-START_TEST(live_kthread_and_all)
-{
+START_TEST (live_kthread_and_all) {
 	static struct og_proc arr[8192];
 	struct og_root root;
 	struct og_proc p;
@@ -570,8 +548,7 @@ START_TEST(live_kthread_and_all)
 }
 END_TEST
 
-START_TEST(live_vanished_and_zombie)
-{
+START_TEST (live_vanished_and_zombie) {
 	struct og_root root;
 	struct og_proc p = sentinel();
 	pid_t child;
