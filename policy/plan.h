@@ -17,15 +17,15 @@
 enum pol_action_kind {
 	POL_ACT_REPORT = 0, /* nothing to do to the kernel: note it */
 	POL_ACT_OOM_SCORE_ADJ, /* svalue = oom_score_adj to set on target pid */
-	POL_ACT_DROP_SLAB, /* drop reclaimable slab (drop_caches=2) */
+	POL_ACT_DROP_SLAB, /* drop reclaimable slab (drop_caches=2); value = SReclaimable bytes */
 	POL_ACT_DROP_CACHES, /* page cache and slab (drop_caches=3) */
 	POL_ACT_COMPACT, /* compact node (target.node) or all (-1) */
-	POL_ACT_RECLAIM_CGROUP, /* memory.reclaim value bytes (cgroup2) */
-	POL_ACT_THROTTLE, /* memory.high = value bytes on target.cgroup */
+	POL_ACT_RECLAIM_CGROUP, /* memory.reclaim value bytes on target.cgroup (cgroup2) */
+	POL_ACT_THROTTLE, /* memory.high = value bytes on target.cgroup; OG_UNLIMITED: lift */
 	POL_ACT_FREEZE, /* cgroup.freeze = 1 */
-	POL_ACT_MIGRATE, /* migrate_pages(target.pid, node_from -> node_to) */
+	POL_ACT_MIGRATE, /* migrate_pages(target.pid, node -> node_to), value = bytes at most */
 	POL_ACT_TERM, /* SIGTERM; value = grace usec */
-	POL_ACT_KILL, /* SIGKILL (+ process_mrelease) */
+	POL_ACT_KILL, /* SIGKILL (+ process_mrelease); target kind PROCESS, PROCESS_GROUP, CGROUP */
 	POL_ACT__MAX,
 };
 
@@ -52,7 +52,7 @@ struct pol_target {
 
 struct pol_action {
 	enum pol_action_kind kind;
-	enum pol_stage stage;
+	enum pol_stage stage; /* the ladder rung; NONE: per service (budget, pressure), protect */
 	struct pol_target target;
 	uint64_t value; /* per kind, see enum pol_action_kind; THROTTLE OG_UNLIMITED = lift */
 	int64_t svalue; /* signed value: the oom_score_adj of POL_ACT_OOM_SCORE_ADJ */
