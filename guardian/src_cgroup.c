@@ -448,10 +448,11 @@ int src_cgroup_detect(const struct og_root *root, struct og_cg_mounts *ret)
 				og_strscpy(f.memv1, mi.memv1, sizeof(f.memv1));
 			if (!f.v2[0])
 				og_strscpy(f.v2, mi.v2, sizeof(f.v2));
-		} else if (r < 0) {
-			detect_probe(root, &f);
 		}
 	}
+	/* no mountinfo, or one that names no cgroup mount (a partial capture): look at the tree */
+	if (!f.memv1[0] && !f.v2[0])
+		detect_probe(root, &f);
 	if (f.memv1[0]) {
 		r = open_dir_at(root->root_fd, f.memv1);
 		if (r >= 0) {

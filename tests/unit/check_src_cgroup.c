@@ -70,7 +70,8 @@ static void assert_logical_stat(const struct og_cgroup *c, bool has_slab)
 	ck_assert_uint_eq(c->slab_reclaimable_bytes, has_slab ? 2 * MiB : 0);
 }
 
-START_TEST (stat_v2_and_v1) {
+START_TEST(stat_v2_and_v1)
+{
 	struct og_cgroup c = sentinel();
 
 	ck_assert_int_eq(src_cgroup_parse_stat_buf(v2_stat, OG_CG_V2, &c), 0);
@@ -81,7 +82,8 @@ START_TEST (stat_v2_and_v1) {
 }
 END_TEST
 
-START_TEST (stat_v1_without_totals) {
+START_TEST(stat_v1_without_totals)
+{
 	struct og_cgroup c = sentinel();
 
 	ck_assert_int_eq(src_cgroup_parse_stat_buf("cache 20\nrss 10\nshmem 3\n", OG_CG_V1, &c), 0);
@@ -91,7 +93,8 @@ START_TEST (stat_v1_without_totals) {
 }
 END_TEST
 
-START_TEST (stat_malformed) {
+START_TEST(stat_malformed)
+{
 	static const struct {
 		const char *buf;
 		enum og_cg_layout layout;
@@ -119,7 +122,8 @@ START_TEST (stat_malformed) {
 }
 END_TEST
 
-START_TEST (events) {
+START_TEST(events)
+{
 	struct og_cgroup c = sentinel();
 
 	ck_assert_int_eq(src_cgroup_parse_events_buf("low 1\nhigh 2\nmax 3\noom 4\noom_kill 5\n"
@@ -145,7 +149,8 @@ START_TEST (events) {
 }
 END_TEST
 
-START_TEST (oom_control) {
+START_TEST(oom_control)
+{
 	struct og_cgroup c = sentinel();
 
 	ck_assert_int_eq(src_cgroup_parse_oom_control_buf("oom_kill_disable 1\nunder_oom 1\n"
@@ -172,7 +177,8 @@ START_TEST (oom_control) {
 }
 END_TEST
 
-START_TEST (cg_events) {
+START_TEST(cg_events)
+{
 	bool pop = false;
 
 	ck_assert_int_eq(src_cgroup_parse_cg_events_buf("populated 1\nfrozen 0\n", &pop), 0);
@@ -186,7 +192,8 @@ START_TEST (cg_events) {
 }
 END_TEST
 
-START_TEST (limits) {
+START_TEST(limits)
+{
 	static const struct {
 		const char *buf;
 		uint64_t want;
@@ -219,7 +226,8 @@ START_TEST (limits) {
 }
 END_TEST
 
-START_TEST (list_has) {
+START_TEST(list_has)
+{
 	const char *l = "rw,nosuid,memory,cpu";
 
 	ck_assert(src_cgroup_list_has(l, strlen(l), "memory"));
@@ -261,7 +269,8 @@ static void close_mounts(struct og_root *root, struct og_cg_mounts *m)
 	og_root_close(root);
 }
 
-START_TEST (detect_pure_cgroup2) {
+START_TEST(detect_pure_cgroup2)
+{
 	struct og_root root;
 	struct og_cg_mounts m;
 
@@ -279,7 +288,8 @@ START_TEST (detect_pure_cgroup2) {
 }
 END_TEST
 
-START_TEST (detect_hybrid) {
+START_TEST(detect_hybrid)
+{
 	struct og_root root;
 	struct og_cg_mounts m;
 
@@ -297,11 +307,12 @@ START_TEST (detect_hybrid) {
 END_TEST
 
 /* Trees without proc/self/mountinfo: detection by probing sys/fs/cgroup. */
-START_TEST (detect_probe) {
+START_TEST(detect_probe)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	struct og_cg_mounts m;
-	enum og_cg_layout got[3];
+	enum og_cg_layout got[5];
 	bool mem2;
 
 	og_tmproot_create(dir);
@@ -327,16 +338,36 @@ START_TEST (detect_probe) {
 	mem2 = m.v2_has_memory;
 	src_cgroup_mounts_close(&m);
 	og_root_close(&root);
+
+	/* a mountinfo that names no cgroup mount does not hide the tree */
+	put(dir, "proc/self/mountinfo", "28 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n");
+	ck_assert_int_eq(og_root_open(&root, dir), 0);
+	src_cgroup_detect(&root, &m);
+	got[3] = m.layout;
+	src_cgroup_mounts_close(&m);
+	og_root_close(&root);
+
+	/* while one that does wins over the tree: here it says v1 memory only */
+	put(dir, "proc/self/mountinfo",
+	    "35 30 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n");
+	ck_assert_int_eq(og_root_open(&root, dir), 0);
+	src_cgroup_detect(&root, &m);
+	got[4] = m.layout;
+	src_cgroup_mounts_close(&m);
+	og_root_close(&root);
 	og_tmproot_remove(dir);
 
 	ck_assert_int_eq(got[0], OG_CG_NONE);
 	ck_assert_int_eq(got[1], OG_CG_V1);
 	ck_assert_int_eq(got[2], OG_CG_V2);
 	ck_assert(mem2);
+	ck_assert_int_eq(got[3], OG_CG_V2);
+	ck_assert_int_eq(got[4], OG_CG_V1);
 }
 END_TEST
 
-START_TEST (read_v2_group) {
+START_TEST(read_v2_group)
+{
 	struct og_root root;
 	struct og_cg_mounts m;
 	struct og_cgroup c;
@@ -383,7 +414,8 @@ START_TEST (read_v2_group) {
 }
 END_TEST
 
-START_TEST (read_v1_group) {
+START_TEST(read_v1_group)
+{
 	struct og_root root;
 	struct og_cg_mounts m;
 	struct og_cgroup c;
@@ -451,7 +483,8 @@ static void write_group(const char *dir, bool v1)
 	}
 }
 
-START_TEST (v1_and_v2_agree) {
+START_TEST(v1_and_v2_agree)
+{
 	struct og_cgroup c[2];
 	struct og_cg_mounts m;
 	struct og_root root;
@@ -491,7 +524,8 @@ START_TEST (v1_and_v2_agree) {
 }
 END_TEST
 
-START_TEST (malformed_group_file) {
+START_TEST(malformed_group_file)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_cgroup c = sentinel();
 	struct og_cg_mounts m;
@@ -519,7 +553,8 @@ static bool has_path(const struct og_cgroup *arr, size_t n, const char *path)
 	return false;
 }
 
-START_TEST (walk_tree) {
+START_TEST(walk_tree)
+{
 	struct og_cgroup arr[64];
 	struct og_root root;
 	struct og_cg_mounts m;
@@ -552,7 +587,8 @@ START_TEST (walk_tree) {
 }
 END_TEST
 
-START_TEST (walk_v1_tree) {
+START_TEST(walk_v1_tree)
+{
 	struct og_cgroup arr[64];
 	struct og_root root;
 	struct og_cg_mounts m;
@@ -570,7 +606,8 @@ START_TEST (walk_v1_tree) {
 }
 END_TEST
 
-START_TEST (procs_list) {
+START_TEST(procs_list)
+{
 	pid_t pids[64];
 	struct og_root root;
 	struct og_cg_mounts m;
@@ -598,7 +635,8 @@ START_TEST (procs_list) {
 }
 END_TEST
 
-START_TEST (procs_malformed) {
+START_TEST(procs_malformed)
+{
 	char dir[OG_TMPROOT_MAX];
 	struct og_cg_mounts m;
 	struct og_root root;
@@ -713,7 +751,8 @@ static void live_teardown(void)
 	rmdir(live_uni);
 }
 
-START_TEST (live_detect) {
+START_TEST(live_detect)
+{
 	struct og_root root;
 	struct og_cg_mounts m;
 
@@ -729,7 +768,8 @@ START_TEST (live_detect) {
 }
 END_TEST
 
-START_TEST (live_own_group) {
+START_TEST(live_own_group)
+{
 	struct og_root root;
 	struct og_cg_mounts m;
 	struct og_cgroup c;

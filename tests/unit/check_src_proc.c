@@ -36,7 +36,8 @@ static void assert_untouched(const struct og_proc *p)
 	ck_assert(memcmp(p, &s, sizeof(s)) == 0);
 }
 
-START_TEST (stat_plain) {
+START_TEST(stat_plain)
+{
 	struct og_proc p = sentinel();
 
 	ck_assert_int_eq(src_proc_parse_stat("812 (sshd)" STAT_TAIL, &p), 0);
@@ -49,7 +50,8 @@ START_TEST (stat_plain) {
 }
 END_TEST
 
-START_TEST (stat_hostile_comm) {
+START_TEST(stat_hostile_comm)
+{
 	static const struct {
 		const char *line_head;
 		const char *comm;
@@ -78,7 +80,8 @@ START_TEST (stat_hostile_comm) {
 }
 END_TEST
 
-START_TEST (stat_long_comm_truncated) {
+START_TEST(stat_long_comm_truncated)
+{
 	char line[1024], comm[100];
 	struct og_proc p;
 
@@ -90,7 +93,8 @@ START_TEST (stat_long_comm_truncated) {
 }
 END_TEST
 
-START_TEST (stat_kernel_thread) {
+START_TEST(stat_kernel_thread)
+{
 	struct og_proc p = sentinel();
 	const char *kthreadd = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 24 0 0 "
 			       "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 1 0 0 0 0 "
@@ -102,7 +106,8 @@ START_TEST (stat_kernel_thread) {
 }
 END_TEST
 
-START_TEST (stat_malformed) {
+START_TEST(stat_malformed)
+{
 	static const char *const bad[] = {
 		"",
 		"abc",
@@ -148,7 +153,8 @@ static const char status_sshd[] = "Name:\tsshd\n"
 				  "VmSwap:\t      40 kB\n"
 				  "Threads:\t1\n";
 
-START_TEST (status_plain) {
+START_TEST(status_plain)
+{
 	struct og_proc p = sentinel();
 
 	ck_assert_int_eq(src_proc_parse_status(status_sshd, &p), 0);
@@ -160,7 +166,8 @@ START_TEST (status_plain) {
 }
 END_TEST
 
-START_TEST (status_no_mm) {
+START_TEST(status_no_mm)
+{
 	/* kernel threads and zombies: no Vm or Rss lines at all */
 	struct og_proc p = sentinel();
 
@@ -175,7 +182,8 @@ START_TEST (status_no_mm) {
 }
 END_TEST
 
-START_TEST (status_malformed) {
+START_TEST(status_malformed)
+{
 	static const char *const bad[] = {
 		"",
 		"Name:\tsshd\n",
@@ -201,7 +209,8 @@ START_TEST (status_malformed) {
 }
 END_TEST
 
-START_TEST (cgroup_unified) {
+START_TEST(cgroup_unified)
+{
 	struct og_proc p = sentinel();
 
 	ck_assert_int_eq(src_proc_parse_cgroup("0::/system.slice/nginx.service\n", &p), 0);
@@ -211,7 +220,8 @@ START_TEST (cgroup_unified) {
 }
 END_TEST
 
-START_TEST (cgroup_hybrid) {
+START_TEST(cgroup_hybrid)
+{
 	struct og_proc p = sentinel();
 	const char *buf =
 		"12:memory:/system.slice/system-devstack.slice/devstack@n-api.service\n"
@@ -255,7 +265,8 @@ START_TEST (cgroup_hybrid) {
 }
 END_TEST
 
-START_TEST (cgroup_overlong_path) {
+START_TEST(cgroup_overlong_path)
+{
 	char buf[OG_CGROUP_PATH_MAX + 200], *q = buf;
 	struct og_proc p;
 
@@ -269,7 +280,8 @@ START_TEST (cgroup_overlong_path) {
 }
 END_TEST
 
-START_TEST (cgroup_malformed) {
+START_TEST(cgroup_malformed)
+{
 	static const char *const bad[] = {
 		"",	  "\n",	     "garbage\n",     "0::\n",
 		"0:/x\n", "x::/a\n", "0::relative\n", "0::/ok\nbroken\n",
@@ -285,7 +297,8 @@ START_TEST (cgroup_malformed) {
 }
 END_TEST
 
-START_TEST (unit_table) {
+START_TEST(unit_table)
+{
 	static const struct {
 		const char *path;
 		const char *unit;
@@ -330,7 +343,8 @@ START_TEST (unit_table) {
 }
 END_TEST
 
-START_TEST (unit_buffer_too_small) {
+START_TEST(unit_buffer_too_small)
+{
 	char unit[8];
 
 	ck_assert_int_eq(src_unit_from_cgroup("/system.slice/nginx.service", unit, sizeof(unit)),
@@ -356,7 +370,8 @@ static const struct og_proc *find(const struct og_proc *arr, size_t n, pid_t pid
 	return NULL;
 }
 
-START_TEST (fixture_hostile) {
+START_TEST(fixture_hostile)
+{
 	static const pid_t want[] = {1234, 1235, 1236, 1237, 1238, 1239, 1301};
 	struct og_proc arr[32];
 	struct og_root root;
@@ -392,7 +407,8 @@ START_TEST (fixture_hostile) {
 }
 END_TEST
 
-START_TEST (fixture_single_pids) {
+START_TEST(fixture_single_pids)
+{
 	struct og_root root;
 	struct og_proc p = sentinel();
 
@@ -412,7 +428,8 @@ START_TEST (fixture_single_pids) {
 }
 END_TEST
 
-START_TEST (fixture_table_full) {
+START_TEST(fixture_table_full)
+{
 	struct og_proc arr[3];
 	struct og_root root;
 	size_t n = 0;
@@ -426,7 +443,8 @@ START_TEST (fixture_table_full) {
 }
 END_TEST
 
-START_TEST (fixture_openstack) {
+START_TEST(fixture_openstack)
+{
 	static struct og_proc arr[256];
 	struct og_root root;
 	size_t n = 0, napi = 0, nnova = 0;
@@ -483,7 +501,8 @@ START_TEST (fixture_openstack) {
 }
 END_TEST
 
-START_TEST (fixture_pure_cgroup2) {
+START_TEST(fixture_pure_cgroup2)
+{
 	struct og_proc arr[64];
 	struct og_root root;
 	size_t n = 0, workers = 0;
@@ -509,7 +528,8 @@ START_TEST (fixture_pure_cgroup2) {
 }
 END_TEST
 
-START_TEST (live_self) {
+START_TEST(live_self)
+{
 	struct og_root root;
 	struct og_proc p;
 	char comm[17] = "";
@@ -531,7 +551,8 @@ START_TEST (live_self) {
 }
 END_TEST
 
-START_TEST (live_kthread_and_all) {
+START_TEST(live_kthread_and_all)
+{
 	static struct og_proc arr[8192];
 	struct og_root root;
 	struct og_proc p;
@@ -548,7 +569,8 @@ START_TEST (live_kthread_and_all) {
 }
 END_TEST
 
-START_TEST (live_vanished_and_zombie) {
+START_TEST(live_vanished_and_zombie)
+{
 	struct og_root root;
 	struct og_proc p = sentinel();
 	pid_t child;
