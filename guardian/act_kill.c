@@ -433,16 +433,28 @@ static int cg_walk(int dirfd, const char *path, unsigned depth, int (*fn)(void *
 	return for_each_dirent(dirfd, *rel ? rel : ".", cg_walk_child, &w);
 }
 
+enum {
+	CG_IN_V2 = 1 << 0, /* its cgroup2 path is cg or below */
+	CG_IN_V1 = 1 << 1, /* its v1 memory path is cg or below */
+};
+
+static bool path_within(const char *have, const char *cg)
+{
+	size_t len = strlen(cg);
+
+	while (len > 1 && cg[len - 1] == '/')
+		len--;
+	return strncmp(have, cg, len) == 0 && (have[len] == '\0' || have[len] == '/');
+}
+
 /*
- * Is pid (just pidfd-opened) in cgroup cg or below it? v1: its memory line, else its cgroup2
- * line, from /proc/PID/cgroup. 1 yes, 0 no, -errno (-ESRCH gone).
+ * Where is pid (just pidfd-opened) relative to cgroup cg, from /proc/PID/cgroup: CG_IN_V2 and
+ * CG_IN_V1 bits (0: not a member), or -errno (-ESRCH gone).
  */
-static int cg_member(const struct act_ctx *ctx, pid_t pid, const char *cg, bool v1)
+static int cg_membership(const struct act_ctx *ctx, pid_t pid, const char *cg)
 {
 	char path[32], buf[4096]; /* /proc/PID/cgroup: one line per hierarchy, ~12 lines */
 	struct og_proc p;
-	const char *have;
-	size_t len = strlen(cg);
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
@@ -451,10 +463,16 @@ static int cg_member(const struct act_ctx *ctx, pid_t pid, const char *cg, bool 
 		return n == -ENOENT ? -ESRCH : (int)n;
 	if (src_proc_parse_cgroup(buf, &p) < 0)
 		return -EBADMSG;
-	have = v1 ? p.memcg_v1 : p.cgroup;
-	while (len > 1 && cg[len - 1] == '/')
-		len--;
-	return strncmp(have, cg, len) == 0 && (have[len] == '\0' || have[len] == '/');
+	return (path_within(p.cgroup, cg) ? CG_IN_V2 : 0) |
+	       (p.memcg_v1[0] && path_within(p.memcg_v1, cg) ? CG_IN_V1 : 0);
+}
+
+/* 1 if pid is in cg (v1: the memory hierarchy, else cgroup2), 0 if not, -errno. */
+static int cg_member(const struct act_ctx *ctx, pid_t pid, const char *cg, bool v1)
+{
+	int m = cg_membership(ctx, pid, cg);
+
+	return m < 0 ? m : !!(m & (v1 ? CG_IN_V1 : CG_IN_V2));
 }
 
 /* ------------------------------------------------------------------ groups */
@@ -608,12 +626,18 @@ static int cg_set_frozen(const struct act_ctx *ctx, const char *cg, bool freeze)
 
 	if (ctx->dry_run || ctx->mounts->v2_fd < 0)
 		return 0;
+	while (*rel == '/')
+		rel++;
+	if (freeze) {
+		/* Frozen already (a FREEZE action, or an admin): leave it, and do not thaw. */
+		snprintf(path, sizeof(path), "%s/cgroup.freeze", rel);
+		if (og_read_at(ctx->mounts->v2_fd, path, buf, sizeof(buf)) < 0 || buf[0] != '0')
+			return 0;
+	}
 	r = ctx->ops->write_at(ctx->ops->userdata, ctx->mounts->v2_fd, cg, "cgroup.freeze",
 			       freeze ? "1" : "0");
 	if (r < 0)
 		return 0;
-	while (*rel == '/')
-		rel++;
 	snprintf(path, sizeof(path), "%s/cgroup.events", rel);
 	for (int i = 0; freeze && i < 20; i++) {
 		struct timespec ms = {0, 1000000};
@@ -711,7 +735,8 @@ static bool cg_file_exists(int dirfd, const char *cg, const char *file)
 struct cg_kill {
 	const struct act_ctx *ctx;
 	const char *cg;
-	bool signal; /* SIGKILL each (v1 tasks); false: only process_mrelease (after cgroup.kill) */
+	bool v1_walk; /* walking the v1 memory group: SIGKILL who cgroup.kill did not reach */
+	bool twin_killed; /* cgroup.kill was written (or would be, in dry-run) */
 	int n, released;
 };
 
@@ -719,19 +744,21 @@ static int cg_kill_visit(void *data, pid_t pid)
 {
 	struct cg_kill *k = data;
 	struct act_victim v;
+	int m;
 
 	if (pid == k->ctx->self_pid || victim_open(k->ctx, pid, 0, &v) < 0)
 		return 0;
-	if (k->signal) {
-		/* The pidfd is held: if the pid was reused since cgroup.procs was read, the new
-		 * owner is not a member and is left alone. */
-		if (cg_member(k->ctx, pid, k->cg, true) > 0 &&
-		    victim_signal(k->ctx, &v, SIGKILL, NULL, true) > 0)
-			k->n++;
-	} else if (!k->ctx->dry_run) {
-		/* Already SIGKILLed by cgroup.kill: a non-dying process answers EINVAL here, so
-		 * a reused pid costs nothing. */
-		victim_mrelease(k->ctx, &v);
+	/* The pidfd is held: if the pid was reused since cgroup.procs was read, the new owner is
+	 * not a member and is left alone. */
+	m = cg_membership(k->ctx, pid, k->cg);
+	if (!k->v1_walk || (m > 0 && (m & CG_IN_V2) && k->twin_killed)) {
+		/* Already SIGKILLed by cgroup.kill (never signalled twice): only free its memory
+		 * now. A process that is not dying answers EINVAL, so a reused pid costs nothing.
+		 */
+		if (!k->ctx->dry_run && m > 0)
+			victim_mrelease(k->ctx, &v);
+	} else if (m > 0 && (m & CG_IN_V1) && victim_signal(k->ctx, &v, SIGKILL, NULL, true) > 0) {
+		k->n++;
 	}
 	k->released += !!(v.sent & ACT_SENT_MRELEASE);
 	act_victim_close(k->ctx, &v);
@@ -743,7 +770,7 @@ int act_kill_cgroup(const struct act_ctx *ctx, const char *cg, const struct pol_
 	const struct og_cg_mounts *m = ctx->mounts;
 	struct cg_kill k = {.ctx = ctx, .cg = cg};
 	char whybuf[POL_PATH_MAX + 128];
-	bool has_kill, v1_group, killed = false;
+	bool has_kill, v1_group;
 	int r;
 
 	if (cg_is_root(cg))
@@ -763,33 +790,32 @@ int act_kill_cgroup(const struct act_ctx *ctx, const char *cg, const struct pol_
 				       "itself, ignoring",
 				       cg);
 
-	if (has_kill && !ctx->dry_run) {
+	if (has_kill && ctx->dry_run) {
+		k.twin_killed = true;
+	} else if (has_kill) {
 		r = ctx->ops->write_at(ctx->ops->userdata, m->v2_fd, cg, "cgroup.kill", "1");
 		if (r < 0 && r != -ENOENT && !v1_group)
 			return log_error_errno(r, "failed to kill cgroup '%s': %m", cg);
 		if (r < 0 && r != -ENOENT)
 			(void)log_warning_errno(
 				r, "cgroup.kill of '%s' failed: %m, killing its v1 tasks", cg);
-		killed = r == 0;
-		if (killed) {
-			r = cg_walk(m->v2_fd, cg, 0, cg_kill_visit, &k);
-			if (r < 0 && r != -ENOENT)
-				(void)log_debug_errno(r, "process_mrelease walk of '%s': %m", cg);
-		}
+		k.twin_killed = r == 0;
 	}
-	if (v1_group) {
-		k.signal = true;
-		r = cg_walk(m->memv1_fd, cg, 0, cg_kill_visit, &k);
+	/* v1: every task of the memory group; the ones cgroup.kill reached only get mrelease.
+	 * v2: mrelease of what cgroup.kill killed. */
+	k.v1_walk = v1_group;
+	if (v1_group || k.twin_killed) {
+		r = cg_walk(v1_group ? m->memv1_fd : m->v2_fd, cg, 0, cg_kill_visit, &k);
 		if (r < 0 && r != -ENOENT)
-			(void)log_warning_errno(r, "listing the v1 tasks of '%s' failed: %m", cg);
+			(void)log_warning_errno(r, "listing the tasks of '%s' failed: %m", cg);
 	}
 	log_internal(LOG_NOTICE, 0, ACT_KILL_MESSAGE_ID,
-		     "%sSIGKILL cgroup '%s':%s%s %d v1 tasks, %d released: %s%s",
+		     "%sSIGKILL cgroup '%s':%s%s %d v1 tasks by pidfd, %d released: %s%s",
 		     ctx->dry_run ? "dry-run: would send " : "", cg,
 		     has_kill ? " cgroup.kill on cgroup2" : "", has_kill && v1_group ? " +" : "",
 		     k.n, k.released, act_why(why, whybuf, sizeof(whybuf)),
 		     ctx->dry_run ? " (dry-run)" : "");
-	return killed || k.n > 0 || ctx->dry_run ? 1 : 0;
+	return k.twin_killed || k.n > 0 ? 1 : 0;
 }
 
 static int count_visit(void *data, pid_t pid)

@@ -83,7 +83,8 @@ static size_t count_sig(enum act_call_kind kind, int sig)
 
 /* ------------------------------------------------------------------ identity */
 
-START_TEST (ident_parses_and_rejects) {
+START_TEST(ident_parses_and_rejects)
+{
 	struct act_ident id;
 
 	ck_assert_int_eq(act_ident_read(root.proc_fd, "4242/stat", &id), 0);
@@ -102,7 +103,8 @@ START_TEST (ident_parses_and_rejects) {
 }
 END_TEST
 
-START_TEST (printable_and_why) {
+START_TEST(printable_and_why)
+{
 	char buf[256];
 	struct pol_action a = why_kill();
 
@@ -124,7 +126,8 @@ START_TEST (printable_and_why) {
 }
 END_TEST
 
-START_TEST (seen_table_is_bounded) {
+START_TEST(seen_table_is_bounded)
+{
 	static struct act_seen s;
 
 	memset(&s, 0, sizeof(s));
@@ -143,7 +146,8 @@ END_TEST
 
 /* ------------------------------------------------------------------ single victims */
 
-START_TEST (identity_mismatch_sends_nothing) {
+START_TEST(identity_mismatch_sends_nothing)
+{
 	struct act_victim v = {.pid = -7};
 
 	ck_assert_int_eq(act_victim_open(&ctx, 4242, 778, &v), -ESRCH);
@@ -162,7 +166,8 @@ START_TEST (identity_mismatch_sends_nothing) {
 }
 END_TEST
 
-START_TEST (refuses_self_init_kthread_and_no_identity) {
+START_TEST(refuses_self_init_kthread_and_no_identity)
+{
 	struct act_victim v;
 
 	ctx.self_pid = 4242;
@@ -177,7 +182,8 @@ START_TEST (refuses_self_init_kthread_and_no_identity) {
 }
 END_TEST
 
-START_TEST (term_then_kill_ordering) {
+START_TEST(term_then_kill_ordering)
+{
 	struct act_victim v;
 	struct pol_action a = why_kill();
 	ssize_t term, kill, mrel;
@@ -206,7 +212,8 @@ START_TEST (term_then_kill_ordering) {
 }
 END_TEST
 
-START_TEST (refuses_double_signals) {
+START_TEST(refuses_double_signals)
+{
 	struct act_victim v;
 
 	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, &v), 0);
@@ -227,7 +234,8 @@ START_TEST (refuses_double_signals) {
 }
 END_TEST
 
-START_TEST (failed_send_can_be_retried_and_esrch_marks_exit) {
+START_TEST(failed_send_can_be_retried_and_esrch_marks_exit)
+{
 	struct act_victim v;
 
 	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, &v), 0);
@@ -246,7 +254,8 @@ START_TEST (failed_send_can_be_retried_and_esrch_marks_exit) {
 }
 END_TEST
 
-START_TEST (mrelease_errors_are_tolerated) {
+START_TEST(mrelease_errors_are_tolerated)
+{
 	static const int errs[] = {-ENOSYS, -EINVAL, -ESRCH, -EAGAIN, -EIO};
 	struct act_victim v;
 
@@ -262,7 +271,8 @@ START_TEST (mrelease_errors_are_tolerated) {
 }
 END_TEST
 
-START_TEST (wait_and_elapsed) {
+START_TEST(wait_and_elapsed)
+{
 	struct act_victim v;
 
 	rec.tick_usec = 250000; /* every clock read advances 250 ms */
@@ -284,7 +294,8 @@ START_TEST (wait_and_elapsed) {
 }
 END_TEST
 
-START_TEST (no_pidfd_fallback_uses_kill_after_identity_check) {
+START_TEST(no_pidfd_fallback_uses_kill_after_identity_check)
+{
 	struct act_victim v;
 
 	rec.next_ret[ACT_CALL_PIDFD_OPEN] = -ENOSYS;
@@ -311,7 +322,8 @@ START_TEST (no_pidfd_fallback_uses_kill_after_identity_check) {
 }
 END_TEST
 
-START_TEST (dry_run_writes_nothing) {
+START_TEST(dry_run_writes_nothing)
+{
 	struct act_victim v;
 	struct act_group g;
 	struct pol_action a = why_kill();
@@ -352,7 +364,8 @@ static bool prot_by_comm(void *ud, pid_t pid, uint64_t start, const char *comm)
 	return strcmp(comm, "protected") == 0;
 }
 
-START_TEST (process_group_skips_protected_and_outsiders) {
+START_TEST(process_group_skips_protected_and_outsiders)
+{
 	struct act_group g;
 	int asked = 0;
 
@@ -387,7 +400,8 @@ START_TEST (process_group_skips_protected_and_outsiders) {
 }
 END_TEST
 
-START_TEST (cgroup_kill_v2_writes_cgroup_kill) {
+START_TEST(cgroup_kill_v2_writes_cgroup_kill)
+{
 	mounts.layout = OG_CG_V2;
 	ck_assert_int_eq(act_kill_cgroup(&ctx, "/ogt", NULL), 1);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_WRITE), 1);
@@ -404,24 +418,61 @@ START_TEST (cgroup_kill_v2_writes_cgroup_kill) {
 }
 END_TEST
 
-START_TEST (cgroup_kill_v1_signals_members_only) {
+START_TEST(cgroup_kill_v1_signals_members_only)
+{
 	close(mounts.v2_fd);
 	mounts.v2_fd = -1; /* no cgroup2 twin */
 	ck_assert_int_eq(act_kill_cgroup(&ctx, "/ogt", NULL), 1);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_WRITE), 0);
-	/* 4242 and 4244 in /ogt, 4243 in /ogt/sub; 5001 listed but no longer a member */
-	ck_assert_uint_eq(count_sig(ACT_CALL_SIGNAL, SIGKILL), 3);
+	/* 4242, 4244, 4247 in /ogt, 4243 in /ogt/sub; 5001 listed but no longer a member */
+	ck_assert_uint_eq(count_sig(ACT_CALL_SIGNAL, SIGKILL), 4);
 	for (size_t i = 0; i < rec.n; i++)
 		if (rec.calls[i].kind == ACT_CALL_SIGNAL)
 			ck_assert_int_ne(rec.calls[i].fd, ACT_FAKE_PIDFD_BASE + 5001);
-	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_MRELEASE), 3);
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_MRELEASE), 4);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN),
 			  act_recorder_count(&rec, ACT_CALL_CLOSE));
 	ck_assert_int_eq(act_kill_cgroup(&ctx, "/empty", NULL), 0);
 }
 END_TEST
 
-START_TEST (cgroup_kill_refuses_own_group) {
+START_TEST(cgroup_kill_hybrid_signals_only_stragglers)
+{
+	ssize_t w, kill;
+
+	/* v1 layout with the cgroup2 twin: cgroup.kill there, then SIGKILL by pidfd only for
+	 * the v1 task the twin does not hold (4247); the others only get process_mrelease. */
+	ck_assert_int_eq(act_kill_cgroup(&ctx, "/ogt", NULL), 1);
+	w = act_recorder_find(&rec, ACT_CALL_WRITE, -1, 0);
+	ck_assert_int_ge(w, 0);
+	ck_assert_str_eq(rec.calls[w].path, "/ogt/cgroup.kill");
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_WRITE), 1);
+	ck_assert_uint_eq(count_sig(ACT_CALL_SIGNAL, SIGKILL), 1);
+	kill = act_recorder_find(&rec, ACT_CALL_SIGNAL, SIGKILL, 0);
+	ck_assert_int_gt(kill, w);
+	ck_assert_int_eq(rec.calls[kill].fd, ACT_FAKE_PIDFD_BASE + 4247);
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_MRELEASE), 4);
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN),
+			  act_recorder_count(&rec, ACT_CALL_CLOSE));
+}
+END_TEST
+
+START_TEST(group_kill_leaves_a_frozen_group_frozen)
+{
+	struct act_group g;
+
+	mounts.layout = OG_CG_V2;
+	ck_assert_int_eq(act_group_open_cgroup(&ctx, "/frozen", NULL, NULL, &g), 1);
+	ck_assert_int_eq(act_group_kill(&ctx, &g, NULL), 1);
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_WRITE), 0); /* no freeze, no thaw */
+	ck_assert_int_eq(rec.calls[act_recorder_find(&rec, ACT_CALL_SIGNAL, SIGKILL, 0)].fd,
+			 ACT_FAKE_PIDFD_BASE + 4248);
+	act_group_close(&ctx, &g);
+}
+END_TEST
+
+START_TEST(cgroup_kill_refuses_own_group)
+{
 	mounts.layout = OG_CG_V2;
 	ctx.self_pid = 4244; /* pretend the daemon itself is in /ogt */
 	ck_assert_int_eq(act_kill_cgroup(&ctx, "/ogt", NULL), -EDEADLK);
@@ -429,17 +480,18 @@ START_TEST (cgroup_kill_refuses_own_group) {
 }
 END_TEST
 
-START_TEST (cgroup_group_freezes_around_kill) {
+START_TEST(cgroup_group_freezes_around_kill)
+{
 	struct act_group g;
 	int asked = 0;
 	ssize_t freeze, kill, thaw;
 
-	ck_assert_int_eq(act_group_open_cgroup(&ctx, "/ogt", prot_by_comm, &asked, &g), 2);
+	ck_assert_int_eq(act_group_open_cgroup(&ctx, "/ogt", prot_by_comm, &asked, &g), 3);
 	ck_assert(g.v1);
 	ck_assert_uint_eq(g.skipped, 1);
-	ck_assert_int_eq(act_group_term(&ctx, &g, NULL), 2);
+	ck_assert_int_eq(act_group_term(&ctx, &g, NULL), 3);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_WRITE), 0); /* no freeze for TERM */
-	ck_assert_int_eq(act_group_kill(&ctx, &g, NULL), 2);
+	ck_assert_int_eq(act_group_kill(&ctx, &g, NULL), 3);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_WRITE), 2);
 	freeze = 0;
 	while (rec.calls[freeze].kind != ACT_CALL_WRITE)
@@ -457,7 +509,8 @@ START_TEST (cgroup_group_freezes_around_kill) {
 }
 END_TEST
 
-START_TEST (populated_and_usage) {
+START_TEST(populated_and_usage)
+{
 	uint64_t v = 0;
 
 	ck_assert_int_eq(act_cgroup_populated(&ctx, "/ogt"), 1); /* v1: procs listed */
@@ -487,7 +540,8 @@ static void assert_write(size_t i, int fd, const char *path, const char *value)
 	ck_assert_str_eq(rec.calls[i].value, value);
 }
 
-START_TEST (mem_actions_write_the_right_files) {
+START_TEST(mem_actions_write_the_right_files)
+{
 	ck_assert_int_eq(act_drop_caches(&ctx, 2, NULL), 1);
 	assert_write(0, root.proc_fd, "sys/vm/drop_caches", "2");
 	ck_assert_int_eq(act_drop_caches(&ctx, 3, NULL), 1);
@@ -533,7 +587,8 @@ START_TEST (mem_actions_write_the_right_files) {
 }
 END_TEST
 
-START_TEST (migrate_builds_node_masks) {
+START_TEST(migrate_builds_node_masks)
+{
 	if (numa_available() < 0)
 		ck_abort_msg("libnuma reports no NUMA support on this machine");
 	ck_assert_int_eq(act_migrate_pages(&ctx, 4242, 777, 1, 0, NULL), 1);
@@ -561,7 +616,8 @@ START_TEST (migrate_builds_node_masks) {
 }
 END_TEST
 
-START_TEST (mem_apply_dispatches) {
+START_TEST(mem_apply_dispatches)
+{
 	struct pol_action a = {.kind = POL_ACT_THROTTLE, .value = 1 << 30};
 
 	mounts.layout = OG_CG_V2;
@@ -623,7 +679,8 @@ static void refuse_twice(void)
 	ck_assert_int_eq(act_set_oom_score_adj(&ctx, 4242, 777, -900, NULL), -EACCES);
 }
 
-START_TEST (oom_score_adj_set_and_refusal_reported_once) {
+START_TEST(oom_score_adj_set_and_refusal_reported_once)
+{
 	int v = 1;
 
 	ck_assert_int_eq(act_get_oom_score_adj(&ctx, 4242, &v), 0);
@@ -649,7 +706,8 @@ START_TEST (oom_score_adj_set_and_refusal_reported_once) {
 }
 END_TEST
 
-START_TEST (recorder_counts_overflow) {
+START_TEST(recorder_counts_overflow)
+{
 	for (int i = 0; i < ACT_RECORDER_MAX + 5; i++)
 		rec.ops.kill(rec.ops.userdata, 4242, 0);
 	ck_assert_uint_eq(rec.n, ACT_RECORDER_MAX);
@@ -691,7 +749,8 @@ static size_t put_event(char *buf, size_t off, const struct proc_event *ev, size
 	return off + NLMSG_ALIGN(h.nlmsg_len);
 }
 
-START_TEST (proc_events_parse_kinds_and_junk) {
+START_TEST(proc_events_parse_kinds_and_junk)
+{
 	char buf[2048] __attribute__((aligned(8)));
 	struct proc_event ev;
 	struct pe_log l = {0};
@@ -766,6 +825,8 @@ static Suite *act_suite(void)
 	tcase_add_test(tc, process_group_skips_protected_and_outsiders);
 	tcase_add_test(tc, cgroup_kill_v2_writes_cgroup_kill);
 	tcase_add_test(tc, cgroup_kill_v1_signals_members_only);
+	tcase_add_test(tc, cgroup_kill_hybrid_signals_only_stragglers);
+	tcase_add_test(tc, group_kill_leaves_a_frozen_group_frozen);
 	tcase_add_test(tc, cgroup_kill_refuses_own_group);
 	tcase_add_test(tc, cgroup_group_freezes_around_kill);
 	tcase_add_test(tc, populated_and_usage);

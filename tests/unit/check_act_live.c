@@ -127,6 +127,8 @@ static void make_group(const char *path)
 	}
 }
 
+static bool join_v1_only; /* spawn into the v1 memory group but not its cgroup2 twin */
+
 /* Move the calling process into path in every hierarchy (v1 memory and cgroup2). */
 static int join_group(const char *path)
 {
@@ -137,7 +139,7 @@ static int join_group(const char *path)
 	snprintf(f, sizeof(f), "%s/cgroup.procs", path);
 	if (mounts.memv1_fd >= 0)
 		r = write_file(mounts.memv1_fd, f, pid);
-	if (r == 0 && mounts.v2_fd >= 0)
+	if (r == 0 && mounts.v2_fd >= 0 && !join_v1_only)
 		r = write_file(mounts.v2_fd, f, pid);
 	return r;
 }
@@ -300,7 +302,8 @@ static uint64_t now_ms(void)
 
 /* ------------------------------------------------------------------ kill ladder */
 
-START_TEST (term_handler_exits_within_grace) {
+START_TEST(term_handler_exits_within_grace)
+{
 	pid_t pid = spawn(cg, B_TERM_EXITS, NULL);
 	struct act_victim v;
 	struct pollfd pfd;
@@ -324,7 +327,8 @@ START_TEST (term_handler_exits_within_grace) {
 }
 END_TEST
 
-START_TEST (term_ignored_needs_kill_and_mrelease) {
+START_TEST(term_ignored_needs_kill_and_mrelease)
+{
 	pid_t pid = spawn(cg, B_TERM_IGNORED, NULL);
 	struct act_victim v;
 
@@ -344,7 +348,8 @@ START_TEST (term_ignored_needs_kill_and_mrelease) {
 }
 END_TEST
 
-START_TEST (mrelease_after_term_is_never_tried) {
+START_TEST(mrelease_after_term_is_never_tried)
+{
 	pid_t pid = spawn(cg, B_TERM_IGNORED, NULL);
 	struct act_victim v;
 
@@ -362,7 +367,8 @@ START_TEST (mrelease_after_term_is_never_tried) {
 }
 END_TEST
 
-START_TEST (pid_reuse_wrong_starttime_signals_nothing) {
+START_TEST(pid_reuse_wrong_starttime_signals_nothing)
+{
 	pid_t pid = spawn(cg, B_TERM_EXITS, NULL);
 	uint64_t start = starttime_of(pid);
 	struct act_victim v = {.pid = -1};
@@ -390,7 +396,8 @@ static void spawn_three(pid_t pids[3], const char *where)
 		pids[i] = spawn(where, B_SLEEP, NULL);
 }
 
-START_TEST (cgroup_kill_via_cgroup2_twin) {
+START_TEST(cgroup_kill_via_cgroup2_twin)
+{
 	struct og_cg_mounts m = mounts;
 	struct act_ctx c = ctx;
 	pid_t pids[3];
@@ -410,7 +417,8 @@ START_TEST (cgroup_kill_via_cgroup2_twin) {
 }
 END_TEST
 
-START_TEST (cgroup_kill_hybrid_layout) {
+START_TEST(cgroup_kill_hybrid_layout)
+{
 	pid_t pids[3];
 
 	spawn_three(pids, cg);
@@ -421,7 +429,27 @@ START_TEST (cgroup_kill_hybrid_layout) {
 }
 END_TEST
 
-START_TEST (cgroup_kill_v1_tasks_without_twin) {
+START_TEST(cgroup_kill_hybrid_reaches_v1_only_task)
+{
+	pid_t pids[3];
+
+	if (mounts.layout != OG_CG_V1)
+		ck_abort_msg("not a hybrid host");
+	pids[0] = spawn(cg, B_SLEEP, NULL);
+	pids[1] = spawn(cg, B_SLEEP, NULL);
+	join_v1_only = true; /* in the memory group, not in the cgroup2 twin */
+	pids[2] = spawn(cg, B_SLEEP, NULL);
+	join_v1_only = false;
+	ck_assert_int_eq(act_kill_cgroup(&ctx, cg, NULL), 1);
+	ck_assert_int_eq(reap(pids[0]), SIGKILL);
+	ck_assert_int_eq(reap(pids[1]), SIGKILL);
+	ck_assert_int_eq(reap(pids[2]), SIGKILL); /* only the pidfd walk could reach it */
+	ck_assert_int_eq(act_cgroup_populated(&ctx, cg), 0);
+}
+END_TEST
+
+START_TEST(cgroup_kill_v1_tasks_without_twin)
+{
 	struct og_cg_mounts m = mounts;
 	struct act_ctx c = ctx;
 	char sub[192];
@@ -452,7 +480,8 @@ static bool prot_pid(void *ud, pid_t pid, uint64_t start, const char *comm)
 	return pid == protected_pid;
 }
 
-START_TEST (cgroup_group_kill_spares_protected) {
+START_TEST(cgroup_group_kill_spares_protected)
+{
 	struct act_group *g = calloc(1, sizeof(*g));
 	pid_t pids[3];
 
@@ -472,7 +501,8 @@ START_TEST (cgroup_group_kill_spares_protected) {
 }
 END_TEST
 
-START_TEST (process_group_term_spares_sibling) {
+START_TEST(process_group_term_spares_sibling)
+{
 	struct act_group *g = calloc(1, sizeof(*g));
 	pid_t members[2], leader, sibling;
 
@@ -498,7 +528,8 @@ START_TEST (process_group_term_spares_sibling) {
 }
 END_TEST
 
-START_TEST (process_group_kill_spares_sibling) {
+START_TEST(process_group_kill_spares_sibling)
+{
 	struct act_group *g = calloc(1, sizeof(*g));
 	pid_t members[2], leader, sibling;
 
@@ -521,7 +552,8 @@ START_TEST (process_group_kill_spares_sibling) {
 }
 END_TEST
 
-START_TEST (dry_run_signals_nothing) {
+START_TEST(dry_run_signals_nothing)
+{
 	pid_t pid = spawn(cg, B_SLEEP, NULL);
 	struct act_victim v;
 	struct act_ctx c = ctx;
@@ -544,7 +576,8 @@ END_TEST
 
 /* ------------------------------------------------------------------ protection */
 
-START_TEST (protect_raise_works_lowering_refused_once) {
+START_TEST(protect_raise_works_lowering_refused_once)
+{
 	static struct act_seen denied;
 	pid_t pid = spawn(cg, B_SLEEP, NULL);
 	uint64_t start = starttime_of(pid);
@@ -587,7 +620,8 @@ static void on_event(void *ud, enum pe_kind kind, pid_t pid)
 		s->exit = true;
 }
 
-START_TEST (proc_connector_sees_exec_within_a_second) {
+START_TEST(proc_connector_sees_exec_within_a_second)
+{
 	struct proc_events pe;
 	struct exec_seen s = {0};
 	uint64_t t0, exec_ms = 0;
@@ -634,7 +668,8 @@ END_TEST
 
 /* ------------------------------------------------------------------ memory actions */
 
-START_TEST (migrate_same_node_call_path) {
+START_TEST(migrate_same_node_call_path)
+{
 	/* One NUMA node here: from == to exercises libnuma and migrate_pages(2) for real; a real
 	 * move between nodes needs a 2-node host (argument building is in check_act). */
 	pid_t pid = spawn(cg, B_TERM_IGNORED, NULL);
@@ -651,7 +686,8 @@ START_TEST (migrate_same_node_call_path) {
 }
 END_TEST
 
-START_TEST (freeze_and_thaw_cgroup2) {
+START_TEST(freeze_and_thaw_cgroup2)
+{
 	pid_t pid = spawn(cg, B_SLEEP, NULL);
 	char path[192], buf[256];
 	bool frozen = false;
@@ -674,7 +710,8 @@ START_TEST (freeze_and_thaw_cgroup2) {
 }
 END_TEST
 
-START_TEST (throttle_usage_and_reclaim_by_layout) {
+START_TEST(throttle_usage_and_reclaim_by_layout)
+{
 	pid_t pid = spawn(cg, B_TERM_IGNORED, NULL); /* 64 MiB charged to the group */
 	uint64_t usage = 0, avail = 0;
 	char path[192], buf[64];
@@ -715,6 +752,7 @@ static Suite *act_live_suite(void)
 	tcase_add_test(k, pid_reuse_wrong_starttime_signals_nothing);
 	tcase_add_test(k, cgroup_kill_via_cgroup2_twin);
 	tcase_add_test(k, cgroup_kill_hybrid_layout);
+	tcase_add_test(k, cgroup_kill_hybrid_reaches_v1_only_task);
 	tcase_add_test(k, cgroup_kill_v1_tasks_without_twin);
 	tcase_add_test(k, cgroup_group_kill_spares_protected);
 	tcase_add_test(k, process_group_term_spares_sibling);
