@@ -167,11 +167,13 @@ void act_group_close(const struct act_ctx *ctx, struct act_group *g);
 /*
  * KillUnit=cgroup, preferred form: write "1" to <cg>/cgroup.kill on the cgroup2 mount (5.14+;
  * kills the whole subtree atomically, including tasks forked meanwhile). Layout OG_CG_V1: the
- * cgroup2 twin of the same path is killed the same way, then every task still listed in the v1
- * memory group is SIGKILLed by pidfd (the twin may not hold all of them). Do not use this when
- * the group holds a protected process: use act_group_open_cgroup() + act_group_kill(), which
- * skip them. 1 killed; 0 if the group is gone; -EOPNOTSUPP if neither cgroup.kill nor a v1
- * group exists (caller falls back to the group API); -errno.
+ * cgroup2 twin of the same path is killed the same way, then every task of the v1 memory group
+ * that the twin does not hold is SIGKILLed by pidfd (nothing is signalled twice). Every killed
+ * task then gets process_mrelease. Do not use this when the group holds a protected process:
+ * use act_group_open_cgroup() + act_group_kill(), which skip them. 1 killed (or would be, in
+ * dry-run); 0 if the group is gone or empty; -EINVAL for the root group; -EDEADLK if the
+ * daemon itself is inside; -EOPNOTSUPP if neither cgroup.kill nor a v1 group exists (caller
+ * falls back to the group API); -errno.
  */
 int act_kill_cgroup(const struct act_ctx *ctx, const char *cg, const struct pol_action *why);
 

@@ -23,7 +23,8 @@
  * 1 written (or would be, in dry-run), 0 already at value, -ESRCH gone or reused (starttime
  * mismatch; nothing written), -EACCES refused by the kernel (EPERM is folded into it; logged
  * at WARNING the first time for this pid+starttime, at DEBUG after), -EINVAL value out of
- * range, other -errno. starttime_ticks 0 skips the identity check (for the caller's own pid).
+ * range, -EPERM a kernel thread, other -errno. starttime_ticks 0 skips the identity check (for the
+ * caller's own pid).
  */
 int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks, int value,
 			  const struct pol_action *why);
