@@ -749,6 +749,12 @@ static void live_teardown(void)
 	for (int i = 0; i < 50 && (rmdir(live_mem) < 0 && errno == EBUSY); i++)
 		usleep(20000);
 	rmdir(live_uni);
+	{
+		char gone[160];
+
+		snprintf(gone, sizeof(gone), "%s-gone", live_mem); /* live_walk_and_vanished */
+		rmdir(gone);
+	}
 }
 
 START_TEST(live_detect)
@@ -796,6 +802,42 @@ START_TEST(live_own_group)
 }
 END_TEST
 
+START_TEST(live_walk_and_vanished)
+{
+	static struct og_cgroup arr[512];
+	struct og_root root;
+	struct og_cg_mounts m;
+	struct og_cgroup c = sentinel();
+	char gone[160];
+	size_t n = 0;
+	int r_gone, r_walk;
+	bool found = false;
+
+	ck_assert_int_gt(live_child, 0);
+	ck_assert_int_eq(og_root_open(&root, "/"), 0);
+	ck_assert_int_eq(src_cgroup_detect(&root, &m), 0);
+	/* a group that existed and is gone by the time it is read */
+	snprintf(gone, sizeof(gone), "%s-gone", live_mem);
+	ck_assert_int_eq(mkdir(gone, 0755), 0);
+	ck_assert_int_eq(rmdir(gone), 0);
+	r_gone = src_read_cgroup(&m, strrchr(gone, '/'), &c);
+	r_walk = src_read_cgroups(&m, "/", 1, arr, OG_ELEMENTSOF(arr), &n);
+	ck_assert_int_eq(r_gone, -ENOENT);
+	assert_untouched(&c);
+	ck_assert_int_ge(r_walk, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(arr[i].path, strrchr(live_mem, '/')) != 0)
+			continue;
+		found = true;
+		ck_assert_uint_eq(arr[i].nr_procs, 1);
+		ck_assert_uint_eq(arr[i].max_bytes, 64 * MiB);
+		ck_assert(arr[i].has_psi);
+	}
+	ck_assert(found);
+	close_mounts(&root, &m);
+}
+END_TEST
+
 static Suite *src_cgroup_suite(void)
 {
 	Suite *s = suite_create("src_cgroup");
@@ -829,6 +871,7 @@ static Suite *src_cgroup_suite(void)
 	tcase_add_unchecked_fixture(live, live_setup, live_teardown);
 	tcase_add_test(live, live_detect);
 	tcase_add_test(live, live_own_group);
+	tcase_add_test(live, live_walk_and_vanished);
 	tcase_set_timeout(live, 20);
 	suite_add_tcase(s, live);
 	return s;
