@@ -411,7 +411,7 @@ static void cmdline_store(char *src, size_t n, char *dst, size_t size)
 
 /* Reads the files after stat; the pid dir fd keeps a reused pid from mixing in (its files
  * fail with ESRCH once the original task is gone). */
-static int read_proc_rest(int dfd, char *buf, struct og_proc *p)
+static int read_proc_rest(int dfd, unsigned flags, char *buf, struct og_proc *p)
 {
 	ssize_t n;
 	int r;
@@ -432,7 +432,7 @@ static int read_proc_rest(int dfd, char *buf, struct og_proc *p)
 	if (r < 0)
 		return r;
 	r = read_int_at(dfd, "oom_score_adj", &p->oom_score_adj);
-	if (r < 0)
+	if (r < 0 || (flags & SRC_PROC_NO_CMDLINE_EXE))
 		return r;
 	/* cmdline takes the target's mmap lock; a task stuck in D state with it held can block
 	 * this read. Read it last so the cheap, lock-free fields come first. */
@@ -449,7 +449,7 @@ static int read_proc_rest(int dfd, char *buf, struct og_proc *p)
 	return 0;
 }
 
-int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret)
+static int read_proc(const struct og_root *root, pid_t pid, unsigned flags, struct og_proc *ret)
 {
 	char buf[PROC_BUF_SIZE];
 	char name[16];
@@ -475,12 +475,17 @@ int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret)
 		return SRC_PROC_KTHREAD;
 	if (p.pid != pid)
 		return -EBADMSG;
-	r = read_proc_rest(dfd, buf, &p);
+	r = read_proc_rest(dfd, flags, buf, &p);
 	if (r < 0)
 		return r;
 	cross_check_unit(root, &p);
 	*ret = p;
 	return 0;
+}
+
+int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret)
+{
+	return read_proc(root, pid, 0, ret);
 }
 
 static int parse_pid_name(const char *s, pid_t *ret)
@@ -494,7 +499,8 @@ static int parse_pid_name(const char *s, pid_t *ret)
 	return 0;
 }
 
-int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, size_t *ret_n)
+int src_read_procs_opt(const struct og_root *root, unsigned flags, struct og_proc *arr, size_t cap,
+		       size_t *ret_n)
 {
 	_cleanup_close_ int dfd = -1;
 	char dents[DENTS_BUF_SIZE] __attribute__((aligned(8)));
@@ -527,7 +533,7 @@ int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, 
 				*ret_n = n;
 				return 1;
 			}
-			r = src_read_proc(root, pid, &arr[n]);
+			r = read_proc(root, pid, flags, &arr[n]);
 			if (r == 0)
 				n++;
 			else if (r == -ENOMEM)
@@ -540,4 +546,9 @@ int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, 
 	}
 	*ret_n = n;
 	return 0;
+}
+
+int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, size_t *ret_n)
+{
+	return src_read_procs_opt(root, 0, arr, cap, ret_n);
 }

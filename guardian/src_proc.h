@@ -72,3 +72,16 @@ int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret);
  * error), or -errno when proc/ itself cannot be listed (-ENOMEM is the only other hard error).
  */
 int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, size_t *ret_n);
+
+/*
+ * Flags of src_read_procs_opt(). SRC_PROC_NO_CMDLINE_EXE leaves cmdline and exe "" (not read):
+ * they are ~15% of a scan (cmdline copies from the target's memory under its mmap lock), so a
+ * caller whose rules match on neither can take the cheaper table.
+ */
+enum src_proc_flags {
+	SRC_PROC_NO_CMDLINE_EXE = 1u << 0,
+};
+
+/* src_read_procs() with enum src_proc_flags; same returns. */
+int src_read_procs_opt(const struct og_root *root, unsigned flags, struct og_proc *arr, size_t cap,
+		       size_t *ret_n);

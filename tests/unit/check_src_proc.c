@@ -443,6 +443,27 @@ START_TEST(fixture_table_full)
 }
 END_TEST
 
+START_TEST(fixture_without_cmdline_exe)
+{
+	struct og_proc arr[32];
+	struct og_root root;
+	const struct og_proc *p;
+	size_t n = 0;
+
+	ck_assert_int_eq(open_fixture(&root, "hostile-comm"), 0);
+	ck_assert_int_eq(src_read_procs_opt(&root, SRC_PROC_NO_CMDLINE_EXE, arr, 32, &n), 0);
+	ck_assert_uint_eq(n, 7);
+	p = find(arr, n, 1234);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->comm, "evil) R 1 (x");
+	ck_assert_str_eq(p->cmdline, "");
+	ck_assert_str_eq(p->exe, "");
+	ck_assert_uint_eq(p->rss_anon_bytes, 5000 * 1024);
+	ck_assert_str_eq(p->unit, "session-2.scope");
+	og_root_close(&root);
+}
+END_TEST
+
 START_TEST(fixture_openstack)
 {
 	static struct og_proc arr[256];
@@ -624,6 +645,7 @@ static Suite *src_proc_suite(void)
 	tcase_add_test(fx, fixture_hostile);
 	tcase_add_test(fx, fixture_single_pids);
 	tcase_add_test(fx, fixture_table_full);
+	tcase_add_test(fx, fixture_without_cmdline_exe);
 	tcase_add_test(fx, fixture_openstack);
 	tcase_add_test(fx, fixture_pure_cgroup2);
 	suite_add_tcase(s, fx);
