@@ -75,8 +75,9 @@ int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, 
 
 /*
  * Flags of src_read_procs_opt(). SRC_PROC_NO_CMDLINE_EXE leaves cmdline and exe "" (not read):
- * they are ~15% of a scan (cmdline copies from the target's memory under its mmap lock), so a
- * caller whose rules match on neither can take the cheaper table.
+ * they are ~23% of a scan here (110 -> 85 ms for 5000 processes; cmdline copies from the
+ * target's memory under its mmap lock), so a caller whose rules match on neither can take
+ * the cheaper table.
  */
 enum src_proc_flags {
 	SRC_PROC_NO_CMDLINE_EXE = 1u << 0,
