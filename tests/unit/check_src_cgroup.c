@@ -409,6 +409,8 @@ START_TEST(read_v2_group)
 	c = sentinel();
 	ck_assert_int_eq(src_read_cgroup(&m, "/system.slice/gone.service", &c), -ENOENT);
 	ck_assert_int_eq(src_read_cgroup(&m, "relative", &c), -EINVAL);
+	ck_assert_int_eq(src_read_cgroup(&m, "/system.slice/../../..", &c), -EINVAL);
+	ck_assert_int_eq(src_read_cgroup(&m, "/..", &c), -EINVAL);
 	assert_untouched(&c);
 	close_mounts(&root, &m);
 }
