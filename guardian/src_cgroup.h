@@ -77,7 +77,8 @@ bool src_cgroup_list_has(const char *list, size_t len, const char *word);
  * layout. v1: memory.usage_in_bytes, limit_in_bytes, stat, oom_control, failcnt, cgroup.procs
  * from memv1_fd; memory.pressure and cgroup.events from v2_fd at the same path (when present).
  * Layout v2 without a memory controller: only procs/events/pressure (has_memory false).
- * 0, -ENOENT if the group vanished (or never existed), -EFBIG/-EBADMSG/-errno otherwise.
+ * 0, -ENOENT if the group vanished (or never existed), -EINVAL for a relative path or one with
+ * "..", -ENODEV when the layout is OG_CG_NONE, -EFBIG/-EBADMSG/-errno otherwise.
  * *ret is untouched on failure.
  */
 int src_read_cgroup(const struct og_cg_mounts *m, const char *path, struct og_cgroup *ret);
