@@ -156,15 +156,31 @@ void act_ctx_init(struct act_ctx *ret, const struct og_root *root,
 
 /* ------------------------------------------------------------------ log helpers */
 
-/* PSI metrics are percent x 100, *_permyriad and budget shares percent x 100 too; the rest
- * (mem_available, swap, usage, budget) are bytes. */
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * The engine names each metric with its unit (policy/pol_*.c): *_bytes, *_permyriad and
+ * *_centi (both percent x 100), *_usec; anything else (oom_score_adj, stage, blocks) is a plain
+ * integer, possibly a negative one carried in the u64.
+ */
 static void format_metric(char *buf, size_t size, const char *metric, uint64_t v)
 {
-	if (strstr(metric, "psi") || strstr(metric, "permyriad") || strstr(metric, "percent"))
+	if (ends_with(metric, "_bytes") || strcmp(metric, "mem_available") == 0)
+		og_format_bytes(buf, size, v);
+	else if (ends_with(metric, "_permyriad") || ends_with(metric, "_centi") ||
+		 og_startswith(metric, "psi"))
 		snprintf(buf, size, "%llu.%02llu%%", (unsigned long long)(v / 100),
 			 (unsigned long long)(v % 100));
+	else if (ends_with(metric, "_usec"))
+		snprintf(buf, size, "%llu.%03llus", (unsigned long long)(v / 1000000),
+			 (unsigned long long)(v / 1000 % 1000));
 	else
-		og_format_bytes(buf, size, v);
+		snprintf(buf, size, "%lld", (long long)v);
 }
 
 const char *act_why(const struct pol_action *why, char *buf, size_t size)

@@ -123,6 +123,26 @@ START_TEST(printable_and_why)
 	a.limit = 2000;
 	act_why(&a, buf, sizeof(buf));
 	ck_assert_ptr_nonnull(strstr(buf, "psi_full_avg10=12.34% limit=20.00%"));
+	strcpy(a.metric, "mem_available_permyriad");
+	a.measured = 525;
+	act_why(&a, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "mem_available_permyriad=5.25% limit=20.00%"));
+	strcpy(a.metric, "budget_bytes");
+	a.measured = 3ull << 30;
+	a.limit = 2ull << 30;
+	act_why(&a, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "budget_bytes=3.0G limit=2.0G"));
+	strcpy(a.metric, "term_grace_usec");
+	a.measured = 2500000;
+	act_why(&a, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "term_grace_usec=2.500s"));
+	strcpy(a.metric, "oom_score_adj");
+	a.measured = (uint64_t)(int64_t)-900;
+	a.limit = 0;
+	act_why(&a, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "oom_score_adj=-900 limit=0"));
+	a.metric[0] = '\0'; /* no metric: the rule only */
+	ck_assert_str_eq(act_why(&a, buf, sizeof(buf)), "rule='oomguardian.conf:12 [Kill]'");
 }
 END_TEST
 
