@@ -57,8 +57,11 @@
  *      hysteresis. terminate: TERM with value = grace (TermGraceSec= of the victim's policy,
  *      else [Guardian] TermGraceSec=); a grace of 0 means KILL at once. kill: KILL. Nobody
  *      eligible: one REPORT per episode.
- *   4. services, whatever the level: over MemoryBudget (anon + swap of its processes; N% is of
- *      total) OnBudget= once per over-budget episode (ends below the budget minus hysteresis):
+ *   4. services, whatever the level. A service instance is what one policy file matches
+ *      within one systemd unit (or one cgroup without a unit): "Unit=devstack@*.service" gives
+ *      every devstack@ unit its own budget, like a drop-in for a template unit. Over
+ *      MemoryBudget= (anon + swap of its processes; N% is of MemTotal):
+ *      OnBudget= once per over-budget episode (ends below the budget minus hysteresis):
  *      report, reclaim (memory.reclaim of the overshoot), throttle (memory.high lowered by the
  *      overshoot, kept), kill (TERM/KILL of the service's own best victim, one target per step).
  *      PressureLimit= exceeded for its duration: like systemd-oomd, TERM/KILL of the service's
@@ -432,39 +435,34 @@ static bool plan_ladder_victim(const struct og_snapshot *s, const struct pol_rul
 
 /* ------------------------------------------------------------------ state */
 
-static int svc_alloc(size_t n, struct pol_svc_state **ret_svc, bool **ret_ob)
+static struct pol_svc_state *svc_alloc(const struct pol_rules *r)
 {
+	size_t n = r ? r->nservices : 0;
 	struct pol_svc_state *svc = calloc(n ? n : 1, sizeof(*svc));
-	bool *ob = calloc(n ? n : 1, sizeof(*ob));
 
-	if (!svc || !ob) {
-		free(svc);
-		free(ob);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		svc[i].top_proc = (size_t)-1;
-	*ret_svc = svc;
-	*ret_ob = ob;
-	return 0;
+	for (size_t i = 0; svc && i < n; i++)
+		og_strscpy(svc[i].name, r->services[i].name, sizeof(svc[i].name));
+	return svc;
 }
 
 int pol_state_init(struct pol_state *st, const struct pol_rules *r)
 {
 	struct pol_svc_state *svc;
-	bool *ob;
-	size_t n = r ? r->nservices : 0;
+	struct pol_inst_state *inst;
 
 	if (!st)
 		return -EINVAL;
-	if (svc_alloc(n, &svc, &ob) < 0)
+	svc = svc_alloc(r);
+	inst = calloc(POL_INSTANCES_MAX, sizeof(*inst));
+	if (!svc || !inst) {
+		free(svc);
+		free(inst);
 		return -ENOMEM;
+	}
 	memset(st, 0, sizeof(*st));
 	st->svc = svc;
-	st->over_budget = ob;
-	st->nsvc = n;
-	for (size_t i = 0; i < n; i++)
-		og_strscpy(svc[i].name, r->services[i].name, sizeof(svc[i].name));
+	st->nsvc = r ? r->nservices : 0;
+	st->inst = inst;
 	return 0;
 }
 
@@ -473,49 +471,53 @@ void pol_state_free(struct pol_state *st)
 	if (!st)
 		return;
 	free(st->svc);
-	free(st->over_budget);
+	free(st->inst);
 	st->svc = NULL;
-	st->over_budget = NULL;
+	st->inst = NULL;
 	st->nsvc = 0;
+	st->ninst = 0;
+}
+
+static size_t service_by_name(const struct pol_rules *r, const char *name)
+{
+	for (size_t i = 0; r && i < r->nservices; i++)
+		if (strcmp(r->services[i].name, name) == 0)
+			return i;
+	return (size_t)-1;
 }
 
 int pol_state_rebind(struct pol_state *st, const struct pol_rules *new_rules)
 {
 	struct pol_svc_state *svc;
-	bool *ob;
-	size_t n = new_rules ? new_rules->nservices : 0;
+	size_t j = 0;
 
-	if (!st)
+	if (!st || !st->inst)
 		return -EINVAL;
-	if (svc_alloc(n, &svc, &ob) < 0)
+	svc = svc_alloc(new_rules);
+	if (!svc)
 		return -ENOMEM;
-	for (size_t j = 0; j < st->nsvc; j++) {
-		bool kept = false;
+	/* Instances follow their policy by name; those of a removed policy go, and a memory.high
+	 * we set for one is lifted at the next step (nobody else would). */
+	for (size_t i = 0; i < st->ninst; i++) {
+		struct pol_inst_state *in = &st->inst[i];
+		size_t k = service_by_name(new_rules, in->svc_name);
 
-		for (size_t i = 0; i < n && !kept; i++)
-			kept = strcmp(st->svc[j].name, new_rules->services[i].name) == 0;
-		if (!kept && st->svc[j].throttled && st->norphans < POL_ORPHANS_MAX)
-			og_strscpy(st->orphan_cgroup[st->norphans++], st->svc[j].throttle_cgroup,
-				   sizeof(st->orphan_cgroup[0]));
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *name = new_rules->services[i].name;
-
-		og_strscpy(svc[i].name, name, sizeof(svc[i].name));
-		for (size_t j = 0; j < st->nsvc; j++) {
-			if (strcmp(st->svc[j].name, name) != 0)
-				continue;
-			svc[i] = st->svc[j];
-			svc[i].top_proc = (size_t)-1;
-			ob[i] = st->over_budget[j];
-			break;
+		if (k == (size_t)-1) {
+			if (in->throttled && in->cgroup[0] && st->norphans < POL_ORPHANS_MAX)
+				og_strscpy(st->orphan_cgroup[st->norphans++], in->cgroup,
+					   sizeof(st->orphan_cgroup[0]));
+			continue;
 		}
+		in->svc = k;
+		in->top_proc = (size_t)-1;
+		if (j != i)
+			st->inst[j] = *in;
+		j++;
 	}
+	st->ninst = j;
 	free(st->svc);
-	free(st->over_budget);
 	st->svc = svc;
-	st->over_budget = ob;
-	st->nsvc = n;
+	st->nsvc = new_rules ? new_rules->nservices : 0;
 	return 0;
 }
 
@@ -530,8 +532,8 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 	bool allowed, escalated, slab = false, killed = false;
 	size_t first;
 
-	if (!s || !r || !st || !ret_plan || now_usec == 0 || st->nsvc != r->nservices ||
-	    (st->nsvc && (!st->svc || !st->over_budget)))
+	if (!s || !r || !st || !ret_plan || now_usec == 0 || st->nsvc != r->nservices || !st->svc ||
+	    !st->inst)
 		return -EINVAL;
 	ret_plan->n = 0;
 	ret_plan->ntop = 0;
@@ -556,7 +558,7 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 
 	victims_update(s, r, st, level, &tr[POL_STAGE_KILL], now_usec, ret_plan);
 	escalated = ret_plan->n > 0;
-	pol_services_update(s, r, st, now_usec);
+	pol_services_update(s, r, &m, st, now_usec);
 	pol_lift_throttles(st, r, level, ret_plan);
 	first = ret_plan->n;
 

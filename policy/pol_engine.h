@@ -35,22 +35,37 @@ struct pol_stage_state {
 	bool no_victim_reported; /* "nobody may be killed" reported this episode */
 };
 
-/* Per service (indexed like rules->services; remapped by name on reload). */
+/* Per policy file (indexed like rules->services; remapped by name on reload). */
 struct pol_svc_state {
 	char name[POL_NAME_MAX];
+};
+
+/*
+ * Per service instance: the processes of one policy file within one systemd unit (or, without
+ * a unit, one cgroup: pol_service_key()). A policy matching several units ("Unit=devstack@*")
+ * gives each its own MemoryBudget=, PressureLimit= and throttle, as a drop-in for a template
+ * unit would. Only policies with a budget, a pressure limit or Throttle=yes get instances.
+ */
+#define POL_INSTANCES_MAX 256 /* more instances are not tracked (and not budgeted) */
+
+struct pol_inst_state {
+	size_t svc; /* index in rules->services */
+	char svc_name[POL_NAME_MAX];
+	char key[OG_CGROUP_PATH_MAX]; /* unit, else cgroup path */
+	char cgroup[OG_CGROUP_PATH_MAX]; /* its own cgroup (unit cgroup), "" if none */
+	bool seen; /* this step */
+	uint64_t usage_bytes; /* anon + swap of its processes */
+	uint32_t nprocs;
+	size_t top_proc; /* this step: snapshot index of its largest process */
 	bool over_budget;
 	uint64_t over_since_usec;
 	bool budget_acted; /* OnBudget= action planned for this over-budget episode */
-	uint64_t usage_bytes; /* last measured (anon + swap of its processes) */
-	uint32_t nprocs; /* last measured: processes whose policy it is */
-	size_t top_proc; /* this step: snapshot index of its largest process, (size_t)-1: none */
 	uint64_t psi_above_since_usec; /* PressureLimit=: 0 when not above */
+	bool distressed; /* PressureLimit= held for its duration */
 	bool psi_acted;
-	bool throttled; /* memory.high planned during the current throttle episode */
+	bool throttled; /* memory.high planned and not lifted */
 	bool throttle_by_budget; /* set by OnBudget=throttle: kept, not lifted with the stage */
 	uint64_t throttle_bytes;
-	char throttle_cgroup[OG_CGROUP_PATH_MAX]; /* where memory.high was set, to lift it */
-	uint64_t last_action_usec;
 };
 
 struct pol_protect_rec {
@@ -71,7 +86,8 @@ struct pol_state {
 	struct pol_victim_rec victims[POL_VICTIMS_MAX];
 	size_t nsvc;
 	struct pol_svc_state *svc; /* allocated by pol_state_init/rebind only */
-	bool *over_budget; /* nsvc entries, for pol_victim_opts */
+	size_t ninst;
+	struct pol_inst_state *inst; /* POL_INSTANCES_MAX, allocated by pol_state_init only */
 	size_t norphans; /* memory.high we set for services a reload removed: lifted next step */
 	char orphan_cgroup[POL_ORPHANS_MAX][OG_CGROUP_PATH_MAX];
 	size_t nprotect, protect_next; /* ring */

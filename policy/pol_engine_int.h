@@ -89,9 +89,11 @@ uint64_t pol_needed_bytes(const struct pol_rules *r, const struct pol_measure *m
 			  enum pol_stage stage);
 
 /* pol_service.c */
-/* Per-service usage, largest process, budget and PressureLimit= episodes. */
+/* pol_victim_opts.is_over_budget for a struct pol_state: over budget or pressure limit. */
+bool pol_inst_over_budget(const void *state, size_t svc_index, const char *key);
+/* Per-instance usage, largest process, own cgroup, budget and PressureLimit= episodes. */
 void pol_services_update(const struct og_snapshot *s, const struct pol_rules *r,
-			 struct pol_state *st, uint64_t now);
+			 const struct pol_measure *m, struct pol_state *st, uint64_t now);
 /* OnBudget= and PressureLimit= actions; true if a victim was signalled. */
 bool pol_plan_services(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		       const struct pol_ctx *ctx, const struct pol_measure *m, bool may_kill,

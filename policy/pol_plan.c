@@ -274,6 +274,7 @@ void pol_fill_opts(const struct og_snapshot *s, const struct pol_state *st,
 	o->scope = m->scope;
 	o->inflight = st->victims;
 	o->ninflight = st->nvictims;
-	o->over_budget = st->nsvc ? st->over_budget : NULL;
+	o->is_over_budget = pol_inst_over_budget;
+	o->over_budget_data = st;
 	o->total_bytes = s->mem.total_bytes;
 }

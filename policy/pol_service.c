@@ -1,33 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Per-service decisions: MemoryBudget= and OnBudget=, PressureLimit=, the throttle stage and its
- * lifting, and protection (OOMScoreAdjust=). Semantics: see the block comment in pol_engine.c.
+ * lifting, and protection (OOMScoreAdjust=). Budgets, pressure limits and throttles apply per
+ * instance: the processes of one policy file within one systemd unit, or within one cgroup
+ * when they have no unit (struct pol_inst_state). Semantics: see pol_engine.c.
  */
 #include <string.h>
 
 #include "policy/pol_engine_int.h"
+#include "policy/pol_findings.h"
 #include "policy/pol_match.h"
 #include "policy/util/strutil.h"
 
 #define THROTTLE_CUT_PERMYRIAD 1000u /* the throttle stage lowers memory.high by 10% */
 
-/* ------------------------------------------------------------------ services */
+/* ------------------------------------------------------------------ instances */
 
 static const struct og_cgroup *cgroup_by_path(const struct og_snapshot *s, const char *path)
 {
-	for (size_t i = 0; i < s->ncgroups; i++)
+	for (size_t i = 0; path && path[0] && i < s->ncgroups; i++)
 		if (strcmp(s->cgroups[i].path, path) == 0)
 			return &s->cgroups[i];
 	return NULL;
-}
-
-static const struct og_cgroup *proc_cgroup(const struct og_snapshot *s, const struct og_proc *p)
-{
-	const struct og_cgroup *cg = cgroup_by_path(s, p->cgroup);
-
-	if (!cg && p->memcg_v1[0])
-		cg = cgroup_by_path(s, p->memcg_v1);
-	return cg;
 }
 
 static uint64_t svc_budget(const struct og_snapshot *s, const struct pol_service *svc)
@@ -39,95 +33,173 @@ static uint64_t svc_budget(const struct og_snapshot *s, const struct pol_service
 	return 0;
 }
 
-/* The service's own cgroup: its largest process's, if that is neither the root nor (a parent
- * of) the scope and holds no protected process. NULL otherwise. */
-static const char *svc_cgroup(const struct og_snapshot *s, const struct pol_rules *r,
-			      const struct pol_svc_state *ss, const char *scope)
+static bool svc_tracked(const struct og_snapshot *s, const struct pol_service *svc)
 {
-	const struct og_proc *p;
+	return svc_budget(s, svc) || svc->pressure_limit.set || svc->throttle;
+}
 
-	if (ss->top_proc == (size_t)-1)
-		return NULL;
-	p = &s->procs[ss->top_proc];
-	if (!p->cgroup[0] || strcmp(p->cgroup, "/") == 0)
-		return NULL;
-	if (scope[0] && (!pol_in_scope(scope, p->cgroup) || pol_in_scope(p->cgroup, scope)))
-		return NULL;
+/*
+ * The instance's own cgroup: the unit's cgroup (the path up to the component named like the
+ * unit), else the process's cgroup. "" for the root, for (a parent of) the scope, or when a
+ * protected process lives in it: then it cannot be throttled or reclaimed as a whole.
+ */
+static void inst_cgroup(const struct og_snapshot *s, const struct pol_rules *r,
+			const struct og_proc *p, const char *scope, char *buf, size_t size)
+{
+	const char *path = p->cgroup[0] && strcmp(p->cgroup, "/") != 0 ? p->cgroup : p->memcg_v1;
+	size_t ulen = strlen(p->unit);
+
+	buf[0] = '\0';
+	if (!path[0] || strcmp(path, "/") == 0)
+		return;
+	og_strscpy(buf, path, size);
+	for (const char *c = strchr(path, '/'); ulen && c; c = strchr(c + 1, '/')) {
+		if (strncmp(c + 1, p->unit, ulen) == 0 && (c[1 + ulen] == '/' || !c[1 + ulen])) {
+			size_t n = (size_t)(c + 1 + ulen - path);
+
+			if (n < size)
+				buf[n] = '\0';
+			break;
+		}
+	}
+	if (scope[0] && (!pol_in_scope(scope, buf) || pol_in_scope(buf, scope))) {
+		buf[0] = '\0';
+		return;
+	}
 	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct og_proc *q = &s->procs[i];
 		struct pol_proc_policy pp;
 
-		if (strcmp(s->procs[i].cgroup, p->cgroup) != 0)
+		if (!pol_in_scope(buf, q->cgroup) &&
+		    !(q->memcg_v1[0] && pol_in_scope(buf, q->memcg_v1)))
 			continue;
-		pol_policy_for(r, &s->procs[i], &pp);
-		if (pp.protect)
-			return NULL;
+		pol_policy_for(r, q, &pp);
+		if (pp.protect) {
+			buf[0] = '\0';
+			return;
+		}
 	}
-	return p->cgroup;
+}
+
+static struct pol_inst_state *inst_find(struct pol_state *st, size_t svc, const char *key)
+{
+	for (size_t i = 0; i < st->ninst; i++)
+		if (st->inst[i].svc == svc && strcmp(st->inst[i].key, key) == 0)
+			return &st->inst[i];
+	return NULL;
+}
+
+bool pol_inst_over_budget(const void *state, size_t svc_index, const char *key)
+{
+	const struct pol_state *st = state;
+
+	for (size_t i = 0; i < st->ninst; i++) {
+		const struct pol_inst_state *in = &st->inst[i];
+
+		if (in->svc == svc_index && strcmp(in->key, key) == 0)
+			return in->over_budget || in->distressed;
+	}
+	return false;
+}
+
+static struct pol_inst_state *inst_get(struct pol_state *st, const struct pol_rules *r, size_t svc,
+				       const char *key)
+{
+	struct pol_inst_state *in = inst_find(st, svc, key);
+
+	if (in || st->ninst == POL_INSTANCES_MAX)
+		return in; /* full: this one is not tracked */
+	in = &st->inst[st->ninst++];
+	memset(in, 0, sizeof(*in));
+	in->svc = svc;
+	og_strscpy(in->svc_name, r->services[svc].name, sizeof(in->svc_name));
+	og_strscpy(in->key, key, sizeof(in->key));
+	in->top_proc = (size_t)-1;
+	return in;
+}
+
+/* Budget and pressure episodes of one instance. */
+static void inst_episodes(const struct og_snapshot *s, const struct pol_rules *r,
+			  struct pol_inst_state *in, uint64_t now)
+{
+	const struct pol_service *svc = &r->services[in->svc];
+	uint64_t budget = svc_budget(s, svc);
+	const struct og_cgroup *cg = cgroup_by_path(s, in->cgroup);
+
+	if (budget && in->usage_bytes > budget) {
+		if (!in->over_budget) {
+			in->over_budget = true;
+			in->over_since_usec = now;
+			in->budget_acted = false;
+		}
+	} else if (!budget ||
+		   in->usage_bytes <
+			   budget - pol_of_permyriad(budget, r->cfg.hysteresis_permyriad)) {
+		in->over_budget = false;
+	}
+	in->distressed = pol_psi_timer(&svc->pressure_limit, cg && cg->has_psi ? &cg->psi : NULL,
+				       now, &in->psi_above_since_usec);
+	if (in->psi_above_since_usec == 0)
+		in->psi_acted = false;
 }
 
 void pol_services_update(const struct og_snapshot *s, const struct pol_rules *r,
-			 struct pol_state *st, uint64_t now)
+			 const struct pol_measure *m, struct pol_state *st, uint64_t now)
 {
-	for (size_t i = 0; i < st->nsvc; i++) {
-		st->svc[i].usage_bytes = 0;
-		st->svc[i].nprocs = 0;
-		st->svc[i].top_proc = (size_t)-1;
+	size_t j = 0;
+
+	if (s->nprocs == 0)
+		return; /* memory-only snapshot: keep what we knew */
+	for (size_t i = 0; i < st->ninst; i++) {
+		st->inst[i].seen = false;
+		st->inst[i].usage_bytes = 0;
+		st->inst[i].nprocs = 0;
+		st->inst[i].top_proc = (size_t)-1;
 	}
-	for (size_t i = 0; i < s->nprocs && st->nsvc; i++) {
+	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct og_proc *p = &s->procs[i];
-		size_t k = pol_service_index(r, pol_service_for(r, p));
-		struct pol_svc_state *ss;
+		const struct pol_service *svc = pol_service_for(r, p);
+		struct pol_inst_state *in;
 
-		if (k == (size_t)-1 || k >= st->nsvc || pol_proc_dead(p))
+		if (!svc || pol_proc_dead(p) || !svc_tracked(s, svc))
 			continue;
-		ss = &st->svc[k];
-		ss->usage_bytes += pol_proc_freeable(p);
-		ss->nprocs++;
-		if (ss->top_proc == (size_t)-1 ||
-		    pol_proc_freeable(p) > pol_proc_freeable(&s->procs[ss->top_proc]))
-			ss->top_proc = i;
+		in = inst_get(st, r, pol_service_index(r, svc), pol_service_key(p));
+		if (!in)
+			continue;
+		in->seen = true;
+		in->usage_bytes += pol_proc_freeable(p);
+		in->nprocs++;
+		if (in->top_proc == (size_t)-1 ||
+		    pol_proc_freeable(p) > pol_proc_freeable(&s->procs[in->top_proc]))
+			in->top_proc = i;
 	}
-	for (size_t i = 0; i < st->nsvc; i++) {
-		const struct pol_service *svc = &r->services[i];
-		struct pol_svc_state *ss = &st->svc[i];
-		uint64_t budget = svc_budget(s, svc);
-		const struct og_cgroup *cg = NULL;
-		bool psi_fired;
+	for (size_t i = 0; i < st->ninst; i++) {
+		struct pol_inst_state *in = &st->inst[i];
 
-		if (s->nprocs == 0)
-			continue; /* memory-only snapshot: keep what we knew */
-		if (budget && ss->usage_bytes > budget) {
-			if (!ss->over_budget) {
-				ss->over_budget = true;
-				ss->over_since_usec = now;
-				ss->budget_acted = false;
-			}
-		} else if (ss->over_budget &&
-			   ss->usage_bytes <
-				   budget - pol_of_permyriad(budget, r->cfg.hysteresis_permyriad)) {
-			ss->over_budget = false;
-		} else if (!budget) {
-			ss->over_budget = false;
+		/* its processes are gone: forget it, unless a stage throttle waits to be lifted */
+		if (!in->seen && !(in->throttled && !in->throttle_by_budget))
+			continue;
+		if (in->seen) {
+			inst_cgroup(s, r, &s->procs[in->top_proc], m->scope, in->cgroup,
+				    sizeof(in->cgroup));
+			inst_episodes(s, r, in, now);
 		}
-		if (ss->top_proc != (size_t)-1)
-			cg = proc_cgroup(s, &s->procs[ss->top_proc]);
-		psi_fired = pol_psi_timer(&svc->pressure_limit, cg && cg->has_psi ? &cg->psi : NULL,
-					  now, &ss->psi_above_since_usec);
-		if (ss->psi_above_since_usec == 0)
-			ss->psi_acted = false;
-		st->over_budget[i] = ss->over_budget || psi_fired;
+		if (j != i)
+			st->inst[j] = *in;
+		j++;
 	}
+	st->ninst = j;
 }
 
-static struct pol_action *svc_action(struct pol_plan *plan, const struct pol_service *svc,
-				     enum pol_action_kind kind, const char *cgroup)
+static struct pol_action *inst_action(struct pol_plan *plan, const struct pol_service *svc,
+				      enum pol_action_kind kind, const char *cgroup)
 {
 	struct pol_action *a = pol_plan_add(plan, kind, POL_STAGE_NONE);
 
 	if (!a)
 		return NULL;
 	og_strscpy(a->rule, svc->origin.path[0] ? svc->origin.path : svc->name, sizeof(a->rule));
-	if (cgroup) {
+	if (cgroup && cgroup[0]) {
 		a->target.kind = POL_TGT_CGROUP;
 		og_strscpy(a->target.cgroup, cgroup, sizeof(a->target.cgroup));
 	}
@@ -148,72 +220,76 @@ static const char *on_budget_name(enum pol_on_budget ob)
 	}
 }
 
-/* Kill the service's own best victim. true if signalled. */
-static bool svc_victim(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
-		       const struct pol_ctx *ctx, const struct pol_measure *m,
-		       const struct pol_service *svc, const struct pol_why *w, uint64_t now,
-		       struct pol_plan *plan)
+/* Kill the instance's own best victim. true if signalled. */
+static bool inst_victim(const struct og_snapshot *s, const struct pol_rules *r,
+			struct pol_state *st, const struct pol_ctx *ctx,
+			const struct pol_measure *m, const struct pol_inst_state *in,
+			const struct pol_why *w, uint64_t now, struct pol_plan *plan)
 {
 	struct pol_candidate top[1];
 	struct pol_victim_opts o;
 
 	pol_fill_opts(s, st, ctx, m, &o);
-	o.only_svc = svc;
+	o.only_svc = &r->services[in->svc];
+	o.only_key = in->key;
 	if (pol_victims(s, r, &o, top, 1) == 0)
 		return false;
 	pol_plan_signal(plan, st, r, s, &top[0], false, 0, w, now);
 	return true;
 }
 
-/* OnBudget= for one over-budget service. Returns true if it planned a victim. */
+/* "60-nova-api (devstack@n-api.service)" */
+static const char *inst_name(const struct pol_inst_state *in, char *buf, size_t size)
+{
+	pol_fmtbuf(buf, size, "%s (%s)", in->svc_name, in->key);
+	return buf;
+}
+
+/* OnBudget= for one over-budget instance. Returns true if it planned a victim. */
 static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 			struct pol_state *st, const struct pol_ctx *ctx,
-			const struct pol_measure *m, size_t i, bool may_kill, uint64_t now,
-			struct pol_plan *plan)
+			const struct pol_measure *m, struct pol_inst_state *in, bool may_kill,
+			uint64_t now, struct pol_plan *plan)
 {
-	const struct pol_service *svc = &r->services[i];
-	struct pol_svc_state *ss = &st->svc[i];
-	uint64_t budget = svc_budget(s, svc), over = pol_sat_sub(ss->usage_bytes, budget);
-	const char *cg = svc_cgroup(s, r, ss, m->scope);
+	const struct pol_service *svc = &r->services[in->svc];
+	uint64_t budget = svc_budget(s, svc), over = pol_sat_sub(in->usage_bytes, budget);
 	enum pol_on_budget ob = svc->protect ? POL_OB_REPORT : svc->on_budget;
-	char u[16], b[16], text[160];
+	char u[16], b[16], n[POL_NAME_MAX + OG_CGROUP_PATH_MAX], text[200];
 	struct pol_why w = {.stage = POL_STAGE_NONE,
 			    .rule = svc->origin.path,
 			    .metric = "budget_bytes",
-			    .measured = ss->usage_bytes,
+			    .measured = in->usage_bytes,
 			    .limit = budget,
 			    .text = text};
 	struct pol_action *a;
-	bool killed = false;
 
 	pol_fmtbuf(text, sizeof(text),
-		   "service %s uses %s (anon+swap of %u processes) > "
-		   "MemoryBudget %s, OnBudget=%s",
-		   svc->name, og_format_bytes(u, sizeof(u), ss->usage_bytes), ss->nprocs,
-		   og_format_bytes(b, sizeof(b), budget), on_budget_name(svc->on_budget));
-	if ((ob == POL_OB_RECLAIM || ob == POL_OB_THROTTLE) && !cg)
+		   "service %s uses %s (anon+swap of %u processes) > MemoryBudget %s, "
+		   "OnBudget=%s",
+		   inst_name(in, n, sizeof(n)), og_format_bytes(u, sizeof(u), in->usage_bytes),
+		   in->nprocs, og_format_bytes(b, sizeof(b), budget),
+		   on_budget_name(svc->on_budget));
+	if ((ob == POL_OB_RECLAIM || ob == POL_OB_THROTTLE) && !in->cgroup[0])
 		ob = POL_OB_REPORT; /* no cgroup of its own: cannot reclaim or throttle it alone */
 	if (ob == POL_OB_KILL) {
 		if (!may_kill)
-			return false; /* wait for the step that may kill; budget_acted stays false
-				       */
-		killed = svc_victim(s, r, st, ctx, m, svc, &w, now, plan);
-		ob = POL_OB_REPORT;
-		if (killed) {
-			ss->budget_acted = true;
+			return false; /* wait for a step that may kill; budget_acted stays false */
+		if (inst_victim(s, r, st, ctx, m, in, &w, now, plan)) {
+			in->budget_acted = true;
 			return true;
 		}
+		ob = POL_OB_REPORT;
 	}
-	a = svc_action(plan, svc,
-		       ob == POL_OB_RECLAIM    ? POL_ACT_RECLAIM_CGROUP
-		       : ob == POL_OB_THROTTLE ? POL_ACT_THROTTLE
-					       : POL_ACT_REPORT,
-		       cg);
+	a = inst_action(plan, svc,
+			ob == POL_OB_RECLAIM	? POL_ACT_RECLAIM_CGROUP
+			: ob == POL_OB_THROTTLE ? POL_ACT_THROTTLE
+						: POL_ACT_REPORT,
+			in->cgroup);
 	if (!a)
 		return false;
-	ss->budget_acted = true;
+	in->budget_acted = true;
 	og_strscpy(a->metric, "budget_bytes", sizeof(a->metric));
-	a->measured = ss->usage_bytes;
+	a->measured = in->usage_bytes;
 	a->limit = budget;
 	if (ob == POL_OB_RECLAIM) {
 		a->value = over;
@@ -221,16 +297,16 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 		pol_fmtbuf(a->reason, sizeof(a->reason), "%s: reclaiming the %s overshoot", text,
 			   og_format_bytes(u, sizeof(u), over));
 	} else if (ob == POL_OB_THROTTLE) {
-		const struct og_cgroup *c = cgroup_by_path(s, cg);
-		uint64_t cur = c && c->has_memory ? c->current_bytes : ss->usage_bytes;
+		const struct og_cgroup *c = cgroup_by_path(s, in->cgroup);
+		uint64_t cur = c && c->has_memory ? c->current_bytes : in->usage_bytes;
 
+		/* lower memory.high by the overshoot (current counts page cache too) */
 		a->value = cur > over && cur - over >= budget ? cur - over : budget;
-		ss->throttled = true;
-		ss->throttle_by_budget = true;
-		ss->throttle_bytes = a->value;
-		og_strscpy(ss->throttle_cgroup, cg, sizeof(ss->throttle_cgroup));
+		in->throttled = true;
+		in->throttle_by_budget = true;
+		in->throttle_bytes = a->value;
 		pol_fmtbuf(a->reason, sizeof(a->reason), "%s: memory.high of '%s' set to %s", text,
-			   cg, og_format_bytes(u, sizeof(u), a->value));
+			   in->cgroup, og_format_bytes(u, sizeof(u), a->value));
 	} else {
 		pol_fmtbuf(a->reason, sizeof(a->reason), "%s%s", text,
 			   svc->protect ? " (protected: report only)" : "");
@@ -238,19 +314,17 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 	return false;
 }
 
-/* PressureLimit= held for its duration: like systemd-oomd, the service's victim goes. */
-static bool plan_svc_pressure(const struct og_snapshot *s, const struct pol_rules *r,
-			      struct pol_state *st, const struct pol_ctx *ctx,
-			      const struct pol_measure *m, size_t i, bool may_kill, uint64_t now,
-			      struct pol_plan *plan)
+/* PressureLimit= held for its duration: like systemd-oomd, the instance's victim goes. */
+static bool plan_pressure(const struct og_snapshot *s, const struct pol_rules *r,
+			  struct pol_state *st, const struct pol_ctx *ctx,
+			  const struct pol_measure *m, struct pol_inst_state *in, bool may_kill,
+			  uint64_t now, struct pol_plan *plan)
 {
-	const struct pol_service *svc = &r->services[i];
-	struct pol_svc_state *ss = &st->svc[i];
+	const struct pol_service *svc = &r->services[in->svc];
 	const struct pol_psi_limit *lim = &svc->pressure_limit;
-	const struct og_cgroup *cg =
-		ss->top_proc != (size_t)-1 ? proc_cgroup(s, &s->procs[ss->top_proc]) : NULL;
+	const struct og_cgroup *cg = cgroup_by_path(s, in->cgroup);
 	uint32_t v = cg && cg->has_psi ? pol_psi_avg10(&cg->psi, lim->full) : 0;
-	char text[160];
+	char n[POL_NAME_MAX + OG_CGROUP_PATH_MAX], text[200];
 	struct pol_why w = {.stage = POL_STAGE_NONE,
 			    .rule = svc->origin.path,
 			    .metric = lim->full ? "psi_full_avg10_centi" : "psi_some_avg10_centi",
@@ -261,20 +335,21 @@ static bool plan_svc_pressure(const struct og_snapshot *s, const struct pol_rule
 
 	pol_fmtbuf(text, sizeof(text),
 		   "service %s memory PSI %s avg10 %u.%02u%% > PressureLimit %u.%02u%% for %llus",
-		   svc->name, lim->full ? "full" : "some", v / 100, v % 100, lim->limit_centi / 100,
-		   lim->limit_centi % 100, (unsigned long long)(lim->duration_usec / 1000000));
+		   inst_name(in, n, sizeof(n)), lim->full ? "full" : "some", v / 100, v % 100,
+		   lim->limit_centi / 100, lim->limit_centi % 100,
+		   (unsigned long long)(lim->duration_usec / 1000000));
 	if (!svc->protect) {
 		if (!may_kill)
 			return false;
-		if (svc_victim(s, r, st, ctx, m, svc, &w, now, plan)) {
-			ss->psi_acted = true;
+		if (inst_victim(s, r, st, ctx, m, in, &w, now, plan)) {
+			in->psi_acted = true;
 			return true;
 		}
 	}
-	a = svc_action(plan, svc, POL_ACT_REPORT, NULL);
+	a = inst_action(plan, svc, POL_ACT_REPORT, NULL);
 	if (!a)
 		return false;
-	ss->psi_acted = true;
+	in->psi_acted = true;
 	og_strscpy(a->metric, w.metric, sizeof(a->metric));
 	a->measured = v;
 	a->limit = lim->limit_centi;
@@ -289,16 +364,16 @@ bool pol_plan_services(const struct og_snapshot *s, const struct pol_rules *r, s
 {
 	bool killed = false;
 
-	for (size_t i = 0; i < st->nsvc && s->nprocs; i++) {
-		struct pol_svc_state *ss = &st->svc[i];
+	for (size_t i = 0; i < st->ninst && s->nprocs; i++) {
+		struct pol_inst_state *in = &st->inst[i];
 
-		if (ss->psi_above_since_usec && !ss->psi_acted && st->over_budget[i] &&
-		    pol_sat_sub(now, ss->psi_above_since_usec) >=
-			    r->services[i].pressure_limit.duration_usec)
-			killed |= plan_svc_pressure(s, r, st, ctx, m, i, may_kill && !killed, now,
-						    plan);
-		else if (ss->over_budget && !ss->budget_acted)
-			killed |= plan_budget(s, r, st, ctx, m, i, may_kill && !killed, now, plan);
+		if (!in->seen)
+			continue;
+		if (in->distressed && !in->psi_acted)
+			killed |=
+				plan_pressure(s, r, st, ctx, m, in, may_kill && !killed, now, plan);
+		else if (in->over_budget && !in->budget_acted)
+			killed |= plan_budget(s, r, st, ctx, m, in, may_kill && !killed, now, plan);
 	}
 	return killed;
 }
@@ -331,70 +406,74 @@ static void lift_orphans(struct pol_state *st, struct pol_plan *plan)
 void pol_lift_throttles(struct pol_state *st, const struct pol_rules *r, enum pol_stage level,
 			struct pol_plan *plan)
 {
+	char n[POL_NAME_MAX + OG_CGROUP_PATH_MAX];
+
 	lift_orphans(st, plan);
 	if (level >= POL_STAGE_THROTTLE)
 		return;
-	for (size_t i = 0; i < st->nsvc; i++) {
-		struct pol_svc_state *ss = &st->svc[i];
+	for (size_t i = 0; i < st->ninst; i++) {
+		struct pol_inst_state *in = &st->inst[i];
 		struct pol_action *a;
 
-		if (!ss->throttled || ss->throttle_by_budget)
+		if (!in->throttled || in->throttle_by_budget)
 			continue;
-		a = svc_action(plan, &r->services[i], POL_ACT_THROTTLE, ss->throttle_cgroup);
+		in->throttled = false;
+		if (!in->cgroup[0])
+			continue;
+		a = inst_action(plan, &r->services[in->svc], POL_ACT_THROTTLE, in->cgroup);
 		if (!a)
 			return;
 		a->value = OG_UNLIMITED;
 		og_strscpy(a->metric, "memory_high_bytes", sizeof(a->metric));
-		a->measured = ss->throttle_bytes;
+		a->measured = in->throttle_bytes;
 		a->limit = OG_UNLIMITED;
 		pol_fmtbuf(a->reason, sizeof(a->reason),
 			   "the throttle stage cleared: lifting memory.high of '%s' (service %s)",
-			   ss->throttle_cgroup, ss->name);
-		ss->throttled = false;
+			   in->cgroup, inst_name(in, n, sizeof(n)));
 	}
+}
+
+/* Is a better to throttle than b? Over budget first, then the larger. */
+static bool throttle_before(const struct pol_inst_state *a, const struct pol_inst_state *b)
+{
+	bool oa = a->over_budget || a->distressed, ob = b->over_budget || b->distressed;
+
+	if (oa != ob)
+		return oa;
+	return a->usage_bytes > b->usage_bytes;
 }
 
 void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		       const struct pol_measure *m, const struct pol_trigger *tr,
 		       struct pol_plan *plan)
 {
-	size_t best = (size_t)-1;
-	const char *best_cg = NULL;
-	struct pol_action *a;
+	struct pol_inst_state *best = NULL;
 	const struct og_cgroup *c;
+	struct pol_action *a;
 	uint64_t cur;
-	char rule[POL_PATH_MAX + 32], b[16];
+	char rule[POL_PATH_MAX + 32], b[16], n[POL_NAME_MAX + OG_CGROUP_PATH_MAX];
 
-	for (size_t i = 0; i < st->nsvc; i++) {
-		const struct pol_service *svc = &r->services[i];
-		struct pol_svc_state *ss = &st->svc[i];
-		const char *cg;
+	for (size_t i = 0; i < st->ninst; i++) {
+		struct pol_inst_state *in = &st->inst[i];
+		const struct pol_service *svc = &r->services[in->svc];
 
-		if (!svc->throttle || svc->protect || ss->throttled || ss->usage_bytes == 0)
+		if (!in->seen || !svc->throttle || svc->protect || in->throttled ||
+		    !in->cgroup[0] || in->usage_bytes == 0)
 			continue;
-		cg = svc_cgroup(s, r, ss, m->scope);
-		if (!cg)
-			continue;
-		if (best != (size_t)-1) {
-			bool ob = st->over_budget[i], bob = st->over_budget[best];
-
-			if (ob != bob ? !ob : ss->usage_bytes <= st->svc[best].usage_bytes)
-				continue;
-		}
-		best = i;
-		best_cg = cg;
+		if (!best || throttle_before(in, best))
+			best = in;
 	}
-	if (best == (size_t)-1)
+	if (!best)
 		return;
-	c = cgroup_by_path(s, best_cg);
-	cur = c && c->has_memory ? c->current_bytes : st->svc[best].usage_bytes;
+	c = cgroup_by_path(s, best->cgroup);
+	cur = c && c->has_memory ? c->current_bytes : best->usage_bytes;
 	a = pol_plan_add(plan, POL_ACT_THROTTLE, POL_STAGE_THROTTLE);
 	if (!a)
 		return;
 	pol_stage_rule(&r->cfg, POL_STAGE_THROTTLE, rule, sizeof(rule));
 	og_strscpy(a->rule, rule, sizeof(a->rule));
 	a->target.kind = POL_TGT_CGROUP;
-	og_strscpy(a->target.cgroup, best_cg, sizeof(a->target.cgroup));
+	og_strscpy(a->target.cgroup, best->cgroup, sizeof(a->target.cgroup));
 	a->value = cur - pol_of_permyriad(cur, THROTTLE_CUT_PERMYRIAD);
 	og_strscpy(a->metric, tr->metric[0] ? tr->metric : "stage", sizeof(a->metric));
 	a->measured = tr->measured;
@@ -402,14 +481,13 @@ void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, s
 	pol_fmtbuf(a->reason, sizeof(a->reason),
 		   "%s; throttling service %s (Throttle=yes%s): memory.high of '%s' to %s "
 		   "(current - 10%%)",
-		   tr->what[0] ? tr->what : "the throttle stage is active", r->services[best].name,
-		   st->over_budget[best] ? ", over budget" : "", best_cg,
-		   og_format_bytes(b, sizeof(b), a->value));
-	st->svc[best].throttled = true;
-	st->svc[best].throttle_by_budget = false;
-	st->svc[best].throttle_bytes = a->value;
-	og_strscpy(st->svc[best].throttle_cgroup, best_cg, sizeof(st->svc[best].throttle_cgroup));
-	st->stage[POL_STAGE_THROTTLE].acted = true;
+		   tr->what[0] ? tr->what : "the throttle stage is active",
+		   inst_name(best, n, sizeof(n)), best->over_budget ? ", over budget" : "",
+		   best->cgroup, og_format_bytes(b, sizeof(b), a->value));
+	best->throttled = true;
+	best->throttle_by_budget = false;
+	best->throttle_bytes = a->value;
+	(void)m;
 }
 
 /* ------------------------------------------------------------------ protection */

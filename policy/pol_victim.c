@@ -34,6 +34,7 @@
  */
 #include <string.h>
 
+#include "policy/pol_findings.h"
 #include "policy/pol_victim.h"
 #include "policy/util/strutil.h"
 
@@ -113,6 +114,8 @@ bool pol_victim_eligible(const struct og_snapshot *s, const struct og_proc *p,
 	if (!proc_in_scope(o->scope, p))
 		return false;
 	if (o->only_svc && pp->svc != o->only_svc)
+		return false;
+	if (o->only_key && strcmp(pol_service_key(p), o->only_key) != 0)
 		return false;
 	return !in_flight(o, p);
 }
@@ -211,7 +214,8 @@ static bool make_candidate(const struct og_snapshot *s, const struct pol_rules *
 		return false;
 	si = pol_service_index(r, pp.svc);
 	c.pref = pp.kill_pref;
-	c.over_budget = o->over_budget && si != (size_t)-1 && o->over_budget[si];
+	c.over_budget = o->is_over_budget && si != (size_t)-1 &&
+			o->is_over_budget(o->over_budget_data, si, pol_service_key(p));
 	c.tier = tier_of(&pp, c.over_budget);
 	c.free_bytes = pol_proc_freeable(p);
 	c.target.kind = POL_TGT_PROCESS;

@@ -33,8 +33,12 @@ struct pol_victim_opts {
 	uint64_t needed_bytes; /* to free to leave the stage; 0 = unknown (avoid stays last) */
 	const struct pol_victim_rec *inflight; /* victims already signalled, excluded */
 	size_t ninflight;
-	const bool *over_budget; /* indexed by service index; NULL = no service over budget */
+	/* Is the instance (policy index, pol_service_key()) over its budget or pressure limit?
+	 * NULL: nobody is. */
+	bool (*is_over_budget)(const void *data, size_t svc_index, const char *key);
+	const void *over_budget_data;
 	const struct pol_service *only_svc; /* restrict to this service's processes; NULL = all */
+	const char *only_key; /* and to this instance (pol_service_key()); NULL = all */
 	uint64_t total_bytes; /* MemTotal or scope limit, to resolve MemoryBudget=N% */
 };
 

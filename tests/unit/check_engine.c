@@ -238,7 +238,8 @@ START_TEST(openstack_zookeeper_then_api_workers_then_bystanders)
 	ck_assert_str_eq(a->metric, "budget_bytes");
 	ck_assert_uint_eq(a->limit, 800 * MiB);
 	ck_assert_uint_eq(a->measured, (24 * 50 + 276) * MiB);
-	ck_assert_ptr_nonnull(strstr(a->reason, "service 60-nova-api uses"));
+	ck_assert_ptr_nonnull(
+		strstr(a->reason, "service 60-nova-api (devstack@n-api.service) uses 1.4G"));
 	ck_assert_ptr_nonnull(strstr(a->reason, "24 processes"));
 	ck_assert_uint_eq(tb_signals(), 0);
 	ck_assert_int_eq(tb_step(2), 0); /* once per over-budget episode */
@@ -611,7 +612,7 @@ END_TEST
 
 START_TEST(stuck_victims_fill_the_table_without_repeats)
 {
-	size_t signals[80] = { 0 };
+	size_t signals[80] = {0};
 
 	for (int i = 0; i < 70; i++)
 		tb_proc(100 + i, "stuck", "/", (uint64_t)(100 - i) * MiB);
@@ -863,6 +864,45 @@ static struct pol_service *budgeted(enum pol_on_budget ob)
 	return svc;
 }
 
+START_TEST(budget_is_per_unit_of_a_template_policy)
+{
+	/* contrib/policies/openstack-devstack: Unit=devstack@*.service, each unit its budget */
+	struct pol_service *api = tb_service("50-devstack-api");
+	const struct pol_action *a;
+	struct og_proc *p;
+
+	tb_strv_push(&api->match.unit, "devstack@*.service");
+	api->budget_bytes = 1 * GiB;
+	api->on_budget = POL_OB_THROTTLE;
+	for (int i = 0; i < 6; i++) { /* nova-api: 6 x 250 MiB, in a sub-cgroup */
+		p = tb_proc(100 + i, "nova-api", "/system.slice/devstack@n-api.service/workers",
+			    250 * MiB);
+		og_strscpy(p->unit, "devstack@n-api.service", sizeof(p->unit));
+	}
+	for (int i = 0; i < 4; i++) /* glance-api: 4 x 200 MiB */
+		tb_proc(200 + i, "glance-api", "/system.slice/devstack@g-api.service", 200 * MiB);
+	tb_proc(300, "mysqld", "/system.slice/mysql.service", 2 * GiB);
+	tb_engine_start();
+	tb_step(1);
+	tb_dump("per unit");
+	ck_assert_uint_eq(tb_count(POL_ACT_THROTTLE), 1);
+	a = tb_act(POL_ACT_THROTTLE);
+	ck_assert_str_eq(a->target.cgroup, "/system.slice/devstack@n-api.service");
+	ck_assert_uint_eq(a->measured, 1500 * MiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "(devstack@n-api.service) uses 1.4G"));
+	ck_assert_uint_eq(tb_st.ninst, 2);
+	/* at the kill stage the over-budget unit's workers go before glance and mysqld */
+	tb_avail_pm(200);
+	tb_step(7);
+	ck_assert_uint_eq(tb_signals(), 1);
+	ck_assert_int_eq(tb_plan.actions[0].target.pid, 100);
+	ck_assert_int_eq(tb_plan.top[0].tier, POL_TIER_OVER_BUDGET);
+	ck_assert_int_eq(tb_plan.top[1].tier, POL_TIER_OVER_BUDGET);
+	ck_assert_int_eq(tb_plan.top[1].target.pid, 101);
+	ck_assert_int_eq(tb_plan.top[2].target.pid, 102);
+}
+END_TEST
+
 START_TEST(over_budget_throttle_on_a_healthy_machine)
 {
 	const struct pol_action *a;
@@ -1040,7 +1080,9 @@ START_TEST(reload_mid_incident_keeps_the_victim)
 	ck_assert_int_eq(pol_state_rebind(&tb_st, &tb_r), 0);
 	ck_assert_uint_eq(tb_st.nsvc, 2);
 	ck_assert_str_eq(tb_st.svc[1].name, "60-api");
-	ck_assert(tb_st.svc[1].budget_acted);
+	ck_assert_uint_eq(tb_st.ninst, 1);
+	ck_assert_uint_eq(tb_st.inst[0].svc, 1); /* remapped by name */
+	ck_assert(tb_st.inst[0].budget_acted);
 
 	tb_step(12); /* hold-off kept, victim kept, budget not reported again */
 	ck_assert_int_eq(tb_plan.n, 0);
@@ -1179,8 +1221,7 @@ START_TEST(pressure_limit_without_victim_reports)
 
 	tb_strv_push(&svc->match.name, "httpd");
 	svc->pressure_limit = (struct pol_psi_limit){
-		.set = true, .full = false, .limit_centi = 1000, .duration_usec = 0
-	};
+		.set = true, .full = false, .limit_centi = 1000, .duration_usec = 0};
 	svc->kill_pref = POL_KP_NEVER;
 	tb_proc(100, "httpd", "/system.slice/httpd.service", 500 * MiB);
 	cg = tb_cgroup("/system.slice/httpd.service", 600 * MiB, OG_UNLIMITED);
@@ -1276,6 +1317,7 @@ static Suite *engine_suite(void)
 	suite_add_tcase(s, dyn);
 
 	tcase_add_checked_fixture(svc, setup, teardown);
+	tcase_add_test(svc, budget_is_per_unit_of_a_template_policy);
 	tcase_add_test(svc, over_budget_throttle_on_a_healthy_machine);
 	tcase_add_test(svc, over_budget_kill_takes_the_service_not_the_bystander);
 	tcase_add_test(svc, over_budget_reclaim_and_percent_budget);

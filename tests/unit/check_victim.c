@@ -107,21 +107,30 @@ START_TEST(prefer_goes_first_even_when_smaller)
 }
 END_TEST
 
+static bool api_over; /* the instance 20-nova-api (nova-api.service) */
+
+static bool over_budget(const void *data, size_t svc, const char *key)
+{
+	ck_assert_ptr_eq(data, &api_over);
+	return svc == 0 && strcmp(key, "nova-api.service") == 0 && api_over;
+}
+
 START_TEST(over_budget_before_bystanders_even_if_avoid)
 {
 	struct pol_service *api = tb_service("20-nova-api");
-	bool ob[1] = {true};
 
 	tb_strv_push(&api->match.name, "nova-api");
 	api->kill_pref = POL_KP_AVOID;
-	opts.over_budget = ob;
+	api_over = true;
+	opts.is_over_budget = over_budget;
+	opts.over_budget_data = &api_over;
 	tb_proc(100, "mysqld", "/system.slice/mysql.service", 2 * GiB);
 	tb_proc(101, "nova-api", "/system.slice/nova-api.service", 200 * MiB);
 	ck_assert_uint_eq(rank(), 2);
 	ck_assert_int_eq(top[0].target.pid, 101);
 	ck_assert(top[0].over_budget);
 	ck_assert_int_eq(top[0].tier, POL_TIER_OVER_BUDGET);
-	ob[0] = false;
+	api_over = false;
 	ck_assert_uint_eq(rank(), 2);
 	ck_assert_int_eq(top[0].target.pid, 100);
 	ck_assert_int_eq(top[1].tier, POL_TIER_AVOID);
@@ -305,11 +314,16 @@ START_TEST(only_service_restricts)
 
 	tb_strv_push(&a->match.name, "api");
 	tb_proc(100, "big", "/", 4 * GiB);
-	tb_proc(101, "api", "/", 100 * MiB);
-	tb_proc(102, "api", "/", 200 * MiB);
+	tb_proc(101, "api", "/system.slice/devstack@a.service", 100 * MiB);
+	tb_proc(102, "api", "/system.slice/devstack@b.service", 200 * MiB);
+	tb_proc(103, "api", "/system.slice/devstack@a.service", 150 * MiB);
 	opts.only_svc = a;
-	ck_assert_uint_eq(rank(), 2);
+	ck_assert_uint_eq(rank(), 3);
 	ck_assert_int_eq(top[0].target.pid, 102);
+	opts.only_key = "devstack@a.service"; /* one instance of the policy */
+	ck_assert_uint_eq(rank(), 2);
+	ck_assert_int_eq(top[0].target.pid, 103);
+	ck_assert_int_eq(top[1].target.pid, 101);
 }
 END_TEST
 
