@@ -491,6 +491,29 @@ START_TEST(group_kill_leaves_a_frozen_group_frozen)
 }
 END_TEST
 
+START_TEST(cgroup_kill_without_cgroup_kill_file)
+{
+	struct act_victim v;
+	struct pol_target t = { .kind = POL_TGT_PROCESS, .pid = 4242, .starttime_ticks = 777 };
+
+	/* kernel < 5.14: the group exists but has no cgroup.kill, the caller must fall back */
+	mounts.layout = OG_CG_V2;
+	ck_assert_int_eq(act_kill_cgroup(&ctx, "/nokill", NULL), -EOPNOTSUPP);
+	ck_assert_uint_eq(rec.n, 0);
+
+	/* a plan target carries its unit and cgroup into the victim (for the log line) */
+	strcpy(t.unit, "web.service");
+	strcpy(t.cgroup, "/system.slice/web.service");
+	ck_assert_int_eq(act_victim_open_target(&ctx, &t, &v), 0);
+	ck_assert_str_eq(v.unit, "web.service");
+	ck_assert_str_eq(v.cgroup, "/system.slice/web.service");
+	ck_assert_str_eq(v.comm, "victim");
+	act_victim_close(&ctx, &v);
+	t.starttime_ticks = 1;
+	ck_assert_int_eq(act_victim_open_target(&ctx, &t, &v), -ESRCH);
+}
+END_TEST
+
 START_TEST(cgroup_kill_refuses_own_group)
 {
 	mounts.layout = OG_CG_V2;
@@ -847,6 +870,7 @@ static Suite *act_suite(void)
 	tcase_add_test(tc, cgroup_kill_v1_signals_members_only);
 	tcase_add_test(tc, cgroup_kill_hybrid_signals_only_stragglers);
 	tcase_add_test(tc, group_kill_leaves_a_frozen_group_frozen);
+	tcase_add_test(tc, cgroup_kill_without_cgroup_kill_file);
 	tcase_add_test(tc, cgroup_kill_refuses_own_group);
 	tcase_add_test(tc, cgroup_group_freezes_around_kill);
 	tcase_add_test(tc, populated_and_usage);
