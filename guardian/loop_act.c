@@ -51,9 +51,19 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p)
 
 void loop_protect_pid(struct loop *l, pid_t pid)
 {
-	struct og_proc p;
-	int r = src_read_proc(&l->col.root, pid, &p);
+	char path[32], buf[4096]; /* /proc/PID/cgroup: one line per hierarchy, ~600 B hybrid */
+	struct og_proc p = { 0 };
+	int r;
 
+	/* A scoped daemon sees every exec of the machine: look at the cgroup first (one read)
+	 * and leave processes outside the scope alone without reading the rest. */
+	if (l->scope[0]) {
+		snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
+		if (og_read_at(l->col.root.proc_fd, path, buf, sizeof(buf)) < 0 ||
+		    src_proc_parse_cgroup(buf, &p) < 0 || !loop_proc_in_scope(l, &p))
+			return;
+	}
+	r = src_read_proc(&l->col.root, pid, &p);
 	if (r != 0) /* gone already, a kernel thread, or unreadable */
 		return;
 	loop_protect_proc(l, &p);

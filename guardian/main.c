@@ -1,9 +1,241 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* oomguardiand: placeholder entry point until the daemon lands (issue 4). */
+/*
+ * oomguardiand: argv, config, self-protection, then the loop (guardian/loop.c).
+ * Order matters: everything that allocates or faults in code (config, snapshot tables, the
+ * dry-run self-test through every action) runs before mlockall, so that after it the path
+ * from detection to kill touches only resident, preallocated memory.
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sysexits.h>
+#include <unistd.h>
 
-int main(void)
+#include "guardian/log.h"
+#include "guardian/loop.h"
+#include "guardian/root.h"
+#include "guardian/src_proc.h"
+#include "policy/cfg.h"
+#include "policy/util/strutil.h"
+
+#define POLICY_DIRS_MAX 8
+
+static void help(void)
 {
-	fputs("oomguardiand: not built yet, see issue 4\n", stderr);
-	return 1;
+	printf("Usage: oomguardiand [OPTION]...\n"
+	       "Userspace OOM guardian: watches available memory and memory pressure of the\n"
+	       "whole machine or one cgroup and reclaims, throttles, terminates or kills by\n"
+	       "policy before the kernel's OOM killer has to.\n"
+	       "\n"
+	       "  -c, --config FILE      main configuration (default: " OG_SYSCONFDIR
+	       "/oomguardian.conf)\n"
+	       "  -p, --policy-dir DIR   read *.policy from DIR instead of the default search\n"
+	       "                         path (repeatable, highest priority first)\n"
+	       "  -r, --root DIR         read /proc and /sys below DIR (fixture trees)\n"
+	       "  -s, --scope CGROUP     guard only this cgroup (overrides Scope=)\n"
+	       "  -n, --dry-run          decide and log, but write nothing to the kernel\n"
+	       "  -1, --once             take one snapshot, print the plan and exit\n"
+	       "      --report-dir DIR   where action reports go (default: " OG_STATEDIR
+	       "/reports)\n"
+	       "      --state-file FILE  the stage file (default: " OG_RUNSTATEDIR "/state)\n"
+	       "  -d, --debug            log at debug level\n"
+	       "  -h, --help             show this help and exit\n"
+	       "  -V, --version          show the version and exit\n"
+	       "\n"
+	       "Signals: SIGHUP reloads the policy (an invalid one is refused, the running one\n"
+	       "kept), SIGTERM and SIGINT exit. Exit status: 0 success, 1 failure, 64 usage,\n"
+	       "78 invalid configuration. See oomguardiand(8).\n");
+}
+
+/* The lowest oom_score_adj the kernel lets us set: -1000 with CAP_SYS_RESOURCE, else no lower
+ * than the lowest value this process ever had (binary search over writes; ~11 at most). */
+static void lower_own_oom_score_adj(void)
+{
+	int lo = -1000, hi = 1000, best = 1001;
+	FILE *f;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		f = fopen("/proc/self/oom_score_adj", "we");
+		if (!f)
+			return;
+		fprintf(f, "%d", mid);
+		if (fclose(f) == 0) {
+			best = mid;
+			hi = mid - 1;
+		} else {
+			lo = mid + 1;
+		}
+		if (best == -1000)
+			break;
+	}
+	if (best <= 1000)
+		log_debug("own oom_score_adj set to %d%s", best,
+			  best > -1000 ? " (lower needs CAP_SYS_RESOURCE)" : "");
+}
+
+static void lock_memory(void)
+{
+#ifdef MCL_ONFAULT
+	/* ONFAULT: lock pages as they are touched instead of faulting in every mapping now
+	 * (libsystemd, libnuma and libc map far more than we use). */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0)
+		return;
+	if (errno != EINVAL) {
+		log_warning("mlockall: %m, continuing without locked memory");
+		return;
+	}
+#endif
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		log_warning("mlockall: %m, continuing without locked memory");
+}
+
+static void log_own_rss(void)
+{
+	struct og_root root;
+	struct og_proc p;
+
+	if (log_get_max_level() < LOG_DEBUG || og_root_open(&root, "/") < 0)
+		return;
+	if (src_read_proc(&root, getpid(), &p) == 0) {
+		char b[16];
+
+		log_debug("own RSS %s (anon %llu KiB, file %llu KiB)",
+			  og_format_bytes(b, sizeof(b),
+					  p.rss_anon_bytes + p.rss_file_bytes + p.rss_shmem_bytes),
+			  (unsigned long long)p.rss_anon_bytes / 1024,
+			  (unsigned long long)p.rss_file_bytes / 1024);
+	}
+	og_root_close(&root);
+}
+
+static int load_config(const struct loop_opts *o, struct pol_rules *ret)
+{
+	struct cfg_diag diag;
+	char line[CFG_MSG_MAX + POL_PATH_MAX + 96];
+	int r;
+
+	cfg_diag_init(&diag);
+	r = cfg_load(o->root_dir && strcmp(o->root_dir, "/") ? o->root_dir : NULL, o->config_path,
+		     o->policy_dirs, ret, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		log_internal(diag.entries[i].severity == CFG_SEV_ERROR ? LOG_ERR : LOG_WARNING, 0,
+			     NULL, "%s", cfg_diag_format(&diag.entries[i], line, sizeof(line)));
+	cfg_diag_free(&diag);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_REPORT_DIR = 0x100, OPT_STATE_FILE };
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "policy-dir", required_argument, NULL, 'p' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "scope", required_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "once", no_argument, NULL, '1' },
+		{ "report-dir", required_argument, NULL, OPT_REPORT_DIR },
+		{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	const char *policy_dirs[POLICY_DIRS_MAX + 1] = { NULL };
+	struct loop_opts o = { 0 };
+	struct pol_rules rules = { 0 };
+	struct loop *l = NULL;
+	size_t ndirs = 0;
+	int c, r;
+
+	log_set_ident("oomguardiand");
+	while ((c = getopt_long(argc, argv, "c:p:r:s:n1dhV", options, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			o.config_path = optarg;
+			break;
+		case 'p':
+			if (ndirs == POLICY_DIRS_MAX) {
+				fprintf(stderr, "oomguardiand: at most %d --policy-dir\n",
+					POLICY_DIRS_MAX);
+				return EX_USAGE;
+			}
+			policy_dirs[ndirs++] = optarg;
+			break;
+		case 'r':
+			o.root_dir = optarg;
+			break;
+		case 's':
+			o.scope = optarg;
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case '1':
+			o.once = true;
+			break;
+		case OPT_REPORT_DIR:
+			o.report_dir = optarg;
+			break;
+		case OPT_STATE_FILE:
+			o.state_file = optarg;
+			break;
+		case 'd':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'h':
+			help();
+			return 0;
+		case 'V':
+			printf("oomguardiand %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'oomguardiand --help'.\n");
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "oomguardiand: unexpected argument '%s'\n", argv[optind]);
+		return EX_USAGE;
+	}
+	if (o.scope && o.scope[0] && o.scope[0] != '/') {
+		fprintf(stderr, "oomguardiand: --scope must start with '/': '%s'\n", o.scope);
+		return EX_USAGE;
+	}
+	if (ndirs)
+		o.policy_dirs = policy_dirs;
+
+	r = load_config(&o, &rules);
+	if (r == -EINVAL) {
+		log_error("invalid configuration, not starting");
+		return EX_CONFIG;
+	}
+	if (r < 0) {
+		(void)log_error_errno(r, "cannot load the configuration: %m");
+		return 1;
+	}
+	r = loop_new(&o, &rules, &l);
+	if (r < 0) {
+		(void)log_error_errno(r, "cannot set up: %m");
+		return 1;
+	}
+	if (o.once) {
+		r = loop_once(l, stdout);
+		loop_free(l);
+		return r < 0 ? 1 : 0;
+	}
+	r = loop_self_test(l);
+	if (r < 0)
+		(void)log_warning_errno(r, "self-test: %m, continuing");
+	lock_memory();
+	lower_own_oom_score_adj();
+	log_own_rss();
+	r = loop_run(l);
+	loop_free(l);
+	return r < 0 ? 1 : 0;
 }
