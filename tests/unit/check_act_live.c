@@ -808,6 +808,8 @@ static void sweep(void)
 		if (d)
 			closedir(d);
 	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	src_cgroup_mounts_close(&mm);
 	og_root_close(&r);
 }
@@ -822,6 +824,8 @@ int main(void)
 		return 77;
 	}
 	main_pid = getpid();
+	/* Children of a timed-out test are orphaned: they come to us, the sweep reaps them. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sr = srunner_create(act_live_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
