@@ -8,8 +8,13 @@
 #include <check.h>
 #include <errno.h>
 
+#include "policy/cfg.h"
+#include "policy/util/cleanup.h"
 #include "tests/unit/og_check.h"
 #include "tests/unit/pol_builder.h"
+
+#define CONTRIB FIXTURES "/../../contrib/policies"
+#define VENDOR FIXTURES "/../../policy/vendor"
 
 static void setup(void)
 {
@@ -1270,6 +1275,118 @@ START_TEST(self_is_never_a_victim)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ shipped policies */
+
+static struct pol_rules loaded;
+
+/* Load files as `oomguardianctl check FILE...` would, into tb_r (the builder's rules). */
+static void load(const char *const *files, size_t n)
+{
+	struct cfg_diag diag;
+	int r;
+
+	cfg_diag_init(&diag);
+	r = cfg_load_files(NULL, files, n, &loaded, &diag);
+	if (r < 0)
+		cfg_diag_print(&diag, stderr);
+	ck_assert_int_eq(r, 0);
+	cfg_diag_free(&diag);
+	tb_r = loaded; /* struct copy: the services and strings stay owned by `loaded` */
+}
+
+static void unload(void)
+{
+	pol_state_free(&tb_st);
+	memset(&tb_r, 0, sizeof(tb_r));
+	pol_rules_free(&loaded);
+}
+
+START_TEST(shipped_devstack_policies_kill_zookeeper_keep_sshd)
+{
+	static const char *const files[] = {
+		VENDOR "/oomguardian.conf",
+		VENDOR "/05-system.policy",
+		VENDOR "/10-remote-access.policy",
+		VENDOR "/20-cron.policy",
+		CONTRIB "/openstack-devstack/50-devstack-api.policy",
+		CONTRIB "/openstack-devstack/60-mysqld.policy",
+		CONTRIB "/openstack-devstack/61-rabbitmq.policy",
+		CONTRIB "/openstack-devstack/80-zookeeper.policy",
+	};
+	const struct pol_action *a;
+	struct og_proc *p;
+
+	tb_machine(8 * GiB, 6 * GiB);
+	load(files, OG_ELEMENTSOF(files));
+	p = tb_proc(10, "sshd", "/system.slice/ssh.service", 3 * GiB); /* the largest */
+	og_strscpy(p->exe, "/usr/sbin/sshd", sizeof(p->exe));
+	tb_proc(11, "cron", "/system.slice/cron.service", 5 * MiB);
+	tb_proc(20, "mysqld", "/system.slice/mysql.service", 1200 * MiB);
+	p = tb_proc(30, "java", "/system.slice/zookeeper.service", 400 * MiB);
+	og_strscpy(
+		p->cmdline,
+		"java -Xmx512m -cp zookeeper.jar org.apache.zookeeper.server.quorum.QuorumPeerMain "
+		"/etc/zookeeper/zoo.cfg",
+		sizeof(p->cmdline));
+	tb_proc(31, "java", "/system.slice/zookeeper.service", 50 * MiB)->ppid = 30;
+	for (int i = 0; i < 24; i++)
+		tb_proc(100 + i, "nova-api", "/system.slice/devstack@n-api.service", 60 * MiB);
+	tb_engine_start();
+	tb_step(1);
+	tb_dump("shipped devstack healthy");
+	ck_assert_uint_eq(tb_signals(), 0);
+	ck_assert_uint_eq(tb_count(POL_ACT_OOM_SCORE_ADJ), 3); /* sshd, cron, mysqld */
+	tb_avail_pm(200);
+	tb_step(20);
+	tb_dump("shipped devstack kill");
+	a = tb_act(POL_ACT_KILL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->target.kind, POL_TGT_CGROUP); /* KillUnit=cgroup: the whole unit */
+	ck_assert_str_eq(a->target.cgroup, "/system.slice/zookeeper.service");
+	ck_assert_uint_eq(a->target.expected_free_bytes, 450 * MiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "80-zookeeper.policy"));
+	for (size_t i = 0; i < tb_plan.ntop; i++)
+		ck_assert_int_ne(tb_plan.top[i].target.pid, 10);
+	unload();
+}
+END_TEST
+
+START_TEST(shipped_kvm_policies_migrate_a_guest)
+{
+	static const char *const files[] = {
+		CONTRIB "/kvm-host/oomguardian.conf",
+		VENDOR "/05-system.policy",
+		CONTRIB "/kvm-host/10-libvirt.policy",
+		CONTRIB "/kvm-host/50-qemu-guests.policy",
+	};
+	const struct pol_action *a;
+
+	tb_machine(64 * GiB, 32 * GiB);
+	load(files, OG_ELEMENTSOF(files));
+	ck_assert(tb_r.cfg.numa_rebalance);
+	tb_s.nnodes = 2;
+	tb_s.nodes[0] =
+		(struct og_numa_node){.id = 0, .total_bytes = 32 * GiB, .free_bytes = 1 * GiB};
+	tb_s.nodes[1] =
+		(struct og_numa_node){.id = 1, .total_bytes = 32 * GiB, .free_bytes = 20 * GiB};
+	tb_proc(26346, "qemu-kvm",
+		"/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope/libvirt/emulator", 8 * GiB);
+	tb_proc(26541, "qemu-kvm",
+		"/machine.slice/machine-qemu\\x2d2\\x2dvm2.scope/libvirt/emulator", 16 * GiB);
+	tb_proc(1200, "libvirtd", "/system.slice/libvirtd.service", 12 * GiB); /* protected */
+	tb_engine_start();
+	tb_step(1);
+	tb_dump("shipped kvm");
+	a = tb_act(POL_ACT_MIGRATE);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->target.pid, 26541);
+	ck_assert_int_eq(a->target.node, 0);
+	ck_assert_int_eq(a->target.node_to, 1);
+	ck_assert_uint_eq(tb_signals(), 0);
+	unload();
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("pol_engine");
@@ -1278,6 +1395,7 @@ static Suite *engine_suite(void)
 	TCase *dyn = tcase_create("dynamics");
 	TCase *svc = tcase_create("services");
 	TCase *misc = tcase_create("protect-reload-scope");
+	TCase *shipped = tcase_create("shipped-policies");
 
 	tcase_add_checked_fixture(basics, setup, teardown);
 	tcase_add_test(basics, healthy_machine_does_nothing);
@@ -1338,6 +1456,11 @@ static Suite *engine_suite(void)
 	tcase_add_test(misc, protection_follows_a_reloaded_value);
 	tcase_add_test(misc, self_is_never_a_victim);
 	suite_add_tcase(s, misc);
+
+	tcase_add_checked_fixture(shipped, setup, teardown);
+	tcase_add_test(shipped, shipped_devstack_policies_kill_zookeeper_keep_sshd);
+	tcase_add_test(shipped, shipped_kvm_policies_migrate_a_guest);
+	suite_add_tcase(s, shipped);
 	return s;
 }
 
