@@ -76,11 +76,10 @@ og_init() {
 		echo 0 >"$OG_MEMCG/memory.swap.max" 2>/dev/null
 	fi
 	mkdir -p "$OG_TMP/policy.d" "$OG_TMP/reports"
-	# The ladder in shares of the group's limit. HoldOffSec=0: a fast allocator crosses
-	# every rung within a few hundred ms, the engine's hold-off must not stand in the way.
+	# The ladder in shares of the group's limit; the default hold-off (10 s) stays: a fast
+	# allocator crosses every rung within it, and escalation must still get through.
 	cat >"$OG_TMP/og.conf" <<-EOF
 	[Guardian]
-	HoldOffSec=0
 	KillTimeoutSec=5s
 	TermGraceSec=2s
 	[Reclaim]
