@@ -3,7 +3,9 @@
  * Victim choice.
  *
  * Who can never be a victim: PID 1 and 2, kernel threads (ppid 2, or neither cmdline nor exe:
- * the kernel gives both only to user processes), the daemon itself, zombies (already dead:
+ * the kernel gives both only to user processes), the daemon itself, processes with
+ * oom_score_adj -1000 (someone, e.g. systemd's OOMScoreAdjust=, told the kernel never to kill
+ * them; we honour that as KillPreference=never), zombies (already dead:
  * their memory goes once the parent reaps them), processes whose merged policy protects them
  * (Protect=yes in any matching file) or says KillPreference=never, processes outside the guarded
  * scope (cgroup path prefix at a '/' boundary, cgroup2 path or v1 memory path), victims already
@@ -78,7 +80,7 @@ static bool never_signalled(const struct og_proc *p, const struct pol_proc_polic
 			    pid_t self_pid)
 {
 	return p->pid <= 1 || is_kernel_thread(p) || (self_pid > 0 && p->pid == self_pid) ||
-	       pp->protect || pp->kill_pref == POL_KP_NEVER;
+	       pp->protect || pp->kill_pref == POL_KP_NEVER || p->oom_score_adj <= -1000;
 }
 
 static bool rec_covers(const struct pol_victim_rec *rec, const struct og_proc *p)

@@ -79,6 +79,15 @@ START_TEST(protected_largest_is_never_chosen)
 }
 END_TEST
 
+START_TEST(oom_score_adj_minus_1000_is_never)
+{
+	tb_proc(100, "watchdogd", "/system.slice/watchdog.service", 2 * GiB)->oom_score_adj = -1000;
+	tb_proc(101, "other", "/", 10 * MiB)->oom_score_adj = -999;
+	ck_assert_uint_eq(rank(), 1);
+	ck_assert_int_eq(top[0].target.pid, 101);
+}
+END_TEST
+
 START_TEST(kill_preference_never_excludes)
 {
 	struct pol_service *svc = tb_service("10-db");
@@ -336,6 +345,7 @@ static Suite *victim_suite(void)
 	tcase_add_test(tc, badness_is_anon_plus_swap);
 	tcase_add_test(tc, never_pid1_kthread_self_zombie_or_empty);
 	tcase_add_test(tc, protected_largest_is_never_chosen);
+	tcase_add_test(tc, oom_score_adj_minus_1000_is_never);
 	tcase_add_test(tc, kill_preference_never_excludes);
 	tcase_add_test(tc, prefer_goes_first_even_when_smaller);
 	tcase_add_test(tc, over_budget_before_bystanders_even_if_avoid);
