@@ -46,7 +46,7 @@ void og_root_close(struct og_root *root)
 	int *fds[] = { &root->root_fd, &root->proc_fd, &root->sys_fd, &root->cgroup_fd };
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(fds); i++) {
-		if (*fds[i] > 0)
+		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}

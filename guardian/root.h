@@ -20,7 +20,7 @@ struct og_root {
  * (missing proc is an error; a missing sys or cgroup directory leaves that fd at -1). */
 int og_root_open(struct og_root *ret, const char *dir);
 
-/* Close every fd; safe on a zeroed or already closed root. */
+/* Close every fd; safe on an opened or already closed root (fds are -1 after). */
 void og_root_close(struct og_root *root);
 
 /*
