@@ -80,7 +80,7 @@ struct pol_state {
 	uint64_t holdoff_until_usec; /* no new action (but escalation) before this */
 	uint64_t last_action_usec;
 	bool slab_dropped; /* this reclaim episode */
-	bool zone_compacted[OG_ZONES_MAX]; /* per snapshot zone index, until it recovers */
+	bool zone_compacted[OG_ZONES_MAX]; /* per node x zone kind, until the zone recovers */
 	bool node_migrated[OG_NODES_MAX]; /* per node id, until it recovers */
 	size_t nvictims;
 	struct pol_victim_rec victims[POL_VICTIMS_MAX];
