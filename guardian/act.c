@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,9 +142,26 @@ const struct act_ops *act_ops_real(void)
 	return &real_ops;
 }
 
+/* Is root the running system's "/"? A fixture tree's pids are not this kernel's pids. */
+static bool root_is_live(const struct og_root *root)
+{
+	struct stat a, b;
+
+	if (!root || root->root_fd < 0 || fstat(root->root_fd, &a) < 0 || stat("/", &b) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 void act_ctx_init(struct act_ctx *ret, const struct og_root *root,
 		  const struct og_cg_mounts *mounts, bool dry_run)
 {
+	if (!dry_run && !root_is_live(root)) {
+		/* --root=FIXTURE: a pid there names some unrelated live process, and the files
+		 * are someone's fixture. Never act on either. */
+		log_notice("root '%s' is not the running system: actions are dry-run only",
+			   root ? root->path : "?");
+		dry_run = true;
+	}
 	*ret = (struct act_ctx){
 		.root = root,
 		.mounts = mounts,

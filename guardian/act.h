@@ -73,7 +73,8 @@ struct act_ctx {
 	struct act_seen *denied; /* act_protect: refusals reported once; NULL: report every time */
 };
 
-/* Fill a context with the real ops; root and mounts must outlive it. */
+/* Fill a context with the real ops; root and mounts must outlive it. A root that is not the
+ * running system's "/" (a fixture tree) forces dry_run: its pids are not this kernel's. */
 void act_ctx_init(struct act_ctx *ret, const struct og_root *root,
 		  const struct og_cg_mounts *mounts, bool dry_run);
 

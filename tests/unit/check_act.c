@@ -103,6 +103,25 @@ START_TEST(ident_parses_and_rejects)
 }
 END_TEST
 
+START_TEST(fixture_root_forces_dry_run)
+{
+	struct act_ctx c;
+	struct og_root live;
+
+	act_ctx_init(&c, &root, &mounts, false); /* root is the fixture tree */
+	ck_assert(c.dry_run);
+	ck_assert_ptr_eq(c.ops, act_ops_real());
+	ck_assert_int_eq(c.self_pid, getpid());
+	ck_assert_ptr_null(c.denied);
+	ck_assert_int_eq(og_root_open(&live, "/"), 0);
+	act_ctx_init(&c, &live, &mounts, false);
+	ck_assert(!c.dry_run);
+	act_ctx_init(&c, &live, &mounts, true);
+	ck_assert(c.dry_run);
+	og_root_close(&live);
+}
+END_TEST
+
 START_TEST(printable_and_why)
 {
 	char buf[256];
@@ -854,6 +873,7 @@ static Suite *act_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, ident_parses_and_rejects);
+	tcase_add_test(tc, fixture_root_forces_dry_run);
 	tcase_add_test(tc, printable_and_why);
 	tcase_add_test(tc, seen_table_is_bounded);
 	tcase_add_test(tc, identity_mismatch_sends_nothing);
