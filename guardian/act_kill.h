@@ -52,7 +52,8 @@ struct act_victim {
  * Open the victim: pidfd_open(pid), then re-read /proc/PID/stat through ctx->root and compare
  * its starttime with starttime_ticks (what the snapshot saw). Refuses ctx->self_pid and pid <= 1.
  * 0; -ESRCH if the pid is gone or now belongs to another process (nothing was signalled);
- * -EPERM for self/init; other -errno. *ret is untouched on failure (no fd leaked).
+ * -EPERM for self, init or a kernel thread; -EINVAL for starttime_ticks 0 (identity is
+ * mandatory); other -errno. *ret is untouched on failure (no fd leaked).
  * In dry-run the pidfd is opened too (it changes nothing) so the check is real.
  */
 int act_victim_open(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks,
