@@ -782,8 +782,8 @@ int loop_run(struct loop *l)
 		return r;
 	loop_protect_all(l);
 	rescan_arm(l);
-	loop_write_state(l);
 	r = loop_fast_read(l);
+	loop_write_state(l);
 	log_notice("guarding %s%s: available %s of %s, %zu policies%s", l->scope[0] ? "cgroup " : "the whole machine",
 		   l->scope, og_format_bytes(a, sizeof(a), l->avail_bytes),
 		   og_format_bytes(t, sizeof(t), l->total_bytes), l->rules.nservices,

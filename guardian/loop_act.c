@@ -534,5 +534,10 @@ int loop_self_test(struct loop *l)
 	og_strscpy(a.target.cgroup, "/oomguardian-self-test-none", sizeof(a.target.cgroup));
 	act_kill_cgroup(&dry, a.target.cgroup, &a);
 	log_set_max_level(saved);
+	/* One full snapshot too: readers size their buffers on the first read (src_bigread),
+	 * which must happen before mlockall, not under pressure. */
+	r = og_snapshot_take(&l->col, OG_SNAP_ALL, l->scope, loop_now_usec(), &l->snap);
+	if (r < 0 && ret == 0)
+		ret = r;
 	return ret;
 }

@@ -246,8 +246,13 @@ static void fill_state(FILE *f, void *ud)
 {
 	const struct loop *l = ud;
 
-	fprintf(f, "stage=%s\nsince_usec=%" PRIu64 "\npid=%d\n", pol_stage_name(l->stage),
-		l->stage_since_usec, (int)getpid());
+	time_t t = (time_t)(l->stage_since_usec / 1000000);
+	struct tm tm;
+	char ts[64];
+
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	fprintf(f, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\npid=%d\n",
+		pol_stage_name(l->stage), ts, l->stage_since_usec, (int)getpid());
 	put_str(f, "scope", l->scope[0] ? l->scope : "/");
 	fprintf(f, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
 		l->dry_run ? "yes" : "no", l->avail_bytes, l->total_bytes);
