@@ -557,7 +557,7 @@ static void tick(struct loop *l, bool urgent)
 {
 	const struct pol_config *cfg = &l->rules.cfg;
 	uint64_t now = loop_now_usec(), kill_thr, term_thr, top_thr = 0, interval;
-	bool inflight, hot, near;
+	bool inflight, hot, near, hot_due = true;
 	int r;
 
 	if (l->scope[0] && l->scope_missing) {
@@ -588,9 +588,19 @@ static void tick(struct loop *l, bool urgent)
 	inflight = loop_act_inflight(l, now);
 	hot = r < 0 || l->avail_bytes < term_thr + term_thr / 4;
 	near = hot || l->avail_bytes < top_thr + top_thr / 4 || l->stage != POL_STAGE_NONE;
-	if (urgent || inflight || hot || (near && now - l->last_full_usec >= 200000) ||
-	    (now - l->last_full_usec >= LOOP_SLOW_STEP_USEC && needs_slow_step(l)))
+	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
+	 * terminate-kill gap since the last decision), else every 100 ms: a host that sits near
+	 * the terminate rung with nothing left to kill must not burn a core on snapshots. */
+	if (hot && r >= 0 && !urgent && !inflight && now - l->last_full_usec < 100000 &&
+	    l->avail_bytes + (term_thr > kill_thr ? (term_thr - kill_thr) / 4 : 0) >
+		    l->last_full_avail_bytes)
+		hot_due = false;
+	if (urgent || inflight || (hot && hot_due) ||
+	    (near && !hot && now - l->last_full_usec >= 200000) ||
+	    (now - l->last_full_usec >= LOOP_SLOW_STEP_USEC && needs_slow_step(l))) {
+		l->last_full_avail_bytes = l->avail_bytes;
 		full_step(l, now, hot);
+	}
 
 	interval = loop_poll_interval_usec(l->avail_bytes, kill_thr, LOOP_RATE_MAX_BYTES_PER_SEC);
 	if (loop_act_inflight(l, now) && interval > LOOP_INFLIGHT_POLL_USEC)

@@ -92,6 +92,7 @@ struct loop {
 	uint64_t reclaim_est_bytes; /* scope: reclaimable file pages from the last snapshot */
 	uint64_t kill_crossed_usec; /* avail < kill threshold since, 0 = above */
 	uint64_t last_full_usec;
+	uint64_t last_full_avail_bytes; /* the fast read when the last decision was taken */
 	uint64_t next_rescan_usec;
 
 	/* stage bookkeeping for the state file and STATUS= */
