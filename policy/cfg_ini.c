@@ -183,7 +183,7 @@ static bool is_key_char(char ch)
 
 static bool is_blank(char ch)
 {
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+	return ch != '\0' && strchr(CFG_BLANKS, ch);
 }
 
 /* A line inih ignores, handed over in place of the lines we have dealt with ourselves. */

@@ -44,6 +44,8 @@ struct cfg_key {
 	{ sec, name, fn, offsetof(type, member), sizeof(((type *)0)->member), lo, hi, fl, en }
 
 #define CFG_SECTIONS_MAX 8
+/* What separates words in a value, and what is trimmed around lines and values. */
+#define CFG_BLANKS " \t\r\v\f"
 
 struct cfg_ctx {
 	const char *path;

@@ -58,8 +58,8 @@ static ssize_t next_token(const char **p, char *tok, size_t size)
 {
 	size_t n;
 
-	*p += strspn(*p, " \t");
-	n = strcspn(*p, " \t");
+	*p += strspn(*p, CFG_BLANKS);
+	n = strcspn(*p, CFG_BLANKS);
 	if (n >= size)
 		return -1;
 	memcpy(tok, *p, n);
@@ -98,6 +98,132 @@ static void match_free_cmdline(struct pol_match *m)
 	cfg_strv_free(&m->cmdline_src);
 }
 
+/*
+ * glibc's regcomp copies the subtree under every '+' and {n,m}, so nested repetitions grow the
+ * parse tree (and its memory) exponentially: "((a+)+)+..." or "(a{99}){99}" took more than 2 GiB
+ * in the fuzzer. Estimate the tree size the way regcomp expands it and refuse big ones; real
+ * Cmdline= patterns are a few hundred nodes at most.
+ */
+#define RE_NODES_MAX 20000
+#define RE_DEPTH_MAX 32
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a || a + b > RE_NODES_MAX ? RE_NODES_MAX + 1 : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return b && a > (RE_NODES_MAX + 1) / b ? RE_NODES_MAX + 1 : a * b;
+}
+
+/* Skip a bracket expression starting at p[0] == '['; returns the char after its ']'. */
+static const char *skip_bracket(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p && *p != ']'; p++) {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *e = strchr(p + 2, p[1]);
+
+			if (!e || e[1] != ']')
+				return p + strlen(p);
+			p = e + 1;
+		}
+	}
+	return *p ? p + 1 : p;
+}
+
+/* "{n}", "{n,}", "{n,m}": the largest count (n for "{n,}", plus one for the star). */
+static uint64_t brace_count(const char **pp)
+{
+	const char *p = *pp + 1;
+	uint64_t n = 0, m = 0;
+	bool comma = false;
+
+	for (; *p && *p != '}'; p++) {
+		if (*p == ',')
+			comma = true;
+		else if (*p >= '0' && *p <= '9')
+			*(comma ? &m : &n) = sat_add(sat_mul(*(comma ? &m : &n), 10), (uint64_t)(*p - '0'));
+	}
+	*pp = *p ? p + 1 : p;
+	if (comma && m == 0)
+		return n + 1;
+	return (m > n ? m : n) + 1;
+}
+
+static bool regex_too_big(const char *re)
+{
+	uint64_t size[RE_DEPTH_MAX + 1] = { 0 }, last[RE_DEPTH_MAX + 1] = { 0 };
+	int d = 0;
+
+	for (const char *p = re; *p;) {
+		uint64_t k = 0;
+
+		switch (*p) {
+		case '(':
+			if (++d > RE_DEPTH_MAX)
+				return true;
+			size[d] = last[d] = 0;
+			p++;
+			continue;
+		case ')':
+			if (d == 0) { /* unbalanced: regcomp refuses it, count it as a character */
+				p++;
+				last[0] = 1;
+				size[0] = sat_add(size[0], 1);
+				continue;
+			}
+			last[d - 1] = sat_add(size[d], 1);
+			d--;
+			size[d] = sat_add(size[d], last[d]);
+			p++;
+			continue;
+		case '+':
+			k = 2;
+			p++;
+			break;
+		case '{':
+			k = brace_count(&p);
+			break;
+		case '*':
+		case '?':
+		case '|':
+			size[d] = sat_add(size[d], 1);
+			p++;
+			continue;
+		case '[':
+			p = skip_bracket(p);
+			last[d] = 1;
+			size[d] = sat_add(size[d], 1);
+			continue;
+		case '\\':
+			p += p[1] ? 2 : 1;
+			last[d] = 1;
+			size[d] = sat_add(size[d], 1);
+			continue;
+		default:
+			p++;
+			last[d] = 1;
+			size[d] = sat_add(size[d], 1);
+			continue;
+		}
+		/* a repetition: the last element is copied k times (stacked ones multiply) */
+		size[d] = sat_add(size[d], sat_mul(last[d], k));
+		last[d] = sat_mul(last[d], k + 1);
+		if (size[d] > RE_NODES_MAX)
+			return true;
+	}
+	for (; d >= 0; d--)
+		if (size[d] > RE_NODES_MAX)
+			return true;
+	return false;
+}
+
 /* "~ERE": one expression per assignment (an ERE may hold spaces), repeated keys add. */
 static int parse_cmdline(struct cfg_ctx *c, const struct cfg_key *k, const char *v, void *field)
 {
@@ -117,6 +243,9 @@ static int parse_cmdline(struct cfg_ctx *c, const struct cfg_key *k, const char 
 	if (strlen(v) > CMDLINE_RE_MAX)
 		return cfg_err(c, k->key, "regular expression longer than %d bytes",
 			       CMDLINE_RE_MAX);
+	if (regex_too_big(v))
+		return cfg_err(c, k->key, "regular expression '%s' too complex (nested repetitions)",
+			       v);
 	re = realloc(m->cmdline, (m->cmdline_src.n + 1) * sizeof(*re));
 	if (!re)
 		return cfg_err(c, k->key, "out of memory");

@@ -142,6 +142,31 @@ START_TEST(bad_regex)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_policy.c: glibc regcomp needed > 2 GiB for stacked repetitions. */
+START_TEST(regex_too_complex)
+{
+	struct pol_service s;
+
+	policy_fails("[Match]\nCmdline=~((((a+)+)+)+)+b+++++++++++++++\n",
+		     P ":2: Cmdline: regular expression '((((a+)+)+)+)+b+++++++++++++++' too "
+		       "complex (nested repetitions)");
+	policy_fails("[Match]\nCmdline=~(x{200}){200}\n",
+		     P ":2: Cmdline: regular expression '(x{200}){200}' too complex (nested "
+		       "repetitions)");
+	/* an unbalanced ')' (glibc takes it as a literal) does not hang the estimate: it did */
+	ck_assert_int_eq(parse_policy("[Match]\nCmdline=~a)+\n[Policy]\nProtect=yes\n", &s), 0);
+	pol_service_free(&s);
+	/* ordinary patterns, bounded repetition included, are fine */
+	ck_assert_int_eq(parse_policy("[Match]\nCmdline=~^/usr/bin/python3 .*(nova|neutron)-api\n"
+				      "Cmdline=~[0-9]{1,5}[[:space:]]+x(ab)*c+\n"
+				      "[Policy]\nKillPreference=prefer\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(s.match.cmdline_src.n, 2);
+	pol_service_free(&s);
+}
+END_TEST
+
 START_TEST(protect_prefer_contradiction)
 {
 	policy_fails("[Match]\nName=sshd\n[Policy]\nProtect=yes\nKillPreference=prefer\n",
@@ -321,6 +346,13 @@ START_TEST(repeated_keys_and_reset)
 	ck_assert_uint_eq(s.match.uids[0], 105);
 	ck_assert_uint_eq(s.match.uids[1], 990);
 	ck_assert_int_eq(s.kill_pref, POL_KP_AVOID); /* scalars: the last one wins */
+	pol_service_free(&s);
+
+	/* words are split on every blank the line reader trims (found by the fuzzer: a word
+	 * starting with \f did not survive the round trip) */
+	ck_assert_int_eq(parse_policy("[Match]\nName=a\fb\vc\r d\n[Policy]\nProtect=yes\n", &s), 0);
+	ck_assert_uint_eq(s.match.name.n, 4);
+	ck_assert_str_eq(s.match.name.v[1], "b");
 	pol_service_free(&s);
 
 	/* conf: the first MemoryAvailableBelow= replaces the default, more add, "" clears */
@@ -650,6 +682,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, bad_value);
 	tcase_add_test(tc, out_of_range);
 	tcase_add_test(tc, bad_regex);
+	tcase_add_test(tc, regex_too_complex);
 	tcase_add_test(tc, protect_prefer_contradiction);
 	tcase_add_test(tc, ladder_out_of_order);
 	tcase_add_test(tc, ladder_in_order_accepted);
