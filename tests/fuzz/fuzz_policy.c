@@ -9,7 +9,10 @@
  *   /tmp/fuzz_policy -max_total_time=60 -max_len=4096 /tmp/corpus tests/fuzz/corpus/policy
  *
  * User= names are looked up under a root that does not exist, so no NSS call happens.
+ * The two lines below are for tests/fuzz/run.sh.
  */
+// fuzz-sources: policy/cfg_ini.c policy/cfg_main.c policy/cfg_policy.c policy/cfg_load.c policy/cfg_format.c policy/util/strutil.c
+// fuzz-libs: -linih
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
