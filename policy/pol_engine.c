@@ -429,7 +429,8 @@ static bool plan_ladder_victim(const struct og_snapshot *s, const struct pol_rul
 		return false;
 	}
 	ss->acted = true;
-	pol_plan_signal(plan, st, r, s, &top[0], level >= POL_STAGE_KILL, o.needed_bytes, &w, now);
+	pol_plan_signal(plan, st, r, s, m, &top[0], level >= POL_STAGE_KILL, o.needed_bytes, &w,
+			now);
 	return true;
 }
 
@@ -466,14 +467,43 @@ int pol_state_init(struct pol_state *st, const struct pol_rules *r)
 	return 0;
 }
 
+int pol_state_reserve(struct pol_state *st, size_t cap_procs)
+{
+	struct pol_proc_policy *pc;
+	uint64_t *h;
+
+	if (!st)
+		return -EINVAL;
+	if (cap_procs <= st->cap_policies)
+		return 0;
+	pc = calloc(cap_procs, sizeof(*pc));
+	h = calloc(cap_procs, sizeof(*h));
+	if (!pc || !h) {
+		free(pc);
+		free(h);
+		return -ENOMEM;
+	}
+	free(st->policies);
+	free(st->cgroup_hash);
+	st->policies = pc;
+	st->cgroup_hash = h;
+	st->cap_policies = cap_procs;
+	return 0;
+}
+
 void pol_state_free(struct pol_state *st)
 {
 	if (!st)
 		return;
 	free(st->svc);
 	free(st->inst);
+	free(st->policies);
+	free(st->cgroup_hash);
 	st->svc = NULL;
 	st->inst = NULL;
+	st->policies = NULL;
+	st->cgroup_hash = NULL;
+	st->cap_policies = 0;
 	st->nsvc = 0;
 	st->ninst = 0;
 }
@@ -543,6 +573,15 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 	ret_plan->stage = POL_STAGE_NONE;
 	if (m.total == 0)
 		return -ENODATA;
+	/* Match every process against the policies once for the whole step. */
+	if (st->policies && s->nprocs <= st->cap_policies) {
+		for (size_t i = 0; i < s->nprocs; i++) {
+			pol_policy_for(r, &s->procs[i], &st->policies[i]);
+			st->cgroup_hash[i] = pol_cgroup_hash(s->procs[i].cgroup);
+		}
+		m.policies = st->policies;
+		m.cgroup_hash = st->cgroup_hash;
+	}
 
 	level = update_stages(r, &m, st, now_usec, tr);
 	ret_plan->stage = level;

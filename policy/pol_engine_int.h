@@ -21,6 +21,8 @@ struct pol_measure {
 	const char *scope; /* "" = machine */
 	bool scoped_limit; /* total/avail come from the scope cgroup's limit */
 	const char *avail_name; /* "MemAvailable" or "scope available" */
+	const struct pol_proc_policy *policies; /* per process this step; NULL: compute */
+	const uint64_t *cgroup_hash; /* per process this step; NULL: compare strings */
 };
 
 /* What made a stage fire, for the action's metric/measured/limit and its reason. */
@@ -65,18 +67,26 @@ bool pol_disruptive(enum pol_action_kind kind);
 /* Available/total/PSI of the guarded scope (see SCOPE in pol_engine.c). */
 void pol_measure(const struct og_snapshot *s, const struct pol_rules *r, const struct pol_ctx *ctx,
 		 struct pol_measure *m);
+/* The merged policy of s->procs[i]: from the step's cache, else computed. */
+void pol_policy_of(const struct pol_measure *m, const struct og_snapshot *s,
+		   const struct pol_rules *r, size_t i, struct pol_proc_policy *ret);
 /* Zombie or dead: its memory is gone or goes with the reaping. */
 bool pol_proc_dead(const struct og_proc *p);
 /* Plan TERM (grace > 0 and !kill_now) or KILL for the best candidate, remember it. */
 void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct pol_rules *r,
-		     const struct og_snapshot *s, const struct pol_candidate *c, bool kill_now,
-		     uint64_t needed, const struct pol_why *w, uint64_t now);
+		     const struct og_snapshot *s, const struct pol_measure *m,
+		     const struct pol_candidate *c, bool kill_now, uint64_t needed,
+		     const struct pol_why *w, uint64_t now);
 /* Copy the best POL_TOP_MAX candidates into plan->top. */
 void pol_copy_top(struct pol_plan *plan, const struct pol_candidate *top, size_t n);
 /* Victim options from the state: self, scope, victims in flight, over-budget flags. */
 void pol_fill_opts(const struct og_snapshot *s, const struct pol_state *st,
 		   const struct pol_ctx *ctx, const struct pol_measure *m,
 		   struct pol_victim_opts *o);
+
+/* pol_service.c: pol_protect_plan() with the policy already known. */
+size_t pol_protect_with(const struct og_proc *p, const struct pol_proc_policy *pp,
+			struct pol_state *st, struct pol_action *ret);
 
 /* pol_engine.c */
 /* avg10 of the full or some line, 0 if absent (no PSI never fires). */

@@ -91,6 +91,8 @@ void pol_policy_for(const struct pol_rules *r, const struct og_proc *p, struct p
 		if (!pol_match_proc(&svc->match, p))
 			continue;
 		pp.svc = svc;
+		if (svc->has_oom_score_adj)
+			pp.oom_score_adj_by = svc;
 		if (svc->protect && !pp.protect) {
 			pp.protect = true;
 			pp.protect_by = svc;

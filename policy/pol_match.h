@@ -38,6 +38,9 @@ struct pol_proc_policy {
 	const struct pol_service *protect_by; /* the first service that protects it */
 	enum pol_kill_pref kill_pref; /* svc's, or DEFAULT; NEVER when protected */
 	enum pol_kill_unit kill_unit; /* svc's, or PROCESS */
+	/* OOMScoreAdjust= has its own "set" flag, so it merges per key: the last matching file
+	 * that sets it. NULL: none does. */
+	const struct pol_service *oom_score_adj_by;
 };
 
 /* Fill *ret with the merged policy of p (always succeeds; no match gives the defaults). */

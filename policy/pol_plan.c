@@ -152,6 +152,15 @@ void pol_measure(const struct og_snapshot *s, const struct pol_rules *r, const s
 		m->avail = m->total;
 }
 
+void pol_policy_of(const struct pol_measure *m, const struct og_snapshot *s,
+		   const struct pol_rules *r, size_t i, struct pol_proc_policy *ret)
+{
+	if (m && m->policies)
+		*ret = m->policies[i];
+	else
+		pol_policy_for(r, &s->procs[i], ret);
+}
+
 bool pol_proc_dead(const struct og_proc *p)
 {
 	return p->state == 'Z' || p->state == 'X' || p->state == 'x';
@@ -235,16 +244,22 @@ static const char *unit_text(const struct pol_candidate *c, char *buf, size_t si
 
 /* Plan TERM (grace > 0 and !kill_now) or KILL for the best candidate, remember it. */
 void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct pol_rules *r,
-		     const struct og_snapshot *s, const struct pol_candidate *c, bool kill_now,
-		     uint64_t needed, const struct pol_why *w, uint64_t now)
+		     const struct og_snapshot *s, const struct pol_measure *m,
+		     const struct pol_candidate *c, bool kill_now, uint64_t needed,
+		     const struct pol_why *w, uint64_t now)
 {
-	const struct og_proc *p = &s->procs[c->proc_index];
-	const struct pol_service *svc = pol_service_for(r, p);
-	uint64_t grace = svc ? svc->term_grace_usec : r->cfg.default_term_grace_usec;
-	enum pol_action_kind kind = kill_now || grace == 0 ? POL_ACT_KILL : POL_ACT_TERM;
-	struct pol_action *a = pol_plan_add(plan, kind, w->stage);
+	struct pol_proc_policy pp;
+	const struct pol_service *svc;
+	uint64_t grace;
+	enum pol_action_kind kind;
+	struct pol_action *a;
 	char f[16], t[160], u[96];
 
+	pol_policy_of(m, s, r, c->proc_index, &pp);
+	svc = pp.svc;
+	grace = svc ? svc->term_grace_usec : r->cfg.default_term_grace_usec;
+	kind = kill_now || grace == 0 ? POL_ACT_KILL : POL_ACT_TERM;
+	a = pol_plan_add(plan, kind, w->stage);
 	if (!a)
 		return;
 	a->target = c->target;
@@ -274,6 +289,8 @@ void pol_fill_opts(const struct og_snapshot *s, const struct pol_state *st,
 	o->scope = m->scope;
 	o->inflight = st->victims;
 	o->ninflight = st->nvictims;
+	o->policies = m->policies;
+	o->cgroup_hash = m->cgroup_hash;
 	o->is_over_budget = pol_inst_over_budget;
 	o->over_budget_data = st;
 	o->total_bytes = s->mem.total_bytes;

@@ -234,7 +234,7 @@ static size_t numa_candidate(const struct og_snapshot *s, const struct pol_rules
 		const struct og_proc *p = &s->procs[i];
 		struct pol_proc_policy pp;
 
-		pol_policy_for(r, p, &pp);
+		pol_policy_of(m, s, r, i, &pp);
 		if (!pp.svc || !pp.svc->numa || pp.protect || p->rss_anon_bytes == 0)
 			continue;
 		/* eligibility as a victim, minus the kill preference: NUMA is no kill */

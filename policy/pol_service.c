@@ -40,12 +40,14 @@ static bool svc_tracked(const struct og_snapshot *s, const struct pol_service *s
 
 /*
  * The instance's own cgroup: the unit's cgroup (the path up to the component named like the
- * unit), else the process's cgroup. "" for the root, for (a parent of) the scope, or when a
- * protected process lives in it: then it cannot be throttled or reclaimed as a whole.
+ * unit), else the process's cgroup. "" for the root or (a parent of) the scope: then it cannot
+ * be throttled or reclaimed as a whole.
  */
 static void inst_cgroup(const struct og_snapshot *s, const struct pol_rules *r,
-			const struct og_proc *p, const char *scope, char *buf, size_t size)
+			const struct pol_measure *m, const struct og_proc *p, char *buf,
+			size_t size)
 {
+	const char *scope = m->scope;
 	const char *path = p->cgroup[0] && strcmp(p->cgroup, "/") != 0 ? p->cgroup : p->memcg_v1;
 	size_t ulen = strlen(p->unit);
 
@@ -62,23 +64,27 @@ static void inst_cgroup(const struct og_snapshot *s, const struct pol_rules *r,
 			break;
 		}
 	}
-	if (scope[0] && (!pol_in_scope(scope, buf) || pol_in_scope(buf, scope))) {
+	if (scope[0] && (!pol_in_scope(scope, buf) || pol_in_scope(buf, scope)))
 		buf[0] = '\0';
-		return;
-	}
+}
+
+/* A protected process inside cg: then cg is never throttled or reclaimed (only when acting:
+ * it costs a pass over the processes). */
+static bool cgroup_has_protected(const struct og_snapshot *s, const struct pol_rules *r,
+				 const struct pol_measure *m, const char *cg)
+{
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct og_proc *q = &s->procs[i];
 		struct pol_proc_policy pp;
 
-		if (!pol_in_scope(buf, q->cgroup) &&
-		    !(q->memcg_v1[0] && pol_in_scope(buf, q->memcg_v1)))
+		if (!pol_in_scope(cg, q->cgroup) &&
+		    !(q->memcg_v1[0] && pol_in_scope(cg, q->memcg_v1)))
 			continue;
-		pol_policy_for(r, q, &pp);
-		if (pp.protect) {
-			buf[0] = '\0';
-			return;
-		}
+		pol_policy_of(m, s, r, i, &pp);
+		if (pp.protect)
+			return true;
 	}
+	return false;
 }
 
 static struct pol_inst_state *inst_find(struct pol_state *st, size_t svc, const char *key)
@@ -158,9 +164,12 @@ void pol_services_update(const struct og_snapshot *s, const struct pol_rules *r,
 	}
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct og_proc *p = &s->procs[i];
-		const struct pol_service *svc = pol_service_for(r, p);
+		const struct pol_service *svc;
+		struct pol_proc_policy pp;
 		struct pol_inst_state *in;
 
+		pol_policy_of(m, s, r, i, &pp);
+		svc = pp.svc;
 		if (!svc || pol_proc_dead(p) || !svc_tracked(s, svc))
 			continue;
 		in = inst_get(st, r, pol_service_index(r, svc), pol_service_key(p));
@@ -180,7 +189,7 @@ void pol_services_update(const struct og_snapshot *s, const struct pol_rules *r,
 		if (!in->seen && !(in->throttled && !in->throttle_by_budget))
 			continue;
 		if (in->seen) {
-			inst_cgroup(s, r, &s->procs[in->top_proc], m->scope, in->cgroup,
+			inst_cgroup(s, r, m, &s->procs[in->top_proc], in->cgroup,
 				    sizeof(in->cgroup));
 			inst_episodes(s, r, in, now);
 		}
@@ -234,7 +243,7 @@ static bool inst_victim(const struct og_snapshot *s, const struct pol_rules *r,
 	o.only_key = in->key;
 	if (pol_victims(s, r, &o, top, 1) == 0)
 		return false;
-	pol_plan_signal(plan, st, r, s, &top[0], false, 0, w, now);
+	pol_plan_signal(plan, st, r, s, m, &top[0], false, 0, w, now);
 	return true;
 }
 
@@ -269,7 +278,8 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 		   inst_name(in, n, sizeof(n)), og_format_bytes(u, sizeof(u), in->usage_bytes),
 		   in->nprocs, og_format_bytes(b, sizeof(b), budget),
 		   on_budget_name(svc->on_budget));
-	if ((ob == POL_OB_RECLAIM || ob == POL_OB_THROTTLE) && !in->cgroup[0])
+	if ((ob == POL_OB_RECLAIM || ob == POL_OB_THROTTLE) &&
+	    (!in->cgroup[0] || cgroup_has_protected(s, r, m, in->cgroup)))
 		ob = POL_OB_REPORT; /* no cgroup of its own: cannot reclaim or throttle it alone */
 	if (ob == POL_OB_KILL) {
 		if (!may_kill)
@@ -460,7 +470,8 @@ void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, s
 		if (!in->seen || !svc->throttle || svc->protect || in->throttled ||
 		    !in->cgroup[0] || in->usage_bytes == 0)
 			continue;
-		if (!best || throttle_before(in, best))
+		if ((!best || throttle_before(in, best)) &&
+		    !cgroup_has_protected(s, r, m, in->cgroup))
 			best = in;
 	}
 	if (!best)
@@ -487,7 +498,6 @@ void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, s
 	best->throttled = true;
 	best->throttle_by_budget = false;
 	best->throttle_bytes = a->value;
-	(void)m;
 }
 
 /* ------------------------------------------------------------------ protection */
@@ -512,23 +522,16 @@ static bool protect_seen(struct pol_state *st, const struct og_proc *p, int valu
 	return false;
 }
 
-size_t pol_protect_plan(const struct pol_rules *r, const struct og_proc *p, struct pol_state *st,
-			struct pol_action *ret)
+size_t pol_protect_with(const struct og_proc *p, const struct pol_proc_policy *pp,
+			struct pol_state *st, struct pol_action *ret)
 {
-	const struct pol_service *src = NULL;
+	const struct pol_service *src = pp->oom_score_adj_by;
 	struct pol_action a = {.kind = POL_ACT_OOM_SCORE_ADJ, .stage = POL_STAGE_NONE};
 
-	if (!r || !p || !ret || p->pid <= 0 || pol_proc_dead(p) || p->pid == 2 || p->ppid == 2 ||
+	if (!src || p->pid <= 0 || pol_proc_dead(p) || p->pid == 2 || p->ppid == 2 ||
 	    (!p->cmdline[0] && !p->exe[0]))
 		return 0; /* kernel threads have no oom_score_adj worth keeping */
-	/* OOMScoreAdjust= has its own "set" flag: the last matching file that sets it wins. */
-	for (size_t i = r->nservices; i > 0 && !src; i--) {
-		const struct pol_service *svc = &r->services[i - 1];
-
-		if (svc->has_oom_score_adj && pol_match_proc(&svc->match, p))
-			src = svc;
-	}
-	if (!src || p->oom_score_adj == src->oom_score_adj)
+	if (p->oom_score_adj == src->oom_score_adj)
 		return 0;
 	if (st && protect_seen(st, p, src->oom_score_adj))
 		return 0;
@@ -548,9 +551,20 @@ size_t pol_protect_plan(const struct pol_rules *r, const struct og_proc *p, stru
 	pol_fmtbuf(a.reason, sizeof(a.reason),
 		   "%s pid %d has oom_score_adj %d, policy %s says OOMScoreAdjust=%d%s", p->comm,
 		   (int)p->pid, p->oom_score_adj, src->name, src->oom_score_adj,
-		   src->protect ? " (protected)" : "");
+		   pp->protect ? " (protected)" : "");
 	*ret = a;
 	return 1;
+}
+
+size_t pol_protect_plan(const struct pol_rules *r, const struct og_proc *p, struct pol_state *st,
+			struct pol_action *ret)
+{
+	struct pol_proc_policy pp;
+
+	if (!r || !p || !ret)
+		return 0;
+	pol_policy_for(r, p, &pp);
+	return pol_protect_with(p, &pp, st, ret);
 }
 
 void pol_plan_protection(const struct og_snapshot *s, const struct pol_rules *r,
@@ -558,11 +572,13 @@ void pol_plan_protection(const struct og_snapshot *s, const struct pol_rules *r,
 {
 	for (size_t i = 0; i < s->nprocs && plan->n < POL_PLAN_MAX; i++) {
 		const struct og_proc *p = &s->procs[i];
+		struct pol_proc_policy pp;
 
 		if (!pol_in_scope(m->scope, p->cgroup) &&
 		    !(p->memcg_v1[0] && pol_in_scope(m->scope, p->memcg_v1)))
 			continue; /* a scoped guardian leaves the rest of the machine alone */
-		if (pol_protect_plan(r, p, st, &plan->actions[plan->n]))
+		pol_policy_of(m, s, r, i, &pp);
+		if (pol_protect_with(p, &pp, st, &plan->actions[plan->n]))
 			plan->n++;
 	}
 }

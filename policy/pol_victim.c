@@ -122,6 +122,15 @@ bool pol_victim_eligible(const struct og_snapshot *s, const struct og_proc *p,
 	return !in_flight(o, p);
 }
 
+static void policy_of(const struct og_snapshot *s, const struct pol_rules *r,
+		      const struct pol_victim_opts *o, size_t i, struct pol_proc_policy *ret)
+{
+	if (o->policies)
+		*ret = o->policies[i];
+	else
+		pol_policy_for(r, &s->procs[i], ret);
+}
+
 static const struct og_cgroup *find_cgroup(const struct og_snapshot *s, const struct og_proc *p)
 {
 	for (size_t i = 0; i < s->ncgroups; i++) {
@@ -134,11 +143,23 @@ static const struct og_cgroup *find_cgroup(const struct og_snapshot *s, const st
 	return NULL;
 }
 
-static bool same_unit(enum pol_kill_unit ku, const struct og_proc *a, const struct og_proc *b)
+uint64_t pol_cgroup_hash(const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+		h = (h ^ *c) * 0x100000001b3ull;
+	return h;
+}
+
+static bool same_unit(const struct og_snapshot *s, const struct pol_victim_opts *o,
+		      enum pol_kill_unit ku, size_t a, size_t b)
 {
 	if (ku == POL_KU_PROCESS_GROUP)
-		return a->pgid == b->pgid;
-	return strcmp(a->cgroup, b->cgroup) == 0;
+		return s->procs[a].pgid == s->procs[b].pgid;
+	if (o->cgroup_hash && o->cgroup_hash[a] != o->cgroup_hash[b])
+		return false;
+	return strcmp(s->procs[a].cgroup, s->procs[b].cgroup) == 0;
 }
 
 /*
@@ -149,7 +170,6 @@ static bool group_scan(const struct og_snapshot *s, const struct pol_rules *r,
 		       const struct pol_victim_opts *o, enum pol_kill_unit ku, size_t me,
 		       uint64_t *ret_sum, uint64_t *ret_swap, bool *ret_rep)
 {
-	const struct og_proc *p = &s->procs[me];
 	uint64_t sum = 0, swap = 0, best = 0;
 	size_t best_i = (size_t)-1;
 
@@ -158,9 +178,9 @@ static bool group_scan(const struct og_snapshot *s, const struct pol_rules *r,
 		struct pol_proc_policy qp;
 		uint64_t f;
 
-		if (!same_unit(ku, p, q))
+		if (!same_unit(s, o, ku, me, i))
 			continue;
-		pol_policy_for(r, q, &qp);
+		policy_of(s, r, o, i, &qp);
 		if (never_signalled(q, &qp, o->self_pid))
 			return false;
 		if (is_dead(q) || in_flight(o, q))
@@ -211,7 +231,7 @@ static bool make_candidate(const struct og_snapshot *s, const struct pol_rules *
 	enum pol_kill_unit ku;
 	size_t si;
 
-	pol_policy_for(r, p, &pp);
+	policy_of(s, r, o, i, &pp);
 	if (!pol_victim_eligible(s, p, &pp, o))
 		return false;
 	si = pol_service_index(r, pp.svc);
@@ -288,39 +308,41 @@ static void top_insert(struct pol_candidate *top, size_t *n, size_t max,
 	top[pos] = *c;
 }
 
+/* Avoid candidates kept aside in one pass; beyond this many, a promoted avoid tier is cut. */
+#define AVOID_KEEP 16
+
 size_t pol_victims(const struct og_snapshot *s, const struct pol_rules *r,
 		   const struct pol_victim_opts *o, struct pol_candidate *ret, size_t max)
 {
+	struct pol_candidate avoid[AVOID_KEEP];
 	uint64_t best_other = 0, best_avoid = 0;
-	bool promote = false;
-	size_t n = 0;
+	size_t n = 0, navoid = 0;
+	bool promote;
 
 	if (!s || !o || !ret || max == 0)
 		return 0;
-	/* Pass 1: does avoid need promoting? Only when we know what must be freed. */
-	if (o->needed_bytes > 0) {
-		for (size_t i = 0; i < s->nprocs; i++) {
-			struct pol_candidate c;
-
-			if (!make_candidate(s, r, o, i, &c))
-				continue;
-			if (c.tier == POL_TIER_AVOID) {
-				if (c.free_bytes > best_avoid)
-					best_avoid = c.free_bytes;
-			} else if (c.free_bytes > best_other) {
-				best_other = c.free_bytes;
-			}
-		}
-		promote = best_other < o->needed_bytes && best_avoid > best_other;
-	}
+	/* One pass: the others ranked into ret, avoid aside (whether it is promoted depends on
+	 * all of them). Avoid ranks last unless promoted, so adding it at the end is right. */
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct pol_candidate c;
 
 		if (!make_candidate(s, r, o, i, &c))
 			continue;
-		if (promote && c.tier == POL_TIER_AVOID)
-			c.tier = POL_TIER_AVOID_NEEDED;
-		top_insert(ret, &n, max, &c);
+		if (c.tier == POL_TIER_AVOID) {
+			if (c.free_bytes > best_avoid)
+				best_avoid = c.free_bytes;
+			top_insert(avoid, &navoid, max < AVOID_KEEP ? max : AVOID_KEEP, &c);
+		} else {
+			if (c.free_bytes > best_other)
+				best_other = c.free_bytes;
+			top_insert(ret, &n, max, &c);
+		}
+	}
+	promote = o->needed_bytes > 0 && best_other < o->needed_bytes && best_avoid > best_other;
+	for (size_t k = 0; k < navoid; k++) {
+		if (promote)
+			avoid[k].tier = POL_TIER_AVOID_NEEDED;
+		top_insert(ret, &n, max, &avoid[k]);
 	}
 	return n;
 }

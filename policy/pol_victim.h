@@ -40,7 +40,17 @@ struct pol_victim_opts {
 	const struct pol_service *only_svc; /* restrict to this service's processes; NULL = all */
 	const char *only_key; /* and to this instance (pol_service_key()); NULL = all */
 	uint64_t total_bytes; /* MemTotal or scope limit, to resolve MemoryBudget=N% */
+	/* pol_policy_for() of every process, indexed like s->procs (a cache filled by the
+	 * caller for this snapshot); NULL: computed here, which costs one match of every policy
+	 * per process and member scanned. */
+	const struct pol_proc_policy *policies;
+	/* pol_cgroup_hash() of every process's cgroup, indexed like s->procs; NULL: compare the
+	 * strings (slower for KillUnit=cgroup: every member is compared with every process). */
+	const uint64_t *cgroup_hash;
 };
+
+/* FNV-1a of a cgroup path, for pol_victim_opts.cgroup_hash. */
+uint64_t pol_cgroup_hash(const char *path);
 
 /*
  * Badness of one process alone: anon + swap (see pol_victim.c for why shmem and file pages are

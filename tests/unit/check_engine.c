@@ -53,6 +53,27 @@ START_TEST(healthy_machine_does_nothing)
 }
 END_TEST
 
+START_TEST(policy_cache_too_small_falls_back)
+{
+	struct pol_service *svc = tb_service("10-sshd");
+
+	tb_strv_push(&svc->match.name, "sshd");
+	svc->protect = true;
+	tb_proc(100, "sshd", "/system.slice/ssh.service", 6 * GiB);
+	tb_proc(101, "hog", "/", 1 * GiB);
+	tb_engine_start();
+	ck_assert_int_eq(pol_state_reserve(&tb_st, 1), 0); /* no shrink: still fine */
+	pol_state_free(&tb_st);
+	ck_assert_int_eq(pol_state_init(&tb_st, &tb_r), 0);
+	ck_assert_int_eq(pol_state_reserve(&tb_st, 1), 0); /* 2 processes > 1: not used */
+	ck_assert_int_eq(pol_state_reserve(NULL, 1), -EINVAL);
+	tb_avail_pm(100);
+	tb_step(1);
+	ck_assert_ptr_null(tb_signal_to(100));
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	struct pol_plan plan;
@@ -1400,6 +1421,7 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(basics, setup, teardown);
 	tcase_add_test(basics, healthy_machine_does_nothing);
 	tcase_add_test(basics, bad_arguments);
+	tcase_add_test(basics, policy_cache_too_small_falls_back);
 	suite_add_tcase(s, basics);
 
 	tcase_add_checked_fixture(seeds, setup, teardown);
@@ -1466,5 +1488,12 @@ static Suite *engine_suite(void)
 
 int main(void)
 {
-	return og_check_run(engine_suite());
+	int cached, uncached;
+
+	/* Everything twice: with the policy cache the daemon reserves, and without it. */
+	tb_cached = true;
+	cached = og_check_run(engine_suite());
+	tb_cached = false;
+	uncached = og_check_run(engine_suite());
+	return cached == EXIT_SUCCESS && uncached == EXIT_SUCCESS ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -265,9 +265,14 @@ static inline void tb_rules_free(void)
 
 /* ------------------------------------------------------------------ driving the engine */
 
+/* Reserve the per-step policy cache (the daemon's way) or not (the fallback path). */
+static bool tb_cached = true;
+
 static inline void tb_engine_start(void)
 {
 	ck_assert_int_eq(pol_state_init(&tb_st, &tb_r), 0);
+	if (tb_cached)
+		ck_assert_int_eq(pol_state_reserve(&tb_st, TB_PROCS), 0);
 }
 
 /* One step at t seconds (t > 0); returns the number of actions. */
