@@ -3,7 +3,8 @@
 # Golden tests of the decision: `oomguardiand --root FIXTURE --dry-run --once` prints the plan
 # for each seed story with the shipped ladder, the vendor policies and the scenario's contrib
 # policies, and it must match tests/expected/plan-FIXTURE.plan (source paths shown as @SRCDIR@).
-# A healthy host plans nothing but protection. UPDATE_GOLDEN=1 rewrites the expected files
+# A healthy host plans nothing but protection; a 3.10 kernel without PSI and a pure cgroup2 host
+# are decided on as well. UPDATE_GOLDEN=1 rewrites the expected files
 # (review the diff before committing).
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
@@ -38,6 +39,8 @@ koji-slab $vendor/oomguardian.conf $contrib/koji-hub
 openstack-devstack $vendor/oomguardian.conf $contrib/openstack-devstack
 numa-2node-kvm $contrib/kvm-host/oomguardian.conf $contrib/kvm-host
 this-host $vendor/oomguardian.conf -
+no-psi-3.10 $vendor/oomguardian.conf -
+pure-cgroup2 $vendor/oomguardian.conf -
 EOF2
 
 # The healthy host: no stage, no kill, no reclaim (protection writes are allowed).
