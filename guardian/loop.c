@@ -128,6 +128,8 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	if (r < 0)
 		goto fail;
 	r = pol_state_init(&l->st, &l->rules);
+	if (r >= 0) /* the per-step policy cache, sized once: pol_step() never allocates */
+		r = pol_state_reserve(&l->st, LOOP_CAP_PROCS);
 	if (r < 0)
 		goto fail;
 	/* Under a fixture root our own pid means nothing (and must not make plans differ). */
