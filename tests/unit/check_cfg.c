@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "policy/cfg.h"
 
@@ -472,7 +473,8 @@ START_TEST(merge_override_mask_order)
 	ck_assert_int_eq(cfg_load(MERGE, NULL, NULL, &r, &diag), 0);
 	dump_diag();
 	ck_assert_uint_eq(diag.nerrors, 0);
-	/* 10 (usr/lib), 20 (etc overrides usr/lib), 35 (etc), 40 (usr/lib); 30 masked */
+	/* 10 (usr/lib), 20 (etc overrides usr/lib), 35 (etc), 40 (usr/lib); README and
+	 * .hidden.policy are not policies */
 	ck_assert_uint_eq(r.nservices, 4);
 	ck_assert_str_eq(r.services[0].name, "10-remote-access");
 	ck_assert_str_eq(r.services[1].name, "20-cron");
@@ -499,16 +501,61 @@ START_TEST(explicit_dirs)
 				     MERGE "/etc/oomguardian/policy.d", NULL };
 	struct pol_rules r;
 
-	/* usr/lib first now: its 20-cron wins, and the /dev/null link in etc is hidden */
+	/* usr/lib first now: its 20-cron wins */
 	ck_assert_int_eq(cfg_load(MERGE, "/nonexistent.conf", dirs, &r, &diag), -EINVAL);
 	ck_assert_diag("/nonexistent.conf: cannot read: No such file or directory");
 	cfg_diag_free(&diag);
 	ck_assert_int_eq(cfg_load(MERGE, MERGE "/etc/oomguardian/oomguardian.conf", dirs, &r, &diag),
 			 0);
-	ck_assert_uint_eq(r.nservices, 5);
+	ck_assert_uint_eq(r.nservices, 4);
 	ck_assert_str_eq(r.services[1].match.name.v[0], "cron");
-	ck_assert_str_eq(r.services[2].name, "30-masked");
+	ck_assert(r.services[1].protect);
 	pol_rules_free(&r);
+}
+END_TEST
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * Masking, in a tree made at run time: a committed symlink to /dev/null would be dereferenced
+ * by `make dist` (tar -h) into a device node that cannot be unpacked without root.
+ */
+START_TEST(mask_with_dev_null)
+{
+	char root[] = "/tmp/ogtest-cfg-mask-XXXXXX", etc[128], usr[128], link[256], cmd[320];
+	struct pol_rules r;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(etc, sizeof(etc), "%s/etc/oomguardian/policy.d", root);
+	snprintf(usr, sizeof(usr), "%s/usr/lib/oomguardian/policy.d", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' '%s'", etc, usr);
+	ck_assert_int_eq(system(cmd), 0);
+	write_file(usr, "10-keep.policy", "[Match]\nName=keep\n[Policy]\nProtect=yes\n");
+	write_file(usr, "30-masked.policy", "[Match]\nName=masked\n[Policy]\nKillPreference=prefer\n");
+	write_file(usr, "40-broken-but-masked.policy", "[Match]\nBogus=1\n");
+	snprintf(link, sizeof(link), "%s/30-masked.policy", etc);
+	ck_assert_int_eq(symlink("/dev/null", link), 0);
+	snprintf(link, sizeof(link), "%s/40-broken-but-masked.policy", etc);
+	ck_assert_int_eq(symlink("/dev/null", link), 0);
+
+	ck_assert_int_eq(cfg_load(root, NULL, NULL, &r, &diag), 0);
+	ck_assert_uint_eq(diag.n, 0); /* the broken file was never read */
+	ck_assert_uint_eq(r.nservices, 1);
+	ck_assert_str_eq(r.services[0].name, "10-keep");
+	pol_rules_free(&r);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -706,6 +753,7 @@ static Suite *cfg_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, merge_override_mask_order);
 	tcase_add_test(tc, explicit_dirs);
+	tcase_add_test(tc, mask_with_dev_null);
 	tcase_add_test(tc, failed_load_keeps_old_rules);
 	tcase_add_test(tc, load_files);
 	tcase_add_test(tc, shipped_policies_load);
