@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "policy/pol_findings.h"
+#include "policy/pol_victim.h"
 #include "policy/util/strutil.h"
 #include "policy/zone.h"
 
@@ -99,19 +100,14 @@ size_t pol_services_usage(const struct og_snapshot *s, struct og_service_usage *
 	return n;
 }
 
-static uint64_t proc_freeable(const struct og_proc *p)
-{
-	return p->rss_anon_bytes + p->swap_bytes + p->rss_shmem_bytes;
-}
-
 static int cmp_proc_idx(const void *a, const void *b, void *userdata)
 {
 	const struct og_snapshot *s = userdata;
 	const struct og_proc *x = &s->procs[*(const size_t *)a];
 	const struct og_proc *y = &s->procs[*(const size_t *)b];
 
-	if (proc_freeable(x) != proc_freeable(y))
-		return proc_freeable(x) < proc_freeable(y) ? 1 : -1;
+	if (pol_proc_freeable(x) != pol_proc_freeable(y))
+		return pol_proc_freeable(x) < pol_proc_freeable(y) ? 1 : -1;
 	return x->pid - y->pid;
 }
 

@@ -31,7 +31,7 @@ const char *pol_service_key(const struct og_proc *p);
 /* Group s->procs by service into arr (at most cap), largest rss first. Returns the count. */
 size_t pol_services_usage(const struct og_snapshot *s, struct og_service_usage *arr, size_t cap);
 
-/* Sort an index of s->procs by rss_anon+swap+shmem descending (what killing frees). */
+/* Sort an index of s->procs by what killing would free (pol_proc_freeable), largest first. */
 void pol_procs_by_memory(const struct og_snapshot *s, size_t *idx, size_t n);
 
 enum pol_finding_kind {
