@@ -26,10 +26,10 @@ static void usage(FILE *out)
 int ctl_check_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"root", required_argument, NULL, 'r'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct pol_rules rules;
 	struct cfg_diag diag;
@@ -56,8 +56,8 @@ int ctl_check_main(int argc, char **argv)
 	}
 	cfg_diag_init(&diag);
 	if (optind < argc)
-		r = cfg_load_files(root, (const char *const *)argv + optind, (size_t)(argc - optind),
-				   &rules, &diag);
+		r = cfg_load_files(root, (const char *const *)argv + optind,
+				   (size_t)(argc - optind), &rules, &diag);
 	else
 		r = cfg_load(root, NULL, NULL, &rules, &diag);
 	cfg_diag_print(&diag, stderr);
@@ -66,7 +66,8 @@ int ctl_check_main(int argc, char **argv)
 	if (r >= 0)
 		pol_rules_free(&rules);
 	if (r < 0)
-		fprintf(stderr, "oomguardianctl check: %u error%s, %u warning%s: configuration %s\n",
+		fprintf(stderr,
+			"oomguardianctl check: %u error%s, %u warning%s: configuration %s\n",
 			diag.nerrors, diag.nerrors == 1 ? "" : "s", diag.nwarnings,
 			diag.nwarnings == 1 ? "" : "s", r == -EIO ? "not printed" : "invalid");
 	cfg_diag_free(&diag);

@@ -67,7 +67,8 @@ int cfg_parse_conf_buf(const char *path, const char *buf, size_t len, struct pol
  * with pol_service_free()), or -EINVAL with the errors in diag and *ret untouched.
  */
 int cfg_parse_policy_buf(const char *path, const char *buf, size_t len, const char *root,
-			 const struct pol_config *cfg, struct pol_service *ret, struct cfg_diag *diag);
+			 const struct pol_config *cfg, struct pol_service *ret,
+			 struct cfg_diag *diag);
 
 /*
  * Load everything as the daemon does. root: a directory prefix (NULL or "/" = the host).
@@ -89,8 +90,8 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
  * ".conf" is the main config (at most one; without one the default conf is used as in
  * cfg_load()), anything else a policy. Same return and *ret contract as cfg_load().
  */
-int cfg_load_files(const char *root, const char *const *files, size_t nfiles,
-		   struct pol_rules *ret, struct cfg_diag *diag);
+int cfg_load_files(const char *root, const char *const *files, size_t nfiles, struct pol_rules *ret,
+		   struct cfg_diag *diag);
 
 /* Print the effective configuration as normalised INI that parses back to the same rules.
  * cfg_format_rules() writes the main config, then each policy after a "# policy" comment line.

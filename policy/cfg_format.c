@@ -107,7 +107,8 @@ int cfg_format_service(const struct pol_service *s, FILE *out)
 		fprintf(out, "KillPreference=%s\n",
 			cfg_enum_name(cfg_kill_pref_names, (int)s->kill_pref));
 	if (killable) {
-		fprintf(out, "KillUnit=%s\n", cfg_enum_name(cfg_kill_unit_names, (int)s->kill_unit));
+		fprintf(out, "KillUnit=%s\n",
+			cfg_enum_name(cfg_kill_unit_names, (int)s->kill_unit));
 		fprintf(out, "TermGraceSec=%s\n",
 			cfg_fmt_duration(b, sizeof(b), s->term_grace_usec));
 	}
@@ -118,7 +119,8 @@ int cfg_format_service(const struct pol_service *s, FILE *out)
 	if (s->budget_bytes && !s->budget_permyriad)
 		fprintf(out, "MemoryBudget=%s\n", cfg_fmt_size(b, sizeof(b), s->budget_bytes));
 	if (s->budget_permyriad)
-		fprintf(out, "MemoryBudget=%s\n", cfg_fmt_percent(b, sizeof(b), s->budget_permyriad));
+		fprintf(out, "MemoryBudget=%s\n",
+			cfg_fmt_percent(b, sizeof(b), s->budget_permyriad));
 	if (s->pressure_limit.set)
 		put_psi(out, "PressureLimit", &s->pressure_limit, true);
 	if (s->budget_bytes || s->budget_permyriad || s->pressure_limit.set)

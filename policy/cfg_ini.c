@@ -22,30 +22,36 @@
 #define CFG_SECTION_NAME_MAX 32
 
 const struct cfg_enum cfg_kill_pref_names[] = {
-	{ "default", POL_KP_DEFAULT }, { "prefer", POL_KP_PREFER }, { "avoid", POL_KP_AVOID },
-	{ "never", POL_KP_NEVER },     { NULL, 0 },
+	{"default", POL_KP_DEFAULT},
+	{"prefer", POL_KP_PREFER},
+	{"avoid", POL_KP_AVOID},
+	{"never", POL_KP_NEVER},
+	{NULL, 0},
 };
 const struct cfg_enum cfg_kill_unit_names[] = {
-	{ "process", POL_KU_PROCESS },
-	{ "process-group", POL_KU_PROCESS_GROUP },
-	{ "cgroup", POL_KU_CGROUP },
-	{ NULL, 0 },
+	{"process", POL_KU_PROCESS},
+	{"process-group", POL_KU_PROCESS_GROUP},
+	{"cgroup", POL_KU_CGROUP},
+	{NULL, 0},
 };
 const struct cfg_enum cfg_on_budget_names[] = {
-	{ "report", POL_OB_REPORT },	 { "reclaim", POL_OB_RECLAIM }, { "throttle", POL_OB_THROTTLE },
-	{ "kill", POL_OB_KILL },	 { NULL, 0 },
+	{"report", POL_OB_REPORT},
+	{"reclaim", POL_OB_RECLAIM},
+	{"throttle", POL_OB_THROTTLE},
+	{"kill", POL_OB_KILL},
+	{NULL, 0},
 };
 
 /* ------------------------------------------------------------------------- diagnostics */
 void cfg_diag_init(struct cfg_diag *d)
 {
-	*d = (struct cfg_diag){ 0 };
+	*d = (struct cfg_diag){0};
 }
 
 void cfg_diag_free(struct cfg_diag *d)
 {
 	free(d->entries);
-	*d = (struct cfg_diag){ 0 };
+	*d = (struct cfg_diag){0};
 }
 
 static int diag_vadd(struct cfg_diag *d, enum cfg_severity sev, const char *path, unsigned line,
@@ -121,14 +127,14 @@ static int ctx_vadd(struct cfg_ctx *c, enum cfg_severity sev, unsigned line, con
 	return diag_vadd(c->diag, sev, c->path, line, key, fmt, ap);
 }
 
-#define CTX_ADD(sev, line)                                                                        \
-	do {                                                                                      \
-		va_list ap;                                                                       \
-		int r_;                                                                           \
-		va_start(ap, fmt);                                                                \
-		r_ = ctx_vadd(c, sev, line, key, fmt, ap);                                        \
-		va_end(ap);                                                                       \
-		return r_;                                                                        \
+#define CTX_ADD(sev, line)                                 \
+	do {                                               \
+		va_list ap;                                \
+		int r_;                                    \
+		va_start(ap, fmt);                         \
+		r_ = ctx_vadd(c, sev, line, key, fmt, ap); \
+		va_end(ap);                                \
+		return r_;                                 \
 	} while (0)
 
 int cfg_err(struct cfg_ctx *c, const char *key, const char *fmt, ...)
@@ -463,15 +469,15 @@ static int parse_psi_rest(struct cfg_ctx *c, const char *key, const char *v, boo
 	if (n == 2 && (og_parse_duration(dur, &us) < 0 || us < CFG_PSI_DURATION_MIN_USEC ||
 		       us > CFG_PSI_DURATION_MAX_USEC))
 		return cfg_err(c, key, "expected a duration 1s-10min, got '%s'", dur);
-	*l = (struct pol_psi_limit){ .set = true, .full = full, .limit_centi = p,
-				     .duration_usec = us };
+	*l = (struct pol_psi_limit){
+		.set = true, .full = full, .limit_centi = p, .duration_usec = us};
 	return 0;
 }
 
 int cfg_parse_psi(struct cfg_ctx *c, const struct cfg_key *k, const char *v, void *field)
 {
 	if (v[0] == '\0') { /* CFG_F_EMPTY keys: no condition */
-		*(struct pol_psi_limit *)field = (struct pol_psi_limit){ 0 };
+		*(struct pol_psi_limit *)field = (struct pol_psi_limit){0};
 		return 0;
 	}
 	return parse_psi_rest(c, k->key, v, k->flags & CFG_F_FULL, field);
@@ -510,7 +516,7 @@ void cfg_strv_free(struct pol_strv *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
-	*l = (struct pol_strv){ 0 };
+	*l = (struct pol_strv){0};
 }
 
 /* ------------------------------------------------------------------------- formatting */
@@ -520,8 +526,8 @@ char *cfg_fmt_duration(char *buf, size_t size, uint64_t usec)
 		const char *suffix;
 		uint64_t usec;
 	} units[] = {
-		{ "h", 3600000000ULL }, { "min", 60000000ULL }, { "s", 1000000ULL },
-		{ "ms", 1000ULL },	{ "us", 1ULL },
+		{"h", 3600000000ULL}, {"min", 60000000ULL}, {"s", 1000000ULL},
+		{"ms", 1000ULL},      {"us", 1ULL},
 	};
 
 	if (usec == 0) {

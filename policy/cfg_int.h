@@ -35,13 +35,16 @@ struct cfg_key {
 	cfg_parse_fn parse;
 	size_t offset;
 	size_t size; /* of the member, for resetting it to its default */
-	int64_t min, max; /* range in the member's unit (usec, permyriad, ...); unused if min > max */
+	int64_t min,
+		max; /* range in the member's unit (usec, permyriad, ...); unused if min > max */
 	unsigned flags;
 	const struct cfg_enum *enums; /* NULL-name terminated */
 };
 
-#define CFG_KEY(sec, name, fn, type, member, lo, hi, fl, en)                                      \
-	{ sec, name, fn, offsetof(type, member), sizeof(((type *)0)->member), lo, hi, fl, en }
+#define CFG_KEY(sec, name, fn, type, member, lo, hi, fl, en)                                       \
+	{                                                                                          \
+		sec, name, fn, offsetof(type, member), sizeof(((type *)0)->member), lo, hi, fl, en \
+	}
 
 #define CFG_SECTIONS_MAX 8
 /* What separates words in a value, and what is trimmed around lines and values. */

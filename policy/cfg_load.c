@@ -61,7 +61,7 @@ static void entries_free(struct entries *e)
 		free(e->v[i].path);
 	}
 	free(e->v);
-	*e = (struct entries){ 0 };
+	*e = (struct entries){0};
 }
 
 /* "" for the host, else root without trailing slashes. */
@@ -146,7 +146,7 @@ static int entries_add(struct entries *e, const char *dir, const char *name, boo
 	e->v = v;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
-	v[e->n] = (struct entry){ .name = strdup(name), .path = path, .masked = masked };
+	v[e->n] = (struct entry){.name = strdup(name), .path = path, .masked = masked};
 	if (!v[e->n].name) {
 		free(path);
 		return -ENOMEM;
@@ -292,8 +292,8 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
 	     struct pol_rules *ret, struct cfg_diag *diag)
 {
 	unsigned before = diag->nerrors;
-	struct pol_rules w = { 0 };
-	struct entries e = { 0 };
+	struct pol_rules w = {0};
+	struct entries e = {0};
 	char prefix[PATH_MAX], dir[PATH_MAX];
 	int r = 0;
 
@@ -339,11 +339,11 @@ static bool is_conf_name(const char *f)
 	return l >= 5 && strcmp(f + l - 5, ".conf") == 0;
 }
 
-int cfg_load_files(const char *root, const char *const *files, size_t nfiles,
-		   struct pol_rules *ret, struct cfg_diag *diag)
+int cfg_load_files(const char *root, const char *const *files, size_t nfiles, struct pol_rules *ret,
+		   struct cfg_diag *diag)
 {
 	unsigned before = diag->nerrors;
-	struct pol_rules w = { 0 };
+	struct pol_rules w = {0};
 	const char *conf = NULL;
 	char prefix[PATH_MAX];
 	int r = 0;
@@ -379,5 +379,5 @@ void pol_rules_free(struct pol_rules *r)
 	for (size_t i = 0; i < r->nfiles; i++)
 		free(r->files[i]);
 	free(r->files);
-	*r = (struct pol_rules){ 0 };
+	*r = (struct pol_rules){0};
 }

@@ -12,7 +12,7 @@
 #define OG_STATEDIR "/var/lib/oomguardian"
 #endif
 
-#define SEC(s) ((int64_t)(s) * 1000000)
+#define SEC(s) ((int64_t)(s)*1000000)
 
 /* Indexed like enum pol_stage: [0] is [Guardian]. */
 static const char *const conf_sections[] = {
@@ -21,7 +21,7 @@ static const char *const conf_sections[] = {
 
 void cfg_config_defaults(struct pol_config *ret)
 {
-	struct pol_config c = { 0 };
+	struct pol_config c = {0};
 	struct pol_threshold *t = c.stage;
 
 	/*
@@ -35,14 +35,13 @@ void cfg_config_defaults(struct pol_config *ret)
 	t[POL_STAGE_RECLAIM].mem_avail_permyriad = 1500;
 	/* some>40% over 10 s: tasks are stalling on memory a large share of the time. */
 	t[POL_STAGE_RECLAIM].psi_some =
-		(struct pol_psi_limit){ .set = true, .limit_centi = 4000, .duration_usec = SEC(10) };
+		(struct pol_psi_limit){.set = true, .limit_centi = 4000, .duration_usec = SEC(10)};
 	/* Throttle (memory.high on the growing service): earlyoom's first line, 10%. */
 	t[POL_STAGE_THROTTLE].mem_avail_permyriad = 1000;
 	t[POL_STAGE_THROTTLE].psi_some =
-		(struct pol_psi_limit){ .set = true, .limit_centi = 6000, .duration_usec = SEC(10) };
+		(struct pol_psi_limit){.set = true, .limit_centi = 6000, .duration_usec = SEC(10)};
 	t[POL_STAGE_THROTTLE].psi_full = (struct pol_psi_limit){
-		.set = true, .full = true, .limit_centi = 2000, .duration_usec = SEC(10)
-	};
+		.set = true, .full = true, .limit_centi = 2000, .duration_usec = SEC(10)};
 	/*
 	 * Terminate (SIGTERM, grace, SIGKILL): 5% available and swap nearly gone (swap free is
 	 * ignored on machines without swap), or everything stalled 40% of the last 10 s.
@@ -50,8 +49,7 @@ void cfg_config_defaults(struct pol_config *ret)
 	t[POL_STAGE_TERMINATE].mem_avail_permyriad = 500;
 	t[POL_STAGE_TERMINATE].swap_free_permyriad = 1000;
 	t[POL_STAGE_TERMINATE].psi_full = (struct pol_psi_limit){
-		.set = true, .full = true, .limit_centi = 4000, .duration_usec = SEC(10)
-	};
+		.set = true, .full = true, .limit_centi = 4000, .duration_usec = SEC(10)};
 	/*
 	 * Kill (SIGKILL + process_mrelease at once): the kernel OOM killer is close. PSI window
 	 * 6 s, not earlyoom's 5: PSI trigger windows must be multiples of 2 s on some kernels.
@@ -59,8 +57,7 @@ void cfg_config_defaults(struct pol_config *ret)
 	t[POL_STAGE_KILL].mem_avail_permyriad = 250;
 	t[POL_STAGE_KILL].swap_free_permyriad = 500;
 	t[POL_STAGE_KILL].psi_full = (struct pol_psi_limit){
-		.set = true, .full = true, .limit_centi = 8000, .duration_usec = SEC(6)
-	};
+		.set = true, .full = true, .limit_centi = 8000, .duration_usec = SEC(6)};
 
 	/* avg10 takes ~10 s to show the relief of an action: wait that long before the next. */
 	c.holdoff_usec = SEC(10);
@@ -77,8 +74,8 @@ void cfg_config_defaults(struct pol_config *ret)
 
 static int parse_mem_avail(struct cfg_ctx *c, const struct cfg_key *k, const char *v, void *field)
 {
-	struct pol_threshold *t = (void *)((char *)field - offsetof(struct pol_threshold,
-								     mem_avail_permyriad));
+	struct pol_threshold *t =
+		(void *)((char *)field - offsetof(struct pol_threshold, mem_avail_permyriad));
 	char lo[16], hi[16];
 	uint64_t bytes;
 	uint32_t p;
@@ -99,7 +96,8 @@ static int parse_mem_avail(struct cfg_ctx *c, const struct cfg_key *k, const cha
 		return 0;
 	}
 	if (og_parse_size(v, &bytes) < 0 || bytes == 0)
-		return cfg_err(c, k->key, "expected a percentage or a size like '512M', got '%s'", v);
+		return cfg_err(c, k->key, "expected a percentage or a size like '512M', got '%s'",
+			       v);
 	t->mem_avail_bytes = bytes;
 	return 0;
 }
@@ -147,17 +145,17 @@ static int parse_hysteresis(struct cfg_ctx *c, const struct cfg_key *k, const ch
 	return r;
 }
 
-#define G(name, fn, member, lo, hi, fl)                                                           \
+#define G(name, fn, member, lo, hi, fl) \
 	CFG_KEY("Guardian", name, fn, struct pol_config, member, lo, hi, fl, NULL)
-#define STAGE_KEYS(sec)                                                                           \
-	CFG_KEY(sec, "MemoryAvailableBelow", parse_mem_avail, struct pol_threshold,               \
-		mem_avail_permyriad, 1, 5000, CFG_F_EMPTY, NULL),                                 \
-	CFG_KEY(sec, "SwapFreeBelow", cfg_parse_percent, struct pol_threshold,                    \
-		swap_free_permyriad, 1, 10000, CFG_F_EMPTY, NULL),                                          \
-	CFG_KEY(sec, "PressureSomeAbove", cfg_parse_psi, struct pol_threshold, psi_some, 0, 0,    \
-		CFG_F_EMPTY, NULL),                                                                         \
-	CFG_KEY(sec, "PressureFullAbove", cfg_parse_psi, struct pol_threshold, psi_full, 0, 0,    \
-		CFG_F_FULL | CFG_F_EMPTY, NULL)
+#define STAGE_KEYS(sec)                                                                          \
+	CFG_KEY(sec, "MemoryAvailableBelow", parse_mem_avail, struct pol_threshold,              \
+		mem_avail_permyriad, 1, 5000, CFG_F_EMPTY, NULL),                                \
+		CFG_KEY(sec, "SwapFreeBelow", cfg_parse_percent, struct pol_threshold,           \
+			swap_free_permyriad, 1, 10000, CFG_F_EMPTY, NULL),                       \
+		CFG_KEY(sec, "PressureSomeAbove", cfg_parse_psi, struct pol_threshold, psi_some, \
+			0, 0, CFG_F_EMPTY, NULL),                                                \
+		CFG_KEY(sec, "PressureFullAbove", cfg_parse_psi, struct pol_threshold, psi_full, \
+			0, 0, CFG_F_FULL | CFG_F_EMPTY, NULL)
 
 static const struct cfg_key conf_keys[] = {
 	G("Scope", parse_scope, scope, 0, 0, 0),
@@ -201,20 +199,21 @@ static void check_ladder(struct cfg_ctx *c, const struct pol_config *cfg)
 		size_t offset;
 		bool bytes, psi, rising;
 	} m[] = {
-		{ .key = "MemoryAvailableBelow",
-		  .offset = offsetof(struct pol_threshold, mem_avail_permyriad) },
-		{ .key = "MemoryAvailableBelow",
-		  .offset = offsetof(struct pol_threshold, mem_avail_bytes),
-		  .bytes = true },
-		{ .key = "SwapFreeBelow", .offset = offsetof(struct pol_threshold, swap_free_permyriad) },
-		{ .key = "PressureSomeAbove",
-		  .offset = offsetof(struct pol_threshold, psi_some),
-		  .psi = true,
-		  .rising = true },
-		{ .key = "PressureFullAbove",
-		  .offset = offsetof(struct pol_threshold, psi_full),
-		  .psi = true,
-		  .rising = true },
+		{.key = "MemoryAvailableBelow",
+		 .offset = offsetof(struct pol_threshold, mem_avail_permyriad)},
+		{.key = "MemoryAvailableBelow",
+		 .offset = offsetof(struct pol_threshold, mem_avail_bytes),
+		 .bytes = true},
+		{.key = "SwapFreeBelow",
+		 .offset = offsetof(struct pol_threshold, swap_free_permyriad)},
+		{.key = "PressureSomeAbove",
+		 .offset = offsetof(struct pol_threshold, psi_some),
+		 .psi = true,
+		 .rising = true},
+		{.key = "PressureFullAbove",
+		 .offset = offsetof(struct pol_threshold, psi_full),
+		 .psi = true,
+		 .rising = true},
 	};
 
 	for (size_t i = 0; i < OG_ELEMENTSOF(m); i++) {
@@ -243,12 +242,12 @@ static void check_ladder(struct cfg_ctx *c, const struct pol_config *cfg)
 					cfg_fmt_percent(a, sizeof(a), v);
 					cfg_fmt_percent(b, sizeof(b), pv);
 				}
-				cfg_err_at(c, pair_line(c, prev, s, m[i].key), m[i].key,
-					   "[%s] %s must not be %s [%s] %s: later stages fire at %s",
-					   conf_sections[s], a, m[i].rising ? "below" : "above",
-					   conf_sections[prev], b,
-					   m[i].rising ? "higher pressure" :
-							 "lower free memory");
+				cfg_err_at(
+					c, pair_line(c, prev, s, m[i].key), m[i].key,
+					"[%s] %s must not be %s [%s] %s: later stages fire at %s",
+					conf_sections[s], a, m[i].rising ? "below" : "above",
+					conf_sections[prev], b,
+					m[i].rising ? "higher pressure" : "lower free memory");
 			}
 			prev = s;
 			pv = v;
@@ -282,7 +281,7 @@ static void check_guardian(struct cfg_ctx *c, const struct pol_config *cfg)
 int cfg_parse_conf_buf(const char *path, const char *buf, size_t len, struct pol_config *cfg,
 		       struct cfg_diag *diag)
 {
-	unsigned key_line[OG_ELEMENTSOF(conf_keys)] = { 0 };
+	unsigned key_line[OG_ELEMENTSOF(conf_keys)] = {0};
 	struct pol_config work = *cfg, defaults = *cfg;
 	struct cfg_ctx c = {
 		.path = path,

@@ -16,7 +16,7 @@
 /* A uid that no process has: stands for a User= name that is not in passwd (never matches). */
 #define UID_NONE ((uid_t)-1)
 
-static const char *const policy_sections[] = { "Match", "Policy", NULL };
+static const char *const policy_sections[] = {"Match", "Policy", NULL};
 
 enum list_kind { LIST_NAME, LIST_EXE, LIST_UNIT, LIST_CGROUP };
 
@@ -148,7 +148,8 @@ static uint64_t brace_count(const char **pp)
 		if (*p == ',')
 			comma = true;
 		else if (*p >= '0' && *p <= '9')
-			*(comma ? &m : &n) = sat_add(sat_mul(*(comma ? &m : &n), 10), (uint64_t)(*p - '0'));
+			*(comma ? &m : &n) =
+				sat_add(sat_mul(*(comma ? &m : &n), 10), (uint64_t)(*p - '0'));
 	}
 	*pp = *p ? p + 1 : p;
 	if (comma && m == 0)
@@ -158,7 +159,7 @@ static uint64_t brace_count(const char **pp)
 
 static bool regex_too_big(const char *re)
 {
-	uint64_t size[RE_DEPTH_MAX + 1] = { 0 }, last[RE_DEPTH_MAX + 1] = { 0 };
+	uint64_t size[RE_DEPTH_MAX + 1] = {0}, last[RE_DEPTH_MAX + 1] = {0};
 	int d = 0;
 
 	for (const char *p = re; *p;) {
@@ -244,8 +245,8 @@ static int parse_cmdline(struct cfg_ctx *c, const struct cfg_key *k, const char 
 		return cfg_err(c, k->key, "regular expression longer than %d bytes",
 			       CMDLINE_RE_MAX);
 	if (regex_too_big(v))
-		return cfg_err(c, k->key, "regular expression '%s' too complex (nested repetitions)",
-			       v);
+		return cfg_err(c, k->key,
+			       "regular expression '%s' too complex (nested repetitions)", v);
 	re = realloc(m->cmdline, (m->cmdline_src.n + 1) * sizeof(*re));
 	if (!re)
 		return cfg_err(c, k->key, "out of memory");
@@ -321,7 +322,8 @@ static int parse_user_one(struct cfg_ctx *c, const struct cfg_key *k, struct pol
 		r = lookup_user(c->root, tok, &uid);
 		if (r <= 0) {
 			cfg_warn(c, k->key, "unknown user '%s' in '%s%s': can never match", tok,
-				 c->root ? c->root : "", c->root ? "/etc/passwd" : "the user database");
+				 c->root ? c->root : "",
+				 c->root ? "/etc/passwd" : "the user database");
 			uid = UID_NONE;
 		}
 	}
@@ -354,8 +356,8 @@ static int parse_user(struct cfg_ctx *c, const struct cfg_key *k, const char *v,
 
 static int parse_oom_adj(struct cfg_ctx *c, const struct cfg_key *k, const char *v, void *field)
 {
-	struct pol_service *s = (void *)((char *)field - offsetof(struct pol_service,
-								   oom_score_adj));
+	struct pol_service *s =
+		(void *)((char *)field - offsetof(struct pol_service, oom_score_adj));
 
 	if (v[0] == '\0') {
 		s->has_oom_score_adj = false;
@@ -371,8 +373,8 @@ static int parse_oom_adj(struct cfg_ctx *c, const struct cfg_key *k, const char 
 /* "4G" or "25%" (of RAM, or of the scope's limit). "" resets to none. */
 static int parse_budget(struct cfg_ctx *c, const struct cfg_key *k, const char *v, void *field)
 {
-	struct pol_service *s = (void *)((char *)field - offsetof(struct pol_service,
-								   budget_bytes));
+	struct pol_service *s =
+		(void *)((char *)field - offsetof(struct pol_service, budget_bytes));
 	uint64_t bytes;
 	uint32_t p;
 
@@ -382,20 +384,21 @@ static int parse_budget(struct cfg_ctx *c, const struct cfg_key *k, const char *
 		return 0;
 	if (strchr(v, '%')) {
 		if (og_parse_percent(v, &p) < 0 || p < 1)
-			return cfg_err(c, k->key, "expected a percentage 0.01%%-100%%, got '%s'", v);
+			return cfg_err(c, k->key, "expected a percentage 0.01%%-100%%, got '%s'",
+				       v);
 		s->budget_permyriad = p;
 		return 0;
 	}
 	if (og_parse_size(v, &bytes) < 0 || bytes < 1024 * 1024)
-		return cfg_err(c, k->key, "expected a size of at least 1M or a percentage, got '%s'",
-			       v);
+		return cfg_err(c, k->key,
+			       "expected a size of at least 1M or a percentage, got '%s'", v);
 	s->budget_bytes = bytes;
 	return 0;
 }
 
-#define M(name, fn, member, kind, fl)                                                             \
+#define M(name, fn, member, kind, fl) \
 	CFG_KEY("Match", name, fn, struct pol_service, member, kind, 0, fl, NULL)
-#define P(name, fn, member, lo, hi, fl, en)                                                       \
+#define P(name, fn, member, lo, hi, fl, en) \
 	CFG_KEY("Policy", name, fn, struct pol_service, member, lo, hi, fl, en)
 
 static const struct cfg_key policy_keys[] = {
@@ -482,8 +485,7 @@ static void check_policy(struct cfg_ctx *c, const struct pol_service *s)
 	if (LINE("KillUnit") && (s->protect || s->kill_pref == POL_KP_NEVER))
 		cfg_warn_at(c, LINE("KillUnit"), "KillUnit", "has no effect with %s",
 			    s->protect ? "Protect=yes" : "KillPreference=never");
-	if (LINE("OnBudget") && !s->budget_bytes && !s->budget_permyriad &&
-	    !s->pressure_limit.set)
+	if (LINE("OnBudget") && !s->budget_bytes && !s->budget_permyriad && !s->pressure_limit.set)
 		cfg_warn_at(c, LINE("OnBudget"), "OnBudget",
 			    "has no effect without MemoryBudget= or PressureLimit=");
 	if (s->kill_pref == POL_KP_NEVER && s->on_budget == POL_OB_KILL)
@@ -511,10 +513,11 @@ static int service_name(struct cfg_ctx *c, const char *path, char *buf, size_t s
 }
 
 int cfg_parse_policy_buf(const char *path, const char *buf, size_t len, const char *root,
-			 const struct pol_config *cfg, struct pol_service *ret, struct cfg_diag *diag)
+			 const struct pol_config *cfg, struct pol_service *ret,
+			 struct cfg_diag *diag)
 {
-	unsigned key_line[OG_ELEMENTSOF(policy_keys)] = { 0 };
-	struct pol_service work = { 0 }, defaults = { 0 };
+	unsigned key_line[OG_ELEMENTSOF(policy_keys)] = {0};
+	struct pol_service work = {0}, defaults = {0};
 	struct pol_config builtin;
 	struct cfg_ctx c = {
 		.path = path,
@@ -562,5 +565,5 @@ void pol_service_free(struct pol_service *s)
 	cfg_strv_free(&s->match.cgroup);
 	match_free_cmdline(&s->match);
 	free(s->match.uids);
-	*s = (struct pol_service){ 0 };
+	*s = (struct pol_service){0};
 }

@@ -11,8 +11,10 @@
  * User= names are looked up under a root that does not exist, so no NSS call happens.
  * The two lines below are for tests/fuzz/run.sh.
  */
+// clang-format off
 // fuzz-sources: policy/cfg_ini.c policy/cfg_main.c policy/cfg_policy.c policy/cfg_load.c policy/cfg_format.c policy/util/strutil.c
 // fuzz-libs: -linih
+// clang-format on
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -44,11 +44,11 @@ static void dump_diag(void)
 	cfg_diag_print(&diag, stderr);
 }
 
-#define ck_assert_diag(exact)                                                                     \
-	do {                                                                                      \
-		if (!has_diag(exact))                                                             \
-			dump_diag();                                                              \
-		ck_assert_msg(has_diag(exact), "missing diagnostic: %s", exact);                  \
+#define ck_assert_diag(exact)                                                    \
+	do {                                                                     \
+		if (!has_diag(exact))                                            \
+			dump_diag();                                             \
+		ck_assert_msg(has_diag(exact), "missing diagnostic: %s", exact); \
 	} while (0)
 
 static int parse_policy(const char *text, struct pol_service *s)
@@ -65,7 +65,7 @@ static int parse_conf(const char *text, struct pol_config *cfg)
 /* The text must be rejected with exactly this diagnostic among its errors. */
 static void policy_fails(const char *text, const char *expected)
 {
-	struct pol_service s = { .name = "untouched" };
+	struct pol_service s = {.name = "untouched"};
 
 	ck_assert_int_eq(parse_policy(text, &s), -EINVAL);
 	ck_assert_str_eq(s.name, "untouched");
@@ -110,8 +110,8 @@ START_TEST(bad_value)
 		     P ":4: KillUnit: expected one of process|process-group|cgroup, got 'thread'");
 	policy_fails("[Match]\nName=x\n[Policy]\nProtect=maybe\n",
 		     P ":4: Protect: expected a boolean (yes or no), got 'maybe'");
-	policy_fails("[Match]\nName=x\n[Policy]\nMemoryBudget=4X\n",
-		     P ":4: MemoryBudget: expected a size of at least 1M or a percentage, got '4X'");
+	policy_fails("[Match]\nName=x\n[Policy]\nMemoryBudget=4X\n", P
+		     ":4: MemoryBudget: expected a size of at least 1M or a percentage, got '4X'");
 	policy_fails("[Match]\nName=x\n[Policy]\nPressureLimit=half 20% 10s\n",
 		     P ":4: PressureLimit: expected 'some|full PERCENT DURATION', got "
 		       "'half 20% 10s'");
@@ -126,8 +126,9 @@ START_TEST(out_of_range)
 		     P ":4: TermGraceSec: expected a duration 0-10min, got '11min'");
 	policy_fails("[Match]\nName=x\n[Policy]\nPressureLimit=full 120% 10s\n",
 		     P ":4: PressureLimit: expected a pressure 0.01%-100%, got '120%'");
-	conf_fails("[Reclaim]\nMemoryAvailableBelow=60%\n",
-		   C ":2: MemoryAvailableBelow: expected a percentage 0.01%-50% or a size, got '60%'");
+	conf_fails(
+		"[Reclaim]\nMemoryAvailableBelow=60%\n",
+		C ":2: MemoryAvailableBelow: expected a percentage 0.01%-50% or a size, got '60%'");
 	conf_fails("[Guardian]\nKillTimeoutSec=0\n",
 		   C ":2: KillTimeoutSec: expected a duration 1s-10min, got '0'");
 }
@@ -176,9 +177,9 @@ START_TEST(protect_prefer_contradiction)
 	policy_fails("[Match]\nName=sshd\n[Policy]\nProtect=yes\nNUMA=yes\n",
 		     P ":5: NUMA: contradicts Protect=yes (line 4): a protected process is never "
 		       "migrated");
-	policy_fails("[Match]\nName=sshd\n[Policy]\nThrottle=yes\nProtect=yes\n",
-		     P ":4: Throttle: contradicts Protect=yes (line 5): a protected process is never "
-		       "throttled");
+	policy_fails("[Match]\nName=sshd\n[Policy]\nThrottle=yes\nProtect=yes\n", P
+		     ":4: Throttle: contradicts Protect=yes (line 5): a protected process is never "
+		     "throttled");
 }
 END_TEST
 
@@ -296,8 +297,8 @@ START_TEST(warning_does_not_fail)
 {
 	struct pol_service s;
 
-	ck_assert_int_eq(parse_policy("[Match]\nName=systemd-journald\n[Policy]\nProtect=yes\n", &s),
-			 0);
+	ck_assert_int_eq(
+		parse_policy("[Match]\nName=systemd-journald\n[Policy]\nProtect=yes\n", &s), 0);
 	ck_assert_uint_eq(diag.nerrors, 0);
 	ck_assert_uint_eq(diag.nwarnings, 1);
 	ck_assert_diag(P ":2: Name: warning: 'systemd-journald' can never match: a process name "
@@ -478,7 +479,8 @@ START_TEST(merge_override_mask_order)
 	ck_assert_uint_eq(r.nservices, 4);
 	ck_assert_str_eq(r.services[0].name, "10-remote-access");
 	ck_assert_str_eq(r.services[1].name, "20-cron");
-	ck_assert_str_eq(r.services[1].origin.path, MERGE "/etc/oomguardian/policy.d/20-cron.policy");
+	ck_assert_str_eq(r.services[1].origin.path,
+			 MERGE "/etc/oomguardian/policy.d/20-cron.policy");
 	ck_assert_str_eq(r.services[1].match.name.v[0], "crond");
 	ck_assert(!r.services[1].protect);
 	ck_assert_str_eq(r.services[2].name, "35-web");
@@ -497,16 +499,16 @@ END_TEST
 
 START_TEST(explicit_dirs)
 {
-	const char *const dirs[] = { MERGE "/usr/lib/oomguardian/policy.d",
-				     MERGE "/etc/oomguardian/policy.d", NULL };
+	const char *const dirs[] = {MERGE "/usr/lib/oomguardian/policy.d",
+				    MERGE "/etc/oomguardian/policy.d", NULL};
 	struct pol_rules r;
 
 	/* usr/lib first now: its 20-cron wins */
 	ck_assert_int_eq(cfg_load(MERGE, "/nonexistent.conf", dirs, &r, &diag), -EINVAL);
 	ck_assert_diag("/nonexistent.conf: cannot read: No such file or directory");
 	cfg_diag_free(&diag);
-	ck_assert_int_eq(cfg_load(MERGE, MERGE "/etc/oomguardian/oomguardian.conf", dirs, &r, &diag),
-			 0);
+	ck_assert_int_eq(
+		cfg_load(MERGE, MERGE "/etc/oomguardian/oomguardian.conf", dirs, &r, &diag), 0);
 	ck_assert_uint_eq(r.nservices, 4);
 	ck_assert_str_eq(r.services[1].match.name.v[0], "cron");
 	ck_assert(r.services[1].protect);
@@ -541,7 +543,8 @@ START_TEST(mask_with_dev_null)
 	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' '%s'", etc, usr);
 	ck_assert_int_eq(system(cmd), 0);
 	write_file(usr, "10-keep.policy", "[Match]\nName=keep\n[Policy]\nProtect=yes\n");
-	write_file(usr, "30-masked.policy", "[Match]\nName=masked\n[Policy]\nKillPreference=prefer\n");
+	write_file(usr, "30-masked.policy",
+		   "[Match]\nName=masked\n[Policy]\nKillPreference=prefer\n");
 	write_file(usr, "40-broken-but-masked.policy", "[Match]\nBogus=1\n");
 	snprintf(link, sizeof(link), "%s/30-masked.policy", etc);
 	ck_assert_int_eq(symlink("/dev/null", link), 0);
@@ -578,11 +581,11 @@ END_TEST
 
 START_TEST(load_files)
 {
-	const char *files[] = { MERGE "/etc/oomguardian/policy.d/35-web.policy",
-				MERGE "/etc/oomguardian/oomguardian.conf",
-				MERGE "/usr/lib/oomguardian/policy.d/10-remote-access.policy" };
-	const char *two[] = { MERGE "/etc/oomguardian/oomguardian.conf",
-			      SRCDIR "/policy/vendor/oomguardian.conf" };
+	const char *files[] = {MERGE "/etc/oomguardian/policy.d/35-web.policy",
+			       MERGE "/etc/oomguardian/oomguardian.conf",
+			       MERGE "/usr/lib/oomguardian/policy.d/10-remote-access.policy"};
+	const char *two[] = {MERGE "/etc/oomguardian/oomguardian.conf",
+			     SRCDIR "/policy/vendor/oomguardian.conf"};
 	struct pol_rules r;
 
 	ck_assert_int_eq(cfg_load_files(MERGE, files, 3, &r, &diag), 0);
@@ -598,12 +601,12 @@ END_TEST
 
 START_TEST(shipped_policies_load)
 {
-	const char *const dirs[] = { SRCDIR "/policy/vendor", NULL };
+	const char *const dirs[] = {SRCDIR "/policy/vendor", NULL};
 	struct pol_rules r;
 
-	ck_assert_int_eq(cfg_load("/nonexistent", SRCDIR "/policy/vendor/oomguardian.conf", dirs,
-				  &r, &diag),
-			 0);
+	ck_assert_int_eq(
+		cfg_load("/nonexistent", SRCDIR "/policy/vendor/oomguardian.conf", dirs, &r, &diag),
+		0);
 	dump_diag();
 	ck_assert_uint_eq(diag.n, 0);
 	ck_assert_uint_eq(r.nservices, 3);

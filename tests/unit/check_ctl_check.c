@@ -54,7 +54,7 @@ static char *slurp(const char *path)
 
 START_TEST(valid_tree_prints_config)
 {
-	const char *const argv[] = { "check", "--root", MERGE, NULL };
+	const char *const argv[] = {"check", "--root", MERGE, NULL};
 	char *out, *err;
 
 	ck_assert_int_eq(run(argv), 0);
@@ -74,7 +74,7 @@ END_TEST
 
 START_TEST(quiet)
 {
-	const char *const argv[] = { "check", "-q", "--root", MERGE, NULL };
+	const char *const argv[] = {"check", "-q", "--root", MERGE, NULL};
 	char *out;
 
 	ck_assert_int_eq(run(argv), 0);
@@ -87,16 +87,17 @@ END_TEST
 
 START_TEST(invalid_exits_78)
 {
-	const char *const argv[] = { "check", "--root", BROKEN, NULL };
+	const char *const argv[] = {"check", "--root", BROKEN, NULL};
 	char *out, *err;
 
 	ck_assert_int_eq(run(argv), 78);
 	out = slurp(out_path);
 	err = slurp(err_path);
 	ck_assert_str_eq(out, "");
-	ck_assert_str_eq(err, BROKEN "/etc/oomguardian/policy.d/50-broken.policy:5: KillPreference: "
-			      "expected one of default|prefer|avoid|never, got 'sometimes'\n"
-			      "oomguardianctl check: 1 error, 0 warnings: configuration invalid\n");
+	ck_assert_str_eq(err, BROKEN
+			 "/etc/oomguardian/policy.d/50-broken.policy:5: KillPreference: "
+			 "expected one of default|prefer|avoid|never, got 'sometimes'\n"
+			 "oomguardianctl check: 1 error, 0 warnings: configuration invalid\n");
 	free(out);
 	free(err);
 }
@@ -104,16 +105,21 @@ END_TEST
 
 START_TEST(files_and_warnings)
 {
-	const char *const argv[] = { "check", "--quiet", "--root", "/nonexistent",
-			 MERGE "/usr/lib/oomguardian/policy.d/40-db.policy", NULL };
+	const char *const argv[] = {"check",
+				    "--quiet",
+				    "--root",
+				    "/nonexistent",
+				    MERGE "/usr/lib/oomguardian/policy.d/40-db.policy",
+				    NULL};
 	char *err;
 
 	/* postgres is not in /nonexistent/etc/passwd: a warning, still valid */
 	ck_assert_int_eq(run(argv), 0);
 	err = slurp(err_path);
-	ck_assert_str_eq(err, MERGE "/usr/lib/oomguardian/policy.d/40-db.policy:2: User: warning: "
-			      "unknown user 'postgres' in '/nonexistent/etc/passwd': can never "
-			      "match\n");
+	ck_assert_str_eq(err,
+			 MERGE "/usr/lib/oomguardian/policy.d/40-db.policy:2: User: warning: "
+			       "unknown user 'postgres' in '/nonexistent/etc/passwd': can never "
+			       "match\n");
 	free(err);
 	free(slurp(out_path));
 }
@@ -121,7 +127,7 @@ END_TEST
 
 START_TEST(usage)
 {
-	const char *const argv[] = { "check", "--bogus", NULL };
+	const char *const argv[] = {"check", "--bogus", NULL};
 
 	ck_assert_int_eq(run(argv), 64);
 	free(slurp(out_path));
@@ -131,7 +137,7 @@ END_TEST
 
 START_TEST(missing_file)
 {
-	const char *const argv[] = { "check", "/nonexistent/x.policy", NULL };
+	const char *const argv[] = {"check", "/nonexistent/x.policy", NULL};
 	char *err;
 
 	ck_assert_int_eq(run(argv), 78);
