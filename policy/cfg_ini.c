@@ -56,6 +56,10 @@ void cfg_diag_free(struct cfg_diag *d)
 
 static int diag_vadd(struct cfg_diag *d, enum cfg_severity sev, const char *path, unsigned line,
 		     const char *key, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+static int diag_vadd(struct cfg_diag *d, enum cfg_severity sev, const char *path, unsigned line,
+		     const char *key, const char *fmt, va_list ap)
 {
 	struct cfg_diag_entry *e;
 
@@ -118,6 +122,9 @@ void cfg_diag_print(const struct cfg_diag *d, FILE *out)
 	if (d->ndropped)
 		fprintf(out, "(%u more diagnostics lost: out of memory)\n", d->ndropped);
 }
+
+static int ctx_vadd(struct cfg_ctx *c, enum cfg_severity sev, unsigned line, const char *key,
+		    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 static int ctx_vadd(struct cfg_ctx *c, enum cfg_severity sev, unsigned line, const char *key,
 		    const char *fmt, va_list ap)

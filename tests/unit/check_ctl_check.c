@@ -32,6 +32,8 @@ static int run(const char *const *args)
 	dup2(fo, STDOUT_FILENO);
 	dup2(fe, STDERR_FILENO);
 	r = ctl_check_main(argc, argv);
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
 	fflush(stdout);
 	fflush(stderr);
 	close(fo);
