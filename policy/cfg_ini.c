@@ -343,6 +343,8 @@ static int key_handler(void *user, const char *section, const char *name, const 
 		return 1;
 	}
 	k = &c->keys[i];
+	if (c->cur_section < CFG_SECTIONS_MAX)
+		c->any_key[c->cur_section] = true;
 	base = c->base(c, k->section, 0);
 	field = (char *)base + k->offset;
 	if (value[0] == '\0' && !(k->flags & CFG_F_EMPTY)) {

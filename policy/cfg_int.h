@@ -63,6 +63,7 @@ struct cfg_ctx {
 	void *obj; /* the object being filled */
 	const void *defaults;
 	unsigned section_line[CFG_SECTIONS_MAX]; /* first header line of each known section */
+	bool any_key[CFG_SECTIONS_MAX]; /* some key of the section was assigned */
 
 	/* reader state */
 	const char *p, *end;

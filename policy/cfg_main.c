@@ -278,6 +278,12 @@ static void check_guardian(struct cfg_ctx *c, const struct pol_config *cfg)
 	}
 }
 
+/* Whether any key of stage section s was assigned in this file (a reset counts). */
+static bool section_changed(const struct cfg_ctx *c, int s)
+{
+	return c->section_line[s] && c->any_key[s];
+}
+
 int cfg_parse_conf_buf(const char *path, const char *buf, size_t len, struct pol_config *cfg,
 		       struct cfg_diag *diag)
 {
@@ -301,8 +307,8 @@ int cfg_parse_conf_buf(const char *path, const char *buf, size_t len, struct pol
 	if (c.nerrors)
 		return -EINVAL;
 	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++) {
-		if (!c.section_line[s])
-			continue;
+		if (!section_changed(&c, s))
+			continue; /* only comments (the shipped file): still the built-in default */
 		og_strscpy(work.stage[s].origin.path, path, sizeof(work.stage[s].origin.path));
 		work.stage[s].origin.line = c.section_line[s];
 	}

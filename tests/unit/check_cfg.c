@@ -459,8 +459,7 @@ START_TEST(shipped_conf_is_the_defaults)
 	ck_assert_int_eq(cfg_load_files("/nonexistent", &conf, 1, &r, &diag), 0);
 	ck_assert_uint_eq(diag.n, 0);
 	cfg_config_defaults(&d);
-	for (int s = 0; s < POL_STAGE__MAX; s++)
-		d.stage[s].origin = r.cfg.stage[s].origin;
+	/* origins included: sections holding only comments are still the built-in defaults */
 	ck_assert_int_eq(memcmp(&d, &r.cfg, sizeof(d)), 0);
 	pol_rules_free(&r);
 }
