@@ -415,6 +415,57 @@ START_TEST(policy_values)
 }
 END_TEST
 
+START_TEST(conf_values)
+{
+	struct pol_config cfg;
+
+	ck_assert_int_eq(parse_conf("[Guardian]\nScope=/machine.slice/\nDryRun=on\nHoldOffSec=1s\n"
+				    "Hysteresis=0.5%\nNUMARebalance=yes\nReportDirectory=/srv/r\n"
+				    "[Terminate]\nPressureSomeAbove=70%\nSwapFreeBelow=\n",
+				    &cfg),
+			 0);
+	ck_assert_str_eq(cfg.scope, "/machine.slice");
+	ck_assert(cfg.dry_run && cfg.numa_rebalance);
+	ck_assert_uint_eq(cfg.holdoff_usec, 1000000);
+	ck_assert_uint_eq(cfg.hysteresis_permyriad, 50);
+	ck_assert_str_eq(cfg.report_dir, "/srv/r");
+	ck_assert(cfg.stage[POL_STAGE_TERMINATE].psi_some.set);
+	ck_assert(!cfg.stage[POL_STAGE_TERMINATE].psi_some.full);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_TERMINATE].psi_some.duration_usec, 10000000);
+	ck_assert_uint_eq(cfg.stage[POL_STAGE_TERMINATE].swap_free_permyriad, 0);
+	ck_assert_uint_eq(diag.nerrors, 0);
+	ck_assert_diag(C ":4: HoldOffSec: warning: below 2s: PSI lags ~2 s, one event may be acted "
+			 "on twice");
+
+	ck_assert_int_eq(parse_conf("[Guardian]\nScope=/\n", &cfg), 0);
+	ck_assert_str_eq(cfg.scope, "");
+	conf_fails("[Guardian]\nScope=/a/../b\n",
+		   C ":2: Scope: expected a cgroup path like '/machine.slice', got '/a/../b'");
+	conf_fails("[Guardian]\nScope=machine.slice\n", C
+		   ":2: Scope: expected a cgroup path like '/machine.slice', got 'machine.slice'");
+	conf_fails("[Guardian]\nReportDirectory=reports\n",
+		   C ":2: ReportDirectory: expected an absolute path, got 'reports'");
+	conf_fails("[Kill]\nPressureFullAbove=80% 1h\n",
+		   C ":2: PressureFullAbove: expected a duration 1s-10min, got '1h'");
+	conf_fails("[Policy]\nProtect=yes\n", C ":1: unknown section '[Policy]'");
+}
+END_TEST
+
+START_TEST(diag_format)
+{
+	char buf[512];
+
+	cfg_diag_add(&diag, CFG_SEV_ERROR, "/p", 0, "", "cannot read: %s", "EACCES");
+	cfg_diag_add(&diag, CFG_SEV_WARNING, "/p", 3, "Name", "odd");
+	ck_assert_uint_eq(diag.nerrors, 1);
+	ck_assert_uint_eq(diag.nwarnings, 1);
+	ck_assert_str_eq(cfg_diag_format(&diag.entries[0], buf, sizeof(buf)),
+			 "/p: cannot read: EACCES");
+	ck_assert_str_eq(cfg_diag_format(&diag.entries[1], buf, sizeof(buf)),
+			 "/p:3: Name: warning: odd");
+}
+END_TEST
+
 START_TEST(defaults_are_documented)
 {
 	struct pol_config c;
@@ -747,6 +798,8 @@ static Suite *cfg_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, repeated_keys_and_reset);
 	tcase_add_test(tc, policy_values);
+	tcase_add_test(tc, conf_values);
+	tcase_add_test(tc, diag_format);
 	tcase_add_test(tc, defaults_are_documented);
 	tcase_add_test(tc, shipped_conf_is_the_defaults);
 	suite_add_tcase(s, tc);
