@@ -49,12 +49,40 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p)
 		(void)log_debug_errno(r, "oom_score_adj of %d: %m", (int)p->pid);
 }
 
+/*
+ * Could a process called comm match a policy that sets OOMScoreAdjust=? Only when every such
+ * policy lists Name= can the answer be "no" from the comm alone (all keys of a [Match] must
+ * match). A build starts thousands of cc1/as/ld a minute: one read of /proc/PID/comm each
+ * instead of eight files is what keeps the daemon idle on such a machine.
+ */
+static bool comm_may_match(const struct loop *l, const char *comm)
+{
+	for (size_t i = 0; i < l->rules.nservices; i++) {
+		const struct pol_service *s = &l->rules.services[i];
+
+		if (!s->has_oom_score_adj)
+			continue;
+		if (s->match.all || s->match.name.n == 0)
+			return true;
+		for (size_t j = 0; j < s->match.name.n; j++)
+			if (strcmp(s->match.name.v[j], comm) == 0)
+				return true;
+	}
+	return false;
+}
+
 void loop_protect_pid(struct loop *l, pid_t pid)
 {
 	char path[32], buf[4096]; /* /proc/PID/cgroup: one line per hierarchy, ~600 B hybrid */
 	struct og_proc p = { 0 };
 	int r;
 
+	snprintf(path, sizeof(path), "%d/comm", (int)pid);
+	if (og_read_at(l->col.root.proc_fd, path, buf, sizeof(buf)) < 0)
+		return;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!comm_may_match(l, buf))
+		return;
 	/* A scoped daemon sees every exec of the machine: look at the cgroup first (one read)
 	 * and leave processes outside the scope alone without reading the rest. */
 	if (l->scope[0]) {

@@ -24,7 +24,7 @@
 #define LOOP_CAP_CGROUPS 4096
 #define LOOP_CAP_SLABS 1024
 
-#define LOOP_RESCAN_USEC (10 * 1000000ULL) /* protection rescan with the proc connector */
+#define LOOP_RESCAN_USEC (30 * 1000000ULL) /* protection rescan with the proc connector */
 #define LOOP_RESCAN_FALLBACK_USEC (2 * 1000000ULL) /* ... and without it */
 #define LOOP_SLOW_STEP_USEC (10 * 1000000ULL) /* full decision when nothing woke us */
 #define LOOP_SCOPE_RECHECK_USEC (5 * 1000000ULL) /* scope cgroup gone: look again */
