@@ -77,7 +77,8 @@ static void apply_rules_config(struct loop *l)
 	if (scope_is_machine(l->scope))
 		l->scope[0] = '\0';
 	if (!l->report_dir[0])
-		og_strscpy(l->report_dir, cfg->report_dir[0] ? cfg->report_dir : OG_STATEDIR "/reports",
+		og_strscpy(l->report_dir,
+			   cfg->report_dir[0] ? cfg->report_dir : OG_STATEDIR "/reports",
 			   sizeof(l->report_dir));
 	if (cfg->dry_run)
 		l->dry_run = true;
@@ -280,8 +281,10 @@ static int psi_open_one(struct loop *l, int dirfd, const char *path, bool full)
 		if (r != -EINVAL || attempt > 0)
 			return r;
 		if (!l->psi_window_logged) {
-			log_info("PSI trigger '%s' refused (EINVAL): this kernel needs 2 s windows, "
-				 "using 2 s", line);
+			log_info(
+				"PSI trigger '%s' refused (EINVAL): this kernel needs 2 s windows, "
+				"using 2 s",
+				line);
 			l->psi_window_logged = true;
 		}
 		stall *= 2;
@@ -391,9 +394,11 @@ static void setup_watches(struct loop *l)
 	r = open_scope_fds(l);
 	if (r < 0) {
 		if (!l->scope_missing)
-			(void)log_warning_errno(r, "scope cgroup '%s' not found: %m; idle, looking again "
-					  "every %llu s",
-					  l->scope, LOOP_SCOPE_RECHECK_USEC / 1000000);
+			(void)log_warning_errno(
+				r,
+				"scope cgroup '%s' not found: %m; idle, looking again "
+				"every %llu s",
+				l->scope, LOOP_SCOPE_RECHECK_USEC / 1000000);
 		l->scope_missing = true;
 		return;
 	}
@@ -407,8 +412,9 @@ static void setup_watches(struct loop *l)
 /* Called from the fast read when the scope's files stopped answering. */
 static void scope_lost(struct loop *l, int r)
 {
-	(void)log_warning_errno(r, "scope cgroup '%s' went away: %m; idle, looking again every %llu s",
-			  l->scope, LOOP_SCOPE_RECHECK_USEC / 1000000);
+	(void)log_warning_errno(r,
+				"scope cgroup '%s' went away: %m; idle, looking again every %llu s",
+				l->scope, LOOP_SCOPE_RECHECK_USEC / 1000000);
 	teardown_watches(l);
 	l->scope_missing = true;
 }
@@ -495,8 +501,7 @@ static bool needs_slow_step(const struct loop *l)
 	}
 	/* PSI rungs without a trigger to tell us: look now and then. */
 	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++)
-		if ((cfg->stage[s].psi_some.set || cfg->stage[s].psi_full.set) &&
-		    l->psi_fd[0] < 0)
+		if ((cfg->stage[s].psi_some.set || cfg->stage[s].psi_full.set) && l->psi_fd[0] < 0)
 			return true;
 	return false;
 }
@@ -667,8 +672,9 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	int r = proc_events_read(&l->pe, proc_event, l);
 
 	if (r < 0 && r != -EAGAIN) {
-		(void)log_warning_errno(r, "proc connector failed: %m; rescanning every %llu s instead",
-				  LOOP_RESCAN_FALLBACK_USEC / 1000000);
+		(void)log_warning_errno(
+			r, "proc connector failed: %m; rescanning every %llu s instead",
+			LOOP_RESCAN_FALLBACK_USEC / 1000000);
 		unref_src(&l->procev_src);
 		proc_events_close(&l->pe);
 		l->have_proc_events = false;
@@ -716,7 +722,7 @@ static void reload(struct loop *l)
 	r = pol_state_rebind(&l->st, &fresh);
 	if (r < 0) {
 		(void)log_error_errno(r, "reload: cannot carry engine state over (%m): keeping the "
-				   "running policy");
+					 "running policy");
 		pol_rules_free(&fresh);
 		return;
 	}
@@ -796,8 +802,9 @@ int loop_run(struct loop *l)
 	rescan_arm(l);
 	r = loop_fast_read(l);
 	loop_write_state(l);
-	log_notice("guarding %s%s: available %s of %s, %zu policies%s", l->scope[0] ? "cgroup " : "the whole machine",
-		   l->scope, og_format_bytes(a, sizeof(a), l->avail_bytes),
+	log_notice("guarding %s%s: available %s of %s, %zu policies%s",
+		   l->scope[0] ? "cgroup " : "the whole machine", l->scope,
+		   og_format_bytes(a, sizeof(a), l->avail_bytes),
 		   og_format_bytes(t, sizeof(t), l->total_bytes), l->rules.nservices,
 		   l->dry_run ? " (dry-run)" : "");
 	sd_notifyf(0, "READY=1\nSTATUS=stage none, available %s of %s", a, t);

@@ -40,8 +40,7 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p)
 		return;
 	if (pol_protect_plan(&l->rules, p, &l->st, &a) == 0)
 		return;
-	r = act_set_oom_score_adj(&l->actx, p->pid, p->starttime_ticks, (int)(int64_t)a.value,
-				  &a);
+	r = act_set_oom_score_adj(&l->actx, p->pid, p->starttime_ticks, (int)(int64_t)a.value, &a);
 	if (r == 1)
 		loop_write_report(l, &a, l->dry_run ? "dry-run" : "written", NULL, 0, 0, 0, NULL,
 				  0);
@@ -110,8 +109,7 @@ void loop_protect_all(struct loop *l)
 }
 
 /* act_protected_fn for the group kills: members that a policy protects are left alone. */
-static bool member_protected(void *userdata, pid_t pid, uint64_t starttime_ticks,
-			     const char *comm)
+static bool member_protected(void *userdata, pid_t pid, uint64_t starttime_ticks, const char *comm)
 {
 	struct loop *l = userdata;
 	struct pol_proc_policy pp;
@@ -138,7 +136,8 @@ static bool cgroup_has_protected(struct loop *l, const char *cg)
 	for (size_t i = 0; i < l->snap.nprocs; i++) {
 		const struct og_proc *p = &l->snap.procs[i];
 
-		if (!pol_in_scope(cg, p->cgroup) && !(p->memcg_v1[0] && pol_in_scope(cg, p->memcg_v1)))
+		if (!pol_in_scope(cg, p->cgroup) &&
+		    !(p->memcg_v1[0] && pol_in_scope(cg, p->memcg_v1)))
 			continue;
 		pol_policy_for(&l->rules, p, &pp);
 		if (pp.protect)
@@ -176,9 +175,10 @@ static void victim_done(struct loop *l, struct loop_victim *lv, const char *resu
 {
 	uint64_t now = loop_now_usec(), freed = freed_since(l, lv->before_bytes);
 	uint64_t elapsed = act_victim_elapsed_usec(&lv->v);
-	uint64_t since_cross = lv->crossed_usec && now > lv->crossed_usec ?
-				       (lv->v.exited_usec ? lv->v.exited_usec : now) - lv->crossed_usec :
-				       0;
+	uint64_t since_cross =
+		lv->crossed_usec && now > lv->crossed_usec
+			? (lv->v.exited_usec ? lv->v.exited_usec : now) - lv->crossed_usec
+			: 0;
 
 	/* act_victim_report logs freed = before - after: hand it what we measured. */
 	if (lv->v.exited)
@@ -244,9 +244,10 @@ static struct loop_victim *victim_hold(struct loop *l, const struct pol_action *
 	lv->why = *a;
 	lv->before_bytes = l->scope[0] ? l->usage_bytes : l->avail_bytes;
 	lv->crossed_usec = l->kill_crossed_usec;
-	lv->deadline_usec = now + (l->rules.cfg.kill_timeout_usec ? l->rules.cfg.kill_timeout_usec :
-								    10000000ULL) +
-			    (a->kind == POL_ACT_TERM ? a->value : 0);
+	lv->deadline_usec =
+		now +
+		(l->rules.cfg.kill_timeout_usec ? l->rules.cfg.kill_timeout_usec : 10000000ULL) +
+		(a->kind == POL_ACT_TERM ? a->value : 0);
 	if (act_victim_fd(&lv->v) >= 0 &&
 	    sd_event_add_io(l->ev, &lv->src, act_victim_fd(&lv->v), EPOLLIN, victim_io, l) < 0)
 		lv->src = NULL; /* polled from loop_act_inflight() instead */
@@ -264,7 +265,8 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 		return;
 	if (a->kind == POL_ACT_KILL) {
 		/* An escalation is an action of its own: close the SIGTERM's report, start one. */
-		if (lv->report[0] && lv->why.kind == POL_ACT_TERM && !(lv->v.sent & ACT_SENT_KILL)) {
+		if (lv->report[0] && lv->why.kind == POL_ACT_TERM &&
+		    !(lv->v.sent & ACT_SENT_KILL)) {
 			loop_write_report(l, &lv->why, "escalated", &lv->v, 0, 0, 0, lv->report,
 					  sizeof(lv->report));
 			lv->report[0] = '\0';
@@ -283,7 +285,8 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 	if (r < 0 && r != -EALREADY)
 		(void)log_warning_errno(r, "signal to %d failed: %m", (int)lv->v.pid);
 	if (r == 1) /* a first report now; victim_done() rewrites it with what was freed */
-		loop_write_report(l, a, "signalled", &lv->v, 0, 0, 0, lv->report, sizeof(lv->report));
+		loop_write_report(l, a, "signalled", &lv->v, 0, 0, 0, lv->report,
+				  sizeof(lv->report));
 	if (l->dry_run)
 		victim_done(l, lv, "dry-run");
 }
@@ -300,8 +303,8 @@ static struct loop_group *group_slot(struct loop *l, const struct pol_action *a)
 		if (a->target.kind == POL_TGT_PROCESS_GROUP && lg->g.kind == ACT_GROUP_PGID &&
 		    lg->g.pgid == a->target.pgid)
 			return lg;
-		if (a->target.kind == POL_TGT_CGROUP && strcmp(lg->why.target.cgroup,
-							       a->target.cgroup) == 0)
+		if (a->target.kind == POL_TGT_CGROUP &&
+		    strcmp(lg->why.target.cgroup, a->target.cgroup) == 0)
 			return lg;
 	}
 	for (size_t i = 0; i < LOOP_GROUPS_MAX; i++)
@@ -338,9 +341,9 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 		lg->before_bytes = l->scope[0] ? l->usage_bytes : l->avail_bytes;
 		lg->crossed_usec = l->kill_crossed_usec;
 		lg->start_usec = now;
-		lg->deadline_usec = now + (l->rules.cfg.kill_timeout_usec ?
-						   l->rules.cfg.kill_timeout_usec :
-						   10000000ULL) +
+		lg->deadline_usec = now +
+				    (l->rules.cfg.kill_timeout_usec ? l->rules.cfg.kill_timeout_usec
+								    : 10000000ULL) +
 				    (kill ? 0 : a->value);
 		lg->why = *a;
 		if (cg && kill && !cgroup_has_protected(l, a->target.cgroup)) {
@@ -353,15 +356,19 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 				return;
 			}
 			if (r != -EOPNOTSUPP)
-				(void)log_warning_errno(r, "cgroup.kill of '%s' failed: %m, killing its "
-						  "tasks one by one", a->target.cgroup);
+				(void)log_warning_errno(
+					r,
+					"cgroup.kill of '%s' failed: %m, killing its "
+					"tasks one by one",
+					a->target.cgroup);
 		}
 		r = cg ? act_group_open_cgroup(&l->actx, a->target.cgroup, member_protected, l,
-					       &lg->g) :
-			 act_group_open_pgid(&l->actx, a->target.pgid, member_protected, l, &lg->g);
+					       &lg->g)
+		       : act_group_open_pgid(&l->actx, a->target.pgid, member_protected, l, &lg->g);
 		if (r <= 0) {
 			log_info("group %s is empty or gone (%s), nothing to do",
-				 cg ? a->target.cgroup : "(process group)", r < 0 ? strerror(-r) : "empty");
+				 cg ? a->target.cgroup : "(process group)",
+				 r < 0 ? strerror(-r) : "empty");
 			if (r == 0)
 				act_group_close(&l->actx, &lg->g);
 			return;
@@ -414,8 +421,8 @@ void loop_act_plan(struct loop *l, uint64_t now)
 			break;
 		case POL_ACT_OOM_SCORE_ADJ:
 			r = act_set_oom_score_adj(&l->actx, a->target.pid,
-						  a->target.starttime_ticks,
-						  (int)(int64_t)a->value, a);
+						  a->target.starttime_ticks, (int)(int64_t)a->value,
+						  a);
 			if (r == 1)
 				loop_write_report(l, a, l->dry_run ? "dry-run" : "written", NULL, 0,
 						  0, 0, NULL, 0);
@@ -423,13 +430,14 @@ void loop_act_plan(struct loop *l, uint64_t now)
 		default:
 			r = act_mem_apply(&l->actx, a);
 			if (r < 0 && r != -EOPNOTSUPP)
-				(void)log_warning_errno(r, "%s failed: %m", pol_action_name(a->kind));
+				(void)log_warning_errno(r, "%s failed: %m",
+							pol_action_name(a->kind));
 			loop_write_report(l, a,
-					  r == -EOPNOTSUPP ? "not-supported" :
-					  r < 0   ? "failed" :
-					  r == 0  ? "nothing-to-do" :
-					  l->dry_run ? "dry-run" :
-						       "done",
+					  r == -EOPNOTSUPP ? "not-supported"
+					  : r < 0	   ? "failed"
+					  : r == 0	   ? "nothing-to-do"
+					  : l->dry_run	   ? "dry-run"
+							   : "done",
 					  NULL, 0, 0, 0, NULL, 0);
 			break;
 		}
@@ -464,8 +472,8 @@ bool loop_act_inflight(struct loop *l, uint64_t now)
 
 		if (!lg->used)
 			continue;
-		alive = lg->whole_cgroup ? act_cgroup_populated(&l->actx, lg->why.target.cgroup) :
-					   act_group_alive(&l->actx, &lg->g);
+		alive = lg->whole_cgroup ? act_cgroup_populated(&l->actx, lg->why.target.cgroup)
+					 : act_group_alive(&l->actx, &lg->g);
 		if (alive <= 0) {
 			group_done(l, lg, lg->why.kind == POL_ACT_KILL ? "killed" : "terminated");
 			continue;
@@ -506,8 +514,8 @@ void loop_act_release_all(struct loop *l)
 int loop_self_test(struct loop *l)
 {
 	static const enum pol_action_kind kinds[] = {
-		POL_ACT_REPORT,	       POL_ACT_DROP_SLAB, POL_ACT_DROP_CACHES, POL_ACT_COMPACT,
-		POL_ACT_RECLAIM_CGROUP, POL_ACT_THROTTLE,  POL_ACT_FREEZE,	   POL_ACT_MIGRATE,
+		POL_ACT_REPORT,		POL_ACT_DROP_SLAB, POL_ACT_DROP_CACHES, POL_ACT_COMPACT,
+		POL_ACT_RECLAIM_CGROUP, POL_ACT_THROTTLE,  POL_ACT_FREEZE,	POL_ACT_MIGRATE,
 	};
 	struct act_ctx dry = l->actx;
 	struct pol_action a = { 0 };

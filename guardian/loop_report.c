@@ -195,8 +195,7 @@ static void fill_report(FILE *f, void *ud)
 	time_t t = time(NULL);
 
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	fprintf(f, "time=%s\nresult=%s\ndry_run=%s\n", ts, r->result,
-		r->l->dry_run ? "yes" : "no");
+	fprintf(f, "time=%s\nresult=%s\ndry_run=%s\n", ts, r->result, r->l->dry_run ? "yes" : "no");
 	put_str(f, "scope", r->l->scope[0] ? r->l->scope : "/");
 	loop_format_action(f, r->a);
 	if (r->v) {
@@ -251,8 +250,8 @@ static void fill_state(FILE *f, void *ud)
 	char ts[64];
 
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	fprintf(f, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\npid=%d\n",
-		pol_stage_name(l->stage), ts, l->stage_since_usec, (int)getpid());
+	fprintf(f, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\npid=%d\n", pol_stage_name(l->stage),
+		ts, l->stage_since_usec, (int)getpid());
 	put_str(f, "scope", l->scope[0] ? l->scope : "/");
 	fprintf(f, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
 		l->dry_run ? "yes" : "no", l->avail_bytes, l->total_bytes);

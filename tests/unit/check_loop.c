@@ -27,7 +27,8 @@ END_TEST
 
 START_TEST(interval_is_min_at_or_below_kill)
 {
-	ck_assert_uint_eq(loop_poll_interval_usec(100 * MiB, 100 * MiB, LOOP_RATE_MAX_BYTES_PER_SEC),
+	ck_assert_uint_eq(loop_poll_interval_usec(100 * MiB, 100 * MiB,
+						  LOOP_RATE_MAX_BYTES_PER_SEC),
 			  LOOP_POLL_MIN_USEC);
 	ck_assert_uint_eq(loop_poll_interval_usec(0, 100 * MiB, LOOP_RATE_MAX_BYTES_PER_SEC),
 			  LOOP_POLL_MIN_USEC);
