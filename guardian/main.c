@@ -30,8 +30,9 @@ static void help(void)
 	       "whole machine or one cgroup and reclaims, throttles, terminates or kills by\n"
 	       "policy before the kernel's OOM killer has to.\n"
 	       "\n"
-	       "  -c, --config FILE      main configuration (default: " OG_SYSCONFDIR
-	       "/oomguardian.conf)\n"
+	       "  -c, --config FILE      main configuration (default: the first of\n"
+	       "                         " OG_SYSCONFDIR "/oomguardian.conf and\n"
+	       "                         /etc/oomguardian/oomguardian.conf; none: built-in)\n"
 	       "  -p, --policy-dir DIR   read *.policy from DIR instead of the default search\n"
 	       "                         path (repeatable, highest priority first)\n"
 	       "  -r, --root DIR         read /proc and /sys below DIR (fixture trees)\n"
