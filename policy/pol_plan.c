@@ -201,7 +201,10 @@ static void victim_record(struct pol_state *st, const struct pol_action *a, uint
 
 static const char *tier_text(const struct pol_candidate *c, uint64_t needed, char *buf, size_t size)
 {
-	const char *who = c->rule[0] ? c->rule : c->service;
+	/* The file's name, not its path: the path is in the action's rule field, and a long one
+	 * would crowd the numbers out of the 256-byte sentence. */
+	const char *slash = strrchr(c->rule, '/');
+	const char *who = !c->rule[0] ? c->service : slash ? slash + 1 : c->rule;
 	char n[16];
 
 	buf[0] = '\0';
