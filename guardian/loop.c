@@ -405,6 +405,14 @@ static void setup_watches(struct loop *l)
 	if (l->scope_missing)
 		log_notice("scope cgroup '%s' is back, guarding it", l->scope);
 	l->scope_missing = false;
+	/* Triggers and thresholds are writes: never into a fixture tree (--root), whose files
+	 * would take them as plain text. There the poll alone runs. */
+	if (strcmp(l->root_dir, "/") != 0) {
+		log_info("root '%s' is not the live system: no PSI triggers or thresholds, polling "
+			 "only",
+			 l->root_dir);
+		return;
+	}
 	setup_psi(l);
 	setup_v1_thresholds(l);
 }
@@ -685,7 +693,11 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
 static void setup_proc_events(struct loop *l)
 {
-	int r = proc_events_open(&l->pe);
+	int r;
+
+	if (strcmp(l->root_dir, "/") != 0) /* the connector speaks of this kernel's pids */
+		return;
+	r = proc_events_open(&l->pe);
 
 	if (r >= 0)
 		r = sd_event_add_io(l->ev, &l->procev_src, proc_events_fd(&l->pe), EPOLLIN,
