@@ -12,7 +12,8 @@
 #   og_alive PID                true if PID runs (zombies count as gone)
 #   og_wait_gone PID SECONDS    wait for PID to end; false on timeout
 #   og_fail MSG                 record a failure (the test goes on, exits 1 at the end)
-#   og_finish                   exit 0, or 1 if anything failed (prints the daemon log then)
+#   og_finish                   stop the daemon (SIGTERM must give exit 0); exit 0, or 1 if
+#                               anything failed (the daemon log is printed then)
 # Never more than 2 GiB per group; every process is ended by pid.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
@@ -227,9 +228,18 @@ og_cleanup() {
 	[ -n "${OG_TMP:-}" ] && rm -rf "$OG_TMP"
 }
 
+# The daemon must still run, and end with status 0 on SIGTERM.
 og_finish() {
-	if [ -n "$OG_DPID" ] && ! og_alive "$OG_DPID"; then
-		og_fail "daemon died"
+	if [ -n "$OG_DPID" ]; then
+		if og_alive "$OG_DPID"; then
+			kill -TERM "$OG_DPID"
+			wait "$OG_DPID"
+			rc=$?
+			[ "$rc" = 0 ] || og_fail "daemon exit status $rc after SIGTERM"
+		else
+			og_fail "daemon died"
+		fi
+		OG_DPID=
 	fi
 	[ "$OG_FAILED" = 0 ] && exit 0
 	exit 1
