@@ -18,9 +18,14 @@ bystander=$OG_PID
 og_start_daemon
 og_spawn "$HOG" --setsid --name oggroup --children 2 --rate 150 --max 400
 leader=$OG_PID
-sleep 0.2
-members=$(og_pgid_members "$leader")
-n=$(echo "$members" | wc -w)
+i=0
+while :; do
+	members=$(og_pgid_members "$leader")
+	n=$(echo "$members" | wc -w)
+	[ "$n" -ge 3 ] || [ $i -ge 100 ] && break
+	sleep 0.02
+	i=$((i + 1))
+done
 [ "$n" = 3 ] || og_fail "expected 3 members in process group $leader, found $n"
 for p in $members; do
 	og_wait_gone "$p" 15 || og_fail "group member $p still running"
