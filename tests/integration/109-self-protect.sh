@@ -20,7 +20,11 @@ og_start_daemon
 unset NOTIFY_SOCKET WATCHDOG_USEC
 sleep 3
 lck=$(awk '/^VmLck:/ { print $2 }' "/proc/$OG_DPID/status")
-[ "${lck:-0}" -gt 0 ] && og_ok "memory locked (VmLck $lck kB)" || og_fail "VmLck is ${lck:-?}"
+if grep -q __asan_init "$OGD"; then
+	og_ok "AddressSanitizer build: its mlockall() is a no-op, VmLck not checked"
+else
+	[ "${lck:-0}" -gt 0 ] && og_ok "memory locked (VmLck $lck kB)" || og_fail "VmLck is ${lck:-?}"
+fi
 grep -q 'debug: own RSS ' "$OG_TMP/daemon.log" && og_ok "RSS logged at start" ||
 	og_fail "no RSS in the debug log"
 grep -q 'debug: own oom_score_adj set to ' "$OG_TMP/daemon.log" ||
