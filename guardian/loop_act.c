@@ -148,23 +148,32 @@ static bool cgroup_has_protected(struct loop *l, const char *cg)
 
 /* ------------------------------------------------------------------ measuring */
 
-/* What "freed" is measured on: available memory of the machine, or the scope's usage. */
+/* What "freed" is measured on: the scope's usage when it has a memory controller (the fast
+ * read keeps its fd open), else the machine's available memory. */
+static bool measure_usage(const struct loop *l)
+{
+	return l->scope[0] && l->usage_fd >= 0;
+}
+
+static uint64_t measure_now(const struct loop *l)
+{
+	return measure_usage(l) ? l->usage_bytes : l->avail_bytes;
+}
+
 static uint64_t measure(struct loop *l)
 {
 	uint64_t v = 0;
 
-	if (l->scope[0] && act_read_cgroup_usage(&l->actx, l->scope, &v) >= 0)
-		return v;
-	if (act_read_mem_available(&l->actx, &v) >= 0)
-		return v;
-	return 0;
+	if (measure_usage(l))
+		return act_read_cgroup_usage(&l->actx, l->scope, &v) >= 0 ? v : l->usage_bytes;
+	return act_read_mem_available(&l->actx, &v) >= 0 ? v : l->avail_bytes;
 }
 
 static uint64_t freed_since(struct loop *l, uint64_t before)
 {
 	uint64_t now = measure(l);
 
-	if (l->scope[0])
+	if (measure_usage(l))
 		return before > now ? before - now : 0;
 	return now > before ? now - before : 0;
 }
@@ -242,7 +251,7 @@ static struct loop_victim *victim_hold(struct loop *l, const struct pol_action *
 	}
 	lv->used = true;
 	lv->why = *a;
-	lv->before_bytes = l->scope[0] ? l->usage_bytes : l->avail_bytes;
+	lv->before_bytes = measure_now(l);
 	lv->crossed_usec = l->kill_crossed_usec;
 	lv->deadline_usec =
 		now +
@@ -338,7 +347,7 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 	}
 	if (!lg->used) {
 		memset(lg, 0, sizeof(*lg));
-		lg->before_bytes = l->scope[0] ? l->usage_bytes : l->avail_bytes;
+		lg->before_bytes = measure_now(l);
 		lg->crossed_usec = l->kill_crossed_usec;
 		lg->start_usec = now;
 		lg->deadline_usec = now +
@@ -374,6 +383,11 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 			return;
 		}
 		lg->used = true;
+	}
+	if (kill && lg->why.kind == POL_ACT_TERM && lg->report[0]) { /* escalation: own report */
+		loop_write_report(l, &lg->why, "escalated", NULL, 0, 0, 0, lg->report,
+				  sizeof(lg->report));
+		lg->report[0] = '\0';
 	}
 	lg->why = *a;
 	r = kill ? act_group_kill(&l->actx, &lg->g, a) : act_group_term(&l->actx, &lg->g, a);
