@@ -4,7 +4,8 @@
 # for each seed story with the shipped ladder, the vendor policies and the scenario's contrib
 # policies, and it must match tests/expected/plan-FIXTURE.plan (source paths shown as @SRCDIR@).
 # A healthy host plans nothing but protection; a 3.10 kernel without PSI and a pure cgroup2 host
-# are decided on as well. UPDATE_GOLDEN=1 rewrites the expected files
+# are decided on as well, and two scoped decisions (--scope: a VM host's machine.slice, a
+# cgroup2 system.slice). UPDATE_GOLDEN=1 rewrites the expected files
 # (review the diff before committing).
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
@@ -16,14 +17,20 @@ fails=0
 tmp=$(mktemp -d /tmp/ogtest-golden-$$.XXXXXX) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-# fixture  conf  extra-policy-dir
-while read -r fx conf extra; do
+# fixture  conf  extra-policy-dir  [scope]
+while read -r fx conf extra scope; do
 	set -- --root "$top_srcdir/tests/fixtures/$fx" --dry-run --once --config "$conf"
 	[ "$extra" = - ] || set -- "$@" --policy-dir "$extra"
 	set -- "$@" --policy-dir "$vendor"
+	name=$fx
+	if [ -n "$scope" ]; then
+		set -- "$@" --scope "$scope"
+		name=$fx-$(echo "$scope" | sed 's|^/||; s|/|-|g')
+	fi
 	"$ogd" "$@" >"$tmp/raw" 2>"$tmp/err"
 	rc=$?
 	sed "s|$top_srcdir|@SRCDIR@|g" "$tmp/raw" >"$tmp/got"
+	fx=$name
 	want="$exp/plan-$fx.plan"
 	if [ "$rc" != 0 ]; then
 		echo "FAIL $fx: exit $rc"; cat "$tmp/err"; fails=$((fails + 1))
@@ -41,6 +48,8 @@ numa-2node-kvm $contrib/kvm-host/oomguardian.conf $contrib/kvm-host
 this-host $vendor/oomguardian.conf -
 no-psi-3.10 $vendor/oomguardian.conf -
 pure-cgroup2 $vendor/oomguardian.conf -
+numa-2node-kvm $contrib/kvm-host/oomguardian.conf $contrib/kvm-host /machine.slice
+pure-cgroup2 $vendor/oomguardian.conf - /system.slice
 EOF2
 
 # The healthy host: no stage, no kill, no reclaim (protection writes are allowed).
