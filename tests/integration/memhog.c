@@ -5,16 +5,20 @@
  * Only ever run inside a memory-limited test cgroup (tests/integration/lib.sh).
  *
  *   memhog [--rate MiB/s] [--chunk MiB] [--max MiB] [--ignore-term] [--handle-term-exit]
- *          [--name COMM] [--children N] [--setsid] [--lifetime SEC]
+ *          [--name COMM] [--children N] [--setsid] [--lifetime SEC] [--mmap-file PATH]
  *
  * --rate 0 (default) allocates as fast as the machine can; --max 0 allocates nothing (a
  * stand-in process that just waits); after --max it holds the memory and waits. --children N
  * forks N copies before starting (same process group, same options: for KillUnit= tests).
+ * --mmap-file PATH writes --max MiB through a shared mapping of PATH, over and over until
+ * --lifetime: in a group smaller than that, dirty pages are written back and faulted in again
+ * all the time, which is memory pressure (PSI) without an OOM.
  * --setsid makes it the leader of a new session and process group first.
  * --lifetime (default 120 s) bounds every run: a test that dies leaves nothing for long.
  * Exit status: 0 on SIGTERM with --handle-term-exit, 2 on bad usage, 3 if malloc failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
@@ -64,6 +68,26 @@ static void check_term(int handle_exit)
 	}
 }
 
+/* Write every page of a shared mapping of path (size bytes), forever (until the alarm). */
+static int thrash_file(const char *path, size_t size, long page)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	char *p;
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		perror("memhog: mmap-file");
+		return 3;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		perror("memhog: mmap");
+		return 3;
+	}
+	for (unsigned round = 1;; round++)
+		for (size_t off = 0; off < size; off += (size_t)page)
+			p[off] = (char)round;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -76,15 +100,16 @@ int main(int argc, char **argv)
 		{ "children", required_argument, NULL, 'k' },
 		{ "lifetime", required_argument, NULL, 'l' },
 		{ "setsid", no_argument, NULL, 's' },
+		{ "mmap-file", required_argument, NULL, 'f' },
 		{}
 	};
 	unsigned long rate = 0, chunk = 4, max = 1024, children = 0, lifetime = 120;
 	int ignore_term = 0, handle_exit = 0, new_session = 0, c;
-	const char *name = NULL;
+	const char *name = NULL, *file = NULL;
 	uint64_t start, done = 0;
 	long page = sysconf(_SC_PAGESIZE);
 
-	while ((c = getopt_long(argc, argv, "r:c:m:ien:k:l:s", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "r:c:m:ien:k:l:sf:", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'r':
 			rate = parse_num(optarg, "rate");
@@ -109,6 +134,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			new_session = 1;
+			break;
+		case 'f':
+			file = optarg;
 			break;
 		case 'l':
 			lifetime = parse_num(optarg, "lifetime");
@@ -141,6 +169,8 @@ int main(int argc, char **argv)
 	}
 	printf("%d\n", (int)getpid());
 	fflush(stdout);
+	if (file)
+		return thrash_file(file, (size_t)max << 20, page);
 
 	start = now_usec();
 	while (done < max) {

@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The PSI trigger on the scope's cgroup2 memory.pressure wakes the loop: a process that keeps
+# rewriting a shared file mapping twice the group's limit stalls on reclaim and writeback
+# (memory pressure without an OOM). The trigger must fire ("woken by psi") and the window
+# fallback must have been logged at most once.
+. "$top_srcdir/tests/integration/lib.sh"
+
+og_init psi 128
+[ -r "$OG_V2CG/memory.pressure" ] || og_skip "no memory.pressure (kernel without PSI)"
+og_start_daemon
+og_spawn "$HOG" --mmap-file "$OG_TMP/thrash" --max 256 --lifetime 20
+thrash=$OG_PID
+i=0
+while [ $i -lt 150 ] && ! grep -q 'woken by psi' "$OG_TMP/daemon.log"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -9 "$thrash"
+og_wait_gone "$thrash" 5
+grep -q 'debug: PSI triggers armed on' "$OG_TMP/daemon.log" && og_ok "PSI triggers armed" ||
+	og_fail "PSI triggers not armed"
+grep -q 'woken by psi' "$OG_TMP/daemon.log" && og_ok "woken by the PSI trigger" ||
+	og_fail "no PSI wake-up in 15 s of thrashing ($(tr '\n' ' ' <"$OG_V2CG/memory.pressure"))"
+n=$(grep -c 'needs 2 s windows' "$OG_TMP/daemon.log")
+[ "$n" -le 1 ] && og_ok "window fallback logged $n time(s)" ||
+	og_fail "window fallback logged $n times"
+[ "$(og_oom_kills)" = 0 ] || og_fail "kernel OOM killer fired"
+og_finish
