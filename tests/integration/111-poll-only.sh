@@ -25,6 +25,6 @@ done
 grep -Eq 'woken by (psi|v1-threshold)' "$OG_TMP/daemon.log" &&
 	og_fail "woken by a PSI or threshold event in poll-only mode"
 k=$(og_reports kill | tail -n 1)
-[ -n "$k" ] && [ "$(og_report_get "$k" sent_kill)" = yes ] && og_ok "SIGKILL at the kill threshold" ||
-	og_fail "no SIGKILL report for the hog that ignored SIGTERM"
+[ -n "$k" ] && [ "$(og_report_get "$k" sent_kill)" = yes ] &&
+	og_ok "SIGKILL at the kill threshold" || og_fail "no SIGKILL report for the hog that ignored SIGTERM"
 og_finish
