@@ -616,7 +616,7 @@ static void tick(struct loop *l, bool urgent)
 		    l->last_full_avail_bytes)
 		hot_due = false;
 	if (urgent || inflight || (hot && hot_due) ||
-	    (near && !hot && now - l->last_full_usec >= 200000) ||
+	    (near && !hot && now - l->last_full_usec >= LOOP_NEAR_STEP_USEC) ||
 	    (now - l->last_full_usec >= LOOP_SLOW_STEP_USEC && needs_slow_step(l))) {
 		l->last_full_avail_bytes = l->avail_bytes;
 		full_step(l, now, hot);

@@ -29,6 +29,10 @@
 #define LOOP_SLOW_STEP_USEC (10 * 1000000ULL) /* full decision when nothing woke us */
 #define LOOP_SCOPE_RECHECK_USEC (5 * 1000000ULL) /* scope cgroup gone: look again */
 #define LOOP_INFLIGHT_POLL_USEC 50000ULL /* while a victim is signalled */
+/* A stage is active or near but not the terminate/kill zone: decide once a second. A full
+ * snapshot plus decision costs ~100 ms at 4000 processes; a host may sit in the reclaim stage
+ * for hours. */
+#define LOOP_NEAR_STEP_USEC 1000000ULL
 
 struct loop_victim {
 	bool used;
