@@ -538,6 +538,7 @@ static void set_stage(struct loop *l, enum pol_stage stage)
 static void full_step(struct loop *l, uint64_t now, bool hot)
 {
 	unsigned what = OG_SNAP_ALL;
+	uint64_t t_snap;
 	int r;
 
 	/* In the terminate/kill zone every millisecond counts: skip the slab and NUMA walks
@@ -552,14 +553,16 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 	}
 	if (l->scope[0] && l->snap.has_scope_cg)
 		l->reclaim_est_bytes = l->snap.scope_cg.inactive_file_bytes;
+	t_snap = loop_now_usec();
 	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);
 	if (r < 0) {
 		(void)log_warning_errno(r, "decision failed: %m, skipping this tick");
 		return;
 	}
-	log_debug("step: stage %s, available %" PRIu64 " of %" PRIu64 ", %d actions, %zu procs",
+	log_debug("step: stage %s, available %" PRIu64 " of %" PRIu64 ", %d actions, %zu procs; "
+		  "snapshot %" PRIu64 " us, decision %" PRIu64 " us",
 		  pol_stage_name(l->plan.stage), l->plan.avail_bytes, l->plan.total_bytes, r,
-		  l->snap.nprocs);
+		  l->snap.nprocs, t_snap - now, loop_now_usec() - t_snap);
 	if (r > 0)
 		loop_act_plan(l, now);
 	set_stage(l, l->plan.stage);
