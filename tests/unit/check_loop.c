@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guardian/loop.h"
+#include "guardian/loop_int.h"
 #include "policy/cfg.h"
 
 #define MiB (1ULL << 20)
@@ -196,6 +198,76 @@ START_TEST(once_on_missing_root_fails)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A report is written into a report directory that does not exist yet, says why, and is
+ * rewritten in place (same path) when the victim's outcome is known. */
+START_TEST(report_file_says_why)
+{
+	char tmpl[] = "/tmp/ogtest-report-XXXXXX", dir[256], path[POL_PATH_MAX + 64] = "";
+	struct loop_opts o = { .root_dir = FIXTURES "/this-host", .dry_run = true };
+	struct pol_rules rules = { 0 };
+	struct pol_action a = { 0 };
+	struct act_victim v = { 0 };
+	struct loop *l = NULL;
+	const char *txt;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	snprintf(dir, sizeof(dir), "%s/a/b", tmpl);
+	o.report_dir = dir;
+	ck_assert_int_eq(loop_new(&o, &rules, &l), 0);
+	a.kind = POL_ACT_TERM;
+	a.stage = POL_STAGE_TERMINATE;
+	a.target.kind = POL_TGT_PROCESS;
+	a.target.pid = 321;
+	strcpy(a.target.comm, "hog\nresult=forged");
+	strcpy(a.rule, "test.conf:9 [Terminate]");
+	strcpy(a.metric, "mem_available_permyriad");
+	a.measured = 2994;
+	a.limit = 3000;
+	strcpy(a.reason, "below the terminate threshold");
+	v.pid = 321;
+	v.sent = ACT_SENT_TERM;
+	ck_assert_int_eq(loop_write_report(l, &a, "signalled", &v, 0, 0, 0, path, sizeof(path)), 0);
+	ck_assert(strncmp(path, dir, strlen(dir)) == 0);
+	ck_assert_ptr_nonnull(strstr(path, "-term.report"));
+	txt = slurp(path);
+	ck_assert_ptr_nonnull(txt);
+	ck_assert_ptr_nonnull(strstr(txt, "\nresult=signalled\n"));
+	ck_assert_ptr_nonnull(strstr(txt, "\nrule=test.conf:9 [Terminate]\n"));
+	ck_assert_ptr_nonnull(strstr(txt, "\nmeasured=2994\nlimit=3000\n"));
+	ck_assert_ptr_nonnull(strstr(txt, "\ncomm=hog?result=forged\n"));
+	ck_assert_ptr_null(strstr(txt, "\nresult=forged"));
+	ck_assert_ptr_nonnull(strstr(txt, "\nsent_term=yes\nsent_kill=no\n"));
+	/* the outcome rewrites the same file */
+	v.exited = true;
+	ck_assert_int_eq(loop_write_report(l, &a, "terminated", &v, 4096, 1500, 0, path,
+					   sizeof(path)),
+			 0);
+	txt = slurp(path);
+	ck_assert_ptr_nonnull(strstr(txt, "\nresult=terminated\n"));
+	ck_assert_ptr_nonnull(strstr(txt, "\nexited=yes\nfreed_bytes=4096\nelapsed_usec=1500\n"));
+	loop_free(l);
+	unlink(path);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/a", tmpl);
+	rmdir(dir);
+	rmdir(tmpl);
+}
+END_TEST
+
 static Suite *loop_suite(void)
 {
 	Suite *s = suite_create("loop");
@@ -212,6 +284,7 @@ static Suite *loop_suite(void)
 	tc = tcase_create("once");
 	tcase_add_test(tc, once_on_fixture);
 	tcase_add_test(tc, once_on_missing_root_fails);
+	tcase_add_test(tc, report_file_says_why);
 	suite_add_tcase(s, tc);
 	return s;
 }
