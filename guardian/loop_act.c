@@ -108,7 +108,11 @@ void loop_protect_all(struct loop *l)
 		loop_protect_proc(l, &l->snap.procs[i]);
 }
 
-/* act_protected_fn for the group kills: members that a policy protects are left alone. */
+/*
+ * act_protected_fn for the group kills: members that a policy protects are left alone, and so
+ * are members outside the scope (a process group may span cgroups: a shell whose job was moved
+ * into the guarded group must not go with it).
+ */
 static bool member_protected(void *userdata, pid_t pid, uint64_t starttime_ticks, const char *comm)
 {
 	struct loop *l = userdata;
@@ -118,12 +122,14 @@ static bool member_protected(void *userdata, pid_t pid, uint64_t starttime_ticks
 	for (size_t i = 0; i < l->snap.nprocs; i++) {
 		if (l->snap.procs[i].pid == pid &&
 		    l->snap.procs[i].starttime_ticks == starttime_ticks) {
+			if (!loop_proc_in_scope(l, &l->snap.procs[i]))
+				return true;
 			pol_policy_for(&l->rules, &l->snap.procs[i], &pp);
 			return pp.protect;
 		}
 	}
 	/* Not in the snapshot (forked since): read it now. Unreadable: spare it, be safe. */
-	if (src_read_proc(&l->col.root, pid, &p) != 0)
+	if (src_read_proc(&l->col.root, pid, &p) != 0 || !loop_proc_in_scope(l, &p))
 		return true;
 	pol_policy_for(&l->rules, &p, &pp);
 	return pp.protect;
@@ -360,8 +366,11 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 			if (r >= 0) {
 				lg->used = !l->dry_run && r == 1;
 				lg->whole_cgroup = true;
-				loop_write_report(l, a, r == 1 ? "signalled" : "vanished", NULL, 0,
-						  0, 0, lg->report, sizeof(lg->report));
+				loop_write_report(l, a,
+						  l->dry_run ? "dry-run"
+						  : r == 1   ? "signalled"
+							     : "vanished",
+						  NULL, 0, 0, 0, lg->report, sizeof(lg->report));
 				return;
 			}
 			if (r != -EOPNOTSUPP)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # KillUnit=process-group: a hog with two forked helpers in its own process group; the whole
-# group goes, a process in another group of the same cgroup stays.
+# group goes, a process in another group of the same cgroup stays, and so does a member of the
+# hog's process group that lives in a cgroup outside the scope.
 . "$top_srcdir/tests/integration/lib.sh"
 
 og_init pgkill 512
@@ -27,9 +28,18 @@ while :; do
 	i=$((i + 1))
 done
 [ "$n" = 3 ] || og_fail "expected 3 members in process group $leader, found $n"
+# move one helper out of the scope, into a test group beside it
+out=$(og_outside_group pgout 1024)
+away=$(echo "$members" | grep -vx "$leader" | head -n 1)
+echo "$away" >"$out/cgroup.procs"
+[ "$OG_LAYOUT" = v1 ] && echo "$away" >"$OG_V2ROOT/$(basename "$out")/cgroup.procs"
 for p in $members; do
+	[ "$p" = "$away" ] && continue
 	og_wait_gone "$p" 15 || og_fail "group member $p still running"
 done
+og_alive "$away" && og_ok "the group member outside the scope survived" ||
+	og_fail "the group member outside the scope was killed"
+kill -9 "$away" 2>/dev/null
 og_alive "$bystander" && og_ok "the process in another group survived" ||
 	og_fail "the bystander was killed"
 [ "$(og_oom_kills)" = 0 ] && og_ok "kernel OOM kills: 0" || og_fail "kernel OOM killer fired"

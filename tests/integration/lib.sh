@@ -97,6 +97,30 @@ og_init() {
 	EOF
 }
 
+# og_outside_group NAME LIMIT_MIB: a second test group beside the scope (not inside it), with
+# its own memory limit; its path (v1 memory, or cgroup2 on a pure cgroup2 host) is printed.
+# Removed on exit like the scope.
+og_outside_group() {
+	[ "$2" -le 2048 ] || { echo "refusing a limit above 2 GiB" >&2; exit 99; }
+	d=$OG_MEMROOT/ogtest-$1-$$
+	mkdir -p "$d" || exit 99
+	if [ "$OG_LAYOUT" = v1 ]; then
+		mkdir -p "$OG_V2ROOT/ogtest-$1-$$" || exit 99
+		echo $(($2 << 20)) >"$d/memory.limit_in_bytes" || exit 99
+	else
+		echo $(($2 << 20)) >"$d/memory.max" || exit 99
+	fi
+	echo "$d"
+}
+
+# Every test group of this test: the scope and the ones beside it.
+og_all_groups() {
+	echo "$OG_MEMCG" "$OG_V2CG"
+	for d in "$OG_MEMROOT"/ogtest-*-$$ "$OG_V2ROOT"/ogtest-*-$$; do
+		[ -d "$d" ] && [ "$d" != "$OG_MEMCG" ] && [ "$d" != "$OG_V2CG" ] && echo "$d"
+	done
+}
+
 og_subgroup() {
 	mkdir -p "$OG_MEMCG/$1" || exit 99
 	[ -d "$OG_V2CG/$1" ] || mkdir -p "$OG_V2CG/$1" || exit 99
@@ -184,7 +208,7 @@ og_report_get() { # FILE KEY
 # Kill every task of the group and its children (all started by this test), remove the groups.
 og_kill_group_tasks() {
 	[ -n "${OG_MEMCG:-}" ] || return 0
-	for f in $(find "$OG_MEMCG" "$OG_V2CG" -name cgroup.procs 2>/dev/null); do
+	for f in $(find $(og_all_groups) -name cgroup.procs 2>/dev/null); do
 		for p in $(cat "$f" 2>/dev/null); do
 			kill -9 "$p" 2>/dev/null
 		done
@@ -193,7 +217,7 @@ og_kill_group_tasks() {
 
 og_rmdir_groups() {
 	[ -n "${OG_MEMCG:-}" ] || return 0
-	for root in "$OG_MEMCG" "$OG_V2CG"; do
+	for root in $(og_all_groups); do
 		[ -d "$root" ] || continue
 		find "$root" -depth -type d 2>/dev/null | while read -r d; do
 			i=0
