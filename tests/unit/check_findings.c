@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/og_check.h"
+
 #include "policy/pol_findings.h"
 #include "policy/util/strutil.h"
 
@@ -194,8 +196,6 @@ int main(void)
 {
 	Suite *s = suite_create("findings");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, healthy_machine_has_no_alarm);
 	tcase_add_test(tc, koji_slab_is_named);
@@ -207,9 +207,5 @@ int main(void)
 	tcase_add_test(tc, procs_sorted_by_freeable_memory);
 	tcase_add_test(tc, service_key_fallbacks);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return og_check_run(s);
 }
