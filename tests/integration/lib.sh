@@ -7,7 +7,8 @@
 #                               with og.conf and policy.d/, and the cleanup trap
 #   og_subgroup SUB             create a child group SUB in both hierarchies
 #   og_spawn [-g SUB] CMD       start CMD inside the group (or its child SUB); pid in $OG_PID
-#   og_start_daemon [ARGS]      oomguardiand scoped to the group, reports in $OG_TMP/reports
+#   og_start_daemon [ARGS]      oomguardiand scoped to the group (--scope, unless OG_SCOPE_ARG
+#                               is set and empty), reports in $OG_TMP/reports
 #   og_oom_kills                the kernel memcg OOM kill counter of the group
 #   og_alive PID                true if PID runs (zombies count as gone)
 #   og_wait_gone PID SECONDS    wait for PID to end; false on timeout
@@ -149,7 +150,8 @@ og_spawn() {
 }
 
 og_start_daemon() {
-	"$OGD" --debug --scope "/$OG_CG" --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" \
+	# OG_SCOPE_ARG= (empty): no --scope, the config's Scope= must say it
+	"$OGD" --debug ${OG_SCOPE_ARG---scope=/$OG_CG} --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" \
 		--report-dir "$OG_TMP/reports" --state-file "$OG_TMP/state" "$@" \
 		>"$OG_TMP/daemon.log" 2>&1 &
 	OG_DPID=$!
