@@ -130,7 +130,8 @@ static int load_config(const struct loop_opts *o, struct pol_rules *ret)
 	return r;
 }
 
-int main(int argc, char **argv)
+/* Fill *o from argv. Returns -1 to go on, else the exit status (--help, --version, usage). */
+static int parse_args(int argc, char **argv, struct loop_opts *o, const char **policy_dirs)
 {
 	enum { OPT_REPORT_DIR = 0x100, OPT_STATE_FILE };
 	static const struct option options[] = {
@@ -147,18 +148,13 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
-	const char *policy_dirs[POLICY_DIRS_MAX + 1] = { NULL };
-	struct loop_opts o = { 0 };
-	struct pol_rules rules = { 0 };
-	struct loop *l = NULL;
 	size_t ndirs = 0;
-	int c, r;
+	int c;
 
-	log_set_ident("oomguardiand");
 	while ((c = getopt_long(argc, argv, "c:p:r:s:n1dhV", options, NULL)) >= 0) {
 		switch (c) {
 		case 'c':
-			o.config_path = optarg;
+			o->config_path = optarg;
 			break;
 		case 'p':
 			if (ndirs == POLICY_DIRS_MAX) {
@@ -167,24 +163,25 @@ int main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			policy_dirs[ndirs++] = optarg;
+			o->policy_dirs = policy_dirs;
 			break;
 		case 'r':
-			o.root_dir = optarg;
+			o->root_dir = optarg;
 			break;
 		case 's':
-			o.scope = optarg;
+			o->scope = optarg;
 			break;
 		case 'n':
-			o.dry_run = true;
+			o->dry_run = true;
 			break;
 		case '1':
-			o.once = true;
+			o->once = true;
 			break;
 		case OPT_REPORT_DIR:
-			o.report_dir = optarg;
+			o->report_dir = optarg;
 			break;
 		case OPT_STATE_FILE:
-			o.state_file = optarg;
+			o->state_file = optarg;
 			break;
 		case 'd':
 			log_set_max_level(LOG_DEBUG);
@@ -204,13 +201,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "oomguardiand: unexpected argument '%s'\n", argv[optind]);
 		return EX_USAGE;
 	}
-	if (o.scope && o.scope[0] && o.scope[0] != '/') {
-		fprintf(stderr, "oomguardiand: --scope must start with '/': '%s'\n", o.scope);
+	if (o->scope && o->scope[0] && o->scope[0] != '/') {
+		fprintf(stderr, "oomguardiand: --scope must start with '/': '%s'\n", o->scope);
 		return EX_USAGE;
 	}
-	if (ndirs)
-		o.policy_dirs = policy_dirs;
+	return -1;
+}
 
+int main(int argc, char **argv)
+{
+	const char *policy_dirs[POLICY_DIRS_MAX + 1] = { NULL };
+	struct loop_opts o = { 0 };
+	struct pol_rules rules = { 0 };
+	struct loop *l = NULL;
+	int r;
+
+	log_set_ident("oomguardiand");
+	r = parse_args(argc, argv, &o, policy_dirs);
+	if (r >= 0)
+		return r;
 	r = load_config(&o, &rules);
 	if (r == -EINVAL) {
 		log_error("invalid configuration, not starting");
