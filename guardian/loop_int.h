@@ -112,6 +112,12 @@ struct loop {
 uint64_t loop_now_usec(void);
 void loop_kick(struct loop *l, const char *why); /* a full step now */
 
+/* loop_watch.c: the fast read, PSI triggers, v1 thresholds (all fds of the scope) */
+void loop_close_fd(int *fd); /* close if >= 0, set -1 */
+void loop_unref_src(sd_event_source **s); /* disable, unref, set NULL */
+void loop_setup_watches(struct loop *l); /* (re)open the scope: sets scope_missing if gone */
+void loop_teardown_watches(struct loop *l);
+
 /* loop_act.c: plan execution, victims, protection, reports */
 void loop_act_plan(struct loop *l, uint64_t now);
 bool loop_act_inflight(struct loop *l, uint64_t now);
@@ -120,7 +126,7 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p);
 void loop_protect_pid(struct loop *l, pid_t pid);
 void loop_protect_all(struct loop *l);
 bool loop_proc_in_scope(const struct loop *l, const struct og_proc *p);
-int loop_fast_read(struct loop *l);
+int loop_fast_read(struct loop *l); /* 0 or -errno; -ENOENT etc. mark the scope missing */
 void loop_write_state(struct loop *l);
 int loop_write_report(struct loop *l, const struct pol_action *a, const char *result,
 		      const struct act_victim *v, uint64_t freed_bytes, uint64_t elapsed_usec,
