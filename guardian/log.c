@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 
 static int max_level = LOG_INFO;
 static int use_journal = -1; /* -1: decide on first use */
+static int stderr_is_journal = -1; /* -1: decide on first use */
 static const char *ident = "oomguardian";
 
 void log_set_max_level(int level)
@@ -39,11 +42,25 @@ static const char *level_name(int level)
 	return level >= 0 && level <= LOG_DEBUG ? names[level] : "?";
 }
 
+/* $JOURNAL_STREAM is "device:inode" of the stream systemd connected stderr to; it is
+ * inherited by children whose stderr may be elsewhere, so compare it with stderr itself. */
+static int stderr_is_journal_stream(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 int log_internal(int level, int error, const char *message_id, const char *fmt, ...)
 {
 	char msg[1024]; /* one log line; longer ones are cut, never allocated */
 	va_list ap;
-	int saved = errno;
+	int saved = errno, r;
+	bool sent = false;
 
 	if (level > max_level)
 		return -error;
@@ -53,20 +70,27 @@ int log_internal(int level, int error, const char *message_id, const char *fmt, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 
-	if (getenv("JOURNAL_STREAM"))
-		fprintf(stderr, "<%d>%s\n", level, msg);
-	else
-		fprintf(stderr, "%s: %s: %s\n", ident, level_name(level), msg);
-
 	if (use_journal < 0)
 		use_journal = access("/run/systemd/journal/socket", W_OK) == 0;
+	if (stderr_is_journal < 0)
+		stderr_is_journal = stderr_is_journal_stream();
+
+	/* Under systemd stderr already goes to the journal: send each line once, natively (it
+	 * carries MESSAGE_ID), and use the stream only when journald did not take it. */
 	if (use_journal) {
 		if (message_id)
-			sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level, "MESSAGE_ID=%s",
-					message_id, "SYSLOG_IDENTIFIER=%s", ident, NULL);
+			r = sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level, "MESSAGE_ID=%s",
+					    message_id, "SYSLOG_IDENTIFIER=%s", ident, NULL);
 		else
-			sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level,
-					"SYSLOG_IDENTIFIER=%s", ident, NULL);
+			r = sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", level,
+					    "SYSLOG_IDENTIFIER=%s", ident, NULL);
+		sent = r >= 0;
+	}
+	if (!(stderr_is_journal && sent)) {
+		if (stderr_is_journal)
+			fprintf(stderr, "<%d>%s\n", level, msg);
+		else
+			fprintf(stderr, "%s: %s: %s\n", ident, level_name(level), msg);
 	}
 	errno = saved;
 	return -error;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Logging to stderr and the journal. Only main.c, loop.c, ctl*.c and act_*.c log above debug;
- * sources log at debug only. journald may not run (sd_journal_send drops silently), so
- * stderr always gets the line too; under systemd (JOURNAL_STREAM set) it carries a <N> prefix.
+ * sources log at debug only. Each line goes to the journal (sd_journal_send, with MESSAGE_ID)
+ * when its socket is there, and to stderr unless stderr is itself the journal stream
+ * ($JOURNAL_STREAM names it) and the journal took the line: one copy per line, and nothing is
+ * lost where journald does not run. On a journal stream, stderr lines carry a <N> prefix.
  */
 #pragma once
 
