@@ -10,9 +10,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${BUILDDIR:-$top/build}
 
 # Every package the build, the tests and the daemon need (README.md says why each library).
-PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
+# build: build-essential autoconf automake autoconf-archive pkg-config and the five -dev
+# libraries + check; fuzzing: clang libclang-rt-14-dev; tests: systemd (systemd-analyze verify),
+# procps, python3 (contrib/capture-this-host.sh), time (/usr/bin/time in the benchmarks).
+PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 	libsystemd-dev libcgroup-dev libnuma-dev libinih-dev libjson-c-dev check
-	clang libclang-rt-14-dev systemd procps"
+	clang libclang-rt-14-dev systemd procps python3 time"
 
 deps() {
 	missing=""
