@@ -26,7 +26,8 @@
 #    log), the time from the hog's start to its death, the signal it died of.
 # 2. idle: the three guardians at once, each guarding the whole machine in dry-run (oomguardiand
 #    with the shipped policy/vendor config and policies), IDLE_SEC seconds after a 3 s start-up:
-#    CPU time (utime+stime of /proc/PID/stat) in ms per minute, VmRSS and VmHWM.
+#    CPU time (all threads' /proc/PID/task/*/schedstat; else utime+stime of /proc/PID/stat) in
+#    ms per minute, VmRSS and VmHWM.
 # Needs root (creates cgroups). Every process it starts is ended by pid, every group removed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -186,6 +187,7 @@ one_run() (
 	fi
 	echo "$1 $2 $kills ${acts:-0} $((t1 - t0)) $sig" >>"$results"
 	[ "$1" = oomguardiand ] || { og_alive "$OG_DPID" || og_fail "$1 died"; }
+	# shellcheck disable=SC2034 # read by lib.sh's cleanup
 	OG_FAILED=0
 )
 
@@ -237,17 +239,30 @@ for p in earlyoom nohang; do
 	idlers="$idlers $p"
 done
 sleep 3 # start-up is not idle time
-ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null; }
+# CPU time in ns: all threads' schedstat (exact), else utime+stime ticks of /proc/PID/stat
+if [ -r /proc/self/schedstat ]; then
+	cpu_unit=schedstat
+	cpu_ns() {
+		cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+			awk '{ t += $1 } END { if (NR) printf "%d\n", t }'
+	}
+else
+	cpu_unit="stat ticks"
+	cpu_ns() {
+		awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%d\n", ($12 + $13) * 1e9 / hz }' \
+			"/proc/$1/stat" 2>/dev/null
+	}
+fi
+pid=
 for p in $idlers; do
 	eval "pid=\$ipid_$p"
-	eval "t0_$p=$(ticks "$pid")"
+	eval "t0_$p=$(cpu_ns "$pid")"
 done
 sleep "$idle"
-hz=$(getconf CLK_TCK)
 for p in $idlers; do
 	eval "pid=\$ipid_$p"
 	eval "t0=\$t0_$p"
-	t1=$(ticks "$pid")
+	t1=$(cpu_ns "$pid")
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
 	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
 	if [ -z "$t1" ] || [ -z "$t0" ]; then
@@ -279,10 +294,10 @@ for g in $guardians; do
 	}' "$results"
 done
 echo
-echo "=== idle, whole machine, dry run, $idle s ==="
+echo "=== idle, whole machine, dry run, $idle s (CPU from $cpu_unit) ==="
 printf '%-13s %-22s %-12s %s\n' guardian "CPU ms per minute" "VmRSS KiB" "VmHWM KiB"
-awk -v hz="$hz" -v s="$idle" '$1 == "idle" {
-	cpu = ($3 == "-") ? "-" : sprintf("%.1f", $3 * 1000 / hz * 60 / s)
+awk -v s="$idle" '$1 == "idle" {
+	cpu = ($3 == "-") ? "-" : sprintf("%.1f", $3 / 1e6 * 60 / s)
 	printf "%-13s %-22s %-12s %s\n", $2, cpu, $4, $5 }' "$results"
 echo
 echo "=== not measured here ==="
