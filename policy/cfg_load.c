@@ -11,7 +11,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "policy/cfg.h"
@@ -75,20 +77,84 @@ static void root_prefix(const char *root, char *buf, size_t size)
 		buf[--n] = '\0';
 }
 
-/* Read a whole file. 0, or an error recorded in diag (-errno). *ret_len excludes the NUL. */
-static int read_file(const char *path, char **ret, size_t *ret_len, struct cfg_diag *diag)
+/* What a file that is not a plain configuration file is, for the message; NULL if it is one. */
+static const char *odd_file_kind(const struct stat *st, int fd)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	static const struct {
+		unsigned long magic;
+		const char *what;
+	} pseudo[] = {
+		/* Regular files of size 0 whose content the kernel makes up when read. */
+		{PROC_SUPER_MAGIC, "a file of the kernel's /proc"},
+		{SYSFS_MAGIC, "a file of the kernel's /sys"},
+		{CGROUP_SUPER_MAGIC, "a cgroup file"},
+		{CGROUP2_SUPER_MAGIC, "a cgroup file"},
+		{DEBUGFS_MAGIC, "a debugfs file"},
+		{TRACEFS_MAGIC, "a tracefs file"},
+		{SECURITYFS_MAGIC, "a securityfs file"},
+	};
+	struct statfs sf;
+
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	if (S_ISFIFO(st->st_mode))
+		return "a FIFO";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	if (S_ISCHR(st->st_mode))
+		return "a character device";
+	if (S_ISBLK(st->st_mode))
+		return "a block device";
+	if (!S_ISREG(st->st_mode))
+		return "not a file";
+	if (fd >= 0 && fstatfs(fd, &sf) == 0)
+		for (size_t i = 0; i < OG_ELEMENTSOF(pseudo); i++)
+			if ((unsigned long)sf.f_type == pseudo[i].magic)
+				return pseudo[i].what;
+	return NULL;
+}
+
+/*
+ * A file that is not a regular file (a FIFO would block open() and read() forever, a device
+ * or a /proc file never ends): found in a policy directory (found) it is skipped with a
+ * warning, named by the caller it is an error. Returns 1 (skipped) or -EINVAL.
+ */
+static int odd_file(const char *path, const char *what, bool found, struct cfg_diag *diag)
+{
+	if (found) {
+		cfg_diag_add(diag, CFG_SEV_WARNING, path, 0, "", "not a regular file (%s), ignoring",
+			     what);
+		return 1;
+	}
+	return cfg_diag_add(diag, CFG_SEV_ERROR, path, 0, "", "cannot read: not a regular file (%s)",
+			    what);
+}
+
+/*
+ * Read a whole file. 0, 1 if skipped (see odd_file()), or an error recorded in diag (-errno).
+ * *ret_len excludes the NUL. The type is checked before the open (following symlinks: masks are
+ * handled before) and again on the fd, which is opened non-blocking in case it changed.
+ */
+static int read_file(const char *path, bool found, char **ret, size_t *ret_len,
+		     struct cfg_diag *diag)
+{
+	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
+	const char *what;
 	struct stat st;
 	size_t len = 0;
 
+	if (stat(path, &st) < 0)
+		goto fail;
+	what = odd_file_kind(&st, -1);
+	if (what)
+		return odd_file(path, what, found, diag);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		goto fail;
-	}
+	what = odd_file_kind(&st, fd);
+	if (what)
+		return odd_file(path, what, found, diag);
 	if (st.st_size > CFG_FILE_MAX) {
 		errno = EFBIG;
 		goto fail;
@@ -108,8 +174,9 @@ static int read_file(const char *path, char **ret, size_t *ret_len, struct cfg_d
 		len += (size_t)k;
 	}
 	if (len > (size_t)st.st_size) {
-		errno = EFBIG;
-		goto fail;
+		cfg_diag_add(diag, CFG_SEV_ERROR, path, 0, "",
+			     "cannot read: the file grew while it was read, try again");
+		return -EAGAIN;
 	}
 	buf[len] = '\0';
 	*ret = OG_TAKE_PTR(buf);
@@ -225,8 +292,8 @@ static int load_conf(struct pol_rules *w, const char *path, bool must_exist, str
 
 	if (!must_exist && access(path, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	r = read_file(path, &buf, &len, diag);
-	if (r < 0)
+	r = read_file(path, false, &buf, &len, diag);
+	if (r != 0)
 		return r;
 	r = rules_add_file(w, path);
 	if (r < 0)
@@ -247,7 +314,8 @@ static int load_default_conf(struct pol_rules *w, const char *prefix, struct cfg
 	return 0;
 }
 
-static int load_policy(struct pol_rules *w, const char *root, const char *path,
+/* found: path came from a directory scan (see read_file()). */
+static int load_policy(struct pol_rules *w, const char *root, const char *path, bool found,
 		       struct cfg_diag *diag)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -255,7 +323,9 @@ static int load_policy(struct pol_rules *w, const char *root, const char *path,
 	size_t len;
 	int r;
 
-	r = read_file(path, &buf, &len, diag);
+	r = read_file(path, found, &buf, &len, diag);
+	if (r > 0)
+		return 0; /* skipped, with a warning */
 	if (r < 0)
 		return r;
 	r = rules_add_file(w, path);
@@ -327,7 +397,7 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
 		qsort(e.v, e.n, sizeof(e.v[0]), entry_cmp);
 	for (size_t i = 0; i < e.n && r != -ENOMEM; i++)
 		if (!e.v[i].masked)
-			r = load_policy(&w, prefix, e.v[i].path, diag);
+			r = load_policy(&w, prefix, e.v[i].path, true, diag);
 	entries_free(&e);
 	return finish(&w, r, before, ret, diag);
 }
@@ -365,7 +435,7 @@ int cfg_load_files(const char *root, const char *const *files, size_t nfiles, st
 		load_default_conf(&w, prefix, diag);
 	for (size_t i = 0; i < nfiles && r != -ENOMEM; i++)
 		if (!is_conf_name(files[i]))
-			r = load_policy(&w, prefix, files[i], diag);
+			r = load_policy(&w, prefix, files[i], false, diag);
 	return finish(&w, r, before, ret, diag);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "policy/cfg.h"
@@ -612,6 +613,70 @@ START_TEST(mask_with_dev_null)
 }
 END_TEST
 
+/*
+ * A FIFO named *.policy used to hang the loader in open() (no O_NONBLOCK, the type was checked
+ * after the open): `check` at start-up and the daemon on SIGHUP never came back. Found in a
+ * policy directory, anything not a regular file is skipped with a warning; named on the command
+ * line it is an error. Also a symlink to a /proc file (size 0, content made up when read): it
+ * was reported as "larger than 1 MiB". The test case has a timeout: a hang fails it.
+ */
+START_TEST(fifo_and_pseudo_files)
+{
+	char root[] = "/tmp/ogtest-cfg-fifo-XXXXXX", dir[128], path[256], cmd[320];
+	const char *files[1] = {path};
+	struct pol_rules r;
+	char want[512];
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/etc/oomguardian/policy.d", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/sub.policy'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	write_file(dir, "10-keep.policy",
+		   "[Match]\nName=keep\nExe=/usr/bin/keep\n[Policy]\nProtect=yes\n");
+	snprintf(path, sizeof(path), "%s/20-fifo.policy", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	snprintf(path, sizeof(path), "%s/30-proc.policy", dir);
+	ck_assert_int_eq(symlink("/proc/self/status", path), 0);
+	snprintf(path, sizeof(path), "%s/40-zero.policy", dir);
+	ck_assert_int_eq(symlink("/dev/zero", path), 0);
+
+	ck_assert_int_eq(cfg_load(root, NULL, NULL, &r, &diag), 0);
+	ck_assert_uint_eq(diag.nerrors, 0);
+	ck_assert_uint_eq(diag.nwarnings, 4);
+	snprintf(want, sizeof(want), "%s/20-fifo.policy: warning: not a regular file (a FIFO), "
+		 "ignoring", dir);
+	ck_assert_diag(want);
+	snprintf(want, sizeof(want), "%s/30-proc.policy: warning: not a regular file (a file of "
+		 "the kernel's /proc), ignoring", dir);
+	ck_assert_diag(want);
+	snprintf(want, sizeof(want), "%s/40-zero.policy: warning: not a regular file (a character "
+		 "device), ignoring", dir);
+	ck_assert_diag(want);
+	snprintf(want, sizeof(want), "%s/sub.policy: warning: not a regular file (a directory), "
+		 "ignoring", dir);
+	ck_assert_diag(want);
+	ck_assert_uint_eq(r.nservices, 1);
+	ck_assert_str_eq(r.services[0].name, "10-keep");
+	pol_rules_free(&r);
+
+	/* named explicitly (oomguardianctl check FILE): an error, and still no hang */
+	cfg_diag_free(&diag);
+	snprintf(path, sizeof(path), "%s/20-fifo.policy", dir);
+	ck_assert_int_eq(cfg_load_files(root, files, 1, &r, &diag), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read: not a regular file (a FIFO)", path);
+	ck_assert_diag(want);
+	cfg_diag_free(&diag);
+	snprintf(path, sizeof(path), "%s/30-proc.policy", dir);
+	ck_assert_int_eq(cfg_load_files(root, files, 1, &r, &diag), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read: not a regular file (a file of the kernel's "
+		 "/proc)", path);
+	ck_assert_diag(want);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(failed_load_keeps_old_rules)
 {
 	struct pol_rules r, old;
@@ -806,9 +871,11 @@ static Suite *cfg_suite(void)
 
 	tc = tcase_create("load");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10); /* fifo_and_pseudo_files: a hang must fail, not block */
 	tcase_add_test(tc, merge_override_mask_order);
 	tcase_add_test(tc, explicit_dirs);
 	tcase_add_test(tc, mask_with_dev_null);
+	tcase_add_test(tc, fifo_and_pseudo_files);
 	tcase_add_test(tc, failed_load_keeps_old_rules);
 	tcase_add_test(tc, load_files);
 	tcase_add_test(tc, shipped_policies_load);
