@@ -183,7 +183,7 @@ one_run() (
 	if [ "$st" -gt 128 ]; then
 		sig=SIG$(kill -l $((st - 128)))
 	else
-		sig="exit $st"
+		sig="exit_$st"
 	fi
 	echo "$1 $2 $kills ${acts:-0} $((t1 - t0)) $sig" >>"$results"
 	[ "$1" = oomguardiand ] || { og_alive "$OG_DPID" || og_fail "$1 died"; }
@@ -196,9 +196,10 @@ total=$(mem_kib MemTotal)
 avail=$(mem_kib MemAvailable)
 echo "machine: MemTotal $((total >> 10)) MiB, MemAvailable $((avail >> 10)) MiB," \
 	"SwapTotal $(($(mem_kib SwapTotal) >> 10)) MiB, $(nproc) CPUs, kernel $(uname -r)"
-[ -n "$EARLYOOM" ] && echo "earlyoom: $("$EARLYOOM" -v 2>&1 | head -n 1) (Debian $(cat "$peers/earlyoom.version" 2>/dev/null)), default -m 10:" \
+[ -n "$EARLYOOM" ] && echo "earlyoom: $("$EARLYOOM" -v 2>&1 | head -n 1)" \
+	"(Debian $(cat "$peers/earlyoom.version" 2>/dev/null)), default -m 10:" \
 	"acts below $((total / 10 >> 10)) MiB available (machine-wide)"
-[ -n "$NOHANG" ] && echo "nohang: $(cat "$peers/nohang.version" 2>/dev/null || echo 'version unknown')," \
+[ -n "$NOHANG" ] && echo "nohang: $(cat "$peers/nohang.version" 2>/dev/null || echo '?')," \
 	"soft threshold $(sed -n 's/^soft_threshold_min_mem *= *//p' "$work/nohang.conf")" \
 	"of MemTotal (machine-wide), python3 $(python3 -c 'import sys; print(sys.version.split()[0])')"
 echo
@@ -214,7 +215,8 @@ for g in $guardians; do
 		one_run "$g" "$i" >"$work/run.log" 2>&1
 		last=$(tail -n 1 "$results" 2>/dev/null)
 		case $last in
-		"$g $i "*) echo "$last" | awk '{ printf "  %-12s run %s: kernel OOM kills %s, actions %s, hog dead after %s ms (%s %s)\n", $1, $2, $3, $4, $5, $6, $7 }' ;;
+		"$g $i "*) echo "$last" | awk '{ printf "  %-12s run %s: kernel OOM kills %s, " \
+			"actions %s, hog dead after %s ms (%s)\n", $1, $2, $3, $4, $5, $6 }' ;;
 		*) echo "  $g run $i: no result"; sed 's/^/    /' "$work/run.log" | tail -n 20 ;;
 		esac
 	done
@@ -258,7 +260,9 @@ for p in $idlers; do
 	eval "pid=\$ipid_$p"
 	eval "t0_$p=$(cpu_ns "$pid")"
 done
-sleep "$idle"
+sleep "$idle" & # in the background: a signal's trap runs at once, not after the sleep
+IDLE_PIDS="$IDLE_PIDS $!"
+wait $!
 for p in $idlers; do
 	eval "pid=\$ipid_$p"
 	eval "t0=\$t0_$p"
@@ -282,10 +286,12 @@ printf '%-13s %-18s %-22s %-20s %s\n' guardian "kernel OOM kills" "guardian acte
 	"hog death med (ms)" "hog died of"
 for g in $guardians; do
 	awk -v g="$g" -v runs="$runs" '
-	$1 == g { n++; oom += $3; if ($4 > 0) act++; t[n] = $5; sig[$6 " " $7]++ }
+	$1 == g { n++; oom += $3; if ($4 > 0) act++; t[n] = $5; sig[$6]++ }
 	END {
 		if (n == 0) { printf "%-13s no result\n", g; exit }
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (t[j] < t[i]) { x = t[i]; t[i] = t[j]; t[j] = x }
+		for (i = 1; i <= n; i++)
+			for (j = i + 1; j <= n; j++)
+				if (t[j] < t[i]) { x = t[i]; t[i] = t[j]; t[j] = x }
 		med = n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
 		verb = (g == "oomguardiand") ? "acted" : (g == "none") ? "-" : "would act"
 		s = ""; for (k in sig) s = s (s == "" ? "" : ", ") sig[k] "x " k
