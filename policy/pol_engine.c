@@ -21,7 +21,9 @@
  *       available < MemoryAvailableBelow= percent of total AND available < its bytes (when
  *       both are set the lower one binds: the bytes cap the percentage on huge machines) AND,
  *       on a machine with swap, swap free < SwapFreeBelow= of swap total (swap is there to be
- *       used first); a stage with no memory threshold does not fire on memory; or
+ *       used first), except that below HALF the memory threshold(s) swap does not matter: an
+ *       allocation faster than swap-out reaches the kernel OOM killer with swap unused (seed
+ *       002); a stage with no memory threshold does not fire on memory; or
  *   (b) PSI: the scope's memory some/full avg10 has stayed above PressureSomeAbove= /
  *       PressureFullAbove= for at least its duration ("above since" timers, one per stage and
  *       line, reset when avg10 drops to the limit or below).
@@ -33,10 +35,18 @@
  *   trigger itself (the band between threshold and threshold + hysteresis only keeps the
  *   episode open; it does not widen the kill zone).
  *
- * HOLD-OFF. After any action that changes the kernel (everything but REPORT and
- *   OOM_SCORE_ADJ), no new action is planned for HoldOffSec=: PSI lags ~2 s and MemAvailable
- *   needs a moment to show what a kill freed. Escalation TERM->KILL and protection
- *   (oom_score_adj) are not held off.
+ * HOLD-OFF, per rung. An action that changes the kernel (everything but REPORT and
+ *   OOM_SCORE_ADJ) arms the hold-off of its rung (its stage; the services' own actions: a rung
+ *   below reclaim): for HoldOffSec= that rung and the ones below plan no new action, because
+ *   PSI avg10 lags seconds behind what the action did. A rung is never held off by a lower
+ *   one: a fast allocator crosses reclaim, throttle and terminate within a few hundred ms, and
+ *   terminate/kill fire as soon as their own trigger holds. A terminate/kill trigger on memory
+ *   is not held off at all (MemAvailable does not lag; the victim in flight already keeps the
+ *   next victim waiting until its memory is gone); on PSI it is. Not held off and arming
+ *   nothing: lifting throttles, protection. Escalation TERM->KILL is not held off but arms
+ *   its rung. COMPACT/MIGRATE wait for the reclaim rung's hold-off and arm nothing (they are
+ *   once until the zone or node recovers). Nothing is planned that the snapshot's layout
+ *   cannot do: no RECLAIM_CGROUP (memory.reclaim) for a v1 memory cgroup.
  *
  * VICTIMS IN FLIGHT. A victim once signalled is remembered (pid + starttime, process group or
  *   cgroup). It blocks the next victim until it has exited (gone from the snapshot, its
@@ -46,12 +56,12 @@
  *   Nothing else signals a victim twice. With an empty process table (a memory-only snapshot)
  *   victims are neither retired nor chosen. At most one new kill target per step.
  *
- * ORDER WITHIN A STEP (hold-off permitting):
+ * ORDER WITHIN A STEP (each rung's hold-off permitting):
  *   1. escalations of victims in flight; lifting stage throttles once the throttle stage clears
  *      (and those of services a reload removed).
  *   2. reclaim, at any level >= reclaim: if reclaimable slab exceeds 20% of total (the Koji
- *      nfs_inode_cache story), DROP_SLAB (machine) or RECLAIM_CGROUP (scope) once per episode,
- *      and no kill in that step: slab is freed before anybody dies.
+ *      nfs_inode_cache story), DROP_SLAB (machine, or a v1 scope) or RECLAIM_CGROUP (cgroup2
+ *      scope) once per episode, and no kill in that step: slab is freed before anybody dies.
  *   3. a terminate/kill trigger fires: one victim (pol_victim.c ranking: prefer, over budget,
  *      default, avoid), needed = what brings available back above the stage threshold plus
  *      hysteresis. terminate: TERM with value = grace (TermGraceSec= of the victim's policy,
@@ -62,15 +72,17 @@
  *      every devstack@ unit its own budget, like a drop-in for a template unit. Over
  *      MemoryBudget= (anon + swap of its processes; N% is of MemTotal):
  *      OnBudget= once per over-budget episode (ends below the budget minus hysteresis):
- *      report, reclaim (memory.reclaim of the overshoot), throttle (memory.high lowered by the
- *      overshoot, kept), kill (TERM/KILL of the service's own best victim, one target per step).
+ *      report, reclaim (memory.reclaim of the overshoot; on v1 a report), throttle
+ *      (memory.high lowered by the overshoot, kept), kill (TERM/KILL of the service's own best
+ *      victim, one target per step).
  *      PressureLimit= exceeded for its duration: like systemd-oomd, TERM/KILL of the service's
  *      best victim, once per episode. Protect=yes services only ever get a REPORT.
  *   5. a throttle (or higher) trigger fires and no kill was planned: memory.high = current -
  *      10% on one Throttle=yes service per step (its own cgroup, without protected members),
  *      over-budget services first, then the largest; lifted (memory.high = max) when the
  *      throttle stage clears.
- *   6. reclaim level, no slab to drop: one REPORT per episode (RECLAIM_CGROUP in a scope).
+ *   6. reclaim level, no slab to drop: one REPORT per episode (RECLAIM_CGROUP of the need in
+ *      a cgroup2 scope).
  *   7. fragmentation, whatever the level (the seed 003 order-2 OOM with half the RAM free): a
  *      zone other than DMA with no free block of order >= 2 while it has more free memory than
  *      its min watermark (and at least 4 MiB): COMPACT that node, once until it recovers.
@@ -125,21 +137,37 @@ const char *pol_action_name(enum pol_action_kind kind)
 
 /* ------------------------------------------------------------------ stages */
 
-static bool mem_low(const struct pol_threshold *t, const struct pol_measure *m, uint64_t margin_pm)
+/* Available below every memory threshold that is set, each divided by div, plus the margin. */
+static bool mem_below(const struct pol_threshold *t, const struct pol_measure *m,
+		      uint64_t margin_pm, unsigned div)
 {
-	uint64_t margin_bytes = pol_of_permyriad(m->total, margin_pm);
-
-	if (!t->mem_avail_permyriad && !t->mem_avail_bytes)
-		return false;
 	if (t->mem_avail_permyriad &&
-	    pol_share_permyriad(m->avail, m->total) >= t->mem_avail_permyriad + margin_pm)
+	    pol_share_permyriad(m->avail, m->total) >= t->mem_avail_permyriad / div + margin_pm)
 		return false;
-	if (t->mem_avail_bytes && m->avail >= t->mem_avail_bytes + margin_bytes)
-		return false;
-	if (t->swap_free_permyriad && m->swap_total > 0 &&
-	    pol_share_permyriad(m->swap_free, m->swap_total) >= t->swap_free_permyriad + margin_pm)
+	if (t->mem_avail_bytes &&
+	    m->avail >= t->mem_avail_bytes / div + pol_of_permyriad(m->total, margin_pm))
 		return false;
 	return true;
+}
+
+/* Swap is set as a condition, there is swap, and enough of it is free: headroom left. */
+static bool swap_headroom(const struct pol_threshold *t, const struct pol_measure *m,
+			  uint64_t margin_pm)
+{
+	return t->swap_free_permyriad && m->swap_total > 0 &&
+	       pol_share_permyriad(m->swap_free, m->swap_total) >=
+		       t->swap_free_permyriad + margin_pm;
+}
+
+/* The memory condition of a stage (see STAGES (a)): the swap condition is waived below half
+ * the memory threshold (the absolute floor). */
+static bool mem_low(const struct pol_threshold *t, const struct pol_measure *m, uint64_t margin_pm)
+{
+	if (!t->mem_avail_permyriad && !t->mem_avail_bytes)
+		return false;
+	if (!mem_below(t, m, margin_pm, 1))
+		return false;
+	return !swap_headroom(t, m, margin_pm) || mem_below(t, m, margin_pm, 2);
 }
 
 uint32_t pol_psi_avg10(const struct og_psi *psi, bool full)
@@ -169,27 +197,31 @@ static void describe_mem(const struct pol_threshold *t, const struct pol_measure
 			 enum pol_stage stage, bool held, struct pol_trigger *tr)
 {
 	const char *cmp = held ? "not yet back above" : "<";
+	/* fired only by the absolute floor: say why free swap did not hold it back */
+	const char *swap_note =
+		!held && swap_headroom(t, m, 0) ? ", below half of it though swap is free" : "";
 	char a[16], l[16], b[16];
 
 	tr->fired = true;
 	tr->held = held;
+	tr->on_memory = !held;
 	if (t->mem_avail_permyriad) {
 		og_strscpy(tr->metric, "mem_available_permyriad", sizeof(tr->metric));
 		tr->measured = pol_share_permyriad(m->avail, m->total);
 		tr->limit = t->mem_avail_permyriad;
-		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s (%s) %s %s %s threshold%s",
+		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s (%s) %s %s %s threshold%s%s",
 			   m->avail_name, pol_fmt_pct(a, sizeof(a), tr->measured),
 			   og_format_bytes(b, sizeof(b), m->avail), cmp,
 			   pol_fmt_pct(l, sizeof(l), tr->limit), stage_names[stage],
-			   held ? " + hysteresis" : "");
+			   held ? " + hysteresis" : "", swap_note);
 	} else {
 		og_strscpy(tr->metric, "mem_available_bytes", sizeof(tr->metric));
 		tr->measured = m->avail;
 		tr->limit = t->mem_avail_bytes;
-		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s %s %s %s threshold%s", m->avail_name,
-			   og_format_bytes(a, sizeof(a), m->avail), cmp,
+		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s %s %s %s threshold%s%s",
+			   m->avail_name, og_format_bytes(a, sizeof(a), m->avail), cmp,
 			   og_format_bytes(b, sizeof(b), t->mem_avail_bytes), stage_names[stage],
-			   held ? " + hysteresis" : "");
+			   held ? " + hysteresis" : "", swap_note);
 	}
 }
 
@@ -556,6 +588,48 @@ int pol_state_rebind(struct pol_state *st, const struct pol_rules *new_rules)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ hold-off */
+
+/* No hold-off of rung q or of any rung above it runs at now. */
+static bool rung_free(const struct pol_state *st, enum pol_stage q, uint64_t now)
+{
+	for (int i = q; i < POL_STAGE__MAX; i++)
+		if (now < st->stage[i].holdoff_until_usec)
+			return false;
+	return true;
+}
+
+/* The highest terminate/kill rung whose trigger fires and may act now: on memory always (the
+ * victim in flight waits for the memory to be freed), on PSI once its hold-off is over. */
+static enum pol_stage victim_rung(const struct pol_state *st, const struct pol_trigger *tr,
+				  enum pol_stage fire, uint64_t now)
+{
+	for (int i = fire; i >= POL_STAGE_TERMINATE; i--)
+		if (tr[i].fired && !tr[i].held && (tr[i].on_memory || rung_free(st, i, now)))
+			return i;
+	return POL_STAGE_NONE;
+}
+
+/* Each action that changes the kernel arms the hold-off of its rung (services: NONE). Not:
+ * lifting throttles (before first), COMPACT/MIGRATE (from arm_from: once until the zone or
+ * node recovers, they hold back nothing). */
+static void holdoff_arm(const struct pol_rules *r, struct pol_state *st,
+			const struct pol_plan *plan, size_t first, size_t arm_from, uint64_t now)
+{
+	for (size_t i = 0; i < plan->n && i < arm_from; i++) {
+		const struct pol_action *a = &plan->actions[i];
+		uint64_t until = now + r->cfg.holdoff_usec;
+
+		if (!pol_disruptive(a->kind) || (i < first && a->kind == POL_ACT_THROTTLE) ||
+		    (unsigned)a->stage >= POL_STAGE__MAX)
+			continue;
+		st->stage[a->stage].holdoff_until_usec = until;
+		if (until > st->holdoff_until_usec)
+			st->holdoff_until_usec = until;
+		st->last_action_usec = now;
+	}
+}
+
 /* ------------------------------------------------------------------ the step */
 
 int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
@@ -564,8 +638,8 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 	struct pol_trigger tr[POL_STAGE__MAX];
 	struct pol_measure m;
 	enum pol_stage level, fire;
-	bool allowed, escalated, slab = false, killed = false;
-	size_t first;
+	bool escalated, slab = false, killed = false;
+	size_t first, arm_from;
 
 	if (!s || !r || !st || !ret_plan || now_usec == 0 || st->nsvc != r->nservices || !st->svc ||
 	    !st->inst)
@@ -606,33 +680,31 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 	pol_lift_throttles(st, r, level, ret_plan);
 	first = ret_plan->n;
 
-	allowed = now_usec >= st->holdoff_until_usec;
-	if (allowed) {
+	/* Hold-off per rung: an action holds back its own rung and those below, never one
+	 * above; a terminate/kill trigger on memory is not held back at all. */
+	{
 		bool may_kill = !escalated && !victim_blocking(st) && s->nprocs > 0;
+		bool reclaim_ok = rung_free(st, POL_STAGE_RECLAIM, now_usec);
+		enum pol_stage v = victim_rung(st, tr, fire, now_usec);
 
-		if (level >= POL_STAGE_RECLAIM)
+		if (level >= POL_STAGE_RECLAIM && reclaim_ok)
 			slab = pol_plan_slab(s, r, st, &m, level, &tr[level], ret_plan);
-		if (!slab && may_kill && fire >= POL_STAGE_TERMINATE)
-			killed = plan_ladder_victim(s, r, st, ctx, &m, fire, &tr[fire], now_usec,
+		if (!slab && may_kill && v != POL_STAGE_NONE)
+			killed = plan_ladder_victim(s, r, st, ctx, &m, v, &tr[v], now_usec,
 						    ret_plan);
-		killed |= pol_plan_services(s, r, st, ctx, &m, may_kill && !slab && !killed,
-					    now_usec, ret_plan);
-		if (fire >= POL_STAGE_THROTTLE && !killed && !slab)
+		if (rung_free(st, POL_STAGE_NONE, now_usec))
+			killed |= pol_plan_services(s, r, st, ctx, &m, may_kill && !slab && !killed,
+						    now_usec, ret_plan);
+		if (fire >= POL_STAGE_THROTTLE && !killed && !slab &&
+		    rung_free(st, POL_STAGE_THROTTLE, now_usec))
 			pol_plan_throttle(s, r, st, &m, &tr[fire], ret_plan);
-		if (level == POL_STAGE_RECLAIM && !slab)
-			pol_plan_reclaim_report(r, st, &m, &tr[level], ret_plan);
+		if (level == POL_STAGE_RECLAIM && !slab && reclaim_ok)
+			pol_plan_reclaim_report(s, r, st, &m, &tr[level], ret_plan);
+		arm_from = ret_plan->n;
+		pol_plan_compact(s, st, reclaim_ok, ret_plan);
+		pol_plan_migrate(s, r, st, ctx, &m, reclaim_ok, ret_plan);
 	}
-	pol_plan_compact(s, st, allowed, ret_plan);
-	pol_plan_migrate(s, r, st, ctx, &m, allowed, ret_plan);
-
-	for (size_t i = 0; i < ret_plan->n; i++) {
-		if (pol_disruptive(ret_plan->actions[i].kind) &&
-		    !(i < first && ret_plan->actions[i].kind == POL_ACT_THROTTLE)) {
-			st->holdoff_until_usec = now_usec + r->cfg.holdoff_usec;
-			st->last_action_usec = now_usec;
-			break;
-		}
-	}
+	holdoff_arm(r, st, ret_plan, first, arm_from, now_usec);
 	pol_plan_protection(s, r, st, &m, ret_plan);
 	return (int)ret_plan->n;
 }

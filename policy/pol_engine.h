@@ -34,6 +34,7 @@ struct pol_stage_state {
 	uint64_t psi_full_above_since_usec;
 	bool acted; /* the once-per-episode action of this stage was planned */
 	bool no_victim_reported; /* "nobody may be killed" reported this episode */
+	uint64_t holdoff_until_usec; /* this rung and those below: no new action before this */
 };
 
 /* Per policy file (indexed like rules->services; remapped by name on reload). */
@@ -78,7 +79,7 @@ struct pol_protect_rec {
 struct pol_state {
 	struct pol_stage_state stage[POL_STAGE__MAX];
 	enum pol_stage level; /* highest active stage */
-	uint64_t holdoff_until_usec; /* no new action (but escalation) before this */
+	uint64_t holdoff_until_usec; /* the latest of the per-rung hold-offs (stage[]) */
 	uint64_t last_action_usec;
 	bool slab_dropped; /* this reclaim episode */
 	bool zone_compacted[OG_ZONES_MAX]; /* per node x zone kind, until the zone recovers */

@@ -29,6 +29,7 @@ struct pol_measure {
 struct pol_trigger {
 	bool fired; /* described: the stage fires, or is held by hysteresis (held) */
 	bool held; /* memory is between the threshold and threshold + hysteresis only */
+	bool on_memory; /* fired on memory (not PSI, not held): MemAvailable does not lag */
 	char metric[32];
 	uint64_t measured, limit;
 	char what[128]; /* "MemAvailable 1.20% (98.0M) < 2.50%" */
@@ -64,6 +65,8 @@ struct pol_action *pol_plan_add(struct pol_plan *plan, enum pol_action_kind kind
 				enum pol_stage stage);
 /* True for actions that change the kernel (all but REPORT, OOM_SCORE_ADJ): hold-off. */
 bool pol_disruptive(enum pol_action_kind kind);
+/* memory.reclaim can work on cgroup path (or the scope's, "" or NULL): not the v1 layout. */
+bool pol_can_reclaim_cgroup(const struct og_snapshot *s, const char *path);
 /* Available/total/PSI of the guarded scope (see SCOPE in pol_engine.c). */
 void pol_measure(const struct og_snapshot *s, const struct pol_rules *r, const struct pol_ctx *ctx,
 		 struct pol_measure *m);
@@ -124,10 +127,10 @@ void pol_plan_protection(const struct og_snapshot *s, const struct pol_rules *r,
 bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		   const struct pol_measure *m, enum pol_stage level, const struct pol_trigger *tr,
 		   struct pol_plan *plan);
-/* Once per reclaim episode: REPORT (machine) or RECLAIM_CGROUP of the need (scope). */
-void pol_plan_reclaim_report(const struct pol_rules *r, struct pol_state *st,
-			     const struct pol_measure *m, const struct pol_trigger *tr,
-			     struct pol_plan *plan);
+/* Once per reclaim episode: REPORT (machine, v1 scope) or RECLAIM_CGROUP of the need. */
+void pol_plan_reclaim_report(const struct og_snapshot *s, const struct pol_rules *r,
+			     struct pol_state *st, const struct pol_measure *m,
+			     const struct pol_trigger *tr, struct pol_plan *plan);
 /* COMPACT the node of a fragmented zone (no order >= 2 block), once until it recovers. */
 void pol_plan_compact(const struct og_snapshot *s, struct pol_state *st, bool allowed,
 		      struct pol_plan *plan);

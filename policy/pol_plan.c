@@ -110,6 +110,21 @@ bool pol_disruptive(enum pol_action_kind kind)
 	return kind != POL_ACT_REPORT && kind != POL_ACT_OOM_SCORE_ADJ;
 }
 
+bool pol_can_reclaim_cgroup(const struct og_snapshot *s, const char *path)
+{
+	enum og_cg_layout layout = OG_CG_NONE;
+
+	/* every cgroup of one snapshot has the mount's layout; the group itself if we have it */
+	for (size_t i = 0; path && path[0] && i < s->ncgroups; i++)
+		if (strcmp(s->cgroups[i].path, path) == 0)
+			return s->cgroups[i].layout != OG_CG_V1;
+	if (s->has_scope_cg)
+		layout = s->scope_cg.layout;
+	else if (s->ncgroups > 0)
+		layout = s->cgroups[0].layout;
+	return layout != OG_CG_V1; /* memory.reclaim exists on cgroup2 only */
+}
+
 /* ------------------------------------------------------------------ measurements */
 
 void pol_measure(const struct og_snapshot *s, const struct pol_rules *r, const struct pol_ctx *ctx,

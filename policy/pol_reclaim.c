@@ -43,6 +43,7 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 	const struct og_slab *big = largest_reclaimable_slab(s);
 	uint64_t slab, share;
 	struct pol_action *a;
+	bool cg;
 	char rule[POL_PATH_MAX + 32], b[16], p[16], bb[16], extra[112] = "";
 
 	if (st->slab_dropped)
@@ -56,8 +57,9 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 	share = pol_share_permyriad(slab, m->total);
 	if (share <= SLAB_SHARE_PERMYRIAD)
 		return false;
-	a = pol_plan_add(plan, m->scoped_limit ? POL_ACT_RECLAIM_CGROUP : POL_ACT_DROP_SLAB,
-			 POL_STAGE_RECLAIM);
+	/* memory.reclaim is cgroup2-only: a v1 scope's slab goes with the machine-wide drop */
+	cg = m->scoped_limit && pol_can_reclaim_cgroup(s, m->scope);
+	a = pol_plan_add(plan, cg ? POL_ACT_RECLAIM_CGROUP : POL_ACT_DROP_SLAB, POL_STAGE_RECLAIM);
 	if (!a)
 		return false;
 	st->slab_dropped = true;
@@ -69,7 +71,7 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 	a->limit = SLAB_SHARE_PERMYRIAD;
 	a->value = slab;
 	a->target.expected_free_bytes = slab;
-	if (m->scoped_limit) {
+	if (cg) {
 		a->target.kind = POL_TGT_CGROUP;
 		og_strscpy(a->target.cgroup, m->scope, sizeof(a->target.cgroup));
 	}
@@ -77,22 +79,24 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 		pol_fmtbuf(extra, sizeof(extra), ", largest reclaimable cache %s %s", big->name,
 			   og_format_bytes(bb, sizeof(bb), big->total_bytes));
 	pol_fmtbuf(a->reason, sizeof(a->reason),
-		   "%s; %s %s is %s of %s (> 20%%)%s: dropping reclaimable slab before any "
+		   "%s; %s %s is %s of %s (> 20%%)%s: dropping reclaimable slab%s before any "
 		   "kill (level %s)",
 		   tr->what[0] ? tr->what : "memory is low",
 		   m->scoped_limit ? "scope slab_reclaimable" : "SReclaimable",
 		   og_format_bytes(b, sizeof(b), slab), pol_fmt_pct(p, sizeof(p), share),
-		   m->scoped_limit ? "the scope limit" : "MemTotal", extra, pol_stage_name(level));
+		   m->scoped_limit ? "the scope limit" : "MemTotal", extra,
+		   m->scoped_limit && !cg ? " machine-wide (v1 has no memory.reclaim)" : "",
+		   pol_stage_name(level));
 	return true;
 }
 
-void pol_plan_reclaim_report(const struct pol_rules *r, struct pol_state *st,
-			     const struct pol_measure *m, const struct pol_trigger *tr,
-			     struct pol_plan *plan)
+void pol_plan_reclaim_report(const struct og_snapshot *s, const struct pol_rules *r,
+			     struct pol_state *st, const struct pol_measure *m,
+			     const struct pol_trigger *tr, struct pol_plan *plan)
 {
 	struct pol_stage_state *ss = &st->stage[POL_STAGE_RECLAIM];
 	uint64_t need = pol_needed_bytes(r, m, POL_STAGE_RECLAIM);
-	bool cg = m->scoped_limit && need > 0;
+	bool cg = m->scoped_limit && need > 0 && pol_can_reclaim_cgroup(s, m->scope);
 	struct pol_action *a;
 	char rule[POL_PATH_MAX + 32], b[16];
 
@@ -115,10 +119,11 @@ void pol_plan_reclaim_report(const struct pol_rules *r, struct pol_state *st,
 		pol_fmtbuf(a->reason, sizeof(a->reason), "%s; asking the scope '%s' to reclaim %s",
 			   tr->what, m->scope, og_format_bytes(b, sizeof(b), need));
 	} else {
-		pol_fmtbuf(a->reason, sizeof(a->reason),
-			   "%s; reclaimable slab is small, nothing to drop: the kernel is "
-			   "reclaiming, watching",
-			   tr->what[0] ? tr->what : "the reclaim stage is active");
+		pol_fmtbuf(
+			a->reason, sizeof(a->reason), "%s; %s: the kernel is reclaiming, watching",
+			tr->what[0] ? tr->what : "the reclaim stage is active",
+			m->scoped_limit && need > 0 ? "a v1 memory cgroup has no memory.reclaim"
+						    : "reclaimable slab is small, nothing to drop");
 	}
 }
 

@@ -281,6 +281,8 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 	if ((ob == POL_OB_RECLAIM || ob == POL_OB_THROTTLE) &&
 	    (!in->cgroup[0] || cgroup_has_protected(s, r, m, in->cgroup)))
 		ob = POL_OB_REPORT; /* no cgroup of its own: cannot reclaim or throttle it alone */
+	if (ob == POL_OB_RECLAIM && !pol_can_reclaim_cgroup(s, in->cgroup))
+		ob = POL_OB_REPORT; /* v1: no memory.reclaim */
 	if (ob == POL_OB_KILL) {
 		if (!may_kill)
 			return false; /* wait for a step that may kill; budget_acted stays false */
@@ -319,7 +321,11 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 			   in->cgroup, og_format_bytes(u, sizeof(u), a->value));
 	} else {
 		pol_fmtbuf(a->reason, sizeof(a->reason), "%s%s", text,
-			   svc->protect ? " (protected: report only)" : "");
+			   svc->protect ? " (protected: report only)"
+			   : svc->on_budget == POL_OB_RECLAIM && in->cgroup[0] &&
+					   !pol_can_reclaim_cgroup(s, in->cgroup)
+				   ? " (v1 memory cgroup: no memory.reclaim, report only)"
+				   : "");
 	}
 	return false;
 }

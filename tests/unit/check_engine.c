@@ -137,11 +137,12 @@ START_TEST(xen_sshd_and_cron_survive_the_hog)
 	ck_assert_int_eq(tb_plan.top[1].target.pid, 500);
 	ck_assert_uint_eq(tb_count(POL_ACT_OOM_SCORE_ADJ), 0); /* planned once, not again */
 
-	/* the hog is gone but memory is still short: after the hold-off apache goes, never sshd */
+	/* the hog is gone but memory is still short: apache goes at once (on memory the victim in
+	 * flight was the wait, MemAvailable does not lag like PSI), never sshd */
 	tb_exit(600);
-	ck_assert_int_eq(tb_step(3), 0);
-	tb_step(8);
+	tb_step(3);
 	ck_assert_ptr_nonnull(tb_signal_to(500));
+	ck_assert_uint_eq(tb_signals(), 1);
 	tb_exit(500);
 	for (uint64_t t = 14; t < 60; t += 2) {
 		tb_step(t);
@@ -200,17 +201,18 @@ START_TEST(koji_slab_is_dropped_before_any_kill)
 	ck_assert_ptr_nonnull(strstr(a->reason, "nfs_inode_cache"));
 	ck_assert_ptr_null(strstr(a->reason, "kmalloc-64"));
 	ck_assert_str_eq(a->rule, "/etc/oomguardian/oomguardian.conf:11 [Reclaim]");
-	/* hold-off, then the slab is back to small and memory recovered: nothing more */
-	ck_assert_int_eq(tb_step(2), 0);
+	/* the drop freed the slab and memory recovered: nothing more */
 	tb_s.mem.sreclaimable_bytes = 100 * MiB;
 	tb_avail_pm(4000);
+	ck_assert_int_eq(tb_step(2), 0);
 	ck_assert_int_eq(tb_step(7), 0);
 }
 END_TEST
 
 START_TEST(koji_slab_drop_not_repeated_then_kill)
 {
-	/* the drop did not help (it came back at once): the next step may kill, and it does */
+	/* the drop did not help (it came back at once): the next step kills, the drop's hold-off
+	 * is the reclaim rung's and holds back no higher one */
 	tb_proc(700, "httpd", "/system.slice/httpd.service", 1 * GiB);
 	tb_s.mem.sreclaimable_bytes = 2560 * MiB;
 	tb_engine_start();
@@ -218,7 +220,7 @@ START_TEST(koji_slab_drop_not_repeated_then_kill)
 	tb_step(1);
 	ck_assert_ptr_nonnull(tb_act(POL_ACT_DROP_SLAB));
 	ck_assert_uint_eq(tb_signals(), 0);
-	tb_step(7);
+	tb_step(2);
 	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
 	ck_assert_ptr_nonnull(tb_signal_to(700));
 }
@@ -422,19 +424,116 @@ START_TEST(fast_spike_goes_straight_to_kill)
 {
 	const struct pol_action *a;
 
+	/* 60% -> 12% (slab-heavy: the reclaim rung drops it) -> 0.8% 100 ms later: the drop's
+	 * hold-off is the reclaim rung's, the kill goes at once */
 	tb_proc(100, "spiky", "/user.slice", 5 * GiB);
 	tb_proc(101, "calm", "/user.slice", 500 * MiB);
+	tb_s.mem.sreclaimable_bytes = 2 * GiB;
 	tb_engine_start();
 	tb_avail_pm(6000);
 	ck_assert_int_eq(tb_step(1), 0);
+	tb_avail_pm(1200);
+	tb_step_usec(2 * SEC);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_DROP_SLAB));
 	tb_avail_pm(80);
-	tb_step(2);
+	tb_step_usec(2 * SEC + 100000);
+	tb_dump("spike");
 	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
 	ck_assert_uint_eq(tb_signals(), 1);
 	a = tb_signal_to(100);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_int_eq(a->kind, POL_ACT_KILL);
 	ck_assert_ptr_null(tb_act(POL_ACT_THROTTLE));
+	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB)); /* once per episode */
+}
+END_TEST
+
+/* A memory-limited cgroup2 (or v1) scope of 512 MiB with a hog in it and the shipped ladder. */
+static void fast_hog_scope(enum og_cg_layout layout)
+{
+	cfg_config_defaults(&tb_r.cfg);
+	tb_machine(24 * GiB, 20 * GiB);
+	og_strscpy(tb_r.cfg.scope, "/ogtest", sizeof(tb_r.cfg.scope));
+	tb_s.has_scope_cg = true;
+	og_strscpy(tb_s.scope_cg.path, "/ogtest", sizeof(tb_s.scope_cg.path));
+	tb_s.scope_cg.layout = layout;
+	tb_s.scope_cg.has_memory = true;
+	tb_s.scope_cg.max_bytes = 512 * MiB;
+	tb_proc(200, "ogprot", "/ogtest", 20 * MiB);
+	tb_proc(201, "memhog", "/ogtest", 300 * MiB);
+}
+
+/* scope available = permyriad of the 512 MiB limit */
+static void scope_avail_pm(uint64_t pm)
+{
+	tb_s.scope_cg.current_bytes = 512 * MiB - 512 * MiB / 10000 * pm;
+}
+
+START_TEST(fast_hog_climbs_every_rung_within_the_holdoff)
+{
+	/* 1.5 GiB/s into 512 MiB, a step every 100 ms, HoldOffSec=10s: 30% -> 12% -> 4% -> 1.5% */
+	const struct pol_action *a;
+
+	fast_hog_scope(OG_CG_V2);
+	ck_assert_uint_eq(tb_r.cfg.holdoff_usec, 10 * SEC);
+	tb_engine_start();
+	scope_avail_pm(3000);
+	ck_assert_int_eq(tb_step_usec(1 * SEC), 0);
+	scope_avail_pm(1200);
+	tb_step_usec(1 * SEC + 100000);
+	tb_dump("hog 12%");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+	a = tb_act(POL_ACT_RECLAIM_CGROUP);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->target.cgroup, "/ogtest");
+	scope_avail_pm(400);
+	tb_step_usec(1 * SEC + 200000);
+	tb_dump("hog 4%");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_TERMINATE);
+	a = tb_signal_to(201);
+	ck_assert_ptr_nonnull(a); /* reclaim was 100 ms ago: it holds back no higher rung */
+	ck_assert_int_eq(a->kind, POL_ACT_TERM);
+	ck_assert_uint_eq(a->value, 5 * SEC);
+	scope_avail_pm(150);
+	tb_step_usec(1 * SEC + 300000);
+	tb_dump("hog 1.5%");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	a = tb_signal_to(201);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_KILL);
+	ck_assert_ptr_nonnull(strstr(a->reason, "escalating to SIGKILL"));
+	ck_assert_uint_eq(tb_signals(), 1);
+	ck_assert_ptr_null(tb_signal_to(200));
+}
+END_TEST
+
+START_TEST(v1_scope_plans_no_memory_reclaim)
+{
+	/* memory.reclaim is cgroup2-only: on the v1 layout a report, and the slab goes with the
+	 * machine-wide drop; nothing inert is planned (nor arms a hold-off) */
+	const struct pol_action *a;
+
+	fast_hog_scope(OG_CG_V1);
+	tb_engine_start();
+	scope_avail_pm(1200);
+	tb_step(1);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+	ck_assert_ptr_null(tb_act(POL_ACT_RECLAIM_CGROUP));
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(strstr(a->reason, "no memory.reclaim"));
+	ck_assert_uint_eq(tb_st.holdoff_until_usec, 0);
+	/* slab-heavy v1 scope: DROP_SLAB, not RECLAIM_CGROUP */
+	pol_state_free(&tb_st);
+	tb_engine_start();
+	tb_s.scope_cg.slab_reclaimable_bytes = 200 * MiB;
+	tb_step(2);
+	ck_assert_ptr_null(tb_act(POL_ACT_RECLAIM_CGROUP));
+	a = tb_act(POL_ACT_DROP_SLAB);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->target.kind, POL_TGT_SYSTEM);
+	ck_assert_ptr_nonnull(strstr(a->reason, "machine-wide"));
 }
 END_TEST
 
@@ -557,7 +656,7 @@ START_TEST(grace_zero_kills_at_once)
 }
 END_TEST
 
-START_TEST(vanished_victim_lets_the_next_one_go_after_holdoff)
+START_TEST(vanished_victim_lets_the_next_one_go)
 {
 	tb_proc(100, "a", "/", 3 * GiB);
 	tb_proc(101, "b", "/", 2 * GiB);
@@ -568,11 +667,29 @@ START_TEST(vanished_victim_lets_the_next_one_go_after_holdoff)
 	tb_step(11); /* still alive: blocks */
 	ck_assert_uint_eq(tb_signals(), 0);
 	tb_exit(100);
-	tb_step(12); /* gone, but hold-off */
-	ck_assert_uint_eq(tb_signals(), 0);
-	tb_step(15);
+	tb_step(12); /* gone and memory still below the kill threshold: the next one, at once */
 	ck_assert_ptr_nonnull(tb_signal_to(101));
 	ck_assert_uint_eq(tb_signals(), 1);
+}
+END_TEST
+
+START_TEST(psi_kill_waits_for_its_holdoff_after_a_vanished_victim)
+{
+	/* PSI avg10 lags the kill by seconds: on PSI the kill rung waits out its hold-off (5 s) */
+	tb_r.cfg.stage[POL_STAGE_KILL].psi_full = (struct pol_psi_limit){
+		.set = true, .full = true, .limit_centi = 8000, .duration_usec = 0};
+	tb_proc(100, "a", "/", 3 * GiB);
+	tb_proc(101, "b", "/", 2 * GiB);
+	tb_engine_start();
+	tb_s.psi.memory.full.avg10_centi = 9000;
+	tb_step(10);
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_KILL);
+	tb_exit(100);
+	for (uint64_t t = 11; t < 15; t++)
+		ck_assert_uint_eq((tb_step(t), tb_signals()), 0);
+	tb_step(15);
+	ck_assert_ptr_nonnull(tb_signal_to(101));
+	ck_assert_str_eq(tb_signal_to(101)->metric, "psi_full_avg10_centi");
 }
 END_TEST
 
@@ -740,18 +857,34 @@ START_TEST(flapping_around_kill_holds_off)
 {
 	size_t signals = 0;
 
+	tb_r.cfg.stage[POL_STAGE_KILL].psi_full = (struct pol_psi_limit){
+		.set = true, .full = true, .limit_centi = 8000, .duration_usec = 0};
 	for (int i = 0; i < 10; i++)
 		tb_proc(100 + i, "w", "/", (uint64_t)(i + 1) * 100 * MiB);
 	tb_engine_start();
-	/* 1 s ticks flapping 2%/3% for 4 s, the victim exits at once: one kill per hold-off */
-	for (uint64_t t = 1; t <= 4; t++) {
-		tb_avail_pm(t % 2 ? 200 : 300);
+	/* 1 s ticks, PSI full flapping 90%/79%, the victim exits at once: one kill per hold-off */
+	for (uint64_t t = 1; t <= 5; t++) {
+		tb_s.psi.memory.full.avg10_centi = t % 2 ? 9000 : 7900;
 		tb_step(t);
 		signals += tb_signals();
 		if (tb_signals())
 			tb_exit(tb_plan.actions[0].target.pid);
 	}
 	ck_assert_uint_eq(signals, 1);
+	tb_s.psi.memory.full.avg10_centi = 9000;
+	tb_step(6); /* 5 s after the kill */
+	ck_assert_uint_eq(tb_signals(), 1);
+	/* on memory there is no lag to wait for: flapping 2%/3% (kill, or terminate in the kill
+	 * stage's hysteresis band), each victim gone at once, the next goes at each step */
+	tb_s.psi.memory.full.avg10_centi = 0;
+	tb_exit(tb_plan.actions[0].target.pid);
+	for (uint64_t t = 7; t <= 10; t++) {
+		tb_avail_pm(t % 2 ? 200 : 300);
+		tb_step(t);
+		ck_assert_uint_eq(tb_signals(), 1);
+		ck_assert_int_eq(tb_plan.actions[0].kind, t % 2 ? POL_ACT_KILL : POL_ACT_TERM);
+		tb_exit(tb_plan.actions[0].target.pid);
+	}
 }
 END_TEST
 
@@ -829,21 +962,79 @@ END_TEST
 
 START_TEST(swap_free_must_also_be_low)
 {
-	/* like earlyoom -s: with plenty of swap free, low RAM alone does not kill */
+	/* like earlyoom -s: with plenty of swap free, low RAM alone does not terminate or kill
+	 * (above half the memory threshold: 3% > 2.5% of terminate's 5%) */
 	tb_r.cfg.stage[POL_STAGE_KILL].swap_free_permyriad = 1000;
 	tb_r.cfg.stage[POL_STAGE_TERMINATE].swap_free_permyriad = 1000;
 	tb_proc(100, "a", "/", 3 * GiB);
 	tb_s.mem.swap_total_bytes = 4 * GiB;
 	tb_s.mem.swap_free_bytes = 2 * GiB;
 	tb_engine_start();
-	tb_avail_pm(100);
+	tb_avail_pm(300);
 	tb_step(1);
 	ck_assert_int_eq(tb_plan.stage, POL_STAGE_THROTTLE);
 	ck_assert_uint_eq(tb_signals(), 0);
 	tb_s.mem.swap_free_bytes = 100 * MiB;
 	tb_step(2);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_TERMINATE);
+	ck_assert_int_eq(tb_signal_to(100)->kind, POL_ACT_TERM);
+	ck_assert_ptr_null(strstr(tb_signal_to(100)->reason, "swap is free"));
+}
+END_TEST
+
+/* The shipped ladder (cfg_config_defaults: HoldOffSec=10s, swap conditions) on an 8 GiB
+ * machine with 4 GiB of swap, all of it free: seed 002's "OOM killer despite swap unused". */
+static void shipped_ladder_swap_free(void)
+{
+	cfg_config_defaults(&tb_r.cfg);
+	tb_s.mem.swap_total_bytes = 4 * GiB;
+	tb_s.mem.swap_free_bytes = 4 * GiB;
+	tb_proc(400, "sshd", "/system.slice/ssh.service", 20 * MiB);
+	tb_proc(600, "hog", "/user.slice/user-0.slice/session-1.scope", 6 * GiB);
+}
+
+START_TEST(below_half_the_threshold_swap_free_does_not_matter)
+{
+	const struct pol_action *a;
+
+	shipped_ladder_swap_free();
+	tb_engine_start();
+	tb_avail_pm(100); /* 1% < 1.25% = half the kill threshold: allocation outruns swap-out */
+	tb_step(1);
+	tb_dump("floor");
 	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
-	ck_assert_ptr_nonnull(tb_signal_to(100));
+	a = tb_signal_to(600);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->kind, POL_ACT_KILL);
+	ck_assert_int_eq(a->stage, POL_STAGE_KILL);
+	ck_assert_str_eq(a->metric, "mem_available_permyriad");
+	ck_assert_uint_eq(a->limit, 250);
+	ck_assert_ptr_nonnull(strstr(a->reason, "below half of it though swap is free"));
+	ck_assert_ptr_null(tb_signal_to(400));
+}
+END_TEST
+
+START_TEST(above_half_the_threshold_free_swap_is_headroom)
+{
+	struct pol_threshold *t = &tb_r.cfg.stage[POL_STAGE_TERMINATE];
+
+	shipped_ladder_swap_free();
+	tb_engine_start();
+	/* 4%: below terminate's 5% but above its half (2.5%), swap 100% free: throttle only */
+	tb_avail_pm(400);
+	for (uint64_t t_s = 1; t_s < 10; t_s++) {
+		tb_step(t_s);
+		ck_assert_int_eq(tb_plan.stage, POL_STAGE_THROTTLE);
+		ck_assert_uint_eq(tb_signals(), 0);
+	}
+	/* unless PSI says so: full avg10 > 40% for 10 s */
+	ck_assert(t->psi_full.set);
+	tb_s.psi.memory.full.avg10_centi = 5000;
+	ck_assert_uint_eq((tb_step(10), tb_signals()), 0);
+	tb_step(20);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_TERMINATE);
+	ck_assert_int_eq(tb_signal_to(600)->kind, POL_ACT_TERM);
+	ck_assert_str_eq(tb_signal_to(600)->metric, "psi_full_avg10_centi");
 }
 END_TEST
 
@@ -981,6 +1172,15 @@ START_TEST(over_budget_reclaim_and_percent_budget)
 	ck_assert_ptr_nonnull(a);
 	ck_assert_uint_eq(a->value, 476 * MiB);
 	ck_assert_uint_eq(a->limit, 1 * GiB);
+	/* the same service in a v1 memory cgroup: no memory.reclaim there, only a report */
+	pol_state_free(&tb_st);
+	tb_cgs[0].layout = OG_CG_V1;
+	tb_engine_start();
+	tb_step(2);
+	ck_assert_ptr_null(tb_act(POL_ACT_RECLAIM_CGROUP));
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(strstr(a->reason, "no memory.reclaim, report only"));
 }
 END_TEST
 
@@ -1437,10 +1637,13 @@ static Suite *engine_suite(void)
 
 	tcase_add_checked_fixture(dyn, setup, teardown);
 	tcase_add_test(dyn, fast_spike_goes_straight_to_kill);
+	tcase_add_test(dyn, fast_hog_climbs_every_rung_within_the_holdoff);
+	tcase_add_test(dyn, v1_scope_plans_no_memory_reclaim);
 	tcase_add_test(dyn, slow_leak_climbs_the_ladder_in_order);
 	tcase_add_test(dyn, term_then_kill_after_grace);
 	tcase_add_test(dyn, grace_zero_kills_at_once);
-	tcase_add_test(dyn, vanished_victim_lets_the_next_one_go_after_holdoff);
+	tcase_add_test(dyn, vanished_victim_lets_the_next_one_go);
+	tcase_add_test(dyn, psi_kill_waits_for_its_holdoff_after_a_vanished_victim);
 	tcase_add_test(dyn, zombie_or_reused_pid_counts_as_gone);
 	tcase_add_test(dyn, memory_only_snapshot_neither_retires_nor_chooses);
 	tcase_add_test(dyn, never_the_same_victim_twice);
@@ -1453,6 +1656,8 @@ static Suite *engine_suite(void)
 	tcase_add_test(dyn, terminate_victim_escalates_only_on_a_real_kill_trigger);
 	tcase_add_test(dyn, psi_limit_must_hold_for_its_duration);
 	tcase_add_test(dyn, swap_free_must_also_be_low);
+	tcase_add_test(dyn, below_half_the_threshold_swap_free_does_not_matter);
+	tcase_add_test(dyn, above_half_the_threshold_free_swap_is_headroom);
 	tcase_add_test(dyn, bytes_and_percent_the_lower_binds);
 	suite_add_tcase(s, dyn);
 

@@ -275,16 +275,22 @@ static inline void tb_engine_start(void)
 		ck_assert_int_eq(pol_state_reserve(&tb_st, TB_PROCS), 0);
 }
 
-/* One step at t seconds (t > 0); returns the number of actions. */
-static inline int tb_step(uint64_t t_sec)
+/* One step at t microseconds (t > 0); returns the number of actions. */
+static inline int tb_step_usec(uint64_t t_usec)
 {
 	int n;
 
-	tb_s.now_usec = t_sec * SEC;
-	n = pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, t_sec * SEC, &tb_plan);
+	tb_s.now_usec = t_usec;
+	n = pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, t_usec, &tb_plan);
 	ck_assert_int_ge(n, 0);
 	ck_assert_int_eq((int)tb_plan.n, n);
 	return n;
+}
+
+/* One step at t seconds (t > 0); returns the number of actions. */
+static inline int tb_step(uint64_t t_sec)
+{
+	return tb_step_usec(t_sec * SEC);
 }
 
 /* The first action of kind in the last plan (any target), or NULL. */
