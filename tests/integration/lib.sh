@@ -78,13 +78,9 @@ og_init() {
 		echo 0 >"$OG_MEMCG/memory.swap.max" 2>/dev/null
 	fi
 	mkdir -p "$OG_TMP/policy.d" "$OG_TMP/reports"
-	# The ladder in shares of the group's limit. HoldOffSec=0: a fast allocator crosses
-	# every rung within a few hundred ms, and the engine's hold-off after the reclaim rung's
-	# action (memory.reclaim) also holds back the first SIGTERM/SIGKILL (pol_step: `allowed`
-	# gates plan_ladder_victim); until escalation past the hold-off exists, tests set it to 0.
+	# The ladder in shares of the group's limit.
 	cat >"$OG_TMP/og.conf" <<-EOF
 	[Guardian]
-	HoldOffSec=0
 	KillTimeoutSec=5s
 	TermGraceSec=2s
 	[Reclaim]
