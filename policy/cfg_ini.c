@@ -206,33 +206,49 @@ static char *comment_line(char *str)
 	return str;
 }
 
+/* "[A], [B] or [C]": the known sections, for messages. */
+static void section_list(const struct cfg_ctx *c, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; c->sections[i] && n < size; i++) {
+		const char *sep = i == 0 ? "" : c->sections[i + 1] ? ", " : " or ";
+
+		n += (size_t)snprintf(buf + n, size - n, "%s[%s]", sep, c->sections[i]);
+	}
+}
+
+/* A header line: its text (up to 40 bytes) goes in the key slot of the diagnostic. */
 static char *reader_section(struct cfg_ctx *c, char *str, const char *s, size_t len)
 {
-	char name[CFG_SECTION_NAME_MAX + 1];
+	char name[CFG_SECTION_NAME_MAX + 1], hdr[48], known[160];
 	size_t n;
 	int idx;
 
 	c->cur_section = -2; /* keys below a broken header are skipped, not reported again */
+	snprintf(hdr, sizeof(hdr), "%.*s%s", (int)(len > 40 ? 40 : len), s, len > 40 ? "..." : "");
 	if (len < 2 || s[len - 1] != ']') {
-		cfg_err(c, "", "expected '[Section]', got '%.*s'", (int)len, s);
+		cfg_err(c, hdr, "malformed section header, expected '[Name]'");
 		return comment_line(str);
 	}
 	n = len - 2;
-	if (n == 0 || n > CFG_SECTION_NAME_MAX) {
-		cfg_err(c, "", "invalid section name '%.*s'", (int)len, s);
-		return comment_line(str);
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (!is_key_char(s[1 + i]) && s[1 + i] != '-') {
-			cfg_err(c, "", "invalid section name '%.*s'", (int)len, s);
-			return comment_line(str);
+			n = 0;
+			break;
 		}
+	}
+	if (n == 0 || n > CFG_SECTION_NAME_MAX) {
+		cfg_err(c, hdr, "invalid section name, expected letters, digits, '_' or '-'");
+		return comment_line(str);
 	}
 	memcpy(name, s + 1, n);
 	name[n] = '\0';
 	idx = cfg_section_index(c, name);
 	if (idx < 0) {
-		cfg_err(c, "", "unknown section '[%s]'", name);
+		section_list(c, known, sizeof(known));
+		cfg_err(c, hdr, "unknown section, expected %s", known);
 		return comment_line(str);
 	}
 	c->cur_section = idx;
@@ -265,7 +281,10 @@ static char *reader_assignment(struct cfg_ctx *c, char *str, int num, const char
 		return comment_line(str);
 	}
 	if (c->cur_section == -1) {
-		cfg_err(c, "", "'%.*s=' outside of any section", (int)klen, s);
+		char key[CFG_KEY_MAX];
+
+		snprintf(key, sizeof(key), "%.*s", (int)klen, s);
+		cfg_err(c, key, "outside of any section, expected a '[Section]' line before it");
 		return comment_line(str);
 	}
 	if (c->cur_section == -2)
@@ -352,11 +371,18 @@ static int key_handler(void *user, const char *section, const char *name, const 
 
 		memcpy(field, def + k->offset, k->size);
 		c->key_line[i] = 0;
+		if (c->key_last)
+			c->key_last[i] = c->line;
 		return 1;
 	}
 	r = k->parse(c, k, value, field);
+	if (r >= 0 && value[0] && c->key_line[i] && !(k->flags & CFG_F_MULTI))
+		cfg_warn(c, k->key, "given twice in this file (line %u); the last one wins",
+			 c->key_line[i]);
 	if (r >= 0)
 		c->key_line[i] = value[0] ? c->line : 0;
+	if (c->key_last)
+		c->key_last[i] = c->line;
 	return 1; /* keep going: collect every error */
 }
 

@@ -22,6 +22,7 @@ enum {
 	CFG_F_EMPTY = 1u << 0, /* parser handles "" itself (lists, multi-field values) */
 	CFG_F_FULL = 1u << 1, /* PSI: the "full" line (else "some") */
 	CFG_F_ABS = 1u << 2, /* path must be absolute */
+	CFG_F_MULTI = 1u << 3, /* repeating the key adds (lists); else a repeat is warned about */
 };
 
 struct cfg_enum {
@@ -58,6 +59,7 @@ struct cfg_ctx {
 	const struct cfg_key *keys;
 	size_t nkeys;
 	unsigned *key_line; /* [nkeys]: line a key was last set (0: unset or reset) */
+	unsigned *key_last; /* [nkeys] or NULL: line of its last assignment, resets included */
 	/* Where the members of `section` live, and their defaults (same layout). */
 	void *(*base)(struct cfg_ctx *c, const char *section, int want_default);
 	void *obj; /* the object being filled */

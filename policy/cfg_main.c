@@ -149,7 +149,7 @@ static int parse_hysteresis(struct cfg_ctx *c, const struct cfg_key *k, const ch
 	CFG_KEY("Guardian", name, fn, struct pol_config, member, lo, hi, fl, NULL)
 #define STAGE_KEYS(sec)                                                                          \
 	CFG_KEY(sec, "MemoryAvailableBelow", parse_mem_avail, struct pol_threshold,              \
-		mem_avail_permyriad, 1, 5000, CFG_F_EMPTY, NULL),                                \
+		mem_avail_permyriad, 1, 5000, CFG_F_EMPTY | CFG_F_MULTI, NULL),                  \
 		CFG_KEY(sec, "SwapFreeBelow", cfg_parse_percent, struct pol_threshold,           \
 			swap_free_permyriad, 1, 10000, CFG_F_EMPTY, NULL),                       \
 		CFG_KEY(sec, "PressureSomeAbove", cfg_parse_psi, struct pol_threshold, psi_some, \
@@ -255,6 +255,29 @@ static void check_ladder(struct cfg_ctx *c, const struct pol_config *cfg)
 	}
 }
 
+/*
+ * SwapFreeBelow= only narrows MemoryAvailableBelow=. Point at SwapFreeBelow= if this file sets
+ * it, else at the line that cleared MemoryAvailableBelow= (the swap limit is the default then).
+ */
+static void warn_swap_alone(struct cfg_ctx *c, int s, const struct pol_threshold *t)
+{
+	unsigned l = cfg_key_line(c, conf_sections[s], "SwapFreeBelow");
+	int i = cfg_key_index(c, conf_sections[s], "MemoryAvailableBelow");
+	char p[16];
+
+	if (l) {
+		cfg_warn_at(c, l, "SwapFreeBelow",
+			    "has no effect without MemoryAvailableBelow= in [%s]",
+			    conf_sections[s]);
+		return;
+	}
+	l = i >= 0 && c->key_last[i] ? c->key_last[i] : c->section_line[s];
+	cfg_warn_at(c, l, "MemoryAvailableBelow",
+		    "cleared: the default SwapFreeBelow=%s of [%s] has no effect without it; "
+		    "clear SwapFreeBelow= too",
+		    cfg_fmt_percent(p, sizeof(p), t->swap_free_permyriad), conf_sections[s]);
+}
+
 static void check_guardian(struct cfg_ctx *c, const struct pol_config *cfg)
 {
 	unsigned l = cfg_key_line(c, "Guardian", "HoldOffSec");
@@ -271,10 +294,7 @@ static void check_guardian(struct cfg_ctx *c, const struct pol_config *cfg)
 			cfg_warn_at(c, h, "", "[%s] has no trigger left: the stage never fires",
 				    conf_sections[s]);
 		if (h && t->swap_free_permyriad && !t->mem_avail_permyriad && !t->mem_avail_bytes)
-			cfg_warn_at(c, cfg_key_line(c, conf_sections[s], "SwapFreeBelow"),
-				    "SwapFreeBelow",
-				    "has no effect without MemoryAvailableBelow= in [%s]",
-				    conf_sections[s]);
+			warn_swap_alone(c, s, t);
 	}
 }
 
@@ -287,7 +307,7 @@ static bool section_changed(const struct cfg_ctx *c, int s)
 int cfg_parse_conf_buf(const char *path, const char *buf, size_t len, struct pol_config *cfg,
 		       struct cfg_diag *diag)
 {
-	unsigned key_line[OG_ELEMENTSOF(conf_keys)] = {0};
+	unsigned key_line[OG_ELEMENTSOF(conf_keys)] = {0}, key_last[OG_ELEMENTSOF(conf_keys)] = {0};
 	struct pol_config work = *cfg, defaults = *cfg;
 	struct cfg_ctx c = {
 		.path = path,
@@ -296,6 +316,7 @@ int cfg_parse_conf_buf(const char *path, const char *buf, size_t len, struct pol
 		.keys = conf_keys,
 		.nkeys = OG_ELEMENTSOF(conf_keys),
 		.key_line = key_line,
+		.key_last = key_last,
 		.base = conf_base,
 		.obj = &work,
 		.defaults = &defaults,

@@ -402,12 +402,12 @@ static int parse_budget(struct cfg_ctx *c, const struct cfg_key *k, const char *
 	CFG_KEY("Policy", name, fn, struct pol_service, member, lo, hi, fl, en)
 
 static const struct cfg_key policy_keys[] = {
-	M("Name", parse_list, match.name, LIST_NAME, CFG_F_EMPTY),
-	M("Exe", parse_list, match.exe, LIST_EXE, CFG_F_EMPTY),
-	M("Cmdline", parse_cmdline, match.cmdline_src, 0, CFG_F_EMPTY),
-	M("Unit", parse_list, match.unit, LIST_UNIT, CFG_F_EMPTY),
-	M("Cgroup", parse_list, match.cgroup, LIST_CGROUP, CFG_F_EMPTY),
-	M("User", parse_user, match.nuids, 0, CFG_F_EMPTY),
+	M("Name", parse_list, match.name, LIST_NAME, CFG_F_EMPTY | CFG_F_MULTI),
+	M("Exe", parse_list, match.exe, LIST_EXE, CFG_F_EMPTY | CFG_F_MULTI),
+	M("Cmdline", parse_cmdline, match.cmdline_src, 0, CFG_F_EMPTY | CFG_F_MULTI),
+	M("Unit", parse_list, match.unit, LIST_UNIT, CFG_F_EMPTY | CFG_F_MULTI),
+	M("Cgroup", parse_list, match.cgroup, LIST_CGROUP, CFG_F_EMPTY | CFG_F_MULTI),
+	M("User", parse_user, match.nuids, 0, CFG_F_EMPTY | CFG_F_MULTI),
 	M("All", cfg_parse_bool, match.all, 0, 0),
 	P("Protect", cfg_parse_bool, protect, 0, 0, 0, NULL),
 	P("OOMScoreAdjust", parse_oom_adj, oom_score_adj, -1000, 1000, CFG_F_EMPTY, NULL),
@@ -479,6 +479,11 @@ static void check_policy(struct cfg_ctx *c, const struct pol_service *s)
 				   "'%s' contradicts Protect=yes (line %u)",
 				   cfg_enum_name(cfg_on_budget_names, (int)s->on_budget), protect);
 	}
+	if (s->has_oom_score_adj && s->oom_score_adj < 0 && s->kill_pref == POL_KP_PREFER)
+		cfg_warn_at(c, LINE("KillPreference"), "KillPreference",
+			    "'prefer' contradicts OOMScoreAdjust=%d (line %u): oomguardian would "
+			    "kill first what the kernel's OOM killer is told to spare",
+			    s->oom_score_adj, LINE("OOMScoreAdjust"));
 	if (LINE("TermGraceSec") && (s->protect || s->kill_pref == POL_KP_NEVER))
 		cfg_warn_at(c, LINE("TermGraceSec"), "TermGraceSec", "has no effect with %s",
 			    s->protect ? "Protect=yes" : "KillPreference=never");
@@ -492,6 +497,30 @@ static void check_policy(struct cfg_ctx *c, const struct pol_service *s)
 		cfg_err_at(c, LINE("OnBudget"), "OnBudget",
 			   "'kill' contradicts KillPreference=never (line %u)",
 			   LINE("KillPreference"));
+}
+
+/*
+ * comm (Name=) is whatever the process says (prctl(PR_SET_NAME), or exec through a symlink of
+ * that name) and so is argv (Cmdline=): any user could make a process of theirs unkillable, and
+ * have oomguardian lower its oom_score_adj. Exe= (the kernel's /proc/PID/exe), Unit= and
+ * Cgroup= (only root moves processes between services) and User= cannot be forged that way.
+ */
+static void check_impersonation(struct cfg_ctx *c, const struct pol_service *s)
+{
+	const struct pol_match *m = &s->match;
+
+	if (!s->protect && !(s->has_oom_score_adj && s->oom_score_adj < 0))
+		return;
+	if (m->all || m->exe.n || m->unit.n || m->cgroup.n || m->nuids)
+		return;
+	if (m->name.n)
+		cfg_warn_at(c, cfg_key_line(c, "Match", "Name"), "Name",
+			    "matches by process name only, which any process can set "
+			    "(prctl PR_SET_NAME); add Exe= or Unit=");
+	else if (m->cmdline_src.n)
+		cfg_warn_at(c, cfg_key_line(c, "Match", "Cmdline"), "Cmdline",
+			    "matches by command line only, which any process can set "
+			    "(its own argv); add Exe= or Unit=");
 }
 
 /* The service name: the file name without directory and ".policy". */
@@ -544,8 +573,10 @@ int cfg_parse_policy_buf(const char *path, const char *buf, size_t len, const ch
 		work.throttle = !work.protect;
 	if (!cfg_key_line(&c, "Policy", "TermGraceSec"))
 		work.term_grace_usec = cfg->default_term_grace_usec;
-	if (c.nerrors == 0)
+	if (c.nerrors == 0) {
 		check_match(&c, &work); /* a rejected value would make it look empty */
+		check_impersonation(&c, &work);
+	}
 	check_policy(&c, &work);
 	if (c.nerrors) {
 		pol_service_free(&work);

@@ -100,7 +100,7 @@ END_TEST
 START_TEST(unknown_section_reported_once)
 {
 	policy_fails("[Match]\nName=sshd\n[Service]\nA=1\nB=2\n[Policy]\nProtect=yes\n",
-		     P ":3: unknown section '[Service]'");
+		     P ":3: [Service]: unknown section, expected [Match] or [Policy]");
 	ck_assert_uint_eq(diag.nerrors, 1); /* A= and B= below it are not reported again */
 }
 END_TEST
@@ -247,9 +247,17 @@ END_TEST
 
 START_TEST(syntax_errors)
 {
-	policy_fails("Name=sshd\n[Match]\nName=sshd\n", P ":1: 'Name=' outside of any section");
+	policy_fails("Name=sshd\n[Match]\nName=sshd\n",
+		     P ":1: Name: outside of any section, expected a '[Section]' line before it");
 	policy_fails("[Match]\nName sshd\n", P ":2: expected 'Key=value', got 'Name sshd'");
-	policy_fails("[Match\nName=sshd\n", P ":1: expected '[Section]', got '[Match'");
+	policy_fails("[Match\nName=sshd\n",
+		     P ":1: [Match: malformed section header, expected '[Name]'");
+	policy_fails("[Ma tch]\nName=sshd\n", P ":1: [Ma tch]: invalid section name, expected "
+						 "letters, digits, '_' or '-'");
+	policy_fails("[]\nName=sshd\n",
+		     P ":1: []: invalid section name, expected letters, digits, '_' or '-'");
+	/* the key slot is always there: "path:line: Key: reason" splits on the first ": " */
+	policy_fails("[Polcy]\n", P ":1: [Polcy]: unknown section, expected [Match] or [Policy]");
 	policy_fails("[Match]\nNa me=sshd\n", P ":2: invalid key name 'Na me'");
 }
 END_TEST
@@ -299,7 +307,10 @@ START_TEST(warning_does_not_fail)
 	struct pol_service s;
 
 	ck_assert_int_eq(
-		parse_policy("[Match]\nName=systemd-journald\n[Policy]\nProtect=yes\n", &s), 0);
+		parse_policy("[Match]\nName=systemd-journald\nExe=/usr/lib/systemd/systemd-journald\n"
+			     "[Policy]\nProtect=yes\n",
+			     &s),
+		0);
 	ck_assert_uint_eq(diag.nerrors, 0);
 	ck_assert_uint_eq(diag.nwarnings, 1);
 	ck_assert_diag(P ":2: Name: warning: 'systemd-journald' can never match: a process name "
@@ -329,6 +340,128 @@ START_TEST(other_warnings)
 }
 END_TEST
 
+/* Name= (comm) and Cmdline= are the process's own say: protection by them alone is forgeable. */
+START_TEST(name_only_protection_warns)
+{
+	static const char *const safe[] = {
+		"[Match]\nName=cron\nExe=/usr/sbin/cron\n[Policy]\nProtect=yes\n",
+		"[Match]\nName=cron\nUser=0\n[Policy]\nOOMScoreAdjust=-900\n",
+		"[Match]\nName=cron\nUnit=cron.service\n[Policy]\nProtect=yes\n",
+		"[Match]\nName=cron\nCgroup=/system.slice/cron.service\n[Policy]\nProtect=yes\n",
+		"[Match]\nAll=yes\n[Policy]\nOOMScoreAdjust=-1\n",
+		/* nothing to gain from impersonating these */
+		"[Match]\nName=cron\n[Policy]\nKillPreference=avoid\nOOMScoreAdjust=0\n",
+		"[Match]\nName=cron\n[Policy]\nOOMScoreAdjust=500\n",
+	};
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("# x\n[Match]\nName=cron crond\n[Policy]\nProtect=yes\n", &s),
+			 0);
+	ck_assert_uint_eq(diag.nerrors, 0);
+	ck_assert_uint_eq(diag.nwarnings, 1);
+	ck_assert_diag(P ":3: Name: warning: matches by process name only, which any process can "
+			 "set (prctl PR_SET_NAME); add Exe= or Unit=");
+	pol_service_free(&s);
+	ck_assert_int_eq(parse_policy("[Match]\nName=x\nCmdline=~^x\n[Policy]\nOOMScoreAdjust=-1\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(diag.nwarnings, 2);
+	ck_assert_diag(P ":2: Name: warning: matches by process name only, which any process can "
+			 "set (prctl PR_SET_NAME); add Exe= or Unit=");
+	pol_service_free(&s);
+	ck_assert_int_eq(parse_policy("[Match]\nCmdline=~^/usr/bin/x\n[Policy]\nProtect=yes\n", &s),
+			 0);
+	ck_assert_diag(P ":2: Cmdline: warning: matches by command line only, which any process "
+			 "can set (its own argv); add Exe= or Unit=");
+	pol_service_free(&s);
+	cfg_diag_free(&diag);
+	for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++) {
+		ck_assert_int_eq(parse_policy(safe[i], &s), 0);
+		if (diag.n)
+			dump_diag();
+		ck_assert_msg(diag.n == 0, "diagnostics for: %s", safe[i]);
+		pol_service_free(&s);
+	}
+}
+END_TEST
+
+START_TEST(prefer_with_negative_oom_score_adj_warns)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nUnit=x.service\n[Policy]\nOOMScoreAdjust=-1000\n"
+				      "KillPreference=prefer\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(diag.nerrors, 0);
+	ck_assert_diag(P ":5: KillPreference: warning: 'prefer' contradicts OOMScoreAdjust=-1000 "
+			 "(line 4): oomguardian would kill first what the kernel's OOM killer is "
+			 "told to spare");
+	pol_service_free(&s);
+	cfg_diag_free(&diag);
+	ck_assert_int_eq(parse_policy("[Match]\nUnit=x.service\n[Policy]\nOOMScoreAdjust=300\n"
+				      "KillPreference=prefer\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(diag.n, 0);
+	pol_service_free(&s);
+}
+END_TEST
+
+START_TEST(scalar_given_twice_warns)
+{
+	struct pol_service s;
+	struct pol_config cfg;
+
+	ck_assert_int_eq(parse_policy("[Match]\nUnit=x.service\n[Policy]\nProtect=yes\nProtect=no\n",
+				      &s),
+			 0);
+	ck_assert(!s.protect);
+	ck_assert_uint_eq(diag.nwarnings, 1);
+	ck_assert_diag(P ":5: Protect: warning: given twice in this file (line 4); the last one "
+			 "wins");
+	pol_service_free(&s);
+	cfg_diag_free(&diag);
+	/* an explicit reset in between is deliberate: no warning; neither across sections */
+	ck_assert_int_eq(parse_policy("[Match]\nUnit=x.service\n[Policy]\nProtect=yes\nProtect=\n"
+				      "Protect=no\nOOMScoreAdjust=5\nOOMScoreAdjust=\n"
+				      "OOMScoreAdjust=6\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(diag.n, 0);
+	pol_service_free(&s);
+	ck_assert_int_eq(parse_conf("[Guardian]\nHoldOffSec=20s\n[Kill]\nPressureFullAbove=90%\n"
+				    "[Guardian]\nHoldOffSec=30s\n[Terminate]\nPressureFullAbove=50%\n"
+				    "[Reclaim]\nMemoryAvailableBelow=20%\nMemoryAvailableBelow=2G\n",
+				    &cfg),
+			 0);
+	ck_assert_uint_eq(diag.nwarnings, 1);
+	ck_assert_diag(C ":6: HoldOffSec: warning: given twice in this file (line 2); the last one "
+			 "wins");
+}
+END_TEST
+
+/* Every warning names a line: SwapFreeBelow= left alone by a cleared MemoryAvailableBelow=. */
+START_TEST(swap_alone_warning_has_a_line)
+{
+	struct pol_config cfg;
+
+	ck_assert_int_eq(parse_conf("# site\n[Terminate]\nMemoryAvailableBelow=\n", &cfg), 0);
+	ck_assert_uint_eq(diag.nwarnings, 1);
+	ck_assert_diag(C ":3: MemoryAvailableBelow: warning: cleared: the default SwapFreeBelow=10% "
+			 "of [Terminate] has no effect without it; clear SwapFreeBelow= too");
+	ck_assert_uint_ne(diag.entries[0].line, 0);
+	cfg_diag_free(&diag);
+	ck_assert_int_eq(parse_conf("[Terminate]\nSwapFreeBelow=20%\nMemoryAvailableBelow=\n", &cfg),
+			 0);
+	ck_assert_diag(C ":2: SwapFreeBelow: warning: has no effect without MemoryAvailableBelow= "
+			 "in [Terminate]");
+	cfg_diag_free(&diag);
+	ck_assert_int_eq(parse_conf("[Terminate]\nMemoryAvailableBelow=\nSwapFreeBelow=\n", &cfg), 0);
+	ck_assert_uint_eq(diag.n, 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ values */
 START_TEST(repeated_keys_and_reset)
 {
@@ -349,6 +482,9 @@ START_TEST(repeated_keys_and_reset)
 	ck_assert_uint_eq(s.match.uids[0], 105);
 	ck_assert_uint_eq(s.match.uids[1], 990);
 	ck_assert_int_eq(s.kill_pref, POL_KP_AVOID); /* scalars: the last one wins */
+	ck_assert_diag(P ":12: KillPreference: warning: given twice in this file (line 11); the "
+			 "last one wins");
+	ck_assert_uint_eq(diag.nwarnings, 1); /* lists add: no warning for Name= Exe= User= */
 	pol_service_free(&s);
 
 	/* words are split on every blank the line reader trims (found by the fuzzer: a word
@@ -448,7 +584,9 @@ START_TEST(conf_values)
 		   C ":2: ReportDirectory: expected an absolute path, got 'reports'");
 	conf_fails("[Kill]\nPressureFullAbove=80% 1h\n",
 		   C ":2: PressureFullAbove: expected a duration 1s-10min, got '1h'");
-	conf_fails("[Policy]\nProtect=yes\n", C ":1: unknown section '[Policy]'");
+	conf_fails("[Policy]\nProtect=yes\n", C ":1: [Policy]: unknown section, expected "
+						"[Guardian], [Reclaim], [Throttle], [Terminate] "
+						"or [Kill]");
 }
 END_TEST
 
@@ -593,7 +731,8 @@ START_TEST(mask_with_dev_null)
 	snprintf(usr, sizeof(usr), "%s/usr/lib/oomguardian/policy.d", root);
 	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' '%s'", etc, usr);
 	ck_assert_int_eq(system(cmd), 0);
-	write_file(usr, "10-keep.policy", "[Match]\nName=keep\n[Policy]\nProtect=yes\n");
+	write_file(usr, "10-keep.policy",
+		   "[Match]\nName=keep\nExe=/usr/bin/keep\n[Policy]\nProtect=yes\n");
 	write_file(usr, "30-masked.policy",
 		   "[Match]\nName=masked\n[Policy]\nKillPreference=prefer\n");
 	write_file(usr, "40-broken-but-masked.policy", "[Match]\nBogus=1\n");
@@ -724,9 +863,14 @@ START_TEST(shipped_policies_load)
 		0);
 	dump_diag();
 	ck_assert_uint_eq(diag.n, 0);
-	ck_assert_uint_eq(r.nservices, 3);
-	for (size_t i = 0; i < r.nservices; i++)
+	ck_assert_uint_eq(r.nservices, 4);
+	for (size_t i = 0; i < r.nservices; i++) {
+		const struct pol_match *m = &r.services[i].match;
+
 		ck_assert(r.services[i].protect);
+		/* never by name alone (the check warns, see name_only_protection_warns) */
+		ck_assert_uint_gt(m->exe.n, 0);
+	}
 	pol_rules_free(&r);
 }
 END_TEST
@@ -857,6 +1001,10 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, nul_byte_and_long_lines);
 	tcase_add_test(tc, warning_does_not_fail);
 	tcase_add_test(tc, other_warnings);
+	tcase_add_test(tc, name_only_protection_warns);
+	tcase_add_test(tc, prefer_with_negative_oom_score_adj_warns);
+	tcase_add_test(tc, scalar_given_twice_warns);
+	tcase_add_test(tc, swap_alone_warning_has_a_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values");
