@@ -26,7 +26,8 @@ fi
 [ -s "$tmp/err" ] && { nok "shipped policies have diagnostics"; cat "$tmp/err" >&2; }
 grep -q '^# policy 10-remote-access from ' "$tmp/out" || nok "effective config not printed"
 
-# 2. every contrib directory, as its own tree: conf (if any) + its policies + the vendor ones
+# 2. every contrib directory, as its own tree: conf (if any) + its policies + the vendor ones.
+# Any diagnostic but an unknown user fails, "matches by process name only" included.
 ncontrib=0
 for d in "$top_srcdir"/contrib/policies/*/; do
 	[ -d "$d" ] || continue
@@ -41,6 +42,15 @@ for d in "$top_srcdir"/contrib/policies/*/; do
 done
 [ "$ncontrib" -ge 3 ] || nok "expected at least 3 contrib directories, found $ncontrib"
 
+# 2c. the Koji policies on the Koji fixtures: every User= resolves (etc/passwd), no warning
+for fx in koji-slab koji-slab-low; do
+	if ! check --quiet --root "$top_srcdir/tests/fixtures/$fx" \
+		"$top_srcdir"/contrib/policies/koji-hub/*.policy 2>"$tmp/err"; then
+		nok "koji-hub on $fx"; cat "$tmp/err" >&2
+	fi
+	[ -s "$tmp/err" ] && { nok "koji-hub on $fx has diagnostics"; cat "$tmp/err" >&2; }
+done
+
 # 3. a whole tree through --root (the daemon's search path)
 mkdir -p "$tmp/root/etc/oomguardian/policy.d" "$tmp/root/usr/lib/oomguardian/policy.d"
 cp "$top_srcdir"/policy/vendor/*.policy "$tmp/root/usr/lib/oomguardian/policy.d/"
@@ -48,6 +58,20 @@ ln -s /dev/null "$tmp/root/etc/oomguardian/policy.d/20-cron.policy"
 check --root "$tmp/root" >"$tmp/out" 2>"$tmp/err" || nok "--root tree"
 grep -q '^# policy 05-system' "$tmp/out" || nok "--root: vendor policy missing"
 grep -q '20-cron' "$tmp/out" && nok "--root: masked policy still applied"
+
+# 3b. a FIFO named *.policy: skipped with a warning, no hang (it blocked open() forever)
+mkfifo "$tmp/root/etc/oomguardian/policy.d/30-fifo.policy"
+check --root "$tmp/root" --quiet 2>"$tmp/err" &
+pid=$!
+(sleep 20 && kill "$pid") >/dev/null 2>&1 &
+watchdog=$!
+wait "$pid"
+rc=$?
+kill "$watchdog" 2>/dev/null
+[ "$rc" -eq 0 ] || { nok "FIFO policy: exit $rc, expected 0 (143: it hung and was killed)"; cat "$tmp/err" >&2; }
+grep -qxF "$tmp/root/etc/oomguardian/policy.d/30-fifo.policy: warning: not a regular file (a FIFO), ignoring" \
+	"$tmp/err" || { nok "FIFO policy: message"; cat "$tmp/err" >&2; }
+rm -f "$tmp/root/etc/oomguardian/policy.d/30-fifo.policy"
 
 # 4. a broken file: exit 78 and path:line: Key: reason
 bad="$tmp/root/etc/oomguardian/policy.d/50-bad.policy"
