@@ -1541,8 +1541,11 @@ START_TEST(shipped_devstack_policies_kill_zookeeper_keep_sshd)
 	load(files, OG_ELEMENTSOF(files));
 	p = tb_proc(10, "sshd", "/system.slice/ssh.service", 3 * GiB); /* the largest */
 	og_strscpy(p->exe, "/usr/sbin/sshd", sizeof(p->exe));
-	tb_proc(11, "cron", "/system.slice/cron.service", 5 * MiB);
-	tb_proc(20, "mysqld", "/system.slice/mysql.service", 1200 * MiB);
+	/* the shipped policies match the executable too (Exe=), not the name alone */
+	p = tb_proc(11, "cron", "/system.slice/cron.service", 5 * MiB);
+	og_strscpy(p->exe, "/usr/sbin/cron", sizeof(p->exe));
+	p = tb_proc(20, "mysqld", "/system.slice/mysql.service", 1200 * MiB);
+	og_strscpy(p->exe, "/usr/sbin/mysqld", sizeof(p->exe));
 	p = tb_proc(30, "java", "/system.slice/zookeeper.service", 400 * MiB);
 	og_strscpy(
 		p->cmdline,
