@@ -260,6 +260,7 @@ for p in $idlers; do
 	eval "pid=\$ipid_$p"
 	eval "t0_$p=$(cpu_ns "$pid")"
 done
+forks0=$(awk '$1 == "processes" { print $2 }' /proc/stat)
 sleep "$idle" & # in the background: a signal's trap runs at once, not after the sleep
 IDLE_PIDS="$IDLE_PIDS $!"
 wait $!
@@ -278,6 +279,7 @@ for p in $idlers; do
 	stop "$pid"
 done
 IDLE_PIDS=
+forks=$(($(awk '$1 == "processes" { print $2 }' /proc/stat) - forks0))
 
 # --- the table ---
 echo
@@ -305,6 +307,8 @@ printf '%-13s %-22s %-12s %s\n' guardian "CPU ms per minute" "VmRSS KiB" "VmHWM 
 awk -v s="$idle" '$1 == "idle" {
 	cpu = ($3 == "-") ? "-" : sprintf("%.1f", $3 / 1e6 * 60 / s)
 	printf "%-13s %-22s %-12s %s\n", $2, cpu, $4, $5 }' "$results"
+echo "(the machine started $forks processes meanwhile, $((forks / idle))/s: oomguardiand follows" \
+	"process events, the peers only poll memory)"
 echo
 echo "=== not measured here ==="
 pid1=$(cat /proc/1/comm 2>/dev/null)
