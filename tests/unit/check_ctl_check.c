@@ -127,6 +127,30 @@ START_TEST(files_and_warnings)
 }
 END_TEST
 
+/* A protection anyone could claim (prctl PR_SET_NAME) is a warning, not an error: exit 0. */
+START_TEST(name_only_protection_is_a_warning)
+{
+	char path[] = "/tmp/ogtest-ctlcheck-XXXXXX.policy";
+	const char *const argv[] = {"check", "--quiet", "--root", "/nonexistent", path, NULL};
+	char want[512], *err;
+	int fd = mkstemps(path, 7);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_gt(write(fd, "[Match]\nName=cron\n\n[Policy]\nProtect=yes\n", 40), 0);
+	close(fd);
+	ck_assert_int_eq(run(argv), 0);
+	unlink(path);
+	err = slurp(err_path);
+	snprintf(want, sizeof(want),
+		 "%s:2: Name: warning: matches by process name only, which any process can set "
+		 "(prctl PR_SET_NAME); add Exe= or Unit=\n",
+		 path);
+	ck_assert_str_eq(err, want);
+	free(err);
+	free(slurp(out_path));
+}
+END_TEST
+
 START_TEST(usage)
 {
 	const char *const argv[] = {"check", "--bogus", NULL};
@@ -162,6 +186,7 @@ int main(void)
 	tcase_add_test(tc, quiet);
 	tcase_add_test(tc, invalid_exits_78);
 	tcase_add_test(tc, files_and_warnings);
+	tcase_add_test(tc, name_only_protection_is_a_warning);
 	tcase_add_test(tc, usage);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
