@@ -446,6 +446,8 @@ static int read_proc_rest(int dfd, unsigned flags, char *buf, struct og_proc *p)
 	/* zombies and other users' tasks: exe unreadable is normal */
 	if (og_readlink_at(dfd, "exe", p->exe, sizeof(p->exe)) < 0)
 		p->exe[0] = '\0';
+	else
+		src_proc_strip_deleted(p->exe);
 	return 0;
 }
 
@@ -481,6 +483,17 @@ static int read_proc(const struct og_root *root, pid_t pid, unsigned flags, stru
 	cross_check_unit(root, &p);
 	*ret = p;
 	return 0;
+}
+
+void src_proc_strip_deleted(char *exe)
+{
+	static const char suffix[] = " (deleted)";
+	size_t n = strlen(exe), k = sizeof(suffix) - 1;
+
+	/* A binary replaced by a package upgrade reads "/usr/sbin/cron (deleted)" until the
+	 * daemon restarts; it is still that program, and Exe= policies must keep matching it. */
+	if (n > k && strcmp(exe + n - k, suffix) == 0)
+		exe[n - k] = '\0';
 }
 
 int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret)

@@ -55,13 +55,16 @@ int src_proc_parse_cgroup(const char *buf, struct og_proc *ret);
  */
 int src_unit_from_cgroup(const char *cgpath, char *buf, size_t size);
 
+/* Drop the " (deleted)" the kernel appends to the exe link of a replaced binary, in place. */
+void src_proc_strip_deleted(char *exe);
+
 /*
  * Read one process below root->proc_fd. cmdline has NULs turned into spaces; one longer than
  * OG_CMDLINE_MAX keeps its first 160 bytes and its end around " ... " (java and python
  * processes differ at the end). Returns 0 (*ret filled), SRC_PROC_KTHREAD (kernel
  * thread, *ret untouched), -ENOENT or -ESRCH when the pid vanished before or during the read
  * (any of its files), or -EFBIG/-EBADMSG/-EACCES/-errno for unusable files. exe is "" when
- * unreadable (zombies, kernel threads, permission).
+ * unreadable (zombies, kernel threads, permission), without a " (deleted)" suffix.
  */
 int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret);
 

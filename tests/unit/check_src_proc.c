@@ -370,6 +370,22 @@ static const struct og_proc *find(const struct og_proc *arr, size_t n, pid_t pid
 	return NULL;
 }
 
+START_TEST(exe_deleted_suffix_is_stripped)
+{
+	char a[64] = "/usr/sbin/cron (deleted)", b[64] = "/usr/sbin/cron", c[64] = " (deleted)";
+	char d[64] = "/opt/x (deleted) (deleted)";
+
+	src_proc_strip_deleted(a);
+	ck_assert_str_eq(a, "/usr/sbin/cron");
+	src_proc_strip_deleted(b);
+	ck_assert_str_eq(b, "/usr/sbin/cron");
+	src_proc_strip_deleted(c); /* nothing but the suffix: not a path, left alone */
+	ck_assert_str_eq(c, " (deleted)");
+	src_proc_strip_deleted(d); /* one suffix is the kernel's; the rest is the name */
+	ck_assert_str_eq(d, "/opt/x (deleted)");
+}
+END_TEST
+
 START_TEST(fixture_hostile)
 {
 	static const pid_t want[] = {1234, 1235, 1236, 1237, 1238, 1239, 1301};
@@ -627,6 +643,7 @@ static Suite *src_proc_suite(void)
 	TCase *live = tcase_create("live");
 
 	tcase_add_test(tc, stat_plain);
+	tcase_add_test(tc, exe_deleted_suffix_is_stripped);
 	tcase_add_test(tc, stat_hostile_comm);
 	tcase_add_test(tc, stat_long_comm_truncated);
 	tcase_add_test(tc, stat_kernel_thread);
