@@ -51,6 +51,9 @@ export top_srcdir top_builddir
 	make -s -C "$top_builddir" tests/integration/memhog >/dev/null ||
 	{ echo "compare-peers: cannot build tests/integration/memhog"; exit 2; }
 
+stale=$(find "$top_srcdir/guardian" "$top_srcdir/policy" "$top_srcdir/tests/integration" \
+	-newer "$top_builddir/oomguardiand" \( -name '*.[ch]' -o -name lib.sh \) 2>/dev/null | head -n 1)
+[ -z "$stale" ] || echo "warning: $stale is newer than $top_builddir/oomguardiand: run make there"
 work=$(mktemp -d /tmp/ogpeers-$$.XXXXXX) || exit 2
 results=$work/results
 IDLE_PIDS=
