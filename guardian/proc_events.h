@@ -7,9 +7,15 @@
  * proc_events_open() returns that -errno and the caller rescans /proc periodically instead.
  * The socket is non-blocking: add proc_events_fd() to the event loop (POLLIN) and drain it with
  * proc_events_read().
+ *
+ * The connector multicasts every event of the machine (fork, exec, uid, gid, sid, ptrace, comm,
+ * coredump, exit, for every thread: a busy host makes thousands a second). A classic BPF socket
+ * filter makes the kernel drop, before queueing, every message the caller did not ask for, so
+ * an idle daemon is not woken by other processes' forks and thread exits.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,25 +26,46 @@ enum pe_kind {
 	PE_OVERFLOW, /* the socket buffer overflowed (ENOBUFS): events were lost, pid 0; rescan */
 };
 
+/* Bits for proc_events_open_kinds(): which events the kernel delivers. */
+#define PE_WANT(kind) (1u << (kind))
+/* What the loop needs: a process that execs or renames itself may now match a policy. */
+#define PE_WANT_DEFAULT (PE_WANT(PE_EXEC) | PE_WANT(PE_COMM))
+
+struct pe_batch; /* receive buffers, allocated by proc_events_open_kinds() */
+
 struct proc_events {
 	int fd;
+	unsigned kinds; /* PE_WANT() bits asked for */
+	bool filtered; /* the socket filter is attached: the kernel drops the rest */
+	unsigned long received; /* datagrams read since open (what the filter let through) */
+	struct pe_batch *batch;
 };
 
 /*
- * Open the connector socket, bind to the proc multicast group and send PROC_CN_MCAST_LISTEN.
- * 0, or -errno: -EPROTONOSUPPORT (no connector), -EPERM/-EACCES (not allowed), others. On
- * failure *ret has fd -1 and proc_events_close() is safe.
+ * Open the connector socket, bind to the proc multicast group, attach the socket filter for
+ * kinds (PE_WANT() bits of PE_EXEC, PE_COMM, PE_EXIT; COMM and EXIT only of a thread-group
+ * leader) and send PROC_CN_MCAST_LISTEN. If the filter cannot be attached the socket works
+ * unfiltered (pe->filtered false; proc_events_read() drops what was not asked for).
+ * 0, or -errno: -EPROTONOSUPPORT (no connector), -EPERM/-EACCES (not allowed), -ENOMEM,
+ * others. On failure *ret has fd -1 and proc_events_close() is safe.
  */
+int proc_events_open_kinds(struct proc_events *ret, unsigned kinds);
+
+/* proc_events_open_kinds(ret, PE_WANT_DEFAULT): exec and comm changes, no exits. */
 int proc_events_open(struct proc_events *ret);
 
 /* The fd to poll (POLLIN), or -1. */
 int proc_events_fd(const struct proc_events *pe);
 
 /*
- * Read every queued message without blocking and call cb for each EXEC, COMM and EXIT of a
- * process (thread events are filtered out: for COMM the thread-group id is reported, since
- * oom_score_adj is per process). Returns the number of callbacks made (>= 0); -errno on a
- * socket error other than EAGAIN. ENOBUFS is reported as one PE_OVERFLOW callback, not an error.
+ * Read every queued message without blocking (recvmmsg, up to 64 datagrams a call and 512 a
+ * drain) and call cb for each EXEC, COMM and EXIT of a process asked for (thread events are
+ * filtered out: for COMM the thread-group id is reported, since oom_score_adj is per process).
+ * A burst costs one callback per pid: EXEC and COMM of the same pid in one drain are reported
+ * once (as PE_EXEC if it exec'd), EXITs after them. ENOBUFS is reported as one PE_OVERFLOW
+ * callback at the end (not an error), which replaces the drain's EXEC and COMM callbacks: the
+ * caller rescans everything anyway. Returns the number of callbacks made (>= 0); -errno on a
+ * socket error other than EAGAIN.
  */
 int proc_events_read(struct proc_events *pe,
 		     void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -620,25 +621,33 @@ static void on_event(void *ud, enum pe_kind kind, pid_t pid)
 		s->exit = true;
 }
 
+/* Fork a child into the test group that execs argv[0] (a path); its pid. */
+static pid_t exec_in_group(const char *const argv[])
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		if (join_group(cg) < 0)
+			_exit(99);
+		execv(argv[0], (char *const *)argv);
+		_exit(98);
+	}
+	return pid;
+}
+
 START_TEST(proc_connector_sees_exec_within_a_second)
 {
 	struct proc_events pe;
 	struct exec_seen s = {0};
 	uint64_t t0, exec_ms = 0;
-	int st = -1, r = proc_events_open(&pe);
+	int st = -1, r = proc_events_open_kinds(&pe, PE_WANT_DEFAULT | PE_WANT(PE_EXIT));
 
 	ck_assert_msg(r == 0, "proc connector unavailable: %s", strerror(-r));
 	ck_assert_int_ge(proc_events_fd(&pe), 0);
 	t0 = now_ms();
-	s.want = fork();
-	ck_assert_int_ge(s.want, 0);
-	if (s.want == 0) {
-		signal(SIGTERM, SIG_DFL);
-		if (join_group(cg) < 0)
-			_exit(99);
-		execl("/bin/sleep", "sleep", "0.2", (char *)NULL);
-		_exit(98);
-	}
+	s.want = exec_in_group((const char *[]){"/bin/sleep", "0.2", NULL});
 	/* Drain while waiting (other processes on the machine make events too), by the clock. */
 	while (!(s.exec && s.exit && st >= 0) && now_ms() - t0 < 3000) {
 		struct pollfd p = {.fd = proc_events_fd(&pe), .events = POLLIN};
@@ -663,6 +672,111 @@ START_TEST(proc_connector_sees_exec_within_a_second)
 	ck_assert_int_eq(proc_events_fd(&pe), -1);
 	proc_events_close(&pe);
 	ck_assert_int_eq(proc_events_read(&pe, on_event, &s), -EBADF);
+}
+END_TEST
+
+/* Drain for up to ms (stops early once s->exec, if s is given). */
+static void drain_for(struct proc_events *pe, uint64_t ms, struct exec_seen *s)
+{
+	uint64_t t0 = now_ms();
+
+	while (now_ms() - t0 < ms && !(s && s->exec)) {
+		struct pollfd p = {.fd = proc_events_fd(pe), .events = POLLIN};
+
+		if (poll(&p, 1, 20) > 0)
+			ck_assert_int_ge(proc_events_read(pe, on_event, s), 0);
+	}
+}
+
+/*
+ * The default subscription (what the loop uses) is filtered in the kernel: the socket filter is
+ * attached, an exec is still seen within a second, but forks without exec, their exits and
+ * thread events never reach userspace. 50 children that fork and exit without exec would be
+ * >= 100 datagrams (FORK + EXIT each) unfiltered; filtered only the machine's own execs come.
+ */
+START_TEST(proc_connector_filter_drops_forks_and_exits)
+{
+	struct proc_events pe;
+	struct exec_seen s = {0};
+	unsigned long before;
+	uint64_t t0;
+	socklen_t flen = 0;
+	int st, r = proc_events_open(&pe);
+
+	ck_assert_msg(r == 0, "proc connector unavailable: %s", strerror(-r));
+	ck_assert_msg(pe.filtered, "socket filter not attached");
+	ck_assert_int_eq(pe.kinds, PE_WANT_DEFAULT);
+	/* SO_GET_FILTER with a zero length answers the program's length in instructions */
+	ck_assert_int_eq(getsockopt(proc_events_fd(&pe), SOL_SOCKET, SO_GET_FILTER, NULL, &flen),
+			 0);
+	ck_assert_int_ge(flen, 10);
+
+	drain_for(&pe, 100, NULL); /* the LISTEN ack and whatever the machine had queued */
+	before = pe.received;
+	for (int i = 0; i < 50; i++) {
+		pid_t c = fork();
+
+		ck_assert_int_ge(c, 0);
+		if (c == 0)
+			_exit(0); /* fork, exit: no exec */
+		ck_assert_int_eq(waitpid(c, &st, 0), c);
+	}
+	drain_for(&pe, 200, NULL);
+	ck_assert_msg(pe.received - before < 50, "%lu datagrams for 50 fork+exit",
+		      pe.received - before);
+
+	/* and an exec still comes through, within a second */
+	t0 = now_ms();
+	s.want = exec_in_group((const char *[]){"/bin/true", NULL});
+	drain_for(&pe, 1000, &s);
+	ck_assert_msg(s.exec, "no EXEC event for pid %d", (int)s.want);
+	ck_assert_uint_le(now_ms() - t0, 1000);
+	ck_assert_int_eq(waitpid(s.want, &st, 0), s.want);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	drain_for(&pe, 100, NULL);
+	ck_assert_msg(!s.exit, "EXIT delivered without being asked for");
+	proc_events_close(&pe);
+}
+END_TEST
+
+struct pe_count {
+	pid_t want;
+	int n;
+	enum pe_kind kind;
+};
+
+static void count_event(void *ud, enum pe_kind kind, pid_t pid)
+{
+	struct pe_count *c = ud;
+
+	if (pid == c->want) {
+		c->n++;
+		c->kind = kind;
+	}
+}
+
+/*
+ * An exec then three renames (a daemon naming itself), all queued before one drain: one
+ * callback for the pid, as PE_EXEC, so the loop matches the process once per burst.
+ */
+START_TEST(proc_connector_one_callback_per_pid_per_burst)
+{
+	struct proc_events pe;
+	struct pe_count cnt = {0};
+	int st, r = proc_events_open(&pe);
+
+	ck_assert_msg(r == 0, "proc connector unavailable: %s", strerror(-r));
+	drain_for(&pe, 100, NULL);
+	cnt.want = exec_in_group((const char *[]){"/bin/sh", "-c",
+				       "echo a >/proc/$$/comm && echo b >/proc/$$/comm && "
+				       "echo c >/proc/$$/comm", NULL});
+	ck_assert_int_eq(waitpid(cnt.want, &st, 0), cnt.want);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	usleep(20000); /* the events are queued synchronously; margin for the last one */
+	ck_assert_int_ge(proc_events_read(&pe, count_event, &cnt), 1); /* one drain */
+	ck_assert_int_eq(cnt.n, 1);
+	ck_assert_int_eq(cnt.kind, PE_EXEC);
+	proc_events_close(&pe);
 }
 END_TEST
 
@@ -764,6 +878,8 @@ static Suite *act_live_suite(void)
 	tcase_set_timeout(p, 20);
 	tcase_add_test(p, protect_raise_works_lowering_refused_once);
 	tcase_add_test(p, proc_connector_sees_exec_within_a_second);
+	tcase_add_test(p, proc_connector_filter_drops_forks_and_exits);
+	tcase_add_test(p, proc_connector_one_callback_per_pid_per_burst);
 	suite_add_tcase(s, p);
 
 	tcase_add_checked_fixture(m, setup, teardown);
