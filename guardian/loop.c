@@ -294,10 +294,16 @@ static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ------------------------------------------------------------------ protection */
 
+static bool rules_want_proc_events(const struct loop *l);
+
 static void rescan_arm(struct loop *l)
 {
 	uint64_t every = l->have_proc_events ? LOOP_RESCAN_USEC : LOOP_RESCAN_FALLBACK_USEC;
 
+	if (!rules_want_proc_events(l)) { /* nothing to protect: no rescan either */
+		sd_event_source_set_enabled(l->rescan_src, SD_EVENT_OFF);
+		return;
+	}
 	sd_event_source_set_time(l->rescan_src, loop_now_usec() + every);
 	sd_event_source_set_enabled(l->rescan_src, SD_EVENT_ONESHOT);
 }
@@ -346,17 +352,39 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	return 0;
 }
 
+/*
+ * Process events are only worth their cost when a policy sets OOMScoreAdjust= (the only thing
+ * done with them). Without one the daemon does not subscribe at all.
+ */
+static bool rules_want_proc_events(const struct loop *l)
+{
+	for (size_t i = 0; i < l->rules.nservices; i++)
+		if (l->rules.services[i].has_oom_score_adj)
+			return true;
+	return false;
+}
+
+/* A burst of execs (a build, a shell loop) is read in one go: after one dispatch the source
+ * rests for this long while the kernel queues (4 MiB). A lone exec is still seen at once. */
+#define LOOP_PROCEV_BATCH_USEC (100 * 1000ULL)
+
 static void setup_proc_events(struct loop *l)
 {
 	int r;
 
 	if (strcmp(l->root_dir, "/") != 0) /* the connector speaks of this kernel's pids */
 		return;
+	if (!rules_want_proc_events(l)) {
+		log_debug("no policy sets OOMScoreAdjust=: not listening to process events");
+		return;
+	}
 	r = proc_events_open(&l->pe);
 
 	if (r >= 0)
 		r = sd_event_add_io(l->ev, &l->procev_src, proc_events_fd(&l->pe), EPOLLIN,
 				    procev_io, l);
+	if (r >= 0 && sd_event_source_set_ratelimit(l->procev_src, LOOP_PROCEV_BATCH_USEC, 1) < 0)
+		log_debug("proc connector: no rate limit on its source, reading every event");
 	if (r < 0) {
 		log_info("no proc connector (%s): protecting new processes by a rescan every "
 			 "%llu s",
@@ -400,6 +428,14 @@ static void reload(struct loop *l)
 	l->rules = fresh;
 	log_notice("reloaded: %zu policies from %zu files", l->rules.nservices, l->rules.nfiles);
 	loop_setup_watches(l); /* thresholds follow the new ladder */
+	if (l->have_proc_events && !rules_want_proc_events(l)) { /* events follow OOMScoreAdjust= */
+		loop_unref_src(&l->procev_src);
+		proc_events_close(&l->pe);
+		l->have_proc_events = false;
+	} else if (!l->have_proc_events) {
+		setup_proc_events(l);
+	}
+	rescan_arm(l); /* its period depends on the connector */
 	loop_protect_all(l);
 	tick(l, true);
 }
