@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Process events cost CPU on every exec of the machine: the daemon listens to the proc
+# connector only while a loaded policy sets OOMScoreAdjust= (the only use of the events), and
+# follows reloads both ways. With the socket, a new matching process is still protected within
+# a second of its exec.
+. "$top_srcdir/tests/integration/lib.sh"
+
+og_init procev 64
+cp "$HOG" "$OG_TMP/ogpev" || exit 99
+printf '[Match]\nName=ogpev\n[Policy]\nProtect=yes\n' >"$OG_TMP/policy.d/10-protect.policy"
+
+# connector_sockets PID: how many NETLINK_CONNECTOR (11) sockets PID holds
+connector_sockets() {
+	inodes=$(ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p')
+	n=0
+	for i in $inodes; do
+		awk -v i="$i" '$2 == 11 && $NF == i { f = 1 } END { exit !f }' /proc/net/netlink &&
+			n=$((n + 1))
+	done
+	echo $n
+}
+# reload: SIGHUP, then wait for the Nth "reloaded" line
+reload() {
+	kill -HUP "$OG_DPID"
+	i=0
+	while [ "$(grep -c 'notice: reloaded' "$OG_TMP/daemon.log")" -lt "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sleep 0.3 # the line comes first, the watches and the connector after it
+}
+adj() { cat "/proc/$1/oom_score_adj" 2>/dev/null; }
+
+og_start_daemon
+[ "$(connector_sockets "$OG_DPID")" = 0 ] && og_ok "no OOMScoreAdjust=: no connector socket" ||
+	og_fail "a connector socket without any OOMScoreAdjust= policy"
+grep -q 'not listening to process events' "$OG_TMP/daemon.log" ||
+	og_fail "no debug line saying process events are off"
+
+printf '[Match]\nName=ogpev\n[Policy]\nOOMScoreAdjust=300\n' >"$OG_TMP/policy.d/20-adj.policy"
+reload 1
+[ "$(connector_sockets "$OG_DPID")" = 1 ] && og_ok "reload with OOMScoreAdjust=: listening" ||
+	og_fail "reload with OOMScoreAdjust=: $(connector_sockets "$OG_DPID") connector sockets"
+og_spawn "$OG_TMP/ogpev" --max 0
+new=$OG_PID
+end=$(($(date +%s%N) / 1000000 + 1000))
+while [ "$(adj "$new")" != 300 ] && [ $(($(date +%s%N) / 1000000)) -lt $end ]; do
+	sleep 0.01
+done
+[ "$(adj "$new")" = 300 ] && og_ok "new process protected within 1 s" ||
+	og_fail "exec: oom_score_adj of $new is $(adj "$new") after 1 s, want 300"
+
+rm "$OG_TMP/policy.d/20-adj.policy"
+reload 2
+[ "$(connector_sockets "$OG_DPID")" = 0 ] && og_ok "reload without OOMScoreAdjust=: socket closed" ||
+	og_fail "reload without OOMScoreAdjust=: still $(connector_sockets "$OG_DPID") sockets"
+og_finish
