@@ -38,6 +38,7 @@ struct pe_batch {
 	struct pe_pending pend[PE_DRAIN_MAX];
 	size_t npend;
 	unsigned kinds;
+	unsigned long unwanted; /* events parsed but not asked for */
 };
 
 static int pe_send_op(int fd, enum proc_cn_mcast_op op)
@@ -277,8 +278,10 @@ static void pe_collect(void *userdata, enum pe_kind kind, pid_t pid)
 {
 	struct pe_batch *b = userdata;
 
-	if (!(b->kinds & PE_WANT(kind))) /* unfiltered socket: what was not asked for */
+	if (!(b->kinds & PE_WANT(kind))) { /* unfiltered socket: what was not asked for */
+		b->unwanted++;
 		return;
+	}
 	if (kind == PE_EXEC || kind == PE_COMM) {
 		for (size_t i = 0; i < b->npend; i++) {
 			struct pe_pending *q = &b->pend[i];
@@ -327,7 +330,11 @@ int proc_events_read(struct proc_events *pe,
 		for (int i = 0; i < m; i++) {
 			if (b->from[i].nl_pid != 0)
 				continue; /* not from the kernel */
-			(void)proc_events_parse_buf(b->buf[i], b->msg[i].msg_len, pe_collect, b);
+			unsigned long unwanted = b->unwanted;
+
+			if (proc_events_parse_buf(b->buf[i], b->msg[i].msg_len, pe_collect, b) == 0 ||
+			    b->unwanted != unwanted)
+				pe->ignored++;
 		}
 		got += (unsigned)m;
 		pe->received += (unsigned long)m;

@@ -38,6 +38,7 @@ struct proc_events {
 	unsigned kinds; /* PE_WANT() bits asked for */
 	bool filtered; /* the socket filter is attached: the kernel drops the rest */
 	unsigned long received; /* datagrams read since open (what the filter let through) */
+	unsigned long ignored; /* ... of them carrying nothing asked for (0 while filtered) */
 	struct pe_batch *batch;
 };
 
