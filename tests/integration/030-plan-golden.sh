@@ -34,6 +34,9 @@ while read -r fx conf extra scope; do
 	want="$exp/plan-$fx.plan"
 	if [ "$rc" != 0 ]; then
 		echo "FAIL $fx: exit $rc"; cat "$tmp/err"; fails=$((fails + 1))
+	elif grep -q 'warning:' "$tmp/err"; then
+		# shipped and contrib policies must load cleanly on their fixtures
+		echo "FAIL $fx: policy warnings"; cat "$tmp/err"; fails=$((fails + 1))
 	elif [ "${UPDATE_GOLDEN:-}" = 1 ]; then
 		cp "$tmp/got" "$want"; echo "updated $want"
 	elif ! diff -u "$want" "$tmp/got"; then
@@ -43,6 +46,7 @@ while read -r fx conf extra scope; do
 	fi
 done <<EOF2
 koji-slab $vendor/oomguardian.conf $contrib/koji-hub
+koji-slab-low $vendor/oomguardian.conf $contrib/koji-hub
 openstack-devstack $vendor/oomguardian.conf $contrib/openstack-devstack
 numa-2node-kvm $contrib/kvm-host/oomguardian.conf $contrib/kvm-host
 this-host $vendor/oomguardian.conf -
@@ -59,6 +63,28 @@ if grep -q '^stage=none$' "$exp/plan-this-host.plan" &&
 	echo "ok this-host plans no action"
 else
 	echo "FAIL this-host: a healthy host must plan no action"; fails=$((fails + 1))
+fi
+
+# The seed stories, asserted directly: Koji short of memory drops the reclaimable slab and kills
+# nothing; devstack's first victim is the stray zookeeper; the NUMA host compacts node 1 instead
+# of killing a guest; protection of sshd/cron/init shows as oom_score_adj actions.
+plan_has() { grep -q "$2" "$exp/plan-$1.plan"; }
+if plan_has koji-slab-low '^action=drop_slab$' && plan_has koji-slab-low 'nfs_inode_cache' &&
+	! plan_has koji-slab-low '^action=\(term\|kill\)$'; then
+	echo "ok koji: slab before any kill"
+else
+	echo "FAIL koji-slab-low: expected drop_slab naming nfs_inode_cache, no kill"; fails=$((fails + 1))
+fi
+if plan_has openstack-devstack '^comm=java$' && plan_has openstack-devstack 'zookeeper.policy'; then
+	echo "ok devstack: zookeeper first"
+else
+	echo "FAIL openstack-devstack: zookeeper is not the preferred victim"; fails=$((fails + 1))
+fi
+if plan_has numa-2node-kvm '^action=compact$' && ! plan_has numa-2node-kvm '^action=\(term\|kill\)$'
+then
+	echo "ok numa: compaction, no kill"
+else
+	echo "FAIL numa-2node-kvm: expected compaction and no kill"; fails=$((fails + 1))
 fi
 
 # An invalid policy at start-up exits 78 (EX_CONFIG) with path:line: Key: reason.
