@@ -217,7 +217,9 @@ static void find_services(const struct og_snapshot *s, const struct og_service_u
 	for (size_t i = 0; i < nsvc; i++) {
 		uint64_t share = permyriad(svc[i].rss_bytes, total);
 
-		if (svc[i].nprocs < FIND_MANY_WORKERS || share < FIND_WORKERS_PERMYRIAD)
+		/* "/" is every process of a host without cgroups or systemd: not a service */
+		if (svc[i].nprocs < FIND_MANY_WORKERS || share < FIND_WORKERS_PERMYRIAD ||
+		    strcmp(svc[i].name, "/") == 0)
 			continue;
 		if (!(x = add(f, POL_FIND_MANY_WORKERS)))
 			return;
@@ -226,7 +228,8 @@ static void find_services(const struct og_snapshot *s, const struct og_service_u
 			 svc[i].nprocs, svc[i].top_comm, og_format_bytes(a, sizeof(a), svc[i].rss_bytes),
 			 PCT(share));
 	}
-	if (nsvc > 0 && (x = add(f, POL_FIND_TOP_SERVICES))) {
+	if (nsvc > 0 && !(nsvc == 1 && strcmp(svc[0].name, "/") == 0) &&
+	    (x = add(f, POL_FIND_TOP_SERVICES))) {
 		size_t len = (size_t)snprintf(x->text, sizeof(x->text), "largest services:");
 
 		for (size_t i = 0; i < nsvc && i < FIND_TOP_SERVICES && len < sizeof(x->text); i++)

@@ -8,7 +8,7 @@ exp="$top_srcdir/tests/expected"
 fails=0
 
 cd "$top_srcdir/tests/fixtures" || exit 99
-for fx in koji-slab koji-slab-low openstack-devstack numa-2node-kvm pure-cgroup2 hostile-comm no-psi-3.10 \
+for fx in xen-dom0 koji-slab koji-slab-low openstack-devstack numa-2node-kvm pure-cgroup2 hostile-comm no-psi-3.10 \
 	this-host; do
 	[ -d "$fx" ] || { echo "missing fixture $fx"; fails=$((fails + 1)); continue; }
 	for mode in txt json; do

@@ -45,6 +45,7 @@ while read -r fx conf extra scope; do
 		echo "ok $fx"
 	fi
 done <<EOF2
+xen-dom0 $vendor/oomguardian.conf -
 koji-slab $vendor/oomguardian.conf $contrib/koji-hub
 koji-slab-low $vendor/oomguardian.conf $contrib/koji-hub
 openstack-devstack $vendor/oomguardian.conf $contrib/openstack-devstack
@@ -65,10 +66,18 @@ else
 	echo "FAIL this-host: a healthy host must plan no action"; fails=$((fails + 1))
 fi
 
-# The seed stories, asserted directly: Koji short of memory drops the reclaimable slab and kills
+# The seed stories, asserted directly: the squeezed Xen dom0 kills the largest (java) and
+# protects sshd and crond; Koji short of memory drops the reclaimable slab and kills
 # nothing; devstack's first victim is the stray zookeeper; the NUMA host compacts node 1 instead
 # of killing a guest; protection of sshd/cron/init shows as oom_score_adj actions.
 plan_has() { grep -q "$2" "$exp/plan-$1.plan"; }
+if plan_has xen-dom0 '^action=kill$' && plan_has xen-dom0 '^comm=java$' &&
+	grep -A3 '^action=oom_score_adj' "$exp/plan-xen-dom0.plan" | grep -q '^pid=2210$' &&
+	grep -A3 '^action=oom_score_adj' "$exp/plan-xen-dom0.plan" | grep -q '^pid=2245$'; then
+	echo "ok xen: java killed, sshd and crond protected"
+else
+	echo "FAIL xen-dom0: expected a kill of java and protection of sshd and crond"; fails=$((fails + 1))
+fi
 if plan_has koji-slab-low '^action=drop_slab$' && plan_has koji-slab-low 'nfs_inode_cache' &&
 	! plan_has koji-slab-low '^action=\(term\|kill\)$'; then
 	echo "ok koji: slab before any kill"

@@ -110,6 +110,16 @@ START_TEST(devstack_workers_are_counted)
 }
 END_TEST
 
+START_TEST(root_cgroup_is_not_a_service)
+{
+	healthy();
+	for (int i = 0; i < 10; i++)
+		add_proc(3000 + i, "java", "", 80 * MiB)->cgroup[0] = '\0';
+	ck_assert(!has_finding(POL_FIND_MANY_WORKERS, NULL));
+	ck_assert(!has_finding(POL_FIND_TOP_SERVICES, NULL));
+}
+END_TEST
+
 START_TEST(service_table_full_drops_smallest_not_crash)
 {
 	struct og_service_usage svc[2];
@@ -201,6 +211,7 @@ int main(void)
 	tcase_add_test(tc, koji_slab_is_named);
 	tcase_add_test(tc, devstack_workers_are_counted);
 	tcase_add_test(tc, service_table_full_drops_smallest_not_crash);
+	tcase_add_test(tc, root_cgroup_is_not_a_service);
 	tcase_add_test(tc, numa_order2_zone_is_flagged);
 	tcase_add_test(tc, numa_imbalance);
 	tcase_add_test(tc, no_psi_and_kernel_kills);
