@@ -14,6 +14,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "guardian/act.h"
+#include "guardian/act_protect.h"
 #include "guardian/log.h"
 #include "guardian/loop.h"
 #include "guardian/root.h"
@@ -35,7 +37,11 @@ static void help(void)
 	       "                         /etc/oomguardian/oomguardian.conf; none: built-in)\n"
 	       "  -p, --policy-dir DIR   read *.policy from DIR instead of the default search\n"
 	       "                         path (repeatable, highest priority first)\n"
-	       "  -r, --root DIR         read /proc and /sys below DIR (fixture trees)\n"
+	       "  -r, --root DIR         read /proc, /sys and the cgroup trees below DIR\n"
+	       "                         (fixture trees); without --config and --policy-dir\n"
+	       "                         the configuration and policies are read below DIR\n"
+	       "                         too (DIR/etc/oomguardian/...), and User= names are\n"
+	       "                         looked up in DIR/etc/passwd\n"
 	       "  -s, --scope CGROUP     guard only this cgroup (overrides Scope=)\n"
 	       "  -n, --dry-run          decide and log, but write nothing to the kernel\n"
 	       "  -1, --once             take one snapshot, print the plan and exit\n"
@@ -51,29 +57,48 @@ static void help(void)
 	       "78 invalid configuration. See oomguardiand(8).\n");
 }
 
-/* The lowest oom_score_adj the kernel lets us set: -1000 with CAP_SYS_RESOURCE, else no lower
- * than the lowest value this process ever had (binary search over writes; ~11 at most). */
+/*
+ * The lowest oom_score_adj the kernel lets us set: -1000 with CAP_SYS_RESOURCE, else no lower
+ * than the lowest value this process ever had (binary search over writes; ~11 at most). Always
+ * our own process of the running system: through the act layer on the live root "/", whatever
+ * --root says (a fixture tree's /proc is not ours).
+ */
 static void lower_own_oom_score_adj(void)
 {
-	int lo = -1000, hi = 1000, best = 1001;
-	FILE *f;
+	struct og_cg_mounts mounts = { .layout = OG_CG_NONE, .v2_fd = -1, .memv1_fd = -1 };
+	int lo = -1000, hi = 1000, best = 1001, saved = log_get_max_level();
+	struct act_seen denied = { 0 };
+	struct og_root root;
+	struct act_ctx ctx;
+	struct og_proc self;
 
+	if (og_root_open(&root, "/") < 0)
+		return;
+	act_ctx_init(&ctx, &root, &mounts, false);
+	ctx.self_pid = -1;
+	ctx.denied = &denied;
+	/* Refusals are the expected answers of the search: logged at debug, not as warnings. */
+	if (src_read_proc(&root, getpid(), &self) == 0)
+		act_seen_add(&denied, getpid(), self.starttime_ticks);
+	if (saved < LOG_DEBUG)
+		log_set_max_level(LOG_WARNING); /* not one NOTICE per step */
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
+		int r = act_set_oom_score_adj(&ctx, getpid(), 0, mid, NULL);
 
-		f = fopen("/proc/self/oom_score_adj", "we");
-		if (!f)
-			return;
-		fprintf(f, "%d", mid);
-		if (fclose(f) == 0) {
+		if (r >= 0) {
 			best = mid;
 			hi = mid - 1;
-		} else {
+		} else if (r == -EACCES) {
 			lo = mid + 1;
+		} else {
+			break;
 		}
 		if (best == -1000)
 			break;
 	}
+	log_set_max_level(saved);
+	og_root_close(&root);
 	if (best <= 1000)
 		log_debug("own oom_score_adj set to %d%s", best,
 			  best > -1000 ? " (lower needs CAP_SYS_RESOURCE)" : "");
