@@ -266,3 +266,40 @@ og_finish() {
 	[ "$OG_FAILED" = 0 ] && exit 0
 	exit 1
 }
+
+# og_hog_scenario PROT_MIB SETTLE_S WAIT_S WHAT HOG_ARGS...: a protected stand-in (memhog
+# --name ogprot --max PROT_MIB, a Protect=yes policy) settles for SETTLE_S, the daemon starts,
+# then a hog (memhog HOG_ARGS) must be stopped within WAIT_S seconds without the kernel's memcg
+# OOM killer firing, the stand-in surviving, and every term/kill report naming the hog (WHAT
+# names it in failures). Pids in $OG_PROT and $OG_HOG, the reports (kill, then term) in
+# $OG_HOG_REPORTS.
+og_hog_scenario() {
+	cat >"$OG_TMP/policy.d/10-standin.policy" <<'EOF2'
+[Match]
+Name=ogprot
+[Policy]
+Protect=yes
+EOF2
+	og_spawn "$HOG" --name ogprot --max "$1"
+	OG_PROT=$OG_PID
+	sleep "$2"
+	og_start_daemon
+	before=$(og_oom_kills)
+	wait_s=$3
+	what=$4
+	shift 4
+	og_spawn "$HOG" "$@"
+	OG_HOG=$OG_PID
+	og_wait_gone "$OG_HOG" "$wait_s" || og_fail "$what still running after $wait_s s"
+	sleep 0.3
+	after=$(og_oom_kills)
+	[ "$after" = "$before" ] && og_ok "kernel OOM kills: 0" ||
+		og_fail "kernel OOM killer fired $((after - before)) times"
+	og_alive "$OG_PROT" && og_ok "protected stand-in survived" ||
+		og_fail "protected stand-in is gone"
+	OG_HOG_REPORTS=$(og_reports kill; og_reports term)
+	[ -n "$OG_HOG_REPORTS" ] || og_fail "no term/kill report"
+	for f in $OG_HOG_REPORTS; do
+		[ "$(og_report_get "$f" pid)" = "$OG_HOG" ] || og_fail "$f: victim is not the $what"
+	done
+}
