@@ -284,6 +284,17 @@ static int rules_add_file(struct pol_rules *r, const char *path)
 	return 0;
 }
 
+/* read_file(), and path listed in w->files once read: 0, 1 if skipped, or -errno. */
+static int read_listed(struct pol_rules *w, const char *path, bool found, char **ret,
+		       size_t *ret_len, struct cfg_diag *diag)
+{
+	int r = read_file(path, found, ret, ret_len, diag);
+
+	if (r != 0)
+		return r;
+	return rules_add_file(w, path);
+}
+
 static int load_conf(struct pol_rules *w, const char *path, bool must_exist, struct cfg_diag *diag)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -292,11 +303,8 @@ static int load_conf(struct pol_rules *w, const char *path, bool must_exist, str
 
 	if (!must_exist && access(path, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	r = read_file(path, false, &buf, &len, diag);
+	r = read_listed(w, path, false, &buf, &len, diag);
 	if (r != 0)
-		return r;
-	r = rules_add_file(w, path);
-	if (r < 0)
 		return r;
 	return cfg_parse_conf_buf(path, buf, len, &w->cfg, diag);
 }
@@ -323,12 +331,9 @@ static int load_policy(struct pol_rules *w, const char *root, const char *path, 
 	size_t len;
 	int r;
 
-	r = read_file(path, found, &buf, &len, diag);
+	r = read_listed(w, path, found, &buf, &len, diag);
 	if (r > 0)
 		return 0; /* skipped, with a warning */
-	if (r < 0)
-		return r;
-	r = rules_add_file(w, path);
 	if (r < 0)
 		return r;
 	r = cfg_parse_policy_buf(path, buf, len, root && *root ? root : NULL, &w->cfg, &s, diag);
