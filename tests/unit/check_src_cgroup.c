@@ -240,15 +240,6 @@ START_TEST(list_has)
 }
 END_TEST
 
-/* Write dir/rel (parents created) with data. */
-static void put(const char *dir, const char *rel, const char *data)
-{
-	FILE *f = og_tmproot_fopen(dir, rel);
-
-	ck_assert_int_ge(fputs(data, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 static void open_fixture(struct og_root *root, const char *name)
 {
 	char path[512];
@@ -323,15 +314,15 @@ START_TEST(detect_probe)
 	src_cgroup_mounts_close(&m);
 	og_root_close(&root);
 
-	put(dir, "sys/fs/cgroup/memory/memory.usage_in_bytes", "");
-	put(dir, "sys/fs/cgroup/unified/cgroup.controllers", "");
+	og_tmproot_put(dir, "sys/fs/cgroup/memory/memory.usage_in_bytes", "");
+	og_tmproot_put(dir, "sys/fs/cgroup/unified/cgroup.controllers", "");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	src_cgroup_detect(&root, &m);
 	got[1] = m.layout;
 	src_cgroup_mounts_close(&m);
 	og_root_close(&root);
 
-	put(dir, "sys/fs/cgroup/cgroup.controllers", "cpu memory pids\n");
+	og_tmproot_put(dir, "sys/fs/cgroup/cgroup.controllers", "cpu memory pids\n");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	src_cgroup_detect(&root, &m);
 	got[2] = m.layout;
@@ -340,7 +331,8 @@ START_TEST(detect_probe)
 	og_root_close(&root);
 
 	/* a mountinfo that names no cgroup mount does not hide the tree */
-	put(dir, "proc/self/mountinfo", "28 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n");
+	og_tmproot_put(dir, "proc/self/mountinfo",
+		       "28 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	src_cgroup_detect(&root, &m);
 	got[3] = m.layout;
@@ -348,7 +340,7 @@ START_TEST(detect_probe)
 	og_root_close(&root);
 
 	/* while one that does wins over the tree: here it says v1 memory only */
-	put(dir, "proc/self/mountinfo",
+	og_tmproot_put(dir, "proc/self/mountinfo",
 	    "35 30 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	src_cgroup_detect(&root, &m);
@@ -471,17 +463,17 @@ static void write_group(const char *dir, bool v1)
 		if (!data)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", g, files[i].name);
-		put(dir, path, data);
+		og_tmproot_put(dir, path, data);
 	}
 	snprintf(path, sizeof(path), "%s/memory.pressure", u);
-	put(dir, path, psi);
+	og_tmproot_put(dir, path, psi);
 	snprintf(path, sizeof(path), "%s/cgroup.events", u);
-	put(dir, path, "populated 1\nfrozen 0\n");
+	og_tmproot_put(dir, path, "populated 1\nfrozen 0\n");
 	if (v1) {
-		put(dir, "sys/fs/cgroup/memory/memory.usage_in_bytes", "");
-		put(dir, "sys/fs/cgroup/unified/cgroup.controllers", "");
+		og_tmproot_put(dir, "sys/fs/cgroup/memory/memory.usage_in_bytes", "");
+		og_tmproot_put(dir, "sys/fs/cgroup/unified/cgroup.controllers", "");
 	} else {
-		put(dir, "sys/fs/cgroup/cgroup.controllers", "memory pids\n");
+		og_tmproot_put(dir, "sys/fs/cgroup/cgroup.controllers", "memory pids\n");
 	}
 }
 
@@ -536,7 +528,7 @@ START_TEST(malformed_group_file)
 
 	og_tmproot_create(dir);
 	write_group(dir, false);
-	put(dir, "sys/fs/cgroup/job/memory.max", "lots\n");
+	og_tmproot_put(dir, "sys/fs/cgroup/job/memory.max", "lots\n");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	src_cgroup_detect(&root, &m);
 	r = src_read_cgroup(&m, "/job", &c);
@@ -648,7 +640,7 @@ START_TEST(procs_malformed)
 
 	og_tmproot_create(dir);
 	write_group(dir, false);
-	put(dir, "sys/fs/cgroup/job/cgroup.procs", "100\nabc\n");
+	og_tmproot_put(dir, "sys/fs/cgroup/job/cgroup.procs", "100\nabc\n");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	src_cgroup_detect(&root, &m);
 	r = src_cgroup_read_procs(&m, "/job", pids, 8, &n);

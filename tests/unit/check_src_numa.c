@@ -162,14 +162,6 @@ START_TEST(read_more_nodes_than_cap)
 }
 END_TEST
 
-static void put(const char *dir, const char *rel, const char *text)
-{
-	FILE *f = og_tmproot_fopen(dir, rel);
-
-	fputs(text, f);
-	fclose(f);
-}
-
 START_TEST(read_no_numa_sysfs)
 {
 	char dir[OG_TMPROOT_MAX];
@@ -203,14 +195,14 @@ START_TEST(read_sparse_nodes)
 	int r;
 
 	og_tmproot_create(dir);
-	put(dir, "sys/devices/system/node/node2/meminfo",
+	og_tmproot_put(dir, "sys/devices/system/node/node2/meminfo",
 	    "Node 2 MemTotal: 2048 kB\nNode 2 MemFree: 1024 kB\n");
-	put(dir, "sys/devices/system/node/node2/distance", "21 10\n");
-	put(dir, "sys/devices/system/node/node2/cpulist", "\n");
-	put(dir, "sys/devices/system/node/node0/meminfo",
+	og_tmproot_put(dir, "sys/devices/system/node/node2/distance", "21 10\n");
+	og_tmproot_put(dir, "sys/devices/system/node/node2/cpulist", "\n");
+	og_tmproot_put(dir, "sys/devices/system/node/node0/meminfo",
 	    "Node 0 MemTotal: 4096 kB\nNode 0 MemFree: 1024 kB\n");
-	put(dir, "sys/devices/system/node/node0/distance", "10 21\n");
-	put(dir, "sys/devices/system/node/node0/cpulist", "0-3\n");
+	og_tmproot_put(dir, "sys/devices/system/node/node0/distance", "10 21\n");
+	og_tmproot_put(dir, "sys/devices/system/node/node0/cpulist", "0-3\n");
 	og_tmproot_mkdir(dir, "sys/devices/system/node/node5"); /* vanished: no meminfo */
 	og_tmproot_mkdir(dir, "sys/devices/system/node/nodex");
 	og_tmproot_mkdir(dir, "sys/devices/system/node/power");
@@ -242,9 +234,9 @@ START_TEST(read_malformed_node_file)
 	int r;
 
 	og_tmproot_create(dir);
-	put(dir, "sys/devices/system/node/node0/meminfo",
+	og_tmproot_put(dir, "sys/devices/system/node/node0/meminfo",
 	    "Node 0 MemTotal: 4096 kB\nNode 0 MemFree: 1024 kB\n");
-	put(dir, "sys/devices/system/node/node0/numastat", "numa_hit x\n");
+	og_tmproot_put(dir, "sys/devices/system/node/node0/numastat", "numa_hit x\n");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	r = src_read_numa(&root, nodes, OG_NODES_MAX, &n);
 	og_root_close(&root);

@@ -33,14 +33,6 @@ static const char slabinfo[] =
 	    "btrfs_delayed_node      0      0    312   13    1 : tunables    0    0    0 : "
 	    "slabdata      0      0      0\n";
 
-static void put(const char *dir, const char *rel, const char *text)
-{
-	FILE *f = og_tmproot_fopen(dir, rel);
-
-	fputs(text, f);
-	fclose(f);
-}
-
 START_TEST(slabinfo_parses_and_sorts)
 {
 	size_t n = 0;
@@ -279,7 +271,7 @@ START_TEST(read_missing_sys_kernel_slab)
 	int r1, r2;
 
 	og_tmproot_create(dir);
-	put(dir, "proc/slabinfo", slabinfo);
+	og_tmproot_put(dir, "proc/slabinfo", slabinfo);
 	ck_assert_int_eq(og_root_open(&root, dir), 0); /* slabinfo, but no sys/kernel/slab */
 	r1 = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), &n1);
 	og_root_close(&root);
@@ -306,17 +298,14 @@ START_TEST(read_hostile_names_skip_lookup)
 	char dir[OG_TMPROOT_MAX];
 	struct og_root root;
 	size_t n = 0;
-	FILE *f;
 	int r;
 
 	og_tmproot_create(dir);
-	f = og_tmproot_fopen(dir, "proc/slabinfo");
-	fputs(HDR "../../../x 1 1 64 64 1 : tunables 0 0 0 : slabdata 1 1 0\n"
-		  ".. 1 1 64 64 1 : tunables 0 0 0 : slabdata 1 1 0\n",
-	      f);
-	fclose(f);
-	put(dir, "x/reclaim_account", "1\n");
-	put(dir, "sys/kernel/reclaim_account", "1\n");
+	og_tmproot_put(dir, "proc/slabinfo",
+		       HDR "../../../x 1 1 64 64 1 : tunables 0 0 0 : slabdata 1 1 0\n"
+			   ".. 1 1 64 64 1 : tunables 0 0 0 : slabdata 1 1 0\n");
+	og_tmproot_put(dir, "x/reclaim_account", "1\n");
+	og_tmproot_put(dir, "sys/kernel/reclaim_account", "1\n");
 	og_tmproot_mkdir(dir, "sys/kernel/slab");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	r = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), &n);

@@ -34,14 +34,6 @@ static const char buddy_live[] =
 	"Node 0, zone   Normal    876    357    105    129    514    347    194     97     40"
 	"     26    205 \n";
 
-static void put(const char *dir, const char *rel, const char *text)
-{
-	FILE *f = og_tmproot_fopen(dir, rel);
-
-	fputs(text, f);
-	fclose(f);
-}
-
 START_TEST(buddyinfo_parses)
 {
 	size_t n = 0;
@@ -312,7 +304,7 @@ START_TEST(read_missing_files)
 	og_tmproot_create(dir);
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	r1 = src_read_zones(&root, PAGE, zones, OG_ZONES_MAX, &n); /* neither file */
-	put(dir, "proc/buddyinfo", buddy_live);
+	og_tmproot_put(dir, "proc/buddyinfo", buddy_live);
 	r2 = src_read_zones(&root, PAGE, zones, OG_ZONES_MAX, &n); /* no zoneinfo: still ok */
 	og_root_close(&root);
 	og_tmproot_remove(dir);
@@ -331,8 +323,8 @@ START_TEST(read_bad_zoneinfo_leaves_output)
 	int r;
 
 	og_tmproot_create(dir);
-	put(dir, "proc/buddyinfo", buddy_live);
-	put(dir, "proc/zoneinfo", "Node 0, zone      DMA\n  pages free     3975\n");
+	og_tmproot_put(dir, "proc/buddyinfo", buddy_live);
+	og_tmproot_put(dir, "proc/zoneinfo", "Node 0, zone      DMA\n  pages free     3975\n");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	r = src_read_zones(&root, PAGE, zones, OG_ZONES_MAX, &n);
 	og_root_close(&root);
@@ -352,7 +344,7 @@ START_TEST(read_large_zoneinfo)
 	int r;
 
 	og_tmproot_create(dir);
-	put(dir, "proc/buddyinfo", buddy_live);
+	og_tmproot_put(dir, "proc/buddyinfo", buddy_live);
 	f = og_tmproot_fopen(dir, "proc/zoneinfo");
 	fputs("Node 0, zone   Normal\n  pages free     876\n        min      5\n"
 	      "        low      6\n        high     7\n        spanned  10\n"

@@ -73,6 +73,15 @@ static inline FILE *og_tmproot_fopen(const char *dir, const char *rel)
 	return f;
 }
 
+/* Write dir/rel (parents created) with text. */
+static inline void og_tmproot_put(const char *dir, const char *rel, const char *text)
+{
+	FILE *f = og_tmproot_fopen(dir, rel);
+
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 static inline int og_tmproot_rm_one(const char *path, const struct stat *st, int type,
 				    struct FTW *ftw)
 {
