@@ -22,6 +22,7 @@
 #include "guardian/act_protect.h"
 #include "guardian/log.h"
 #include "guardian/proc_events.h"
+#include "tests/unit/og_check.h"
 
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
@@ -906,11 +907,5 @@ static Suite *act_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(act_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return og_check_run(act_suite());
 }

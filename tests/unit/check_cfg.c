@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "policy/cfg.h"
+#include "tests/unit/og_check.h"
 
 #define MERGE FIXTURES "/policy-merge"
 #define BROKEN FIXTURES "/policy-broken"
@@ -1035,11 +1036,5 @@ static Suite *cfg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cfg_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return og_check_run(cfg_suite());
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "guardian/ctl_check.h"
+#include "tests/unit/og_check.h"
 
 #define MERGE FIXTURES "/policy-merge"
 #define BROKEN FIXTURES "/policy-broken"
@@ -179,8 +180,6 @@ int main(void)
 {
 	Suite *s = suite_create("ctl_check");
 	TCase *tc = tcase_create("check");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, valid_tree_prints_config);
 	tcase_add_test(tc, quiet);
@@ -190,9 +189,5 @@ int main(void)
 	tcase_add_test(tc, usage);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return og_check_run(s);
 }
