@@ -711,24 +711,16 @@ END_TEST
 /* Run fn with stderr going to a temp file; return how many times needle was logged. */
 static int count_logged(const char *needle, void (*fn)(void))
 {
-	char buf[8192];
-	FILE *f = tmpfile();
-	int saved = dup(2), n = 0;
-	size_t len;
+	struct og_capture c;
+	char *buf;
+	int n = 0;
 
-	ck_assert_ptr_nonnull(f);
-	fflush(stderr);
-	dup2(fileno(f), 2);
+	og_capture_begin(&c, STDERR_FILENO);
 	fn();
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	len = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[len] = '\0';
-	fclose(f);
+	buf = og_capture_end(&c);
 	for (const char *p = buf; (p = strstr(p, needle)); p++)
 		n++;
+	free(buf);
 	return n;
 }
 

@@ -12,47 +12,26 @@
 #define MERGE FIXTURES "/policy-merge"
 #define BROKEN FIXTURES "/policy-broken"
 
-static char out_path[] = "/tmp/ogtest-ctlcheck-out-XXXXXX";
-static char err_path[] = "/tmp/ogtest-ctlcheck-err-XXXXXX";
-
-/* Run check with argv, stdout and stderr into files (each test is forked: CK_FORK). */
-static int run(const char *const *args)
+/* Run check with argv, what it writes to stdout and stderr in *out and *err (free() them). */
+static int run(const char *const *args, char **out, char **err)
 {
-	int argc = 0, r, fo = mkstemp(out_path), fe = mkstemp(err_path);
+	struct og_capture co, ce;
+	int argc = 0, r;
 	char *argv[16];
 
-	ck_assert_int_ge(fo, 0);
-	ck_assert_int_ge(fe, 0);
 	for (; args[argc]; argc++) {
 		ck_assert_int_lt(argc, 15);
 		argv[argc] = strdup(args[argc]);
 	}
 	argv[argc] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	dup2(fo, STDOUT_FILENO);
-	dup2(fe, STDERR_FILENO);
+	og_capture_begin(&co, STDOUT_FILENO);
+	og_capture_begin(&ce, STDERR_FILENO);
 	r = ctl_check_main(argc, argv);
+	*err = og_capture_end(&ce);
+	*out = og_capture_end(&co);
 	for (int i = 0; i < argc; i++)
 		free(argv[i]);
-	fflush(stdout);
-	fflush(stderr);
-	close(fo);
-	close(fe);
 	return r;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = calloc(1, 65536);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(buf);
-	fread(buf, 1, 65535, f);
-	fclose(f);
-	unlink(path);
-	return buf;
 }
 
 START_TEST(valid_tree_prints_config)
@@ -60,9 +39,7 @@ START_TEST(valid_tree_prints_config)
 	const char *const argv[] = {"check", "--root", MERGE, NULL};
 	char *out, *err;
 
-	ck_assert_int_eq(run(argv), 0);
-	out = slurp(out_path);
-	err = slurp(err_path);
+	ck_assert_int_eq(run(argv, &out, &err), 0);
 	ck_assert_str_eq(err, "");
 	ck_assert_ptr_nonnull(strstr(out, "# main config from " MERGE
 					  "/etc/oomguardian/oomguardian.conf\n[Guardian]\n"));
@@ -78,13 +55,12 @@ END_TEST
 START_TEST(quiet)
 {
 	const char *const argv[] = {"check", "-q", "--root", MERGE, NULL};
-	char *out;
+	char *out, *err;
 
-	ck_assert_int_eq(run(argv), 0);
-	out = slurp(out_path);
+	ck_assert_int_eq(run(argv, &out, &err), 0);
 	ck_assert_str_eq(out, "");
 	free(out);
-	free(slurp(err_path));
+	free(err);
 }
 END_TEST
 
@@ -93,9 +69,7 @@ START_TEST(invalid_exits_78)
 	const char *const argv[] = {"check", "--root", BROKEN, NULL};
 	char *out, *err;
 
-	ck_assert_int_eq(run(argv), 78);
-	out = slurp(out_path);
-	err = slurp(err_path);
+	ck_assert_int_eq(run(argv, &out, &err), 78);
 	ck_assert_str_eq(out, "");
 	ck_assert_str_eq(err, BROKEN
 			 "/etc/oomguardian/policy.d/50-broken.policy:5: KillPreference: "
@@ -114,17 +88,16 @@ START_TEST(files_and_warnings)
 				    "/nonexistent",
 				    MERGE "/usr/lib/oomguardian/policy.d/40-db.policy",
 				    NULL};
-	char *err;
+	char *out, *err;
 
 	/* postgres is not in /nonexistent/etc/passwd: a warning, still valid */
-	ck_assert_int_eq(run(argv), 0);
-	err = slurp(err_path);
+	ck_assert_int_eq(run(argv, &out, &err), 0);
 	ck_assert_str_eq(err,
 			 MERGE "/usr/lib/oomguardian/policy.d/40-db.policy:2: User: warning: "
 			       "unknown user 'postgres' in '/nonexistent/etc/passwd': can never "
 			       "match\n");
 	free(err);
-	free(slurp(out_path));
+	free(out);
 }
 END_TEST
 
@@ -133,46 +106,45 @@ START_TEST(name_only_protection_is_a_warning)
 {
 	char path[] = "/tmp/ogtest-ctlcheck-XXXXXX.policy";
 	const char *const argv[] = {"check", "--quiet", "--root", "/nonexistent", path, NULL};
-	char want[512], *err;
+	char want[512], *out, *err;
 	int fd = mkstemps(path, 7);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_gt(write(fd, "[Match]\nName=cron\n\n[Policy]\nProtect=yes\n", 40), 0);
 	close(fd);
-	ck_assert_int_eq(run(argv), 0);
+	ck_assert_int_eq(run(argv, &out, &err), 0);
 	unlink(path);
-	err = slurp(err_path);
 	snprintf(want, sizeof(want),
 		 "%s:2: Name: warning: matches by process name only, which any process can set "
 		 "(prctl PR_SET_NAME); add Exe= or Unit=\n",
 		 path);
 	ck_assert_str_eq(err, want);
 	free(err);
-	free(slurp(out_path));
+	free(out);
 }
 END_TEST
 
 START_TEST(usage)
 {
 	const char *const argv[] = {"check", "--bogus", NULL};
+	char *out, *err;
 
-	ck_assert_int_eq(run(argv), 64);
-	free(slurp(out_path));
-	free(slurp(err_path));
+	ck_assert_int_eq(run(argv, &out, &err), 64);
+	free(out);
+	free(err);
 }
 END_TEST
 
 START_TEST(missing_file)
 {
 	const char *const argv[] = {"check", "/nonexistent/x.policy", NULL};
-	char *err;
+	char *out, *err;
 
-	ck_assert_int_eq(run(argv), 78);
-	err = slurp(err_path);
+	ck_assert_int_eq(run(argv, &out, &err), 78);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/x.policy: cannot read: No such file or "
 					  "directory\n"));
 	free(err);
-	free(slurp(out_path));
+	free(out);
 }
 END_TEST
 

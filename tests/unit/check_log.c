@@ -11,33 +11,23 @@
 #include "guardian/log.h"
 #include "tests/unit/og_check.h"
 
-static char path[] = "/tmp/og-log-XXXXXX";
+static struct og_capture cap;
 
 /* Point stderr at a fresh temp file. */
 static void capture(void)
 {
-	int fd = mkstemp(path);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
-	close(fd);
+	og_capture_begin(&cap, STDERR_FILENO);
 	log_set_journal(0);
 	log_set_ident("ogtest");
 }
 
+/* What was logged since capture(), stderr given back (valid until the next call). */
 static const char *captured(void)
 {
-	static char buf[4096];
-	FILE *f;
-	size_t n;
+	static char *buf;
 
-	fflush(stderr);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	unlink(path);
+	free(buf);
+	buf = og_capture_end(&cap);
 	return buf;
 }
 

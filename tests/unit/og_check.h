@@ -2,7 +2,8 @@
 /*
  * Helpers shared by the check(3) suites: the common main() and throw-away root directories
  * for cases a committed fixture cannot hold (files larger than a reader's buffer, a proc/
- * without the file, a file that is a directory). Header-only so each test stays one program.
+ * without the file, a file that is a directory), stdout/stderr captured into a string.
+ * Header-only so each test stays one program.
  */
 #pragma once
 
@@ -95,4 +96,42 @@ static inline int og_tmproot_rm_one(const char *path, const struct stat *st, int
 static inline void og_tmproot_remove(const char *dir)
 {
 	nftw(dir, og_tmproot_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A file descriptor (STDOUT_FILENO, STDERR_FILENO) sent to a temp file for a while. */
+struct og_capture {
+	int fd, saved;
+	FILE *f;
+};
+
+static inline void og_capture_begin(struct og_capture *c, int fd)
+{
+	c->fd = fd;
+	c->f = tmpfile();
+	ck_assert_ptr_nonnull(c->f);
+	fflush(NULL);
+	c->saved = dup(fd);
+	ck_assert_int_ge(c->saved, 0);
+	ck_assert_int_ge(dup2(fileno(c->f), fd), 0);
+}
+
+/* Give the fd back; what was written to it meanwhile (NUL-terminated, free() it). */
+static inline char *og_capture_end(struct og_capture *c)
+{
+	char *buf;
+	long len;
+
+	fflush(NULL);
+	ck_assert_int_ge(dup2(c->saved, c->fd), 0);
+	close(c->saved);
+	ck_assert_int_eq(fseek(c->f, 0, SEEK_END), 0);
+	len = ftell(c->f);
+	ck_assert_int_ge(len, 0);
+	rewind(c->f);
+	buf = malloc((size_t)len + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)len, c->f), (size_t)len);
+	buf[len] = '\0';
+	fclose(c->f);
+	return buf;
 }
