@@ -95,10 +95,16 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	apply_rules_config(l);
 
 	l->groups = calloc(LOOP_GROUPS_MAX, sizeof(*l->groups));
-	if (!l->groups) {
+	l->reports = malloc(LOOP_REPORTS_MAX * sizeof(*l->reports));
+	if (!l->groups || !l->reports) {
 		r = -ENOMEM;
 		goto fail;
 	}
+	/* Touch every page now (before mlockall): a report queued under pressure must not fault
+	 * in a fresh page. Not zeroes, which the compiler may turn back into an untouched calloc. */
+	memset(l->reports, 0x5a, LOOP_REPORTS_MAX * sizeof(*l->reports));
+	for (size_t i = 0; i < LOOP_REPORTS_MAX; i++)
+		l->reports[i].used = false;
 	r = og_collector_open(&l->col, l->root_dir);
 	if (r < 0) {
 		(void)log_error_errno(r, "cannot open root '%s': %m", l->root_dir);
@@ -129,6 +135,9 @@ void loop_free(struct loop *l)
 	if (!l)
 		return;
 	loop_act_release_all(l);
+	if (l->reports) /* what was still queued (a victim in flight at exit) */
+		loop_report_flush(l);
+	loop_unref_src(&l->report_src);
 	loop_teardown_watches(l);
 	for (size_t i = 0; i < OG_ELEMENTSOF(l->sig_src); i++)
 		loop_unref_src(&l->sig_src[i]);
@@ -144,6 +153,7 @@ void loop_free(struct loop *l)
 	og_snapshot_free(&l->snap);
 	og_collector_close(&l->col);
 	free(l->groups);
+	free(l->reports);
 	free(l);
 }
 
@@ -459,6 +469,20 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
+/* ------------------------------------------------------------------ reports */
+
+/* Idle priority: runs only when no poll, PSI, threshold or pidfd event is pending, and writes
+ * only when no victim is in flight. Re-armed by every loop_report_queue(); the report that
+ * closes the last victim's story re-arms it once nothing is in flight any more. */
+static int report_defer(sd_event_source *s, void *userdata)
+{
+	struct loop *l = userdata;
+
+	if (loop_reports_may_flush(l))
+		loop_report_flush(l);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static int setup(struct loop *l)
@@ -491,6 +515,12 @@ static int setup(struct loop *l)
 	if (r < 0)
 		return log_error_errno(r, "cannot add timers: %m");
 	sd_event_source_set_enabled(l->poll_src, SD_EVENT_ONESHOT);
+	r = sd_event_add_defer(l->ev, &l->report_src, report_defer, l);
+	if (r >= 0)
+		r = sd_event_source_set_priority(l->report_src, SD_EVENT_PRIORITY_IDLE);
+	if (r < 0)
+		return log_error_errno(r, "cannot add the report source: %m");
+	sd_event_source_set_enabled(l->report_src, SD_EVENT_OFF);
 	loop_setup_watches(l);
 	setup_proc_events(l);
 	return 0;

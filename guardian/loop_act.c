@@ -2,8 +2,9 @@
 /*
  * The loop's side of acting: carries a plan out through guardian/act_*.c, holds the victims
  * (pidfds watched by the loop), measures what each kill freed and how long it took, applies
- * protection, and leaves one report per action. Victim and group slots are preallocated in
- * struct loop; nothing here allocates.
+ * protection, and leaves one report per action (queued in the preallocated ring, written when
+ * no victim is in flight: loop_report.c). Victim and group slots are preallocated in struct
+ * loop; nothing here allocates or writes files.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,7 +43,7 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p)
 		return;
 	r = act_set_oom_score_adj(&l->actx, p->pid, p->starttime_ticks, (int)(int64_t)a.value, &a);
 	if (r == 1)
-		loop_write_report(l, &a, l->dry_run ? "dry-run" : "written", NULL, 0, 0, 0, NULL,
+		loop_report_queue(l, &a, l->dry_run ? "dry-run" : "written", NULL, 0, 0, 0, NULL,
 				  0);
 	else if (r < 0 && r != -ESRCH && r != -EACCES)
 		(void)log_debug_errno(r, "oom_score_adj of %d: %m", (int)p->pid);
@@ -198,7 +199,7 @@ static void victim_done(struct loop *l, struct loop_victim *lv, const char *resu
 	/* act_victim_report logs freed = before - after: hand it what we measured. */
 	if (lv->v.exited)
 		act_victim_report(&l->actx, &lv->v, freed, 0);
-	loop_write_report(l, &lv->why, result, &lv->v, freed, elapsed, since_cross, lv->report,
+	loop_report_queue(l, &lv->why, result, &lv->v, freed, elapsed, since_cross, lv->report,
 			  sizeof(lv->report));
 	if (lv->src) {
 		sd_event_source_set_enabled(lv->src, SD_EVENT_OFF);
@@ -282,7 +283,7 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 		/* An escalation is an action of its own: close the SIGTERM's report, start one. */
 		if (lv->report[0] && lv->why.kind == POL_ACT_TERM &&
 		    !(lv->v.sent & ACT_SENT_KILL)) {
-			loop_write_report(l, &lv->why, "escalated", &lv->v, 0, 0, 0, lv->report,
+			loop_report_queue(l, &lv->why, "escalated", &lv->v, 0, 0, 0, lv->report,
 					  sizeof(lv->report));
 			lv->report[0] = '\0';
 		}
@@ -300,7 +301,7 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 	if (r < 0 && r != -EALREADY)
 		(void)log_warning_errno(r, "signal to %d failed: %m", (int)lv->v.pid);
 	if (r == 1) /* a first report now; victim_done() rewrites it with what was freed */
-		loop_write_report(l, a, "signalled", &lv->v, 0, 0, 0, lv->report,
+		loop_report_queue(l, a, "signalled", &lv->v, 0, 0, 0, lv->report,
 				  sizeof(lv->report));
 	if (l->dry_run)
 		victim_done(l, lv, "dry-run");
@@ -333,7 +334,7 @@ static void group_done(struct loop *l, struct loop_group *lg, const char *result
 	uint64_t now = loop_now_usec();
 	uint64_t since_cross = lg->crossed_usec ? now - lg->crossed_usec : 0;
 
-	loop_write_report(l, &lg->why, result, NULL, freed_since(l, lg->before_bytes),
+	loop_report_queue(l, &lg->why, result, NULL, freed_since(l, lg->before_bytes),
 			  now - lg->start_usec, since_cross, lg->report, sizeof(lg->report));
 	if (!lg->whole_cgroup)
 		act_group_close(&l->actx, &lg->g);
@@ -366,7 +367,7 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 			if (r >= 0) {
 				lg->used = !l->dry_run && r == 1;
 				lg->whole_cgroup = true;
-				loop_write_report(l, a,
+				loop_report_queue(l, a,
 						  l->dry_run ? "dry-run"
 						  : r == 1   ? "signalled"
 							     : "vanished",
@@ -394,7 +395,7 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 		lg->used = true;
 	}
 	if (kill && lg->why.kind == POL_ACT_TERM && lg->report[0]) { /* escalation: own report */
-		loop_write_report(l, &lg->why, "escalated", NULL, 0, 0, 0, lg->report,
+		loop_report_queue(l, &lg->why, "escalated", NULL, 0, 0, 0, lg->report,
 				  sizeof(lg->report));
 		lg->report[0] = '\0';
 	}
@@ -403,7 +404,7 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 	if (r < 0)
 		(void)log_warning_errno(r, "group signal failed: %m");
 	else if (r > 0)
-		loop_write_report(l, a, "signalled", NULL, 0, 0, 0, lg->report, sizeof(lg->report));
+		loop_report_queue(l, a, "signalled", NULL, 0, 0, 0, lg->report, sizeof(lg->report));
 	if (l->dry_run)
 		group_done(l, lg, "dry-run");
 }
@@ -447,7 +448,7 @@ void loop_act_plan(struct loop *l, uint64_t now)
 						  a->target.starttime_ticks, (int)(int64_t)a->value,
 						  a);
 			if (r == 1)
-				loop_write_report(l, a, l->dry_run ? "dry-run" : "written", NULL, 0,
+				loop_report_queue(l, a, l->dry_run ? "dry-run" : "written", NULL, 0,
 						  0, 0, NULL, 0);
 			break;
 		default:
@@ -455,7 +456,7 @@ void loop_act_plan(struct loop *l, uint64_t now)
 			if (r < 0 && r != -EOPNOTSUPP)
 				(void)log_warning_errno(r, "%s failed: %m",
 							pol_action_name(a->kind));
-			loop_write_report(l, a,
+			loop_report_queue(l, a,
 					  r == -EOPNOTSUPP ? "not-supported"
 					  : r < 0	   ? "failed"
 					  : r == 0	   ? "nothing-to-do"

@@ -34,6 +34,26 @@
  * for hours. */
 #define LOOP_NEAR_STEP_USEC 1000000ULL
 
+/* Reports waiting to be written (loop_report.c): a victim's reports are rewritten in place
+ * (same slot), so a ring this size holds a burst of kills plus protection reports. */
+#define LOOP_REPORTS_MAX 16
+/* One report: the action's strings (all in struct pol_action) plus the scope and ~40 keys. */
+#define LOOP_REPORT_TEXT_MAX (sizeof(struct pol_action) + OG_CGROUP_PATH_MAX + 1024)
+
+struct loop_sbuf { /* appending snprintf into a fixed buffer; never allocates */
+	char *p;
+	size_t len, size;
+	bool truncated;
+};
+
+struct loop_report_slot {
+	bool used;
+	unsigned seq; /* queue order: the oldest is written first */
+	size_t len;
+	char path[POL_PATH_MAX + 64];
+	char text[LOOP_REPORT_TEXT_MAX];
+};
+
 struct loop_victim {
 	bool used;
 	struct act_victim v;
@@ -103,6 +123,9 @@ struct loop {
 	enum pol_stage stage;
 	uint64_t stage_since_usec; /* CLOCK_REALTIME */
 	unsigned report_seq;
+	struct loop_report_slot *reports; /* LOOP_REPORTS_MAX, allocated and touched in loop_new() */
+	unsigned report_qseq, reports_dropped;
+	sd_event_source *report_src; /* idle-priority defer: loop_report_flush() when calm */
 
 	struct loop_victim victims[LOOP_VICTIMS_MAX];
 	struct loop_group *groups; /* LOOP_GROUPS_MAX, allocated once (act_group is large) */
@@ -128,8 +151,18 @@ void loop_protect_all(struct loop *l);
 bool loop_proc_in_scope(const struct loop *l, const struct og_proc *p);
 int loop_fast_read(struct loop *l); /* 0 or -errno; -ENOENT etc. mark the scope missing */
 void loop_write_state(struct loop *l);
-int loop_write_report(struct loop *l, const struct pol_action *a, const char *result,
+/* Format a report into a free slot of the ring (or the slot already holding `path`): no
+ * allocation, no file system. path: in/out, "" = a new file name (written back). 0, or
+ * -ENOBUFS when the ring is full (counted, logged at the next flush). Arms report_src. */
+int loop_report_queue(struct loop *l, const struct pol_action *a, const char *result,
 		      const struct act_victim *v, uint64_t freed_bytes, uint64_t elapsed_usec,
 		      uint64_t since_cross_usec, char *path, size_t path_size);
+/* True when no victim or group is in flight: writing report files cannot delay a kill. */
+bool loop_reports_may_flush(const struct loop *l);
+/* Write every queued report (oldest first), creating the directory; the number written. */
+int loop_report_flush(struct loop *l);
+void loop_sbuf_printf(struct loop_sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void loop_format_action_buf(struct loop_sbuf *b, const struct pol_action *a);
 void loop_format_action(FILE *out, const struct pol_action *a);
 int loop_mkdir_p(const char *path);

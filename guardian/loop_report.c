@@ -3,10 +3,17 @@
  * What the loop leaves behind: one key=value report file per action (why, to whom, what it
  * freed, how long it took), the state file (what stage, since when), the --once plan printout,
  * and the pure arithmetic of the fast poll.
+ *
+ * Reports are off the hot path: loop_report_queue() formats one into a slot of a ring
+ * allocated in loop_new() (snprintf into fixed buffers: no allocation, no file system), and the
+ * files are written later by loop_report_flush(), from an idle-priority defer source that
+ * writes only while no victim or group is in flight. Between a SIGTERM and its escalation
+ * check nothing opens, allocates or renames anything under the report directory.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,52 +71,92 @@ static const char *target_kind_name(enum pol_target_kind k)
 	return (size_t)k < OG_ELEMENTSOF(names) ? names[k] : "?";
 }
 
-/* Values printed raw and on one line: a hostile comm with a newline stays on its line. */
-static void put_str(FILE *out, const char *key, const char *v)
+void loop_sbuf_printf(struct loop_sbuf *b, const char *fmt, ...)
 {
-	fprintf(out, "%s=", key);
-	for (; *v; v++)
-		fputc((unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v, out);
-	fputc('\n', out);
+	va_list ap;
+	int n;
+
+	if (b->len >= b->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->size - b->len) {
+		b->truncated = true;
+		b->len = b->size - 1;
+		return;
+	}
+	b->len += (size_t)n;
 }
 
-void loop_format_action(FILE *out, const struct pol_action *a)
+/* Values printed raw and on one line: a hostile comm with a newline stays on its line. */
+static void put_str(struct loop_sbuf *b, const char *key, const char *v)
+{
+	loop_sbuf_printf(b, "%s=", key);
+	for (; *v && b->len + 2 < b->size; v++)
+		b->p[b->len++] = (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v;
+	if (*v)
+		b->truncated = true;
+	loop_sbuf_printf(b, "\n");
+}
+
+void loop_format_action_buf(struct loop_sbuf *b, const struct pol_action *a)
 {
 	const struct pol_target *t = &a->target;
 
-	fprintf(out, "action=%s\n", pol_action_name(a->kind));
-	fprintf(out, "stage=%s\n", pol_stage_name(a->stage));
-	fprintf(out, "target=%s\n", target_kind_name(t->kind));
+	loop_sbuf_printf(b, "action=%s\n", pol_action_name(a->kind));
+	loop_sbuf_printf(b, "stage=%s\n", pol_stage_name(a->stage));
+	loop_sbuf_printf(b, "target=%s\n", target_kind_name(t->kind));
 	switch (t->kind) {
 	case POL_TGT_PROCESS:
 	case POL_TGT_PROCESS_GROUP:
-		fprintf(out, "pid=%d\n", (int)t->pid);
+		loop_sbuf_printf(b, "pid=%d\n", (int)t->pid);
 		if (t->kind == POL_TGT_PROCESS_GROUP)
-			fprintf(out, "pgid=%d\n", (int)t->pgid);
-		put_str(out, "comm", t->comm);
-		put_str(out, "cgroup", t->cgroup);
-		put_str(out, "unit", t->unit);
+			loop_sbuf_printf(b, "pgid=%d\n", (int)t->pgid);
+		put_str(b, "comm", t->comm);
+		put_str(b, "cgroup", t->cgroup);
+		put_str(b, "unit", t->unit);
 		break;
 	case POL_TGT_CGROUP:
-		put_str(out, "cgroup", t->cgroup);
-		put_str(out, "unit", t->unit);
+		put_str(b, "cgroup", t->cgroup);
+		put_str(b, "unit", t->unit);
 		break;
 	case POL_TGT_NODE:
-		fprintf(out, "node=%d\nnode_to=%d\n", t->node, t->node_to);
+		loop_sbuf_printf(b, "node=%d\nnode_to=%d\n", t->node, t->node_to);
 		break;
 	case POL_TGT_SYSTEM:
 		break;
 	}
 	if (t->expected_free_bytes)
-		fprintf(out, "expected_free_bytes=%" PRIu64 "\n", t->expected_free_bytes);
+		loop_sbuf_printf(b, "expected_free_bytes=%" PRIu64 "\n", t->expected_free_bytes);
 	if (a->kind == POL_ACT_OOM_SCORE_ADJ) /* a negative int carried in the u64 */
-		fprintf(out, "value=%" PRId64 "\n", (int64_t)a->value);
+		loop_sbuf_printf(b, "value=%" PRId64 "\n", (int64_t)a->value);
 	else
-		fprintf(out, "value=%" PRIu64 "\n", a->value);
-	put_str(out, "rule", a->rule);
-	put_str(out, "metric", a->metric);
-	fprintf(out, "measured=%" PRIu64 "\nlimit=%" PRIu64 "\n", a->measured, a->limit);
-	put_str(out, "reason", a->reason);
+		loop_sbuf_printf(b, "value=%" PRIu64 "\n", a->value);
+	put_str(b, "rule", a->rule);
+	put_str(b, "metric", a->metric);
+	loop_sbuf_printf(b, "measured=%" PRIu64 "\nlimit=%" PRIu64 "\n", a->measured, a->limit);
+	put_str(b, "reason", a->reason);
+}
+
+void loop_format_action(FILE *out, const struct pol_action *a)
+{
+	char text[LOOP_REPORT_TEXT_MAX];
+	struct loop_sbuf b = { text, 0, sizeof(text), false };
+
+	text[0] = '\0';
+	loop_format_action_buf(&b, a);
+	fputs(text, out);
+}
+
+static void put_str_file(FILE *out, const char *key, const char *v)
+{
+	char text[POL_PATH_MAX + 64];
+	struct loop_sbuf b = { text, 0, sizeof(text), false };
+
+	text[0] = '\0';
+	put_str(&b, key, v);
+	fputs(text, out);
 }
 
 void loop_print_plan(FILE *out, const struct pol_plan *plan, bool dry_run)
@@ -128,11 +175,11 @@ void loop_print_plan(FILE *out, const struct pol_plan *plan, bool dry_run)
 		fprintf(out, "\n[candidate %zu]\n", i + 1);
 		fprintf(out, "target=%s\npid=%d\n", target_kind_name(c->target.kind),
 			(int)c->target.pid);
-		put_str(out, "comm", c->target.comm);
-		put_str(out, "cgroup", c->target.cgroup);
+		put_str_file(out, "comm", c->target.comm);
+		put_str_file(out, "cgroup", c->target.cgroup);
 		fprintf(out, "tier=%d\nfree_bytes=%" PRIu64 "\noom_score=%d\n", (int)c->tier,
 			c->free_bytes, c->oom_score);
-		put_str(out, "service", c->service);
+		put_str_file(out, "service", c->service);
 	}
 }
 
@@ -179,44 +226,38 @@ static int write_file_atomic(const char *path, void (*fill)(FILE *, void *), voi
 	return r;
 }
 
-struct report_args {
-	const struct loop *l;
-	const struct pol_action *a;
-	const char *result;
-	const struct act_victim *v;
-	uint64_t freed, elapsed, since_cross;
-};
-
-static void fill_report(FILE *f, void *ud)
+static void format_report(struct loop_sbuf *b, const struct loop *l, const struct pol_action *a,
+			  const char *result, const struct act_victim *v, uint64_t freed,
+			  uint64_t elapsed, uint64_t since_cross)
 {
-	const struct report_args *r = ud;
 	char ts[64];
 	struct tm tm;
 	time_t t = time(NULL);
 
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	fprintf(f, "time=%s\nresult=%s\ndry_run=%s\n", ts, r->result, r->l->dry_run ? "yes" : "no");
-	put_str(f, "scope", r->l->scope[0] ? r->l->scope : "/");
-	loop_format_action(f, r->a);
-	if (r->v) {
-		fprintf(f, "victim_pid=%d\nvictim_starttime=%" PRIu64 "\n", (int)r->v->pid,
-			r->v->starttime_ticks);
-		fprintf(f, "sent_term=%s\nsent_kill=%s\nmrelease=%s\nexited=%s\n",
-			r->v->sent & ACT_SENT_TERM ? "yes" : "no",
-			r->v->sent & ACT_SENT_KILL ? "yes" : "no",
-			r->v->sent & ACT_SENT_MRELEASE ? "yes" : "no", r->v->exited ? "yes" : "no");
+	loop_sbuf_printf(b, "time=%s\nresult=%s\ndry_run=%s\n", ts, result,
+			 l->dry_run ? "yes" : "no");
+	put_str(b, "scope", l->scope[0] ? l->scope : "/");
+	loop_format_action_buf(b, a);
+	if (v) {
+		loop_sbuf_printf(b, "victim_pid=%d\nvictim_starttime=%" PRIu64 "\n", (int)v->pid,
+				 v->starttime_ticks);
+		loop_sbuf_printf(b, "sent_term=%s\nsent_kill=%s\nmrelease=%s\nexited=%s\n",
+				 v->sent & ACT_SENT_TERM ? "yes" : "no",
+				 v->sent & ACT_SENT_KILL ? "yes" : "no",
+				 v->sent & ACT_SENT_MRELEASE ? "yes" : "no", v->exited ? "yes" : "no");
 	}
-	fprintf(f, "freed_bytes=%" PRIu64 "\nelapsed_usec=%" PRIu64 "\n", r->freed, r->elapsed);
-	fprintf(f, "since_kill_threshold_usec=%" PRIu64 "\n", r->since_cross);
+	loop_sbuf_printf(b, "freed_bytes=%" PRIu64 "\nelapsed_usec=%" PRIu64 "\n", freed, elapsed);
+	loop_sbuf_printf(b, "since_kill_threshold_usec=%" PRIu64 "\n", since_cross);
 }
 
-int loop_write_report(struct loop *l, const struct pol_action *a, const char *result,
+int loop_report_queue(struct loop *l, const struct pol_action *a, const char *result,
 		      const struct act_victim *v, uint64_t freed_bytes, uint64_t elapsed_usec,
 		      uint64_t since_cross_usec, char *path, size_t path_size)
 {
-	struct report_args args = { l, a, result, v, freed_bytes, elapsed_usec, since_cross_usec };
+	struct loop_report_slot *slot = NULL;
 	char buf[POL_PATH_MAX + 64];
-	int r;
+	struct loop_sbuf b;
 
 	if (!path || !path[0]) {
 		struct timespec ts;
@@ -230,15 +271,101 @@ int loop_write_report(struct loop *l, const struct pol_action *a, const char *re
 	} else {
 		og_strscpy(buf, path, sizeof(buf));
 	}
-	r = write_file_atomic(buf, fill_report, &args);
-	if (r == -ENOENT) {
-		r = loop_mkdir_p(l->report_dir);
-		if (r >= 0)
-			r = write_file_atomic(buf, fill_report, &args);
+	/* A newer report of the same file replaces the one not written yet. */
+	for (size_t i = 0; i < LOOP_REPORTS_MAX && !slot; i++)
+		if (l->reports[i].used && strcmp(l->reports[i].path, buf) == 0)
+			slot = &l->reports[i];
+	for (size_t i = 0; i < LOOP_REPORTS_MAX && !slot; i++)
+		if (!l->reports[i].used)
+			slot = &l->reports[i];
+	if (!slot) {
+		l->reports_dropped++;
+		return -ENOBUFS;
 	}
+	if (!slot->used)
+		slot->seq = ++l->report_qseq;
+	og_strscpy(slot->path, buf, sizeof(slot->path));
+	b = (struct loop_sbuf){ slot->text, 0, sizeof(slot->text), false };
+	slot->text[0] = '\0';
+	format_report(&b, l, a, result, v, freed_bytes, elapsed_usec, since_cross_usec);
+	slot->len = b.len;
+	slot->used = true;
+	if (l->report_src)
+		sd_event_source_set_enabled(l->report_src, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int write_text_atomic(const char *path, const char *text, size_t len)
+{
+	char tmp[POL_PATH_MAX + 80];
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len && r == 0;) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
 	if (r < 0)
-		(void)log_warning_errno(r, "cannot write report '%s': %m, ignoring", buf);
+		unlink(tmp);
 	return r;
+}
+
+bool loop_reports_may_flush(const struct loop *l)
+{
+	for (size_t i = 0; i < LOOP_VICTIMS_MAX; i++)
+		if (l->victims[i].used)
+			return false;
+	for (size_t i = 0; l->groups && i < LOOP_GROUPS_MAX; i++)
+		if (l->groups[i].used)
+			return false;
+	return true;
+}
+
+int loop_report_flush(struct loop *l)
+{
+	int n = 0;
+
+	for (;;) {
+		struct loop_report_slot *slot = NULL;
+		int r;
+
+		for (size_t i = 0; i < LOOP_REPORTS_MAX; i++) /* oldest first */
+			if (l->reports[i].used && (!slot || l->reports[i].seq < slot->seq))
+				slot = &l->reports[i];
+		if (!slot)
+			break;
+		r = write_text_atomic(slot->path, slot->text, slot->len);
+		if (r == -ENOENT) {
+			r = loop_mkdir_p(l->report_dir);
+			if (r >= 0)
+				r = write_text_atomic(slot->path, slot->text, slot->len);
+		}
+		if (r < 0)
+			(void)log_warning_errno(r, "cannot write report '%s': %m, ignoring",
+						slot->path);
+		else
+			n++;
+		slot->used = false;
+	}
+	if (l->reports_dropped) {
+		log_warning("report queue full: %u reports lost while victims were in flight",
+			    l->reports_dropped);
+		l->reports_dropped = 0;
+	}
+	return n;
 }
 
 static void fill_state(FILE *f, void *ud)
@@ -252,7 +379,7 @@ static void fill_state(FILE *f, void *ud)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	fprintf(f, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\npid=%d\n", pol_stage_name(l->stage),
 		ts, l->stage_since_usec, (int)getpid());
-	put_str(f, "scope", l->scope[0] ? l->scope : "/");
+	put_str_file(f, "scope", l->scope[0] ? l->scope : "/");
 	fprintf(f, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
 		l->dry_run ? "yes" : "no", l->avail_bytes, l->total_bytes);
 }

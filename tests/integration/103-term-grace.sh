@@ -14,6 +14,7 @@ polite=$OG_PID
 og_wait_gone "$polite" 10 || og_fail "SIGTERM-handling hog still running"
 grep -q "memhog\[$polite\]: SIGTERM, exiting" "$OG_TMP/spawn.out" &&
 	og_ok "victim handled SIGTERM" || og_fail "victim did not see SIGTERM"
+og_wait_reports 5 term
 f=$(og_reports term | tail -n 1)
 if [ -z "$f" ]; then
 	og_fail "no term report"
@@ -34,6 +35,7 @@ sleep 1
 og_spawn "$HOG" --ignore-term --rate 400 --max 380
 stubborn=$OG_PID
 og_wait_gone "$stubborn" 10 || og_fail "SIGTERM-ignoring hog still running after 10 s"
+og_wait_reports 5 kill
 k=$(og_reports kill | tail -n 1)
 if [ -z "$k" ]; then
 	og_fail "no kill report for the hog that ignored SIGTERM"

@@ -37,6 +37,7 @@ og_wait_gone "$mate" 3 && og_ok "the idle member of the sub-group went with it" 
 og_alive "$bystander" && og_ok "the process outside the sub-group survived" ||
 	og_fail "the bystander outside the sub-group was killed"
 [ "$(og_oom_kills)" = 0 ] || og_fail "kernel OOM killer fired"
+og_wait_reports 5 kill
 k=$(og_reports kill | tail -n 1)
 [ -n "$k" ] || og_fail "no kill report"
 [ -n "$k" ] && [ "$(og_report_get "$k" target)" = cgroup ] &&

@@ -43,6 +43,7 @@ kill -9 "$away" 2>/dev/null
 og_alive "$bystander" && og_ok "the process in another group survived" ||
 	og_fail "the bystander was killed"
 [ "$(og_oom_kills)" = 0 ] && og_ok "kernel OOM kills: 0" || og_fail "kernel OOM killer fired"
+og_wait_reports 5 term kill
 f=$( (og_reports term; og_reports kill) | tail -n 1)
 [ -n "$f" ] && [ "$(og_report_get "$f" target)" = process-group ] &&
 	og_ok "report names the process group" || og_fail "no process-group report"

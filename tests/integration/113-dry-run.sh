@@ -20,6 +20,7 @@ og_alive "$hog" && og_ok "hog in the kill zone left alone" || og_fail "dry-run k
 	og_fail "dry-run wrote oom_score_adj"
 grep -q 'dry-run: would send SIG\(TERM\|KILL\) pid '"$hog" "$OG_TMP/daemon.log" &&
 	og_ok "the signal it would send is logged" || og_fail "no 'dry-run: would send' line"
+og_wait_reports 5 term kill
 f=$( (og_reports term; og_reports kill) | head -n 1)
 [ -n "$f" ] && [ "$(og_report_get "$f" result)" = dry-run ] &&
 	[ "$(og_report_get "$f" dry_run)" = yes ] && og_ok "report says dry-run" ||

@@ -191,6 +191,25 @@ og_reports() {
 	ls "$OG_TMP/reports/"*-"$1".report 2>/dev/null
 }
 
+# Wait up to $1 seconds for a report of one of the kinds $2... whose outcome is known (result
+# not "signalled"): reports are written once no victim is in flight, the last one when the
+# daemon has seen the victim (or group) gone. 0 found, 1 not.
+og_wait_reports() {
+	_t=$1
+	shift
+	_i=0
+	while [ "$_i" -lt $((_t * 20)) ]; do
+		for _k in "$@"; do
+			for _f in $(og_reports "$_k"); do
+				[ "$(og_report_get "$_f" result)" != signalled ] && return 0
+			done
+		done
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 # Pids whose process group is $1.
 og_pgid_members() {
 	for s in /proc/[0-9]*/stat; do
@@ -297,6 +316,7 @@ EOF2
 		og_fail "kernel OOM killer fired $((after - before)) times"
 	og_alive "$OG_PROT" && og_ok "protected stand-in survived" ||
 		og_fail "protected stand-in is gone"
+	og_wait_reports 5 kill term
 	OG_HOG_REPORTS=$(og_reports kill; og_reports term)
 	[ -n "$OG_HOG_REPORTS" ] || og_fail "no term/kill report"
 	for f in $OG_HOG_REPORTS; do

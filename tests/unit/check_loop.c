@@ -240,9 +240,13 @@ START_TEST(report_file_says_why)
 	strcpy(a.reason, "below the terminate threshold");
 	v.pid = 321;
 	v.sent = ACT_SENT_TERM;
-	ck_assert_int_eq(loop_write_report(l, &a, "signalled", &v, 0, 0, 0, path, sizeof(path)), 0);
+	ck_assert_int_eq(loop_report_queue(l, &a, "signalled", &v, 0, 0, 0, path, sizeof(path)), 0);
 	ck_assert(strncmp(path, dir, strlen(dir)) == 0);
 	ck_assert_ptr_nonnull(strstr(path, "-term.report"));
+	/* queued only: neither the file nor its directory exists before the flush */
+	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_int_ne(access(dir, F_OK), 0);
+	ck_assert_int_eq(loop_report_flush(l), 1);
 	txt = slurp(path);
 	ck_assert_ptr_nonnull(txt);
 	ck_assert_ptr_nonnull(strstr(txt, "\nresult=signalled\n"));
@@ -253,9 +257,10 @@ START_TEST(report_file_says_why)
 	ck_assert_ptr_nonnull(strstr(txt, "\nsent_term=yes\nsent_kill=no\n"));
 	/* the outcome rewrites the same file */
 	v.exited = true;
-	ck_assert_int_eq(loop_write_report(l, &a, "terminated", &v, 4096, 1500, 0, path,
+	ck_assert_int_eq(loop_report_queue(l, &a, "terminated", &v, 4096, 1500, 0, path,
 					   sizeof(path)),
 			 0);
+	ck_assert_int_eq(loop_report_flush(l), 1);
 	txt = slurp(path);
 	ck_assert_ptr_nonnull(strstr(txt, "\nresult=terminated\n"));
 	ck_assert_ptr_nonnull(strstr(txt, "\nexited=yes\nfreed_bytes=4096\nelapsed_usec=1500\n"));
@@ -265,6 +270,62 @@ START_TEST(report_file_says_why)
 	snprintf(dir, sizeof(dir), "%s/a", tmpl);
 	rmdir(dir);
 	rmdir(tmpl);
+}
+END_TEST
+
+/* Between a SIGTERM and its escalation no report file is written: the queue holds them while a
+ * victim is in flight, a newer report of the same file replaces the queued one, and a full
+ * ring refuses (never allocates) until flushed. */
+START_TEST(reports_wait_for_the_victim)
+{
+	char tmpl[] = "/tmp/ogtest-reportq-XXXXXX", path[POL_PATH_MAX + 64] = "";
+	char other[POL_PATH_MAX + 64];
+	struct loop_opts o = { .root_dir = FIXTURES "/this-host", .dry_run = true };
+	struct pol_rules rules = { 0 };
+	struct pol_action a = { 0 };
+	struct loop *l = NULL;
+	const char *txt;
+	int r;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	o.report_dir = tmpl;
+	ck_assert_int_eq(loop_new(&o, &rules, &l), 0);
+	a.kind = POL_ACT_TERM;
+	a.target.kind = POL_TGT_PROCESS;
+	a.target.pid = 77;
+	strcpy(a.rule, "r");
+	l->victims[0].used = true; /* a victim in flight */
+	ck_assert(!loop_reports_may_flush(l));
+	ck_assert_int_eq(loop_report_queue(l, &a, "signalled", NULL, 0, 0, 0, path, sizeof(path)),
+			 0);
+	ck_assert_int_eq(loop_report_queue(l, &a, "escalated", NULL, 0, 0, 0, path, sizeof(path)),
+			 0);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* the same path took one slot: LOOP_REPORTS_MAX - 1 more fit, then -ENOBUFS */
+	for (int i = 0; i < LOOP_REPORTS_MAX - 1; i++) {
+		other[0] = '\0';
+		ck_assert_int_eq(loop_report_queue(l, &a, "written", NULL, 0, 0, 0, other,
+						   sizeof(other)),
+				 0);
+	}
+	other[0] = '\0';
+	ck_assert_int_eq(loop_report_queue(l, &a, "written", NULL, 0, 0, 0, other, sizeof(other)),
+			 -ENOBUFS);
+	l->victims[0].used = false;
+	l->groups[1].used = true; /* a group in flight holds them as well */
+	ck_assert(!loop_reports_may_flush(l));
+	l->groups[1].used = false;
+	ck_assert(loop_reports_may_flush(l));
+	r = loop_report_flush(l);
+	ck_assert_int_eq(r, LOOP_REPORTS_MAX);
+	txt = slurp(path);
+	ck_assert_ptr_nonnull(txt);
+	ck_assert_ptr_nonnull(strstr(txt, "\nresult=escalated\n"));
+	ck_assert_ptr_null(strstr(txt, "\nresult=signalled\n"));
+	ck_assert_int_eq(loop_report_flush(l), 0); /* written once */
+	loop_free(l);
+	snprintf(other, sizeof(other), "rm -rf '%s'", tmpl);
+	ck_assert_int_eq(system(other), 0);
 }
 END_TEST
 
@@ -285,6 +346,7 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, once_on_fixture);
 	tcase_add_test(tc, once_on_missing_root_fails);
 	tcase_add_test(tc, report_file_says_why);
+	tcase_add_test(tc, reports_wait_for_the_victim);
 	suite_add_tcase(s, tc);
 	return s;
 }
