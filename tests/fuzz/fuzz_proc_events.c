@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for proc_events_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
 // clang-format off
-// fuzz-sources: guardian/proc_events.c
+// fuzz-sources: guardian/proc_events.c guardian/log.c
+// fuzz-libs: -lsystemd
 // clang-format on
 #include <stdint.h>
 #include <stdlib.h>
