@@ -30,9 +30,8 @@ static void teardown(void)
 
 static struct pol_service *protect(const char *name, const char *comm)
 {
-	struct pol_service *svc = tb_service(name);
+	struct pol_service *svc = tb_service_name(name, comm);
 
-	tb_strv_push(&svc->match.name, comm);
 	svc->protect = true;
 	svc->has_oom_score_adj = true;
 	svc->oom_score_adj = -1000;
@@ -55,9 +54,8 @@ END_TEST
 
 START_TEST(policy_cache_too_small_falls_back)
 {
-	struct pol_service *svc = tb_service("10-sshd");
+	struct pol_service *svc = tb_service_name("10-sshd", "sshd");
 
-	tb_strv_push(&svc->match.name, "sshd");
 	svc->protect = true;
 	tb_proc(100, "sshd", "/system.slice/ssh.service", 6 * GiB);
 	tb_proc(101, "hog", "/", 1 * GiB);
@@ -310,13 +308,12 @@ END_TEST
 START_TEST(numa_fragmented_node_compacts_and_migrates_not_kills)
 {
 	/* 003: order-2 OOM on node 1 (Normal: only 4 KiB blocks) while half the RAM is free. */
-	struct pol_service *qemu = tb_service("30-qemu");
+	struct pol_service *qemu = tb_service_name("30-qemu", "qemu-kvm");
 	struct og_zone *z;
 	const struct pol_action *a;
 
 	tb_machine(64 * GiB, 32 * GiB);
 	tb_r.cfg.numa_rebalance = true;
-	tb_strv_push(&qemu->match.name, "qemu-kvm");
 	qemu->kill_pref = POL_KP_AVOID;
 	qemu->numa = true;
 	tb_s.nnodes = 2;
@@ -391,9 +388,8 @@ END_TEST
 
 START_TEST(numa_off_or_one_node_never_migrates)
 {
-	struct pol_service *qemu = tb_service("30-qemu");
+	struct pol_service *qemu = tb_service_name("30-qemu", "qemu-kvm");
 
-	tb_strv_push(&qemu->match.name, "qemu-kvm");
 	qemu->numa = true;
 	tb_proc(100, "qemu-kvm", "/machine.slice/vm1.scope", 4 * GiB);
 	tb_s.nnodes = 2;
@@ -539,10 +535,9 @@ END_TEST
 
 START_TEST(slow_leak_climbs_the_ladder_in_order)
 {
-	struct pol_service *leaky = tb_service("40-leaky");
+	struct pol_service *leaky = tb_service_name("40-leaky", "leaky");
 	const struct pol_action *a;
 
-	tb_strv_push(&leaky->match.name, "leaky");
 	leaky->throttle = true;
 	tb_proc(100, "leaky", "/system.slice/leaky.service", 3 * GiB);
 	tb_proc(101, "other", "/system.slice/other.service", 1 * GiB);
@@ -642,9 +637,8 @@ END_TEST
 
 START_TEST(grace_zero_kills_at_once)
 {
-	struct pol_service *svc = tb_service("40-fast");
+	struct pol_service *svc = tb_service_name("40-fast", "fast");
 
-	tb_strv_push(&svc->match.name, "fast");
 	svc->term_grace_usec = 0;
 	tb_proc(100, "fast", "/", 3 * GiB);
 	tb_engine_start();
@@ -809,9 +803,8 @@ END_TEST
 
 START_TEST(process_group_victim_blocks_until_the_group_is_gone)
 {
-	struct pol_service *svc = tb_service("40-make");
+	struct pol_service *svc = tb_service_name("40-make", "cc1");
 
-	tb_strv_push(&svc->match.name, "cc1");
 	svc->kill_unit = POL_KU_PROCESS_GROUP;
 	tb_proc(100, "cc1", "/user.slice", 1 * GiB)->pgid = 90;
 	tb_proc(101, "cc1", "/user.slice", 1 * GiB)->pgid = 90;
@@ -1069,9 +1062,8 @@ END_TEST
 
 static struct pol_service *budgeted(enum pol_on_budget ob)
 {
-	struct pol_service *svc = tb_service("60-api");
+	struct pol_service *svc = tb_service_name("60-api", "api");
 
-	tb_strv_push(&svc->match.name, "api");
 	svc->budget_bytes = 1 * GiB;
 	svc->on_budget = ob;
 	tb_proc(100, "api", "/system.slice/api.service", 900 * MiB);
@@ -1199,10 +1191,9 @@ END_TEST
 
 START_TEST(service_pressure_limit_terminates_its_victim)
 {
-	struct pol_service *svc = tb_service("60-web");
+	struct pol_service *svc = tb_service_name("60-web", "httpd");
 	struct og_cgroup *cg;
 
-	tb_strv_push(&svc->match.name, "httpd");
 	svc->pressure_limit = (struct pol_psi_limit){
 		.set = true, .full = true, .limit_centi = 2000, .duration_usec = 10 * SEC};
 	tb_proc(100, "httpd", "/system.slice/httpd.service", 500 * MiB);
@@ -1222,11 +1213,10 @@ END_TEST
 
 START_TEST(throttle_prefers_over_budget_and_is_lifted_after)
 {
-	struct pol_service *a = tb_service("40-a");
+	struct pol_service *a = tb_service_name("40-a", "a");
 	struct pol_service *b = tb_service("40-b");
 	const struct pol_action *act;
 
-	tb_strv_push(&a->match.name, "a");
 	a->throttle = true;
 	tb_strv_push(&b->match.name, "b");
 	b->throttle = true;
@@ -1322,10 +1312,9 @@ END_TEST
 
 START_TEST(reload_lifts_throttles_of_removed_services)
 {
-	struct pol_service *a = tb_service("40-a");
+	struct pol_service *a = tb_service_name("40-a", "a");
 	const struct pol_action *act;
 
-	tb_strv_push(&a->match.name, "a");
 	a->throttle = true;
 	tb_proc(100, "a", "/system.slice/a.service", 3 * GiB);
 	tb_engine_start();
@@ -1442,10 +1431,9 @@ END_TEST
 
 START_TEST(pressure_limit_without_victim_reports)
 {
-	struct pol_service *svc = tb_service("60-web");
+	struct pol_service *svc = tb_service_name("60-web", "httpd");
 	struct og_cgroup *cg;
 
-	tb_strv_push(&svc->match.name, "httpd");
 	svc->pressure_limit = (struct pol_psi_limit){
 		.set = true, .full = false, .limit_centi = 1000, .duration_usec = 0};
 	svc->kill_pref = POL_KP_NEVER;

@@ -68,9 +68,8 @@ END_TEST
 
 START_TEST(protected_largest_is_never_chosen)
 {
-	struct pol_service *svc = tb_service("10-sshd");
+	struct pol_service *svc = tb_service_name("10-sshd", "sshd");
 
-	tb_strv_push(&svc->match.name, "sshd");
 	svc->protect = true;
 	tb_proc(100, "sshd", "/system.slice/ssh.service", 6 * GiB);
 	tb_proc(101, "hog", "/user.slice", 100 * MiB);
@@ -90,9 +89,8 @@ END_TEST
 
 START_TEST(kill_preference_never_excludes)
 {
-	struct pol_service *svc = tb_service("10-db");
+	struct pol_service *svc = tb_service_name("10-db", "postgres");
 
-	tb_strv_push(&svc->match.name, "postgres");
 	svc->kill_pref = POL_KP_NEVER;
 	tb_proc(100, "postgres", "/system.slice/postgresql.service", 6 * GiB);
 	ck_assert_uint_eq(rank(), 0);
@@ -101,9 +99,8 @@ END_TEST
 
 START_TEST(prefer_goes_first_even_when_smaller)
 {
-	struct pol_service *svc = tb_service("50-zookeeper");
+	struct pol_service *svc = tb_service_name("50-zookeeper", "java");
 
-	tb_strv_push(&svc->match.name, "java");
 	svc->kill_pref = POL_KP_PREFER;
 	tb_proc(100, "mysqld", "/system.slice/mysql.service", 2 * GiB);
 	tb_proc(101, "java", "/system.slice/zookeeper.service", 300 * MiB);
@@ -126,9 +123,8 @@ static bool over_budget(const void *data, size_t svc, const char *key)
 
 START_TEST(over_budget_before_bystanders_even_if_avoid)
 {
-	struct pol_service *api = tb_service("20-nova-api");
+	struct pol_service *api = tb_service_name("20-nova-api", "nova-api");
 
-	tb_strv_push(&api->match.name, "nova-api");
 	api->kill_pref = POL_KP_AVOID;
 	api_over = true;
 	opts.is_over_budget = over_budget;
@@ -148,9 +144,8 @@ END_TEST
 
 START_TEST(avoid_only_when_no_default_frees_enough)
 {
-	struct pol_service *svc = tb_service("30-qemu");
+	struct pol_service *svc = tb_service_name("30-qemu", "qemu-kvm");
 
-	tb_strv_push(&svc->match.name, "qemu-kvm");
 	svc->kill_pref = POL_KP_AVOID;
 	tb_proc(100, "qemu-kvm", "/machine.slice/vm1.scope", 16 * GiB);
 	tb_proc(101, "updatedb", "/system.slice/x.service", 300 * MiB);
@@ -262,13 +257,12 @@ END_TEST
 START_TEST(group_with_protected_member_falls_back_to_process)
 {
 	struct pol_service *grp = tb_service("40-group");
-	struct pol_service *prot = tb_service("10-protect");
+	struct pol_service *prot = tb_service_name("10-protect", "leader");
 	struct og_proc *a = tb_proc(100, "leader", "/x.slice", 10 * MiB);
 	struct og_proc *b = tb_proc(101, "helper", "/x.slice", 300 * MiB);
 
 	tb_strv_push(&grp->match.cgroup, "/x.slice");
 	grp->kill_unit = POL_KU_PROCESS_GROUP;
-	tb_strv_push(&prot->match.name, "leader");
 	prot->protect = true;
 	b->pgid = a->pid;
 	ck_assert_uint_eq(rank(), 1);
@@ -319,9 +313,8 @@ END_TEST
 
 START_TEST(only_service_restricts)
 {
-	struct pol_service *a = tb_service("20-api");
+	struct pol_service *a = tb_service_name("20-api", "api");
 
-	tb_strv_push(&a->match.name, "api");
 	tb_proc(100, "big", "/", 4 * GiB);
 	tb_proc(101, "api", "/system.slice/devstack@a.service", 100 * MiB);
 	tb_proc(102, "api", "/system.slice/devstack@b.service", 200 * MiB);

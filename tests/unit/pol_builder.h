@@ -220,6 +220,15 @@ static inline struct pol_service *tb_service(const char *name)
 	return svc;
 }
 
+/* tb_service(name) matching processes named comm (Name=comm). */
+static inline struct pol_service *tb_service_name(const char *name, const char *comm)
+{
+	struct pol_service *svc = tb_service(name);
+
+	tb_strv_push(&svc->match.name, comm);
+	return svc;
+}
+
 static inline void tb_match_cmdline(struct pol_service *svc, const char *ere)
 {
 	struct pol_match *m = &svc->match;
