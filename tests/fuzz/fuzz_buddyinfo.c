@@ -10,19 +10,18 @@
 
 #include "guardian/src_zone.h"
 #include "policy/zone.h"
+#include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct og_zone zones[OG_ZONES_MAX];
-	char *buf = malloc(size + 1);
+	char *buf = og_fuzz_cstr(data, size);
 	size_t n = 0;
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	/* a small cap too, so the -ENOBUFS path is exercised */
 	if (src_buddyinfo_parse_buf(buf, zones, size % 2 ? 3 : OG_ZONES_MAX, &n) == 0) {
 		if (n > OG_ZONES_MAX)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "guardian/src_cgroup.h"
+#include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,15 +29,13 @@ static void check(int r, const struct og_cgroup *c, const struct og_cgroup *befo
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct og_cgroup c, before;
-	char *buf = malloc(size + 1);
+	char *buf = og_fuzz_cstr(data, size);
 	uint64_t v = 7;
 	bool pop = false;
 	int r;
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	memset(&before, 0x5a, sizeof(before));
 	c = before;
 	check(src_cgroup_parse_stat_buf(buf, OG_CG_V2, &c), &c, &before);

@@ -6,18 +6,17 @@
 #include <string.h>
 
 #include "guardian/src_meminfo.h"
+#include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct og_meminfo m;
-	char *buf = malloc(size + 1);
+	char *buf = og_fuzz_cstr(data, size);
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	memset(&m, 0xa5, sizeof(m));
 	if (src_meminfo_parse_buf(buf, &m) == 0) {
 		/* what the parser promises on success */

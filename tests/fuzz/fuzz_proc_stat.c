@@ -10,19 +10,18 @@
 #include <string.h>
 
 #include "guardian/src_proc.h"
+#include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct og_proc p, before;
-	char *buf = malloc(size + 1);
+	char *buf = og_fuzz_cstr(data, size);
 	int r;
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	memset(&p, 0x5a, sizeof(p));
 	before = p;
 	r = src_proc_parse_stat(buf, &p);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "guardian/src_psi.h"
+#include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,12 +19,10 @@ static void check_line(const struct og_psi_line *l)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct og_psi p;
-	char *buf = malloc(size + 1);
+	char *buf = og_fuzz_cstr(data, size);
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	memset(&p, 0xa5, sizeof(p));
 	if (src_psi_parse_buf(buf, &p) == 0) {
 		if (!p.has_some)

@@ -9,20 +9,19 @@
 #include <string.h>
 
 #include "guardian/src_slab.h"
+#include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct og_slab slabs[64];
-	char *buf = malloc(size + 1);
+	char *buf = og_fuzz_cstr(data, size);
 	size_t n = 0;
 	int r;
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	r = src_slabinfo_parse_buf(buf, 4096, slabs, size % 2 ? 4 : 64, &n);
 	if (r >= 0) {
 		if ((size_t)r < n || n > 64)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "guardian/src_swap.h"
+#include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,12 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct og_swapdev devs[OG_SWAP_MAX];
 	struct og_zram z;
 	size_t n = 0, cap = size % 2 ? 2 : OG_SWAP_MAX; /* a small cap too */
-	char *buf = malloc(size + 1);
+	char *buf = og_fuzz_cstr(data, size);
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	if (src_swaps_parse_buf(buf, devs, cap, &n) == 0) {
 		if (n > cap)
 			abort();

@@ -6,18 +6,17 @@
 #include <string.h>
 
 #include "guardian/src_vmstat.h"
+#include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct og_vmstat v;
-	char *buf = malloc(size + 1);
+	char *buf = og_fuzz_cstr(data, size);
 
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	if (src_vmstat_parse_buf(buf, &v) == 0 && v.has_oom_kill && !strstr(buf, "oom_kill"))
 		abort();
 	free(buf);
