@@ -877,28 +877,27 @@ START_TEST(shipped_policies_load)
 END_TEST
 
 /* ------------------------------------------------------------------ round trip */
-static char *format_config(const struct pol_config *c)
+/* cfg_format_config(c) or, with c NULL, cfg_format_service(s) into a string (free() it). */
+static char *format(const struct pol_config *c, const struct pol_service *s)
 {
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
 
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(cfg_format_config(c, f), 0);
+	ck_assert_int_eq(c ? cfg_format_config(c, f) : cfg_format_service(s, f), 0);
 	fclose(f);
 	return buf;
 }
 
+static char *format_config(const struct pol_config *c)
+{
+	return format(c, NULL);
+}
+
 static char *format_service(const struct pol_service *s)
 {
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(cfg_format_service(s, f), 0);
-	fclose(f);
-	return buf;
+	return format(NULL, s);
 }
 
 /* Drop the "# from path:line" comments: origins differ when the output is parsed again. */
