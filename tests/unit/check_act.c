@@ -36,6 +36,11 @@ static struct og_cg_mounts mounts;
 static struct act_recorder rec;
 static struct act_ctx ctx;
 
+/* Every pidfd opened so far was closed again (a macro: a failure names the test's line). */
+#define ck_assert_pidfds_closed()                                                                 \
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN),                          \
+			  act_recorder_count(&rec, ACT_CALL_CLOSE))
+
 static int open_path(const char *p)
 {
 	return open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -217,8 +222,7 @@ START_TEST(refuses_self_init_kthread_and_no_identity)
 	ck_assert_int_eq(act_victim_open(&ctx, 4243, 0, &v), -EINVAL);
 	ck_assert_int_eq(act_victim_open(&ctx, 2, 5, &v), -EPERM); /* kernel thread */
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_SIGNAL), 0);
-	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN),
-			  act_recorder_count(&rec, ACT_CALL_CLOSE));
+	ck_assert_pidfds_closed();
 }
 END_TEST
 
@@ -432,8 +436,7 @@ START_TEST(process_group_skips_protected_and_outsiders)
 	rec.poll_ret = 1;
 	ck_assert_int_eq(act_group_alive(&ctx, &g), 0);
 	act_group_close(&ctx, &g);
-	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN),
-			  act_recorder_count(&rec, ACT_CALL_CLOSE));
+	ck_assert_pidfds_closed();
 
 	ck_assert_int_eq(act_group_open_pgid(&ctx, 7777, NULL, NULL, &g), -ESRCH);
 	ck_assert_int_eq(act_group_open_pgid(&ctx, 1, NULL, NULL, &g), -EINVAL);
@@ -470,8 +473,7 @@ START_TEST(cgroup_kill_v1_signals_members_only)
 		if (rec.calls[i].kind == ACT_CALL_SIGNAL)
 			ck_assert_int_ne(rec.calls[i].fd, ACT_FAKE_PIDFD_BASE + 5001);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_MRELEASE), 4);
-	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN),
-			  act_recorder_count(&rec, ACT_CALL_CLOSE));
+	ck_assert_pidfds_closed();
 	ck_assert_int_eq(act_kill_cgroup(&ctx, "/empty", NULL), 0);
 }
 END_TEST
@@ -492,8 +494,7 @@ START_TEST(cgroup_kill_hybrid_signals_only_stragglers)
 	ck_assert_int_gt(kill, w);
 	ck_assert_int_eq(rec.calls[kill].fd, ACT_FAKE_PIDFD_BASE + 4247);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_MRELEASE), 4);
-	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN),
-			  act_recorder_count(&rec, ACT_CALL_CLOSE));
+	ck_assert_pidfds_closed();
 }
 END_TEST
 
