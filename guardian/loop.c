@@ -122,6 +122,9 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	l->pctx.self_pid = strcmp(l->root_dir, "/") == 0 ? getpid() : 0;
 	act_ctx_init(&l->actx, &l->col.root, &l->col.mounts, l->dry_run);
 	l->actx.denied = &l->denied;
+	r = loop_worker_start(&l->worker); /* before mlockall: its stack is locked with us */
+	if (r < 0)
+		(void)log_warning_errno(r, "no worker thread (%m): caches dropped inline, ignoring");
 	l->stage_since_usec = realtime_usec();
 	*ret = l;
 	return 0;
@@ -135,6 +138,7 @@ void loop_free(struct loop *l)
 	if (!l)
 		return;
 	loop_act_release_all(l);
+	loop_act_teardown(l);
 	if (l->reports) /* what was still queued (a victim in flight at exit) */
 		loop_report_flush(l);
 	loop_unref_src(&l->report_src);
@@ -521,6 +525,7 @@ static int setup(struct loop *l)
 	if (r < 0)
 		return log_error_errno(r, "cannot add the report source: %m");
 	sd_event_source_set_enabled(l->report_src, SD_EVENT_OFF);
+	loop_act_setup(l);
 	loop_setup_watches(l);
 	setup_proc_events(l);
 	return 0;

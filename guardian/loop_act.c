@@ -409,6 +409,77 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 		group_done(l, lg, "dry-run");
 }
 
+/* ------------------------------------------------------------------ memory actions */
+
+static void mem_done(struct loop *l, const struct pol_action *a, int r)
+{
+	if (r < 0 && r != -EOPNOTSUPP)
+		(void)log_warning_errno(r, "%s failed: %m", pol_action_name(a->kind));
+	loop_report_queue(l, a,
+			  r == -EOPNOTSUPP ? "not-supported"
+			  : r < 0	   ? "failed"
+			  : r == 0	   ? "nothing-to-do"
+			  : l->dry_run	   ? "dry-run"
+					   : "done",
+			  NULL, 0, 0, 0, NULL, 0);
+}
+
+/* drop_caches and compaction go to the worker (they may block for seconds; the loop must keep
+ * polling and be able to kill meanwhile); the rest is quick and runs here. In dry-run nothing
+ * is written, so nothing blocks: inline too. */
+static void act_mem(struct loop *l, const struct pol_action *a)
+{
+	int r;
+
+	if (loop_worker_wants(a->kind) && l->worker.started && !l->actx.dry_run) {
+		r = loop_worker_submit(&l->worker, &l->actx, a);
+		if (r == 0) {
+			log_debug("%s handed to the worker", pol_action_name(a->kind));
+			l->worker_busy_logged = false;
+			return;
+		}
+		if (!l->worker_busy_logged)
+			log_info("%s: the previous cache drop or compaction is still running, "
+				 "skipping",
+				 pol_action_name(a->kind));
+		l->worker_busy_logged = true;
+		return;
+	}
+	mem_done(l, a, act_mem_apply(&l->actx, a));
+}
+
+static int worker_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct loop *l = userdata;
+	struct pol_action a;
+	int r;
+
+	if (loop_worker_collect(&l->worker, &a, &r) == 1)
+		mem_done(l, &a, r);
+	return 0;
+}
+
+int loop_act_setup(struct loop *l)
+{
+	int r;
+
+	if (!l->worker.started)
+		return 0;
+	r = sd_event_add_io(l->ev, &l->worker_src, loop_worker_fd(&l->worker), EPOLLIN, worker_io,
+			    l);
+	if (r < 0) { /* without its completion source the worker is no use: run inline */
+		(void)log_warning_errno(r, "worker completion source: %m, dropping caches inline");
+		loop_worker_stop(&l->worker);
+	}
+	return 0;
+}
+
+void loop_act_teardown(struct loop *l)
+{
+	loop_worker_stop(&l->worker); /* waits for a write in progress */
+	loop_unref_src(&l->worker_src);
+}
+
 /* ------------------------------------------------------------------ the plan */
 
 static bool target_in_scope(struct loop *l, const struct pol_target *t)
@@ -452,17 +523,7 @@ void loop_act_plan(struct loop *l, uint64_t now)
 						  0, 0, NULL, 0);
 			break;
 		default:
-			r = act_mem_apply(&l->actx, a);
-			if (r < 0 && r != -EOPNOTSUPP)
-				(void)log_warning_errno(r, "%s failed: %m",
-							pol_action_name(a->kind));
-			loop_report_queue(l, a,
-					  r == -EOPNOTSUPP ? "not-supported"
-					  : r < 0	   ? "failed"
-					  : r == 0	   ? "nothing-to-do"
-					  : l->dry_run	   ? "dry-run"
-							   : "done",
-					  NULL, 0, 0, 0, NULL, 0);
+			act_mem(l, a);
 			break;
 		}
 	}

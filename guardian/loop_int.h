@@ -9,6 +9,7 @@
 #include "guardian/act.h"
 #include "guardian/act_kill.h"
 #include "guardian/loop.h"
+#include "guardian/loop_worker.h"
 #include "guardian/proc_events.h"
 #include "guardian/snapshot.h"
 #include "policy/pol_engine.h"
@@ -127,6 +128,11 @@ struct loop {
 	unsigned report_qseq, reports_dropped;
 	sd_event_source *report_src; /* idle-priority defer: loop_report_flush() when calm */
 
+	/* drop_caches and compaction run here, the loop goes on meanwhile */
+	struct loop_worker worker;
+	sd_event_source *worker_src;
+	bool worker_busy_logged;
+
 	struct loop_victim victims[LOOP_VICTIMS_MAX];
 	struct loop_group *groups; /* LOOP_GROUPS_MAX, allocated once (act_group is large) */
 };
@@ -145,6 +151,8 @@ void loop_teardown_watches(struct loop *l);
 void loop_act_plan(struct loop *l, uint64_t now);
 bool loop_act_inflight(struct loop *l, uint64_t now);
 void loop_act_release_all(struct loop *l);
+int loop_act_setup(struct loop *l); /* the worker's completion source (after sd_event_new) */
+void loop_act_teardown(struct loop *l); /* stop the worker, drop its source */
 void loop_protect_proc(struct loop *l, const struct og_proc *p);
 void loop_protect_pid(struct loop *l, pid_t pid);
 void loop_protect_all(struct loop *l);

@@ -3,6 +3,7 @@
  * printing, and one --once decision on a fixture tree. */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 
 #include "guardian/loop.h"
 #include "guardian/loop_int.h"
+#include "guardian/loop_worker.h"
+#include "guardian/root.h"
 #include "policy/cfg.h"
 
 #define MiB (1ULL << 20)
@@ -329,6 +332,95 @@ START_TEST(reports_wait_for_the_victim)
 }
 END_TEST
 
+/* The worker's writes go through the act layer's recording fake; write_at blocks until the
+ * test lets it go, like a drop_caches evicting NFS inodes. */
+struct slow_fake {
+	struct act_recorder rec;
+	struct act_ops ops;
+	int gate[2]; /* write_at waits for a byte on gate[0] */
+};
+
+static int slow_write_at(void *ud, int dirfd, const char *dir, const char *file, const char *value)
+{
+	struct slow_fake *f = ud;
+	char c;
+
+	if (read(f->gate[0], &c, 1) != 1)
+		return -EIO;
+	return f->rec.ops.write_at(&f->rec, dirfd, dir, file, value);
+}
+
+static int wait_fd(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms);
+}
+
+START_TEST(worker_runs_slow_writes_beside_the_loop)
+{
+	struct og_cg_mounts mounts = { .v2_fd = -1, .memv1_fd = -1 };
+	static struct slow_fake f; /* large: the recorder holds 128 calls */
+	struct loop_worker w = { .efd = -1 };
+	struct pol_action a = { 0 }, got;
+	struct og_root root;
+	struct act_ctx ctx;
+	int r = 99;
+
+	ck_assert(loop_worker_wants(POL_ACT_DROP_CACHES));
+	ck_assert(loop_worker_wants(POL_ACT_DROP_SLAB));
+	ck_assert(loop_worker_wants(POL_ACT_COMPACT));
+	ck_assert(!loop_worker_wants(POL_ACT_KILL));
+	ck_assert(!loop_worker_wants(POL_ACT_THROTTLE));
+	ck_assert_int_eq(og_root_open(&root, FIXTURES "/this-host"), 0);
+	act_recorder_init(&f.rec);
+	f.ops = f.rec.ops;
+	f.ops.userdata = &f;
+	f.ops.write_at = slow_write_at;
+	ck_assert_int_eq(pipe(f.gate), 0);
+	act_ctx_init(&ctx, &root, &mounts, false);
+	ctx.dry_run = false; /* the fixture root forced it: the fake writes nothing anyway */
+	ctx.ops = &f.ops;
+
+	ck_assert_int_eq(loop_worker_submit(&w, &ctx, &a), -ENOTCONN); /* not started */
+	ck_assert_int_eq(loop_worker_start(&w), 0);
+	a.kind = POL_ACT_DROP_CACHES;
+	a.target.kind = POL_TGT_SYSTEM;
+	ck_assert_int_eq(loop_worker_submit(&w, &ctx, &a), 0);
+	/* the write is stuck: the slot is taken, nothing to collect, the fd stays quiet */
+	ck_assert_int_eq(loop_worker_submit(&w, &ctx, &a), -EBUSY);
+	ck_assert_int_eq(wait_fd(loop_worker_fd(&w), 200), 0);
+	ck_assert_int_eq(loop_worker_collect(&w, &got, &r), 0);
+	ck_assert_int_eq(act_recorder_count(&f.rec, ACT_CALL_WRITE), 0);
+	/* let it finish: the eventfd says so, the result is the action's */
+	ck_assert_int_eq(write(f.gate[1], "x", 1), 1);
+	ck_assert_int_eq(wait_fd(loop_worker_fd(&w), 2000), 1);
+	ck_assert_int_eq(loop_worker_collect(&w, &got, &r), 1);
+	ck_assert_int_eq(r, 1);
+	ck_assert_int_eq(got.kind, POL_ACT_DROP_CACHES);
+	ck_assert_int_eq(act_recorder_count(&f.rec, ACT_CALL_WRITE), 1);
+	ck_assert_str_eq(f.rec.calls[0].path, "sys/vm/drop_caches");
+	ck_assert_str_eq(f.rec.calls[0].value, "3");
+	ck_assert_int_eq(loop_worker_collect(&w, &got, &r), 0); /* taken once */
+	/* the slot is free again: a node compaction, answered with an error */
+	a.kind = POL_ACT_COMPACT;
+	a.target.kind = POL_TGT_NODE;
+	a.target.node = 0;
+	f.rec.next_ret[ACT_CALL_WRITE] = -EBUSY;
+	ck_assert_int_eq(loop_worker_submit(&w, &ctx, &a), 0);
+	ck_assert_int_eq(write(f.gate[1], "x", 1), 1);
+	ck_assert_int_eq(wait_fd(loop_worker_fd(&w), 2000), 1);
+	ck_assert_int_eq(loop_worker_collect(&w, &got, &r), 1);
+	ck_assert_int_eq(r, -EBUSY);
+	ck_assert_int_eq(got.kind, POL_ACT_COMPACT);
+	ck_assert_ptr_nonnull(strstr(f.rec.calls[1].path, "node0"));
+	loop_worker_stop(&w);
+	loop_worker_stop(&w); /* idempotent */
+	ck_assert_int_eq(loop_worker_fd(&w), -1);
+	og_root_close(&root);
+}
+END_TEST
+
 static Suite *loop_suite(void)
 {
 	Suite *s = suite_create("loop");
@@ -347,6 +439,9 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, once_on_missing_root_fails);
 	tcase_add_test(tc, report_file_says_why);
 	tcase_add_test(tc, reports_wait_for_the_victim);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("worker");
+	tcase_add_test(tc, worker_runs_slow_writes_beside_the_loop);
 	suite_add_tcase(s, tc);
 	return s;
 }
