@@ -75,7 +75,7 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	l->rules = *rules;
 	memset(rules, 0, sizeof(*rules));
 	l->psi_fd[0] = l->psi_fd[1] = l->thr_efd = -1;
-	l->meminfo_fd = l->usage_fd = l->limit_fd = -1;
+	l->meminfo_fd = l->usage_fd = l->limit_fd = l->stat_fd = -1;
 	l->pe.fd = -1;
 	og_strscpy(l->root_dir, o->root_dir ? o->root_dir : "/", sizeof(l->root_dir));
 	if (o->config_path) {

@@ -111,6 +111,7 @@ struct loop {
 	int meminfo_fd; /* proc/meminfo */
 	int usage_fd; /* scope: v1 memory.usage_in_bytes or v2 memory.current */
 	int limit_fd; /* scope: v1 memory.limit_in_bytes or v2 memory.max */
+	int stat_fd; /* scope: memory.stat, for inactive_file on every fast read */
 	bool scope_missing;
 	bool psi_window_logged;
 	uint64_t avail_bytes, total_bytes, usage_bytes; /* last fast read */
@@ -157,6 +158,8 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p);
 void loop_protect_pid(struct loop *l, pid_t pid);
 void loop_protect_all(struct loop *l);
 bool loop_proc_in_scope(const struct loop *l, const struct og_proc *p);
+/* inactive_file of a memory.stat buffer (v1: total_inactive_file), in bytes. 0 or -EBADMSG. */
+int loop_parse_inactive_file(const char *buf, bool v1, uint64_t *ret_bytes);
 int loop_fast_read(struct loop *l); /* 0 or -errno; -ENOENT etc. mark the scope missing */
 void loop_write_state(struct loop *l);
 /* Format a report into a free slot of the ring (or the slot already holding `path`): no

@@ -421,6 +421,28 @@ START_TEST(worker_runs_slow_writes_beside_the_loop)
 }
 END_TEST
 
+/* The fast read's inactive_file: v1 wants the hierarchical total_ key, not the group's own. */
+START_TEST(inactive_file_of_memory_stat)
+{
+	const char *v1 = "cache 10\ninactive_file 5\ntotal_cache 9000\ntotal_inactive_file 4096\n";
+	const char *v2 = "anon 1\nfile 2\nactive_file 7\ninactive_file 8192\nslab 3\n";
+	uint64_t v = 1;
+
+	ck_assert_int_eq(loop_parse_inactive_file(v1, true, &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(loop_parse_inactive_file(v1, false, &v), 0);
+	ck_assert_uint_eq(v, 5);
+	ck_assert_int_eq(loop_parse_inactive_file(v2, false, &v), 0);
+	ck_assert_uint_eq(v, 8192);
+	v = 77;
+	ck_assert_int_eq(loop_parse_inactive_file(v2, true, &v), -EBADMSG);
+	ck_assert_int_eq(loop_parse_inactive_file("inactive_file x\n", false, &v), -EBADMSG);
+	ck_assert_int_eq(loop_parse_inactive_file("inactive_file 12k\n", false, &v), -EBADMSG);
+	ck_assert_int_eq(loop_parse_inactive_file("inactive_file", false, &v), -EBADMSG);
+	ck_assert_uint_eq(v, 77); /* untouched on failure */
+}
+END_TEST
+
 static Suite *loop_suite(void)
 {
 	Suite *s = suite_create("loop");
@@ -433,6 +455,7 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, threshold_takes_the_larger);
 	tcase_add_test(tc, psi_trigger_lines);
 	tcase_add_test(tc, plan_print_is_one_line_per_key);
+	tcase_add_test(tc, inactive_file_of_memory_stat);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("once");
 	tcase_add_test(tc, once_on_fixture);
