@@ -87,8 +87,11 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 		og_strscpy(l->scope, o->scope, sizeof(l->scope));
 		l->scope_from_cli = true;
 	}
-	if (o->report_dir)
+	if (o->report_dir) {
 		og_strscpy(l->report_dir, o->report_dir, sizeof(l->report_dir));
+		l->report_dir_from_cli = true;
+	}
+	l->dry_run_from_cli = o->dry_run;
 	og_strscpy(l->state_file, o->state_file ? o->state_file : OG_RUNSTATEDIR "/state",
 		   sizeof(l->state_file));
 	l->dry_run = o->dry_run;
@@ -413,6 +416,36 @@ static void setup_proc_events(struct loop *l)
 
 /* ------------------------------------------------------------------ signals */
 
+/* ReportDirectory= and DryRun= follow a reload (unless given on the command line). A report
+ * directory that cannot be created keeps the old one. A fixture root stays dry-run. */
+static void reload_report_dir_and_dry_run(struct loop *l, const struct pol_config *cfg)
+{
+	const char *dir = cfg->report_dir[0] ? cfg->report_dir : OG_STATEDIR "/reports";
+	int r;
+
+	if (!l->report_dir_from_cli && strcmp(dir, l->report_dir) != 0) {
+		r = loop_mkdir_p(dir);
+		if (r < 0)
+			(void)log_warning_errno(r,
+						"reload: ReportDirectory='%s' cannot be created: "
+						"%m; reports stay in '%s', ignoring",
+						dir, l->report_dir);
+		else {
+			log_notice("reload: reports now go to '%s' (were '%s')", dir,
+				   l->report_dir);
+			og_strscpy(l->report_dir, dir, sizeof(l->report_dir));
+		}
+	}
+	if (!l->dry_run_from_cli && cfg->dry_run != l->dry_run && strcmp(l->root_dir, "/") == 0) {
+		l->dry_run = cfg->dry_run;
+		l->actx.dry_run = cfg->dry_run;
+		log_notice("reload: DryRun=%s: %s", cfg->dry_run ? "yes" : "no",
+			   cfg->dry_run ? "deciding and logging only from now on"
+					: "acting for real from now on");
+		loop_write_state(l);
+	}
+}
+
 static void reload(struct loop *l)
 {
 	struct pol_rules fresh = { 0 };
@@ -440,6 +473,7 @@ static void reload(struct loop *l)
 	if (!l->scope_from_cli && strcmp(fresh.cfg.scope, l->rules.cfg.scope) != 0)
 		log_warning("reload: Scope= changed to '%s'; takes effect on restart, ignoring",
 			    fresh.cfg.scope);
+	reload_report_dir_and_dry_run(l, &fresh.cfg);
 	pol_rules_free(&l->rules);
 	l->rules = fresh;
 	log_notice("reloaded: %zu policies from %zu files", l->rules.nservices, l->rules.nfiles);

@@ -86,6 +86,7 @@ struct loop {
 	char report_dir[POL_PATH_MAX];
 	char state_file[POL_PATH_MAX];
 	bool dry_run;
+	bool dry_run_from_cli, report_dir_from_cli; /* reload leaves these alone */
 
 	struct pol_rules rules;
 	struct pol_state st;
