@@ -17,7 +17,9 @@ EOF2
 og_spawn "$HOG" --setsid --name ogbystander --max 8
 bystander=$OG_PID
 og_start_daemon
-og_spawn "$HOG" --setsid --name oggroup --children 2 --rate 150 --max 400
+# 30 MiB/s per copy: the scope crosses its terminate threshold only after several seconds, so
+# moving one member out (below) cannot lose the race against the daemon on a loaded machine.
+og_spawn "$HOG" --setsid --name oggroup --children 2 --rate 30 --max 400
 leader=$OG_PID
 i=0
 while :; do
