@@ -68,7 +68,7 @@ og_init() {
 	OG_V2CG=$OG_V2ROOT/$OG_CG
 	OG_TMP=$(mktemp -d "/tmp/ogtest-$name-$$.XXXXXX") || exit 99
 	trap og_cleanup EXIT
-	trap 'exit 1' INT TERM HUP
+	trap 'exit 1' INT TERM HUP PIPE # a closed pipe (demo | head) must clean up too
 	mkdir "$OG_MEMCG" || exit 99
 	[ -d "$OG_V2CG" ] || mkdir "$OG_V2CG" || exit 99
 	if [ "$OG_LAYOUT" = v1 ]; then
