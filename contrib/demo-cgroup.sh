@@ -13,7 +13,7 @@ export top_srcdir top_builddir
 . "$top_srcdir/tests/integration/lib.sh"
 
 og_init demo 512
-printf '[Match]\nName=ogprot\n[Policy]\nProtect=yes\n' >"$OG_TMP/policy.d/10-demo.policy"
+printf '[Match]\nName=ogprot\nExe=*/memhog\n[Policy]\nProtect=yes\n' >"$OG_TMP/policy.d/10-demo.policy"
 echo "cgroup: $OG_MEMCG (limit 512 MiB); ladder: $(grep -c Below "$OG_TMP/og.conf") rungs," \
 	"terminate below 30% available, kill below 20%"
 og_spawn "$HOG" --name ogprot --max 100
