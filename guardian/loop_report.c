@@ -203,29 +203,6 @@ int loop_mkdir_p(const char *path)
 	return 0;
 }
 
-/* Write via a temporary file and rename, so a reader never sees half a file. */
-static int write_file_atomic(const char *path, void (*fill)(FILE *, void *), void *ud)
-{
-	char tmp[POL_PATH_MAX + 80];
-	FILE *f;
-	int r = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fill(f, ud);
-	if (fflush(f) != 0 || ferror(f))
-		r = -EIO;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
 static void format_report(struct loop_sbuf *b, const struct loop *l, const struct pol_action *a,
 			  const char *result, const struct act_victim *v, uint64_t freed,
 			  uint64_t elapsed, uint64_t since_cross)
@@ -295,7 +272,8 @@ int loop_report_queue(struct loop *l, const struct pol_action *a, const char *re
 	return 0;
 }
 
-static int write_text_atomic(const char *path, const char *text, size_t len)
+/* Write via a temporary file and rename, so a reader never sees half a file. */
+static int write_text_once(const char *path, const char *text, size_t len)
 {
 	char tmp[POL_PATH_MAX + 80];
 	int fd, r = 0;
@@ -323,6 +301,25 @@ static int write_text_atomic(const char *path, const char *text, size_t len)
 	return r;
 }
 
+/* The same, creating the file's directory when it is missing (the report directory or
+ * /run/oomguardian may be removed under us). No stdio: nothing here allocates. */
+static int write_text_atomic(const char *path, const char *text, size_t len)
+{
+	char dir[POL_PATH_MAX + 80];
+	char *slash;
+	int r = write_text_once(path, text, len);
+
+	if (r != -ENOENT)
+		return r;
+	og_strscpy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return r;
+	*slash = '\0';
+	r = loop_mkdir_p(dir);
+	return r < 0 ? r : write_text_once(path, text, len);
+}
+
 bool loop_reports_may_flush(const struct loop *l)
 {
 	for (size_t i = 0; i < LOOP_VICTIMS_MAX; i++)
@@ -348,11 +345,6 @@ int loop_report_flush(struct loop *l)
 		if (!slot)
 			break;
 		r = write_text_atomic(slot->path, slot->text, slot->len);
-		if (r == -ENOENT) {
-			r = loop_mkdir_p(l->report_dir);
-			if (r >= 0)
-				r = write_text_atomic(slot->path, slot->text, slot->len);
-		}
 		if (r < 0)
 			(void)log_warning_errno(r, "cannot write report '%s': %m, ignoring",
 						slot->path);
@@ -368,37 +360,22 @@ int loop_report_flush(struct loop *l)
 	return n;
 }
 
-static void fill_state(FILE *f, void *ud)
-{
-	const struct loop *l = ud;
-
-	time_t t = (time_t)(l->stage_since_usec / 1000000);
-	struct tm tm;
-	char ts[64];
-
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	fprintf(f, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\npid=%d\n", pol_stage_name(l->stage),
-		ts, l->stage_since_usec, (int)getpid());
-	put_str_file(f, "scope", l->scope[0] ? l->scope : "/");
-	fprintf(f, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
-		l->dry_run ? "yes" : "no", l->avail_bytes, l->total_bytes);
-}
-
 void loop_write_state(struct loop *l)
 {
-	char dir[POL_PATH_MAX];
-	char *slash;
-	int r = write_file_atomic(l->state_file, fill_state, l);
+	char text[POL_PATH_MAX + 512], ts[64];
+	struct loop_sbuf b = { text, 0, sizeof(text), false };
+	time_t t = (time_t)(l->stage_since_usec / 1000000);
+	struct tm tm;
+	int r;
 
-	if (r == -ENOENT) {
-		og_strscpy(dir, l->state_file, sizeof(dir));
-		slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = '\0';
-			if (loop_mkdir_p(dir) >= 0)
-				r = write_file_atomic(l->state_file, fill_state, l);
-		}
-	}
+	text[0] = '\0';
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	loop_sbuf_printf(&b, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\npid=%d\n",
+			 pol_stage_name(l->stage), ts, l->stage_since_usec, (int)getpid());
+	put_str(&b, "scope", l->scope[0] ? l->scope : "/");
+	loop_sbuf_printf(&b, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
+			 l->dry_run ? "yes" : "no", l->avail_bytes, l->total_bytes);
+	r = write_text_atomic(l->state_file, text, b.len);
 	if (r < 0)
 		(void)log_debug_errno(r, "cannot write state file '%s': %m", l->state_file);
 }
