@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * oomguardiand: argv, config, self-protection, then the loop (guardian/loop.c).
+ * oomguardiand: argv, config, self-protection, then the loop (guardian/loop/loop.c).
  * Order matters: everything that allocates or faults in code (config, snapshot tables, the
  * dry-run self-test through every action) runs before mlockall, so that after it the path
  * from detection to kill touches only resident, preallocated memory.
@@ -14,13 +14,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "guardian/act.h"
-#include "guardian/act_protect.h"
-#include "guardian/log.h"
-#include "guardian/loop.h"
-#include "guardian/root.h"
-#include "guardian/src_proc.h"
-#include "policy/cfg.h"
+#include "guardian/actions/act.h"
+#include "guardian/actions/act_protect.h"
+#include "guardian/base/log.h"
+#include "guardian/loop/loop.h"
+#include "guardian/base/root.h"
+#include "guardian/sources/src_proc.h"
+#include "policy/config/cfg.h"
 #include "policy/util/strutil.h"
 
 #define POLICY_DIRS_MAX 8

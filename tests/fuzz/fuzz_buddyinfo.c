@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for src_buddyinfo_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
 // clang-format off
-// fuzz-sources: guardian/src_zone.c guardian/src_text.c guardian/src_bigread.c guardian/root.c guardian/log.c policy/zone.c policy/util/strutil.c
+// fuzz-sources: guardian/sources/src_zone.c guardian/sources/src_text.c guardian/sources/src_bigread.c guardian/base/root.c guardian/base/log.c policy/engine/zone.c policy/util/strutil.c
 // fuzz-libs: -lsystemd
 // clang-format on
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "guardian/src_zone.h"
-#include "policy/zone.h"
+#include "guardian/sources/src_zone.h"
+#include "policy/engine/zone.h"
 #include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,7 +12,7 @@
  * The two lines below are for tests/fuzz/run.sh.
  */
 // clang-format off
-// fuzz-sources: policy/cfg_ini.c policy/cfg_main.c policy/cfg_policy.c policy/cfg_load.c policy/cfg_format.c policy/util/strutil.c
+// fuzz-sources: policy/config/cfg_ini.c policy/config/cfg_main.c policy/config/cfg_policy.c policy/config/cfg_load.c policy/config/cfg_format.c policy/util/strutil.c
 // fuzz-libs: -linih
 // clang-format on
 #include <stdint.h>
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/cfg.h"
+#include "policy/config/cfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

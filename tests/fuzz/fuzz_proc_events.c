@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for proc_events_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
 // clang-format off
-// fuzz-sources: guardian/proc_events.c guardian/log.c
+// fuzz-sources: guardian/sources/proc_events.c guardian/base/log.c
 // fuzz-libs: -lsystemd
 // clang-format on
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "guardian/proc_events.h"
+#include "guardian/sources/proc_events.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
  * tests/fuzz/run.sh BUILDDIR.
  */
 // clang-format off
-// fuzz-sources: guardian/src_proc.c guardian/src_cgroup.c guardian/src_kv.c guardian/src_psi.c guardian/root.c guardian/log.c policy/util/strutil.c
+// fuzz-sources: guardian/sources/src_proc.c guardian/sources/src_cgroup.c guardian/sources/src_kv.c guardian/sources/src_psi.c guardian/base/root.c guardian/base/log.c policy/util/strutil.c
 // fuzz-libs: -lsystemd -lcgroup
 // clang-format on
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guardian/src_proc.h"
+#include "guardian/sources/src_proc.h"
 #include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for src_swaps_parse_buf() and src_zram_parse_mm_stat(); build and run:
  * tests/fuzz/run.sh BUILDDIR. */
-// fuzz-sources: guardian/src_swap.c guardian/root.c policy/util/strutil.c
+// fuzz-sources: guardian/sources/src_swap.c guardian/base/root.c policy/util/strutil.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "guardian/src_swap.h"
+#include "guardian/sources/src_swap.h"
 #include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for src_vmstat_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
-// fuzz-sources: guardian/src_vmstat.c guardian/src_kv.c guardian/root.c policy/util/strutil.c
+// fuzz-sources: guardian/sources/src_vmstat.c guardian/sources/src_kv.c guardian/base/root.c policy/util/strutil.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "guardian/src_vmstat.h"
+#include "guardian/sources/src_vmstat.h"
 #include "tests/fuzz/fuzz_cstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

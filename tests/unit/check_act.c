@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guardian/act.h"
-#include "guardian/act_kill.h"
-#include "guardian/act_mem.h"
-#include "guardian/act_protect.h"
-#include "guardian/log.h"
-#include "guardian/proc_events.h"
+#include "guardian/actions/act.h"
+#include "guardian/actions/act_kill.h"
+#include "guardian/actions/act_mem.h"
+#include "guardian/actions/act_protect.h"
+#include "guardian/base/log.h"
+#include "guardian/sources/proc_events.h"
 #include "tests/unit/og_check.h"
 
 #include <linux/cn_proc.h>

@@ -27,13 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "guardian/act.h"
-#include "guardian/act_kill.h"
-#include "guardian/act_mem.h"
-#include "guardian/act_protect.h"
-#include "guardian/log.h"
-#include "guardian/proc_events.h"
-#include "guardian/src_cgroup.h"
+#include "guardian/actions/act.h"
+#include "guardian/actions/act_kill.h"
+#include "guardian/actions/act_mem.h"
+#include "guardian/actions/act_protect.h"
+#include "guardian/base/log.h"
+#include "guardian/sources/proc_events.h"
+#include "guardian/sources/src_cgroup.h"
 
 #define LIMIT_BYTES (256ull << 20)
 #ifndef SYS_process_mrelease

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy/cfg.h"
+#include "policy/config/cfg.h"
 #include "tests/unit/og_check.h"
 
 #define MERGE FIXTURES "/policy-merge"

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* guardian/ctl_check.c: `oomguardianctl check`, driven through ctl_check_main(). */
+/* guardian/ctl/ctl_check.c: `oomguardianctl check`, driven through ctl_check_main(). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "guardian/ctl_check.h"
+#include "guardian/ctl/ctl_check.h"
 #include "tests/unit/og_check.h"
 
 #define MERGE FIXTURES "/policy-merge"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of policy/pol_engine.c: the engine driven through time with synthetic snapshots.
+ * Unit tests of policy/engine/pol_engine.c: the engine driven through time with synthetic snapshots.
  * The test ladder (pol_builder.h): reclaim 15%, throttle 10%, terminate 5%, kill 2.5% of
  * MemAvailable; hold-off 5 s, kill timeout 10 s, grace 5 s, hysteresis 2%.
  * TB_VERBOSE=1 CK_FORK=no prints every plan the tests look at.
@@ -8,7 +8,7 @@
 #include <check.h>
 #include <errno.h>
 
-#include "policy/cfg.h"
+#include "policy/config/cfg.h"
 #include "policy/util/cleanup.h"
 #include "tests/unit/og_check.h"
 #include "tests/unit/pol_builder.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of policy/pol_findings.c: grouping by service and the plain-language findings. */
+/* Unit tests of policy/engine/pol_findings.c: grouping by service and the plain-language findings. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include "tests/unit/og_check.h"
 
-#include "policy/pol_findings.h"
+#include "policy/engine/pol_findings.h"
 #include "policy/util/strutil.h"
 
 #define GiB (1024ULL * 1024 * 1024)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of guardian/log.c: line format on a terminal/file and on a journal stream, levels,
+/* Unit tests of guardian/base/log.c: line format on a terminal/file and on a journal stream, levels,
  * the *_errno return convention. The journal itself is off here (log_set_journal(0)). */
 #include <check.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guardian/log.h"
+#include "guardian/base/log.h"
 #include "tests/unit/og_check.h"
 
 static struct og_capture cap;

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guardian/loop.h"
-#include "guardian/loop_int.h"
-#include "guardian/loop_worker.h"
-#include "guardian/root.h"
-#include "policy/cfg.h"
+#include "guardian/loop/loop.h"
+#include "guardian/loop/loop_int.h"
+#include "guardian/loop/loop_worker.h"
+#include "guardian/base/root.h"
+#include "policy/config/cfg.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of policy/pol_match.c: [Match] semantics and which policy file wins. */
+/* Unit tests of policy/engine/pol_match.c: [Match] semantics and which policy file wins. */
 #include <check.h>
 
 #include "tests/unit/og_check.h"

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "guardian/src_cgroup.h"
+#include "guardian/sources/src_cgroup.h"
 #include "policy/util/cleanup.h"
 #include "tests/unit/og_check.h"
 

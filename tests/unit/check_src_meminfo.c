@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guardian/root.h"
-#include "guardian/src_meminfo.h"
+#include "guardian/base/root.h"
+#include "guardian/sources/src_meminfo.h"
 #include "tests/unit/og_check.h"
 
 #define KIB(x) ((uint64_t)(x) * 1024)

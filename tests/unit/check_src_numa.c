@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* guardian/src_numa.c: node<N>/{meminfo,numastat,cpulist,distance}, the seed 003 fixture. */
+/* guardian/sources/src_numa.c: node<N>/{meminfo,numastat,cpulist,distance}, the seed 003 fixture. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "guardian/root.h"
-#include "guardian/src_numa.h"
+#include "guardian/base/root.h"
+#include "guardian/sources/src_numa.h"
 #include "policy/util/cleanup.h"
 #include "tests/unit/og_check.h"
 

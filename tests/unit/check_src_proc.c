@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "guardian/src_proc.h"
+#include "guardian/sources/src_proc.h"
 #include "policy/util/cleanup.h"
 #include "policy/util/strutil.h"
 #include "tests/unit/og_check.h"

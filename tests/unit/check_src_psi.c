@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guardian/root.h"
-#include "guardian/src_psi.h"
+#include "guardian/base/root.h"
+#include "guardian/sources/src_psi.h"
 #include "tests/unit/og_check.h"
 
 START_TEST(psi_parses_some_and_full)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* guardian/src_slab.c: /proc/slabinfo 2.1 and sys/kernel/slab, the Koji (seed 000) fixture. */
+/* guardian/sources/src_slab.c: /proc/slabinfo 2.1 and sys/kernel/slab, the Koji (seed 000) fixture. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guardian/root.h"
-#include "guardian/src_slab.h"
+#include "guardian/base/root.h"
+#include "guardian/sources/src_slab.h"
 #include "policy/util/cleanup.h"
 #include "tests/unit/og_check.h"
 

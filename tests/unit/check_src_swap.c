@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guardian/root.h"
-#include "guardian/src_swap.h"
+#include "guardian/base/root.h"
+#include "guardian/sources/src_swap.h"
 #include "tests/unit/og_check.h"
 
 #define HDR "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"

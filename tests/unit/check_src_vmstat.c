@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guardian/root.h"
-#include "guardian/src_vmstat.h"
+#include "guardian/base/root.h"
+#include "guardian/sources/src_vmstat.h"
 #include "tests/unit/og_check.h"
 
 static const char *const vmstat_6_18 = "nr_free_pages 6123712\n"

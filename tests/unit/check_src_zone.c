@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* guardian/src_zone.c: /proc/buddyinfo and /proc/zoneinfo, the seed 003 NUMA fixture. */
+/* guardian/sources/src_zone.c: /proc/buddyinfo and /proc/zoneinfo, the seed 003 NUMA fixture. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guardian/root.h"
-#include "guardian/src_zone.h"
+#include "guardian/base/root.h"
+#include "guardian/sources/src_zone.h"
 #include "policy/util/cleanup.h"
-#include "policy/zone.h"
+#include "policy/engine/zone.h"
 #include "tests/unit/og_check.h"
 
 #define PAGE 4096ULL

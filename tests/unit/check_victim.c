@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of policy/pol_victim.c: who may be a victim, badness, ranking, kill units. */
+/* Unit tests of policy/engine/pol_victim.c: who may be a victim, badness, ranking, kill units. */
 #include <check.h>
 
 #include "tests/unit/og_check.h"

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* policy/zone.c: fragmentation arithmetic on buddyinfo-style zones (seed 003 numbers). */
+/* policy/engine/zone.c: fragmentation arithmetic on buddyinfo-style zones (seed 003 numbers). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/zone.h"
+#include "policy/engine/zone.h"
 #include "tests/unit/og_check.h"
 
 #define PAGE 4096ULL

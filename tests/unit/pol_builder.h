@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/pol_engine.h"
-#include "policy/pol_match.h"
-#include "policy/pol_victim.h"
+#include "policy/engine/pol_engine.h"
+#include "policy/engine/pol_match.h"
+#include "policy/engine/pol_victim.h"
 #include "policy/util/strutil.h"
 
 #define MiB (1024ULL * 1024)

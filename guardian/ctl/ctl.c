@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* oomguardianctl: look at what oomguardian sees and check its configuration. */
+#include <stdio.h>
+#include <string.h>
+
+#include "guardian/ctl/ctl_check.h"
+#include "guardian/ctl/ctl_snapshot.h"
+#include "guardian/base/log.h"
+
+static const struct {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "snapshot", ctl_snapshot_main, "[--root DIR] [--json] [--top N]  where the memory is" },
+	{ "check", ctl_check_main, "[--root DIR] [--quiet] [FILE...]  validate the configuration" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: oomguardianctl COMMAND [OPTIONS]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nSee oomguardianctl(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	log_set_ident("oomguardianctl");
+	log_set_journal(0);
+	if (argc < 2) {
+		usage(stderr);
+		return 64;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		puts(PACKAGE_STRING);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "oomguardianctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 64;
+}

@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The event loop (see loop.h). Wake-ups, cheapest first:
+ *   fast poll     one pread of meminfo (or the scope's usage and limit) per poll; the interval
+ *                 shrinks with the headroom above the kill threshold (loop_poll_interval_usec)
+ *   PSI trigger   the kernel wakes us when memory stalls pass 15% (some) / 5% (full) of a window
+ *   v1 threshold  the memcg wakes us when the scope's usage crosses a rung (cgroup.event_control)
+ *   pidfd         a victim exited: measure what it freed, let the engine go on
+ * A full snapshot and a decision (pol_step) run only when one of them says a stage is near, or
+ * every LOOP_SLOW_STEP_USEC when the policy has per-service budgets or pressure limits.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guardian/base/log.h"
+#include "guardian/loop/loop_int.h"
+#include "policy/config/cfg.h"
+#include "policy/util/cleanup.h"
+#include "policy/util/strutil.h"
+
+uint64_t loop_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static bool scope_is_machine(const char *scope)
+{
+	return !scope[0] || strcmp(scope, "/") == 0;
+}
+
+/* ------------------------------------------------------------------ setup and teardown */
+
+static void apply_rules_config(struct loop *l)
+{
+	const struct pol_config *cfg = &l->rules.cfg;
+
+	if (!l->scope_from_cli)
+		og_strscpy(l->scope, cfg->scope, sizeof(l->scope));
+	if (scope_is_machine(l->scope))
+		l->scope[0] = '\0';
+	if (!l->report_dir[0])
+		og_strscpy(l->report_dir,
+			   cfg->report_dir[0] ? cfg->report_dir : OG_STATEDIR "/reports",
+			   sizeof(l->report_dir));
+	if (cfg->dry_run)
+		l->dry_run = true;
+}
+
+int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **ret)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l) {
+		pol_rules_free(rules);
+		return -ENOMEM;
+	}
+	l->rules = *rules;
+	memset(rules, 0, sizeof(*rules));
+	l->psi_fd[0] = l->psi_fd[1] = l->thr_efd = -1;
+	l->meminfo_fd = l->usage_fd = l->limit_fd = l->stat_fd = -1;
+	l->pe.fd = -1;
+	og_strscpy(l->root_dir, o->root_dir ? o->root_dir : "/", sizeof(l->root_dir));
+	if (o->config_path) {
+		og_strscpy(l->config_path, o->config_path, sizeof(l->config_path));
+		l->has_config_path = true;
+	}
+	l->policy_dirs = o->policy_dirs;
+	if (o->scope) {
+		og_strscpy(l->scope, o->scope, sizeof(l->scope));
+		l->scope_from_cli = true;
+	}
+	if (o->report_dir) {
+		og_strscpy(l->report_dir, o->report_dir, sizeof(l->report_dir));
+		l->report_dir_from_cli = true;
+	}
+	l->dry_run_from_cli = o->dry_run;
+	og_strscpy(l->state_file, o->state_file ? o->state_file : OG_RUNSTATEDIR "/state",
+		   sizeof(l->state_file));
+	l->dry_run = o->dry_run;
+	apply_rules_config(l);
+
+	l->groups = calloc(LOOP_GROUPS_MAX, sizeof(*l->groups));
+	l->reports = malloc(LOOP_REPORTS_MAX * sizeof(*l->reports));
+	if (!l->groups || !l->reports) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* Touch every page now (before mlockall): a report queued under pressure must not fault
+	 * in a fresh page. Not zeroes, which the compiler may turn back into an untouched calloc. */
+	memset(l->reports, 0x5a, LOOP_REPORTS_MAX * sizeof(*l->reports));
+	for (size_t i = 0; i < LOOP_REPORTS_MAX; i++)
+		l->reports[i].used = false;
+	r = og_collector_open(&l->col, l->root_dir);
+	if (r < 0) {
+		(void)log_error_errno(r, "cannot open root '%s': %m", l->root_dir);
+		goto fail;
+	}
+	r = og_snapshot_alloc(&l->snap, LOOP_CAP_PROCS, LOOP_CAP_CGROUPS, LOOP_CAP_SLABS);
+	if (r < 0)
+		goto fail;
+	r = pol_state_init(&l->st, &l->rules);
+	if (r >= 0) /* the per-step policy cache, sized once: pol_step() never allocates */
+		r = pol_state_reserve(&l->st, LOOP_CAP_PROCS);
+	if (r < 0)
+		goto fail;
+	/* Under a fixture root our own pid means nothing (and must not make plans differ). */
+	l->pctx.self_pid = strcmp(l->root_dir, "/") == 0 ? getpid() : 0;
+	act_ctx_init(&l->actx, &l->col.root, &l->col.mounts, l->dry_run);
+	l->actx.denied = &l->denied;
+	r = loop_worker_start(&l->worker); /* before mlockall: its stack is locked with us */
+	if (r < 0)
+		(void)log_warning_errno(r, "no worker thread (%m): caches dropped inline, ignoring");
+	l->stage_since_usec = realtime_usec();
+	*ret = l;
+	return 0;
+fail:
+	loop_free(l);
+	return r;
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	loop_act_release_all(l);
+	loop_act_teardown(l);
+	if (l->reports) /* what was still queued (a victim in flight at exit) */
+		loop_report_flush(l);
+	loop_unref_src(&l->report_src);
+	loop_teardown_watches(l);
+	for (size_t i = 0; i < OG_ELEMENTSOF(l->sig_src); i++)
+		loop_unref_src(&l->sig_src[i]);
+	loop_unref_src(&l->poll_src);
+	loop_unref_src(&l->rescan_src);
+	loop_unref_src(&l->procev_src);
+	proc_events_close(&l->pe);
+	loop_close_fd(&l->meminfo_fd);
+	if (l->ev)
+		sd_event_unref(l->ev);
+	pol_state_free(&l->st);
+	pol_rules_free(&l->rules);
+	og_snapshot_free(&l->snap);
+	og_collector_close(&l->col);
+	free(l->groups);
+	free(l->reports);
+	free(l);
+}
+
+/* ------------------------------------------------------------------ decisions */
+
+static bool needs_slow_step(const struct loop *l)
+{
+	const struct pol_config *cfg = &l->rules.cfg;
+
+	for (size_t i = 0; i < l->rules.nservices; i++) {
+		const struct pol_service *s = &l->rules.services[i];
+
+		if (s->budget_bytes || s->budget_permyriad || s->pressure_limit.set)
+			return true;
+	}
+	/* PSI rungs without a trigger to tell us: look now and then. */
+	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++)
+		if ((cfg->stage[s].psi_some.set || cfg->stage[s].psi_full.set) && l->psi_fd[0] < 0)
+			return true;
+	return false;
+}
+
+static void set_stage(struct loop *l, enum pol_stage stage)
+{
+	char a[16], t[16];
+
+	if (stage == l->stage)
+		return;
+	log_info("stage %s -> %s (available %s of %s%s%s)", pol_stage_name(l->stage),
+		 pol_stage_name(stage), og_format_bytes(a, sizeof(a), l->plan.avail_bytes),
+		 og_format_bytes(t, sizeof(t), l->plan.total_bytes), l->scope[0] ? " in " : "",
+		 l->scope);
+	l->stage = stage;
+	l->stage_since_usec = realtime_usec();
+	loop_write_state(l);
+	sd_notifyf(0, "STATUS=stage %s, available %s of %s", pol_stage_name(stage), a, t);
+}
+
+static void full_step(struct loop *l, uint64_t now, bool hot)
+{
+	unsigned what = OG_SNAP_ALL;
+	uint64_t t_snap;
+	int r;
+
+	/* In the terminate/kill zone every millisecond counts: skip the slab and NUMA walks
+	 * (hundreds of sysfs files), which only the reclaim and NUMA rungs use. */
+	if (hot)
+		what &= ~(unsigned)(OG_SNAP_SLAB | OG_SNAP_NUMA);
+	r = og_snapshot_take(&l->col, what, l->scope, now, &l->snap);
+	l->last_full_usec = now;
+	if (r < 0) {
+		(void)log_warning_errno(r, "snapshot failed: %m, skipping this tick");
+		return;
+	}
+	if (l->scope[0] && l->snap.has_scope_cg)
+		l->reclaim_est_bytes = l->snap.scope_cg.inactive_file_bytes;
+	t_snap = loop_now_usec();
+	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);
+	if (r < 0) {
+		(void)log_warning_errno(r, "decision failed: %m, skipping this tick");
+		return;
+	}
+	log_debug("step: stage %s, available %" PRIu64 " of %" PRIu64 ", %d actions, %zu procs; "
+		  "snapshot %" PRIu64 " us, decision %" PRIu64 " us",
+		  pol_stage_name(l->plan.stage), l->plan.avail_bytes, l->plan.total_bytes, r,
+		  l->snap.nprocs, t_snap - now, loop_now_usec() - t_snap);
+	if (r > 0)
+		loop_act_plan(l, now);
+	set_stage(l, l->plan.stage);
+}
+
+static void rearm_poll(struct loop *l, uint64_t now, uint64_t interval)
+{
+	/* Accuracy 1/10 of the interval: the default 250 ms slack would undo the fast poll. */
+	sd_event_source_set_time(l->poll_src, now + interval);
+	sd_event_source_set_time_accuracy(l->poll_src, interval / 10 ? interval / 10 : 1);
+	sd_event_source_set_enabled(l->poll_src, SD_EVENT_ONESHOT);
+}
+
+static void tick(struct loop *l, bool urgent)
+{
+	const struct pol_config *cfg = &l->rules.cfg;
+	uint64_t now = loop_now_usec(), kill_thr, term_thr, top_thr = 0, interval;
+	bool inflight, hot, near, hot_due = true;
+	int r;
+
+	if (l->scope[0] && l->scope_missing) {
+		loop_setup_watches(l);
+		if (l->scope_missing) {
+			rearm_poll(l, now, LOOP_SCOPE_RECHECK_USEC);
+			return;
+		}
+	}
+	r = loop_fast_read(l);
+	if (l->scope_missing) {
+		rearm_poll(l, now, LOOP_SCOPE_RECHECK_USEC);
+		return;
+	}
+	kill_thr = loop_threshold_bytes(&cfg->stage[POL_STAGE_KILL], l->total_bytes);
+	term_thr = loop_threshold_bytes(&cfg->stage[POL_STAGE_TERMINATE], l->total_bytes);
+	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++) {
+		uint64_t t = loop_threshold_bytes(&cfg->stage[s], l->total_bytes);
+
+		top_thr = t > top_thr ? t : top_thr;
+	}
+	if (r >= 0 && l->avail_bytes < kill_thr) {
+		if (!l->kill_crossed_usec)
+			l->kill_crossed_usec = now;
+	} else {
+		l->kill_crossed_usec = 0;
+	}
+	inflight = loop_act_inflight(l, now);
+	hot = r < 0 || l->avail_bytes < term_thr + term_thr / 4;
+	near = hot || l->avail_bytes < top_thr + top_thr / 4 || l->stage != POL_STAGE_NONE;
+	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
+	 * terminate-kill gap since the last decision), else every 100 ms: a host that sits near
+	 * the terminate rung with nothing left to kill must not burn a core on snapshots. */
+	if (hot && r >= 0 && !urgent && !inflight && now - l->last_full_usec < 100000 &&
+	    l->avail_bytes + (term_thr > kill_thr ? (term_thr - kill_thr) / 4 : 0) >
+		    l->last_full_avail_bytes)
+		hot_due = false;
+	if (urgent || inflight || (hot && hot_due) ||
+	    (near && !hot && now - l->last_full_usec >= LOOP_NEAR_STEP_USEC) ||
+	    (now - l->last_full_usec >= LOOP_SLOW_STEP_USEC && needs_slow_step(l))) {
+		l->last_full_avail_bytes = l->avail_bytes;
+		full_step(l, now, hot);
+	}
+
+	interval = loop_poll_interval_usec(l->avail_bytes, kill_thr, LOOP_RATE_MAX_BYTES_PER_SEC);
+	if (loop_act_inflight(l, now) && interval > LOOP_INFLIGHT_POLL_USEC)
+		interval = LOOP_INFLIGHT_POLL_USEC;
+	if (l->stage != POL_STAGE_NONE && interval > 500000)
+		interval = 500000;
+	rearm_poll(l, loop_now_usec(), interval);
+}
+
+void loop_kick(struct loop *l, const char *why)
+{
+	log_debug("woken by %s", why);
+	tick(l, true);
+}
+
+static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	tick(userdata, false);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ protection */
+
+static bool rules_want_proc_events(const struct loop *l);
+
+static void rescan_arm(struct loop *l)
+{
+	uint64_t every = l->have_proc_events ? LOOP_RESCAN_USEC : LOOP_RESCAN_FALLBACK_USEC;
+
+	if (!rules_want_proc_events(l)) { /* nothing to protect: no rescan either */
+		sd_event_source_set_enabled(l->rescan_src, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(l->rescan_src, loop_now_usec() + every);
+	sd_event_source_set_enabled(l->rescan_src, SD_EVENT_ONESHOT);
+}
+
+static int rescan_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct loop *l = userdata;
+
+	loop_protect_all(l);
+	rescan_arm(l);
+	return 0;
+}
+
+static void proc_event(void *userdata, enum pe_kind kind, pid_t pid)
+{
+	struct loop *l = userdata;
+
+	switch (kind) {
+	case PE_EXEC:
+	case PE_COMM:
+		loop_protect_pid(l, pid);
+		break;
+	case PE_OVERFLOW:
+		log_debug("proc connector overflowed, rescanning");
+		loop_protect_all(l);
+		break;
+	case PE_EXIT:
+		break;
+	}
+}
+
+static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct loop *l = userdata;
+	int r = proc_events_read(&l->pe, proc_event, l);
+
+	if (r < 0 && r != -EAGAIN) {
+		(void)log_warning_errno(
+			r, "proc connector failed: %m; rescanning every %llu s instead",
+			LOOP_RESCAN_FALLBACK_USEC / 1000000);
+		loop_unref_src(&l->procev_src);
+		proc_events_close(&l->pe);
+		l->have_proc_events = false;
+		rescan_arm(l);
+	}
+	return 0;
+}
+
+/*
+ * Process events are only worth their cost when a policy sets OOMScoreAdjust= (the only thing
+ * done with them). Without one the daemon does not subscribe at all.
+ */
+static bool rules_want_proc_events(const struct loop *l)
+{
+	for (size_t i = 0; i < l->rules.nservices; i++)
+		if (l->rules.services[i].has_oom_score_adj)
+			return true;
+	return false;
+}
+
+/* A burst of execs (a build, a shell loop) is read in one go: after one dispatch the source
+ * rests for this long while the kernel queues (4 MiB). A lone exec is still seen at once,
+ * one in a burst within 250 ms (each wakeup costs ~50-100 us here: at 100 ms, 107 ms CPU a
+ * minute at 175 execs/s; at 250 ms, 64). */
+#define LOOP_PROCEV_BATCH_USEC (250 * 1000ULL)
+
+static void setup_proc_events(struct loop *l)
+{
+	int r;
+
+	if (strcmp(l->root_dir, "/") != 0) /* the connector speaks of this kernel's pids */
+		return;
+	if (!rules_want_proc_events(l)) {
+		log_debug("no policy sets OOMScoreAdjust=: not listening to process events");
+		return;
+	}
+	r = proc_events_open(&l->pe);
+
+	if (r >= 0)
+		r = sd_event_add_io(l->ev, &l->procev_src, proc_events_fd(&l->pe), EPOLLIN,
+				    procev_io, l);
+	if (r >= 0 && sd_event_source_set_ratelimit(l->procev_src, LOOP_PROCEV_BATCH_USEC, 1) < 0)
+		log_debug("proc connector: no rate limit on its source, reading every event");
+	if (r < 0) {
+		log_info("no proc connector (%s): protecting new processes by a rescan every "
+			 "%llu s",
+			 strerror(-r), LOOP_RESCAN_FALLBACK_USEC / 1000000);
+		proc_events_close(&l->pe);
+		return;
+	}
+	l->have_proc_events = true;
+}
+
+/* ------------------------------------------------------------------ signals */
+
+/* ReportDirectory= and DryRun= follow a reload (unless given on the command line). A report
+ * directory that cannot be created keeps the old one. A fixture root stays dry-run. */
+static void reload_report_dir_and_dry_run(struct loop *l, const struct pol_config *cfg)
+{
+	const char *dir = cfg->report_dir[0] ? cfg->report_dir : OG_STATEDIR "/reports";
+	int r;
+
+	if (!l->report_dir_from_cli && strcmp(dir, l->report_dir) != 0) {
+		r = loop_mkdir_p(dir);
+		if (r < 0)
+			(void)log_warning_errno(r,
+						"reload: ReportDirectory='%s' cannot be created: "
+						"%m; reports stay in '%s', ignoring",
+						dir, l->report_dir);
+		else {
+			log_notice("reload: reports now go to '%s' (were '%s')", dir,
+				   l->report_dir);
+			og_strscpy(l->report_dir, dir, sizeof(l->report_dir));
+		}
+	}
+	if (!l->dry_run_from_cli && cfg->dry_run != l->dry_run && strcmp(l->root_dir, "/") == 0) {
+		l->dry_run = cfg->dry_run;
+		l->actx.dry_run = cfg->dry_run;
+		log_notice("reload: DryRun=%s: %s", cfg->dry_run ? "yes" : "no",
+			   cfg->dry_run ? "deciding and logging only from now on"
+					: "acting for real from now on");
+		loop_write_state(l);
+	}
+}
+
+static void reload(struct loop *l)
+{
+	struct pol_rules fresh = { 0 };
+	struct cfg_diag diag;
+	char line[CFG_MSG_MAX + POL_PATH_MAX + 96];
+	int r;
+
+	cfg_diag_init(&diag);
+	r = cfg_load(strcmp(l->root_dir, "/") ? l->root_dir : NULL,
+		     l->has_config_path ? l->config_path : NULL, l->policy_dirs, &fresh, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		log_warning("%s", cfg_diag_format(&diag.entries[i], line, sizeof(line)));
+	cfg_diag_free(&diag);
+	if (r < 0) {
+		(void)log_error_errno(r, "reload failed (%m): keeping the running policy");
+		return;
+	}
+	r = pol_state_rebind(&l->st, &fresh);
+	if (r < 0) {
+		(void)log_error_errno(r, "reload: cannot carry engine state over (%m): keeping the "
+					 "running policy");
+		pol_rules_free(&fresh);
+		return;
+	}
+	if (!l->scope_from_cli && strcmp(fresh.cfg.scope, l->rules.cfg.scope) != 0)
+		log_warning("reload: Scope= changed to '%s'; takes effect on restart, ignoring",
+			    fresh.cfg.scope);
+	reload_report_dir_and_dry_run(l, &fresh.cfg);
+	pol_rules_free(&l->rules);
+	l->rules = fresh;
+	log_notice("reloaded: %zu policies from %zu files", l->rules.nservices, l->rules.nfiles);
+	loop_setup_watches(l); /* thresholds follow the new ladder */
+	if (l->have_proc_events && !rules_want_proc_events(l)) { /* events follow OOMScoreAdjust= */
+		loop_unref_src(&l->procev_src);
+		proc_events_close(&l->pe);
+		l->have_proc_events = false;
+	} else if (!l->have_proc_events) {
+		setup_proc_events(l);
+	}
+	rescan_arm(l); /* its period depends on the connector */
+	loop_protect_all(l);
+	tick(l, true);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct loop *l = userdata;
+
+	if (si->ssi_signo == SIGHUP) {
+		sd_notify(0, "RELOADING=1");
+		log_info("SIGHUP: reloading policy");
+		reload(l);
+		sd_notify(0, "READY=1");
+		return 0;
+	}
+	log_info("%s: exiting", si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+	sd_notify(0, "STOPPING=1");
+	sd_event_exit(l->ev, 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ reports */
+
+/* Idle priority: runs only when no poll, PSI, threshold or pidfd event is pending, and writes
+ * only when no victim is in flight. Re-armed by every loop_report_queue(); the report that
+ * closes the last victim's story re-arms it once nothing is in flight any more. */
+static int report_defer(sd_event_source *s, void *userdata)
+{
+	struct loop *l = userdata;
+
+	if (loop_reports_may_flush(l))
+		loop_report_flush(l);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int setup(struct loop *l)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	sigset_t mask;
+	int r;
+
+	r = sd_event_new(&l->ev);
+	if (r < 0)
+		return log_error_errno(r, "sd_event_new: %m");
+	sigemptyset(&mask);
+	for (size_t i = 0; i < OG_ELEMENTSOF(sigs); i++)
+		sigaddset(&mask, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return log_error_errno(-errno, "sigprocmask: %m");
+	for (size_t i = 0; i < OG_ELEMENTSOF(sigs); i++) {
+		r = sd_event_add_signal(l->ev, &l->sig_src[i], sigs[i], on_signal, l);
+		if (r < 0)
+			return log_error_errno(r, "cannot watch signal %d: %m", sigs[i]);
+	}
+	r = sd_event_set_watchdog(l->ev, 1);
+	if (r < 0)
+		(void)log_warning_errno(r, "watchdog: %m, ignoring");
+	r = sd_event_add_time(l->ev, &l->poll_src, CLOCK_MONOTONIC, loop_now_usec(), 1000,
+			      poll_timer, l);
+	if (r >= 0)
+		r = sd_event_add_time(l->ev, &l->rescan_src, CLOCK_MONOTONIC, UINT64_MAX, 100000,
+				      rescan_timer, l);
+	if (r < 0)
+		return log_error_errno(r, "cannot add timers: %m");
+	sd_event_source_set_enabled(l->poll_src, SD_EVENT_ONESHOT);
+	r = sd_event_add_defer(l->ev, &l->report_src, report_defer, l);
+	if (r >= 0)
+		r = sd_event_source_set_priority(l->report_src, SD_EVENT_PRIORITY_IDLE);
+	if (r < 0)
+		return log_error_errno(r, "cannot add the report source: %m");
+	sd_event_source_set_enabled(l->report_src, SD_EVENT_OFF);
+	loop_act_setup(l);
+	loop_setup_watches(l);
+	setup_proc_events(l);
+	return 0;
+}
+
+int loop_run(struct loop *l)
+{
+	char a[16], t[16];
+	int r = setup(l);
+
+	if (r < 0)
+		return r;
+	loop_protect_all(l);
+	rescan_arm(l);
+	r = loop_fast_read(l);
+	loop_write_state(l);
+	log_notice("guarding %s%s: available %s of %s, %zu policies%s",
+		   l->scope[0] ? "cgroup " : "the whole machine", l->scope,
+		   og_format_bytes(a, sizeof(a), l->avail_bytes),
+		   og_format_bytes(t, sizeof(t), l->total_bytes), l->rules.nservices,
+		   l->dry_run ? " (dry-run)" : "");
+	sd_notifyf(0, "READY=1\nSTATUS=stage none, available %s of %s", a, t);
+	r = sd_event_loop(l->ev);
+	if (r < 0)
+		return log_error_errno(r, "event loop failed: %m");
+	return 0;
+}
+
+int loop_once(struct loop *l, FILE *out)
+{
+	uint64_t now = loop_now_usec();
+	int r;
+
+	r = og_snapshot_take(&l->col, OG_SNAP_ALL, l->scope, now, &l->snap);
+	if (r < 0)
+		return log_error_errno(r, "cannot take a snapshot of '%s': %m", l->root_dir);
+	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);
+	if (r < 0)
+		return log_error_errno(r, "decision failed: %m");
+	loop_print_plan(out, &l->plan, l->dry_run);
+	return 0;
+}

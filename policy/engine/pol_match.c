@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Matching processes against [Match] sections. See pol_match.h for the rules. */
+#include <fnmatch.h>
+#include <regex.h>
+#include <string.h>
+
+#include "policy/engine/pol_match.h"
+
+static bool strv_any_eq(const struct pol_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i] && strcmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* No FNM_PATHNAME: "/system.slice/\*" should match nested cgroups too, like a prefix. */
+static bool strv_any_glob(const struct pol_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i] && fnmatch(v->v[i], s, 0) == 0)
+			return true;
+	return false;
+}
+
+bool pol_match_is_empty(const struct pol_match *m)
+{
+	return !m->all && m->name.n == 0 && m->exe.n == 0 && m->unit.n == 0 && m->cgroup.n == 0 &&
+	       m->cmdline_src.n == 0 && m->nuids == 0;
+}
+
+static bool match_cmdline(const struct pol_match *m, const char *cmdline)
+{
+	if (!m->cmdline)
+		return false; /* sources without compiled regexes: cannot match, never guess */
+	for (size_t i = 0; i < m->cmdline_src.n; i++)
+		if (regexec(&m->cmdline[i], cmdline, 0, NULL, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool match_uid(const struct pol_match *m, uid_t uid)
+{
+	for (size_t i = 0; i < m->nuids; i++)
+		if (m->uids[i] == uid)
+			return true;
+	return false;
+}
+
+bool pol_match_proc(const struct pol_match *m, const struct og_proc *p)
+{
+	if (!m || !p || pol_match_is_empty(m))
+		return false;
+	if (m->all)
+		return true; /* All=yes: cfg rejects other keys beside it */
+	if (m->name.n && !strv_any_eq(&m->name, p->comm))
+		return false;
+	/* An unreadable exe ("") or a process outside any unit never matches a glob on it. */
+	if (m->exe.n && (!p->exe[0] || !strv_any_glob(&m->exe, p->exe)))
+		return false;
+	if (m->unit.n && (!p->unit[0] || !strv_any_glob(&m->unit, p->unit)))
+		return false;
+	if (m->cgroup.n && !((p->cgroup[0] && strv_any_glob(&m->cgroup, p->cgroup)) ||
+			     (p->memcg_v1[0] && strv_any_glob(&m->cgroup, p->memcg_v1))))
+		return false;
+	if (m->cmdline_src.n && !match_cmdline(m, p->cmdline))
+		return false;
+	if (m->nuids && !match_uid(m, p->uid))
+		return false;
+	return true;
+}
+
+const struct pol_service *pol_service_for(const struct pol_rules *r, const struct og_proc *p)
+{
+	if (!r || !p)
+		return NULL;
+	/* Last match wins (systemd drop-in order): walk backwards, stop at the first hit. */
+	for (size_t i = r->nservices; i > 0; i--)
+		if (pol_match_proc(&r->services[i - 1].match, p))
+			return &r->services[i - 1];
+	return NULL;
+}
+
+void pol_policy_for(const struct pol_rules *r, const struct og_proc *p, struct pol_proc_policy *ret)
+{
+	struct pol_proc_policy pp = {.kill_pref = POL_KP_DEFAULT, .kill_unit = POL_KU_PROCESS};
+
+	for (size_t i = 0; r && p && i < r->nservices; i++) {
+		const struct pol_service *svc = &r->services[i];
+
+		if (!pol_match_proc(&svc->match, p))
+			continue;
+		pp.svc = svc;
+		if (svc->has_oom_score_adj)
+			pp.oom_score_adj_by = svc;
+		if (svc->protect && !pp.protect) {
+			pp.protect = true;
+			pp.protect_by = svc;
+		}
+	}
+	if (pp.svc) {
+		pp.kill_pref = pp.svc->kill_pref;
+		pp.kill_unit = pp.svc->kill_unit;
+	}
+	if (pp.protect)
+		pp.kill_pref = POL_KP_NEVER;
+	*ret = pp;
+}
+
+size_t pol_service_index(const struct pol_rules *r, const struct pol_service *svc)
+{
+	if (!r || !svc || svc < r->services || svc >= r->services + r->nservices)
+		return (size_t)-1;
+	return (size_t)(svc - r->services);
+}
