@@ -15,6 +15,8 @@
  * all the time, which is memory pressure (PSI) without an OOM.
  * --setsid makes it the leader of a new session and process group first.
  * --lifetime (default 120 s) bounds every run: a test that dies leaves nothing for long.
+ * Once it holds --max MiB (after the name is set: at once with --max 0) it prints
+ * "memhog[PID]: holding N MiB", the event tests wait for instead of sleeping.
  * Exit status: 0 on SIGTERM with --handle-term-exit, 2 on bad usage, 3 if malloc failed.
  */
 #include <errno.h>
@@ -194,6 +196,8 @@ int main(int argc, char **argv)
 				usleep((useconds_t)(due - now));
 		}
 	}
+	printf("memhog[%d]: holding %lu MiB\n", (int)getpid(), (unsigned long)done);
+	fflush(stdout);
 	for (;;) {
 		check_term(handle_exit);
 		pause();
