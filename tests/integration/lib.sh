@@ -12,6 +12,13 @@
 #   og_oom_kills                the kernel memcg OOM kill counter of the group
 #   og_alive PID                true if PID runs (zombies count as gone)
 #   og_wait_gone PID SECONDS    wait for PID to end; false on timeout
+#   og_wait_until SECONDS CMD   poll CMD (a shell function or command) until it succeeds;
+#                               false on timeout. Tests wait for events this way, never with a
+#                               fixed sleep: deadlines are generous, a loaded machine only
+#                               makes the wait longer
+#   og_wait_log PATTERN [SECONDS]  wait for a daemon log line (grep PATTERN)
+#   og_wait_holding PID [SECONDS]  wait until memhog PID holds its --max ("holding" line)
+#   og_wait_stage STAGE [SECONDS]  wait until the state file says stage=STAGE
 #   og_fail MSG                 record a failure (the test goes on, exits 1 at the end)
 #   og_finish                   stop the daemon (SIGTERM must give exit 0); exit 0, or 1 if
 #                               anything failed (the daemon log is printed then)
@@ -64,6 +71,7 @@ og_init() {
 	[ "$limit_mib" -le 2048 ] || { echo "refusing a limit above 2 GiB"; exit 99; }
 	og_layout
 	OG_CG=ogtest-$name-$$
+	OG_LIMIT_MIB=$limit_mib
 	OG_MEMCG=$OG_MEMROOT/$OG_CG
 	OG_V2CG=$OG_V2ROOT/$OG_CG
 	OG_TMP=$(mktemp -d "/tmp/ogtest-$name-$$.XXXXXX") || exit 99
@@ -137,12 +145,12 @@ og_spawn() {
 		sh "$mem" "$v2" "$@" >>"$OG_TMP/spawn.out" 2>&1 &
 	OG_PID=$!
 	OG_PIDS="$OG_PIDS $OG_PID"
-	# wait until it is in the group (and has exec'd)
-	i=0
-	while [ $i -lt 50 ] && ! grep -qx "$OG_PID" "$mem" 2>/dev/null; do
-		sleep 0.02
-		i=$((i + 1))
-	done
+	# wait until it is in the group (it execs right after; og_wait_holding waits for a memhog
+	# to be ready). Without this nothing may go on: it would allocate outside the group.
+	og_wait_until 30 grep -qx "$OG_PID" "$mem" || {
+		og_fail "spawned pid $OG_PID did not reach $mem within 30 s"
+		exit 1
+	}
 }
 
 og_start_daemon() {
@@ -151,16 +159,30 @@ og_start_daemon() {
 		--report-dir "$OG_TMP/reports" --state-file "$OG_TMP/state" "$@" \
 		>"$OG_TMP/daemon.log" 2>&1 &
 	OG_DPID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q 'notice: guarding' "$OG_TMP/daemon.log" && return 0
-		og_alive "$OG_DPID" || break
-		sleep 0.05
-		i=$((i + 1))
-	done
+	# start-up (self-test, first snapshot) takes well under a second idle; a loaded machine
+	# may stretch it a lot, a daemon that dies ends the wait at once
+	og_wait_until 60 og_daemon_up_or_dead
+	og_alive "$OG_DPID" && grep -q 'notice: guarding' "$OG_TMP/daemon.log" && return 0
 	og_fail "daemon did not start"
 	cat "$OG_TMP/daemon.log"
 	exit 1
+}
+
+# The group's memory usage now, and its peak since it was made (empty without a peak file).
+og_group_usage() {
+	if [ "$OG_LAYOUT" = v1 ]; then
+		cat "$OG_MEMCG/memory.usage_in_bytes"
+	else
+		cat "$OG_MEMCG/memory.current"
+	fi
+}
+
+og_group_peak() {
+	if [ "$OG_LAYOUT" = v1 ]; then
+		cat "$OG_MEMCG/memory.max_usage_in_bytes" 2>/dev/null
+	else
+		cat "$OG_MEMCG/memory.peak" 2>/dev/null
+	fi
 }
 
 og_oom_kills() {
@@ -178,12 +200,41 @@ og_alive() {
 }
 
 og_wait_gone() {
-	end=$(($(date +%s%N) / 1000000 + $2 * 1000))
+	end=$(($(og_ms) + $2 * 1000))
 	while og_alive "$1"; do
-		[ $(($(date +%s%N) / 1000000)) -lt $end ] || return 1
+		[ "$(og_ms)" -lt $end ] || return 1
 		sleep 0.02
 	done
 	return 0
+}
+
+og_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+og_wait_until() {
+	_wend=$(($(og_ms) + $1 * 1000))
+	shift
+	until "$@" 2>/dev/null; do
+		[ "$(og_ms)" -lt $_wend ] || return 1
+		sleep 0.02
+	done
+	return 0
+}
+
+# Up (it logged that it guards), or dead: either ends the wait for the start.
+og_daemon_up_or_dead() {
+	grep -q 'notice: guarding' "$OG_TMP/daemon.log" || ! og_alive "$OG_DPID"
+}
+
+og_wait_log() {
+	og_wait_until "${2:-30}" grep -q -- "$1" "$OG_TMP/daemon.log"
+}
+
+og_wait_holding() {
+	og_wait_until "${2:-30}" grep -q "^memhog\[$1\]: holding " "$OG_TMP/spawn.out"
+}
+
+og_wait_stage() {
+	og_wait_until "${2:-30}" grep -qx "stage=$1" "$OG_TMP/state"
 }
 
 # Report files of one action kind ("kill", "term"), newest last.
@@ -195,19 +246,34 @@ og_reports() {
 # not "signalled"): reports are written once no victim is in flight, the last one when the
 # daemon has seen the victim (or group) gone. 0 found, 1 not.
 og_wait_reports() {
+	og_wait_reports_n 1 "$@"
+}
+
+# og_wait_reports_n N SECONDS KIND...: the same, until N such reports exist (a later round of
+# a test waits for its own report, not the one an earlier round left).
+og_wait_reports_n() {
+	_n=$1
+	shift
 	_t=$1
 	shift
-	_i=0
-	while [ "$_i" -lt $((_t * 20)) ]; do
-		for _k in "$@"; do
-			for _f in $(og_reports "$_k"); do
-				[ "$(og_report_get "$_f" result)" != signalled ] && return 0
-			done
+	og_wait_until "$_t" og_reports_done_ge "$_n" "$@"
+}
+
+# og_reports_done KIND...: how many reports of these kinds have a known outcome.
+og_reports_done() {
+	_c=0
+	for _k in "$@"; do
+		for _f in $(og_reports "$_k"); do
+			[ "$(og_report_get "$_f" result)" != signalled ] && _c=$((_c + 1))
 		done
-		sleep 0.05
-		_i=$((_i + 1))
 	done
-	return 1
+	echo "$_c"
+}
+
+og_reports_done_ge() { # N KIND...
+	_m=$1
+	shift
+	[ "$(og_reports_done "$@")" -ge "$_m" ]
 }
 
 # Pids whose process group is $1.
@@ -236,21 +302,21 @@ og_rmdir_groups() {
 	[ -n "${OG_MEMCG:-}" ] || return 0
 	for root in $(og_all_groups); do
 		[ -d "$root" ] || continue
+		# busy until its killed tasks have exited (and freed their memory): seconds on a
+		# loaded machine
 		find "$root" -depth -type d 2>/dev/null | while read -r d; do
-			i=0
-			while ! rmdir "$d" 2>/dev/null && [ -d "$d" ] && [ $i -lt 50 ]; do
-				sleep 0.1
-				i=$((i + 1))
-			done
+			og_wait_until 30 og_rmdir_gone "$d"
 		done
 	done
 }
+
+og_rmdir_gone() { rmdir "$1" 2>/dev/null || [ ! -d "$1" ]; }
 
 og_cleanup() {
 	rc=$?
 	if [ -n "$OG_DPID" ] && og_alive "$OG_DPID"; then
 		kill -TERM "$OG_DPID" 2>/dev/null
-		og_wait_gone "$OG_DPID" 3 || kill -9 "$OG_DPID" 2>/dev/null
+		og_wait_gone "$OG_DPID" 10 || kill -9 "$OG_DPID" 2>/dev/null
 	fi
 	for p in $OG_PIDS; do
 		kill -9 "$p" 2>/dev/null
@@ -287,11 +353,14 @@ og_finish() {
 }
 
 # og_hog_scenario PROT_MIB SETTLE_S WAIT_S WHAT HOG_ARGS...: a protected stand-in (memhog
-# --name ogprot --max PROT_MIB, a Protect=yes policy) settles for SETTLE_S, the daemon starts,
-# then a hog (memhog HOG_ARGS) must be stopped within WAIT_S seconds without the kernel's memcg
-# OOM killer firing, the stand-in surviving, and every term/kill report naming the hog (WHAT
-# names it in failures). Pids in $OG_PROT and $OG_HOG, the reports (kill, then term) in
-# $OG_HOG_REPORTS.
+# --name ogprot --max PROT_MIB, a Protect=yes policy) is waited for until it holds its memory
+# (SETTLE_S is no longer used: it was a fixed sleep), the daemon starts, then a hog (memhog
+# HOG_ARGS) must be stopped within WAIT_S seconds without the kernel's memcg OOM killer firing,
+# the stand-in surviving, and every term/kill report naming the hog (WHAT names it in
+# failures). Pids in $OG_PROT and $OG_HOG, the reports (kill, then term) in $OG_HOG_REPORTS,
+# the hog's wait status in $OG_HOG_STATUS (128 + the signal that ended it), and in
+# $OG_HOG_ADDED_BYTES what the hog's run added to the group at most: its peak usage minus its
+# usage once the hog is gone (empty if the kernel has no peak file).
 og_hog_scenario() {
 	cat >"$OG_TMP/policy.d/10-standin.policy" <<'EOF2'
 [Match]
@@ -301,7 +370,7 @@ Protect=yes
 EOF2
 	og_spawn "$HOG" --name ogprot --max "$1"
 	OG_PROT=$OG_PID
-	sleep "$2"
+	og_wait_holding "$OG_PROT" || og_fail "stand-in does not hold its $1 MiB"
 	og_start_daemon
 	before=$(og_oom_kills)
 	wait_s=$3
@@ -309,14 +378,24 @@ EOF2
 	shift 4
 	og_spawn "$HOG" "$@"
 	OG_HOG=$OG_PID
-	og_wait_gone "$OG_HOG" "$wait_s" || og_fail "$what still running after $wait_s s"
-	sleep 0.3
+	OG_HOG_STATUS=
+	if og_wait_gone "$OG_HOG" "$wait_s"; then
+		wait "$OG_HOG"
+		OG_HOG_STATUS=$?
+	else
+		og_fail "$what still running after $wait_s s"
+	fi
+	# the group's peak is the stand-in plus the hog at its largest (the stand-in alone is less)
+	OG_HOG_ADDED_BYTES=
+	peak=$(og_group_peak)
+	[ -n "$peak" ] && OG_HOG_ADDED_BYTES=$((peak - $(og_group_usage)))
+	# the memcg OOM killer counts its kill before the victim exits: no settling needed
 	after=$(og_oom_kills)
 	[ "$after" = "$before" ] && og_ok "kernel OOM kills: 0" ||
 		og_fail "kernel OOM killer fired $((after - before)) times"
 	og_alive "$OG_PROT" && og_ok "protected stand-in survived" ||
 		og_fail "protected stand-in is gone"
-	og_wait_reports 5 kill term
+	og_wait_reports 30 kill term
 	OG_HOG_REPORTS=$(og_reports kill; og_reports term)
 	[ -n "$OG_HOG_REPORTS" ] || og_fail "no term/kill report"
 	for f in $OG_HOG_REPORTS; do
