@@ -91,6 +91,8 @@ void loop_protect_pid(struct loop *l, pid_t pid)
 		    src_proc_parse_cgroup(buf, &p) < 0 || !loop_proc_in_scope(l, &p))
 			return;
 	}
+	/* The tests wait for this to tell a protection by the event from one by the rescan. */
+	log_debug("process event: pid %d may match a policy, checking it", (int)pid);
 	r = src_read_proc(&l->col.root, pid, &p);
 	if (r != 0) /* gone already, a kernel thread, or unreadable */
 		return;
