@@ -27,32 +27,34 @@ og_spawn "$HOG" --name ogbystander --max 8
 bystander=$OG_PID
 og_spawn -g job "$HOG" --name ogjobmate --max 8
 mate=$OG_PID
-sleep 0.3
+og_wait_holding "$bystander" && og_wait_holding "$mate" || og_fail "idle members not ready"
 og_start_daemon
 og_spawn -g job "$HOG" --rate 800 --max 1024
 hog=$OG_PID
-og_wait_gone "$hog" 10 || og_fail "hog still running"
-og_wait_gone "$mate" 3 && og_ok "the idle member of the sub-group went with it" ||
+og_wait_gone "$hog" 30 || og_fail "hog still running"
+og_wait_gone "$mate" 30 && og_ok "the idle member of the sub-group went with it" ||
 	og_fail "the hog's sub-group mate survived"
 og_alive "$bystander" && og_ok "the process outside the sub-group survived" ||
 	og_fail "the bystander outside the sub-group was killed"
 [ "$(og_oom_kills)" = 0 ] || og_fail "kernel OOM killer fired"
-og_wait_reports 5 kill
+og_wait_reports 30 kill
 k=$(og_reports kill | tail -n 1)
 [ -n "$k" ] || og_fail "no kill report"
 [ -n "$k" ] && [ "$(og_report_get "$k" target)" = cgroup ] &&
 	[ "$(og_report_get "$k" cgroup)" = "/$OG_CG/job" ] && og_ok "report names the cgroup" ||
 	og_fail "kill report does not name cgroup /$OG_CG/job"
 
-# 2. a protected member in the chosen sub-group
-sleep 1
+# 2. a protected member in the chosen sub-group (once the first round is over)
+og_wait_stage none || og_fail "stage did not clear after round 1"
+done1=$(og_reports_done kill term)
 og_spawn -g job2 "$HOG" --name ogprot --max 8
 prot=$OG_PID
-sleep 0.3
+og_wait_holding "$prot" || og_fail "protected member not ready"
 og_spawn -g job2 "$HOG" --rate 800 --max 1024
 hog2=$OG_PID
-og_wait_gone "$hog2" 10 || og_fail "hog in job2 still running"
-sleep 0.5
+og_wait_gone "$hog2" 30 || og_fail "hog in job2 still running"
+# the round's report is written once the daemon has seen its target gone: the kill is over
+og_wait_reports_n $((done1 + 1)) 30 kill term || og_fail "no report for round 2"
 og_alive "$prot" && og_ok "job2: the protected member survived the group kill" ||
 	og_fail "job2: the protected member was killed"
 og_alive "$bystander" || og_fail "the bystander was killed in round 2"
