@@ -6,6 +6,7 @@
  *
  *   memhog [--rate MiB/s] [--chunk MiB] [--max MiB] [--ignore-term] [--handle-term-exit]
  *          [--name COMM] [--children N] [--setsid] [--lifetime SEC] [--mmap-file PATH]
+ *          [--wait-usr1]
  *
  * --rate 0 (default) allocates as fast as the machine can; --max 0 allocates nothing (a
  * stand-in process that just waits); after --max it holds the memory and waits. --children N
@@ -14,6 +15,8 @@
  * --lifetime: in a group smaller than that, dirty pages are written back and faulted in again
  * all the time, which is memory pressure (PSI) without an OOM.
  * --setsid makes it the leader of a new session and process group first.
+ * --wait-usr1 allocates nothing until SIGUSR1 arrives (after the --children forks): a test
+ * sets the stage (moves a member elsewhere) and then starts them all, without a race.
  * --lifetime (default 120 s) bounds every run: a test that dies leaves nothing for long.
  * Once it holds --max MiB (after the name is set: at once with --max 0) it prints
  * "memhog[PID]: holding N MiB", the event tests wait for instead of sleeping.
@@ -103,15 +106,17 @@ int main(int argc, char **argv)
 		{ "lifetime", required_argument, NULL, 'l' },
 		{ "setsid", no_argument, NULL, 's' },
 		{ "mmap-file", required_argument, NULL, 'f' },
+		{ "wait-usr1", no_argument, NULL, 'w' },
 		{}
 	};
 	unsigned long rate = 0, chunk = 4, max = 1024, children = 0, lifetime = 120;
-	int ignore_term = 0, handle_exit = 0, new_session = 0, c;
+	int ignore_term = 0, handle_exit = 0, new_session = 0, wait_usr1 = 0, c;
 	const char *name = NULL, *file = NULL;
 	uint64_t start, done = 0;
 	long page = sysconf(_SC_PAGESIZE);
+	sigset_t usr1;
 
-	while ((c = getopt_long(argc, argv, "r:c:m:ien:k:l:sf:", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "r:c:m:ien:k:l:sf:w", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'r':
 			rate = parse_num(optarg, "rate");
@@ -143,10 +148,14 @@ int main(int argc, char **argv)
 		case 'l':
 			lifetime = parse_num(optarg, "lifetime");
 			break;
+		case 'w':
+			wait_usr1 = 1;
+			break;
 		default:
 			fprintf(stderr, "usage: memhog [--rate MiB/s] [--chunk MiB] [--max MiB] "
 					"[--ignore-term] [--handle-term-exit] [--name COMM] "
-					"[--children N] [--setsid] [--lifetime SEC]\n");
+					"[--children N] [--setsid] [--lifetime SEC] "
+					"[--mmap-file PATH] [--wait-usr1]\n");
 			return 2;
 		}
 	}
@@ -161,6 +170,11 @@ int main(int argc, char **argv)
 	alarm((unsigned)lifetime); /* SIGALRM's default action ends us, also with --ignore-term */
 	if (name)
 		prctl(PR_SET_NAME, name, 0, 0, 0);
+	if (wait_usr1) { /* blocked before the forks: one sent early stays pending */
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
+	}
 	for (unsigned long i = 0; i < children; i++) {
 		pid_t p = fork();
 
@@ -171,6 +185,11 @@ int main(int argc, char **argv)
 	}
 	printf("%d\n", (int)getpid());
 	fflush(stdout);
+	if (wait_usr1) {
+		int sig;
+
+		sigwait(&usr1, &sig);
+	}
 	if (file)
 		return thrash_file(file, (size_t)max << 20, page);
 
