@@ -16,28 +16,29 @@ EOF2
 
 og_spawn "$HOG" --setsid --name ogbystander --max 8
 bystander=$OG_PID
+og_wait_holding "$bystander" || og_fail "bystander not ready"
 og_start_daemon
-# 30 MiB/s per copy: the scope crosses its terminate threshold only after several seconds, so
-# moving one member out (below) cannot lose the race against the daemon on a loaded machine.
-og_spawn "$HOG" --setsid --name oggroup --children 2 --rate 30 --max 400
+# The copies allocate nothing until SIGUSR1, sent once one member has been moved out (below):
+# no race against the daemon, however loaded the machine.
+og_spawn "$HOG" --setsid --name oggroup --children 2 --rate 30 --max 400 --wait-usr1
 leader=$OG_PID
-i=0
-while :; do
+three_members() {
 	members=$(og_pgid_members "$leader")
 	n=$(echo "$members" | wc -w)
-	[ "$n" -ge 3 ] || [ $i -ge 100 ] && break
-	sleep 0.02
-	i=$((i + 1))
-done
+	[ "$n" -ge 3 ]
+}
+og_wait_until 30 three_members
 [ "$n" = 3 ] || og_fail "expected 3 members in process group $leader, found $n"
 # move one helper out of the scope, into a test group beside it
 out=$(og_outside_group pgout 1024)
 away=$(echo "$members" | grep -vx "$leader" | head -n 1)
 echo "$away" >"$out/cgroup.procs"
 [ "$OG_LAYOUT" = v1 ] && echo "$away" >"$OG_V2ROOT/$(basename "$out")/cgroup.procs"
+grep -qx "$away" "$out/cgroup.procs" || og_fail "could not move $away out of the scope"
+kill -USR1 -- "-$leader" # the process group: our three memhogs
 for p in $members; do
 	[ "$p" = "$away" ] && continue
-	og_wait_gone "$p" 15 || og_fail "group member $p still running"
+	og_wait_gone "$p" 60 || og_fail "group member $p still running"
 done
 og_alive "$away" && og_ok "the group member outside the scope survived" ||
 	og_fail "the group member outside the scope was killed"
@@ -45,7 +46,7 @@ kill -9 "$away" 2>/dev/null
 og_alive "$bystander" && og_ok "the process in another group survived" ||
 	og_fail "the bystander was killed"
 [ "$(og_oom_kills)" = 0 ] && og_ok "kernel OOM kills: 0" || og_fail "kernel OOM killer fired"
-og_wait_reports 5 term kill
+og_wait_reports 30 term kill
 f=$( (og_reports term; og_reports kill) | tail -n 1)
 [ -n "$f" ] && [ "$(og_report_get "$f" target)" = process-group ] &&
 	og_ok "report names the process group" || og_fail "no process-group report"
