@@ -17,14 +17,14 @@ grep -q 'PSI triggers armed\|usage thresholds armed' "$OG_TMP/daemon.log" &&
 for mode in --handle-term-exit --ignore-term; do
 	og_spawn "$HOG" $mode --rate 1536 --chunk 8 --max 1024
 	hog=$OG_PID
-	og_wait_gone "$hog" 10 || og_fail "hog ($mode) still running"
+	og_wait_gone "$hog" 30 || og_fail "hog ($mode) still running"
 	[ "$(og_oom_kills)" = 0 ] && og_ok "hog ($mode) stopped by the poll, kernel OOM kills: 0" ||
 		og_fail "kernel OOM killer fired ($mode)"
-	sleep 1
+	og_wait_stage none || og_fail "stage did not clear after the hog ($mode)"
 done
 grep -Eq 'woken by (psi|v1-threshold)' "$OG_TMP/daemon.log" &&
 	og_fail "woken by a PSI or threshold event in poll-only mode"
-og_wait_reports 5 kill
+og_wait_reports 30 kill
 k=$(og_reports kill | tail -n 1)
 [ -n "$k" ] && [ "$(og_report_get "$k" sent_kill)" = yes ] &&
 	og_ok "SIGKILL at the kill threshold" || og_fail "no SIGKILL report for the hog that ignored SIGTERM"
