@@ -11,6 +11,6 @@ og_start_daemon
 grep -q "notice: guarding cgroup /$OG_CG:" "$OG_TMP/daemon.log" &&
 	og_ok "Scope= from the config is guarded" || og_fail "the daemon does not guard Scope="
 og_spawn "$HOG" --rate 800 --max 1024
-og_wait_gone "$OG_PID" 10 && og_ok "hog stopped" || og_fail "hog still running"
+og_wait_gone "$OG_PID" 30 && og_ok "hog stopped" || og_fail "hog still running"
 [ "$(og_oom_kills)" = 0 ] || og_fail "kernel OOM killer fired"
 og_finish
