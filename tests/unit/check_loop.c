@@ -350,6 +350,9 @@ static int slow_write_at(void *ud, int dirfd, const char *dir, const char *file,
 	return f->rec.ops.write_at(&f->rec, dirfd, dir, file, value);
 }
 
+/* Generous: the worker thread is scheduled in microseconds idle, seconds on a loaded machine. */
+#define WORKER_DEADLINE_MS 30000
+
 static int wait_fd(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -387,14 +390,15 @@ START_TEST(worker_runs_slow_writes_beside_the_loop)
 	a.kind = POL_ACT_DROP_CACHES;
 	a.target.kind = POL_TGT_SYSTEM;
 	ck_assert_int_eq(loop_worker_submit(&w, &ctx, &a), 0);
-	/* the write is stuck: the slot is taken, nothing to collect, the fd stays quiet */
+	/* the write is stuck: the slot is taken, nothing to collect, the fd stays quiet (200 ms
+	 * of looking cannot fail the test however slow the machine: the gate holds the write) */
 	ck_assert_int_eq(loop_worker_submit(&w, &ctx, &a), -EBUSY);
 	ck_assert_int_eq(wait_fd(loop_worker_fd(&w), 200), 0);
 	ck_assert_int_eq(loop_worker_collect(&w, &got, &r), 0);
 	ck_assert_int_eq(act_recorder_count(&f.rec, ACT_CALL_WRITE), 0);
 	/* let it finish: the eventfd says so, the result is the action's */
 	ck_assert_int_eq(write(f.gate[1], "x", 1), 1);
-	ck_assert_int_eq(wait_fd(loop_worker_fd(&w), 2000), 1);
+	ck_assert_int_eq(wait_fd(loop_worker_fd(&w), WORKER_DEADLINE_MS), 1);
 	ck_assert_int_eq(loop_worker_collect(&w, &got, &r), 1);
 	ck_assert_int_eq(r, 1);
 	ck_assert_int_eq(got.kind, POL_ACT_DROP_CACHES);
@@ -409,7 +413,7 @@ START_TEST(worker_runs_slow_writes_beside_the_loop)
 	f.rec.next_ret[ACT_CALL_WRITE] = -EBUSY;
 	ck_assert_int_eq(loop_worker_submit(&w, &ctx, &a), 0);
 	ck_assert_int_eq(write(f.gate[1], "x", 1), 1);
-	ck_assert_int_eq(wait_fd(loop_worker_fd(&w), 2000), 1);
+	ck_assert_int_eq(wait_fd(loop_worker_fd(&w), WORKER_DEADLINE_MS), 1);
 	ck_assert_int_eq(loop_worker_collect(&w, &got, &r), 1);
 	ck_assert_int_eq(r, -EBUSY);
 	ck_assert_int_eq(got.kind, POL_ACT_COMPACT);
