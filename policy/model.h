@@ -210,6 +210,7 @@ struct og_proc {
 	pid_t pgid;
 	uid_t uid; /* real uid */
 	char state; /* 'R', 'S', 'D', 'Z', ... */
+	bool kthread; /* PF_KTHREAD in stat field 9 (flags): a kernel thread, never signalled */
 	uint64_t starttime_ticks; /* field 22 of stat: identity against pid reuse */
 	char comm[OG_COMM_MAX]; /* raw comm: may hold spaces, ')' or newlines */
 	char cmdline[OG_CMDLINE_MAX];

@@ -103,13 +103,14 @@ int src_proc_parse_stat(const char *buf, struct og_proc *ret)
 	ret->ppid = (pid_t)ppid;
 	ret->pgid = (pid_t)pgid;
 	ret->state = state;
+	ret->kthread = ((uint64_t)flags & SRC_PF_KTHREAD) != 0;
 	ret->starttime_ticks = (uint64_t)start;
 	len = (size_t)(close - open);
 	if (len >= sizeof(ret->comm))
 		len = sizeof(ret->comm) - 1;
 	memcpy(ret->comm, open, len);
 	ret->comm[len] = '\0';
-	return ((uint64_t)flags & SRC_PF_KTHREAD) ? SRC_PROC_KTHREAD : 0;
+	return ret->kthread ? SRC_PROC_KTHREAD : 0;
 }
 
 int src_proc_parse_status(const char *buf, struct og_proc *ret)

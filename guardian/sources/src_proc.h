@@ -25,7 +25,7 @@
 /*
  * /proc/PID/stat: pid, comm, state, ppid, pgrp, flags (9), starttime (22). Split at the LAST
  * ')' because comm may hold spaces, parentheses and newlines. Fills pid, comm, state, ppid,
- * pgid, starttime_ticks. Returns 0, SRC_PROC_KTHREAD (fields filled, flags has PF_KTHREAD), or
+ * pgid, kthread, starttime_ticks. Returns 0, SRC_PROC_KTHREAD (fields filled, flags has PF_KTHREAD), or
  * -EBADMSG (malformed or truncated; *ret untouched).
  */
 int src_proc_parse_stat(const char *buf, struct og_proc *ret);

@@ -47,6 +47,7 @@ START_TEST(stat_plain)
 	ck_assert_int_eq(p.ppid, 1);
 	ck_assert_int_eq(p.pgid, 812);
 	ck_assert_uint_eq(p.starttime_ticks, 1520);
+	ck_assert(!p.kthread);
 }
 END_TEST
 
@@ -103,6 +104,7 @@ START_TEST(stat_kernel_thread)
 	ck_assert_int_eq(src_proc_parse_stat(kthreadd, &p), SRC_PROC_KTHREAD);
 	ck_assert_str_eq(p.comm, "kthreadd");
 	ck_assert_int_eq(p.pid, 2);
+	ck_assert(p.kthread); /* the model says so too: policy knows kernel threads by it */
 }
 END_TEST
 
