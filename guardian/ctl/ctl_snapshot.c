@@ -18,6 +18,8 @@
 #include "guardian/base/log.h"
 #include "guardian/sources/snapshot.h"
 #include "policy/engine/pol_findings.h"
+#include "policy/engine/pol_victim.h"
+#include "policy/util/cleanup.h"
 #include "policy/util/strutil.h"
 #include "policy/engine/zone.h"
 
@@ -148,6 +150,22 @@ static void text_services(const struct og_snapshot *s, const struct og_service_u
 	(void)s;
 }
 
+/* Say how anon was estimated where the kernel's status has no RssAnon (before 4.5). */
+static void text_rss_sources(const struct og_snapshot *s)
+{
+	static const enum og_rss_source est[] = {OG_RSS_STATM, OG_RSS_SMAPS_ROLLUP, OG_RSS_VMRSS};
+
+	for (size_t k = 0; k < OG_ELEMENTSOF(est); k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < s->nprocs; i++)
+			n += s->procs[i].rss_source == est[k];
+		if (n)
+			printf("  %zu of %zu processes: %s\n", n, s->nprocs,
+			       pol_rss_source_text(est[k]));
+	}
+}
+
 static void text_procs(const struct og_snapshot *s, const size_t *idx, unsigned top)
 {
 	char a[16], b[16], c[16], comm[OG_COMM_MAX], cmd[60], unit[40];
@@ -166,6 +184,7 @@ static void text_procs(const struct og_snapshot *s, const size_t *idx, unsigned 
 		       B(b, p->rss_anon_bytes), B(c, p->swap_bytes), p->oom_score, p->oom_score_adj,
 		       unit, cmd);
 	}
+	text_rss_sources(s);
 }
 
 static void text_numa(const struct og_snapshot *s)
@@ -345,6 +364,8 @@ static json_object *j_procs(const struct og_snapshot *s, const size_t *idx, unsi
 		json_object_object_add(o, "rss_file_bytes", j_u64(p->rss_file_bytes));
 		json_object_object_add(o, "rss_shmem_bytes", j_u64(p->rss_shmem_bytes));
 		json_object_object_add(o, "swap_bytes", j_u64(p->swap_bytes));
+		json_object_object_add(o, "rss_source",
+				       json_object_new_string(pol_rss_source_name(p->rss_source)));
 		json_object_object_add(o, "oom_score", json_object_new_int(p->oom_score));
 		json_object_object_add(o, "oom_score_adj", json_object_new_int(p->oom_score_adj));
 		json_object_object_add(o, "cgroup", json_object_new_string(p->cgroup));
@@ -466,6 +487,15 @@ static int parse_args(int argc, char **argv, struct snap_opts *o)
 	return 0;
 }
 
+static const char *layout_name(const struct og_cg_mounts *m)
+{
+	if (m->layout == OG_CG_V2)
+		return "cgroup2";
+	if (m->layout == OG_CG_V1)
+		return m->v2_fd >= 0 ? "cgroup v1 memory + cgroup2" : "cgroup v1 only";
+	return "no memory cgroups";
+}
+
 int ctl_snapshot_main(int argc, char **argv)
 {
 	struct snap_opts o = { .top = 10 };
@@ -505,9 +535,7 @@ int ctl_snapshot_main(int argc, char **argv)
 	} else {
 		printf("oomguardian snapshot of %s: %zu processes, %zu cgroups (%s)\n", c.root.path,
 		       s.nprocs,
-		       s.ncgroups, c.mounts.layout == OG_CG_V2 ? "cgroup2" :
-				   c.mounts.layout == OG_CG_V1 ? "cgroup v1 memory + cgroup2" :
-								  "no memory cgroups");
+		       s.ncgroups, layout_name(&c.mounts));
 		text_memory(&s);
 		text_slabs(&s, o.top);
 		text_services(&s, svc, nsvc, o.top);

@@ -14,7 +14,10 @@
  * signalled and still alive (struct pol_victim_rec), and anything that would free nothing.
  *
  * Badness = the memory killing would actually give back:
- *   process:        RssAnon + VmSwap. Not RssShmem: tmpfs files and SysV/POSIX segments outlive
+ *   process:        RssAnon + VmSwap (og_proc.rss_source says where the anon count came from:
+ *                   before Linux 4.5 status has no RssAnon, and statm's resident - shared is
+ *                   the same MM_ANONPAGES counter; VmRSS alone is an upper bound; the plan's
+ *                   reason names any estimate other than status). Not RssShmem: tmpfs files and SysV/POSIX segments outlive
  *                   the process, and shared anonymous memory stays while another process maps
  *                   it. Not RssFile: clean page cache is reclaimable without killing anybody and
  *                   dirty pages are written back, not freed, by a kill.
@@ -42,6 +45,36 @@
 #include "policy/engine/pol_findings.h"
 #include "policy/engine/pol_victim.h"
 #include "policy/util/strutil.h"
+
+const char *pol_rss_source_name(enum og_rss_source src)
+{
+	switch (src) {
+	case OG_RSS_STATUS:
+		return "status";
+	case OG_RSS_STATM:
+		return "statm";
+	case OG_RSS_SMAPS_ROLLUP:
+		return "smaps_rollup";
+	case OG_RSS_VMRSS:
+		return "vmrss";
+	default:
+		return "none";
+	}
+}
+
+const char *pol_rss_source_text(enum og_rss_source src)
+{
+	switch (src) {
+	case OG_RSS_STATM:
+		return "anon from statm, no RssAnon before Linux 4.5";
+	case OG_RSS_SMAPS_ROLLUP:
+		return "anon from smaps_rollup, no RssAnon in status";
+	case OG_RSS_VMRSS:
+		return "anon taken as all of VmRSS, file pages included";
+	default:
+		return NULL;
+	}
+}
 
 uint64_t pol_proc_freeable(const struct og_proc *p)
 {

@@ -9,7 +9,7 @@ fails=0
 
 cd "$top_srcdir/tests/fixtures" || exit 99
 for fx in xen-dom0 koji-slab koji-slab-low openstack-devstack numa-2node-kvm pure-cgroup2 hostile-comm no-psi-3.10 \
-	this-host; do
+	this-host rhel7-3.10; do
 	[ -d "$fx" ] || { echo "missing fixture $fx"; fails=$((fails + 1)); continue; }
 	for mode in txt json; do
 		want="$exp/snapshot-$fx.$mode"
@@ -41,6 +41,17 @@ grep -q 'zookeeper' "$exp/snapshot-openstack-devstack.txt" &&
 grep -q 'zone_fragmented' "$exp/snapshot-numa-2node-kvm.json" &&
 	grep -q 'node 1 Normal' "$exp/snapshot-numa-2node-kvm.txt" || { echo "FAIL numa: order-2 finding"; fails=$((fails + 1)); }
 grep -q 'no_psi' "$exp/snapshot-no-psi-3.10.json" || { echo "FAIL 3.10: no-PSI finding"; fails=$((fails + 1)); }
+# Before 4.5 (no RssAnon in status): the guests rank first with their anon from statm, every
+# process says so, and no process reads 0 bytes.
+if grep -Eq '^  qemu-kvm +2301 +107 +15\.2G +15\.1G +2\.4G' "$exp/snapshot-rhel7-3.10.txt" &&
+	grep -q '^  machine-qemu.x2d1.x2dweb01.scope  *1  *15.2G' "$exp/snapshot-rhel7-3.10.txt" &&
+	grep -q '13 of 13 processes: anon from statm' "$exp/snapshot-rhel7-3.10.txt" &&
+	! grep -q '"rss_source": "status"' "$exp/snapshot-rhel7-3.10.json" &&
+	! grep -q '"rss_anon_bytes": 0,' "$exp/snapshot-rhel7-3.10.json"; then
+	echo "ok rhel7-3.10: anon from statm"
+else
+	echo "FAIL rhel7-3.10: processes without RssAnon must rank by statm anon"; fails=$((fails + 1))
+fi
 
 # Bad input: a missing root and a root without meminfo fail clearly.
 if "$ctl" snapshot --root /nonexistent-$$ >/dev/null 2>&1; then echo "FAIL: missing root accepted"; fails=$((fails + 1)); fi
