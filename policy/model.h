@@ -279,6 +279,7 @@ struct og_cgroup {
 };
 
 /* --------------------------------------------------------------------------- snapshot */
+#define OG_HOST_MAX 65 /* HOST_NAME_MAX 64 + NUL */
 struct og_snapshot {
 	uint64_t now_usec; /* CLOCK_MONOTONIC when taken; the caller's clock, not read by policy */
 	uint64_t page_size;
@@ -303,6 +304,9 @@ struct og_snapshot {
 	struct og_proc *procs;
 	size_t ncgroups, cap_cgroups;
 	struct og_cgroup *cgroups;
+
+	/* proc/sys/kernel/hostname under the root (OG_SNAP_HOST), "" if not read or unreadable */
+	char host[OG_HOST_MAX];
 
 	/* The guarded scope ("" or "/" is the whole machine) and its cgroup, if any. */
 	char scope[OG_CGROUP_PATH_MAX];

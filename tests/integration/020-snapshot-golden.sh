@@ -15,7 +15,9 @@ for fx in xen-dom0 koji-slab koji-slab-low openstack-devstack numa-2node-kvm pur
 		want="$exp/snapshot-$fx.$mode"
 		got=$(mktemp)
 		if [ "$mode" = json ]; then
-			"$ctl" snapshot --root "$fx" --json >"$got" 2>&1
+			# the time of the run is the one thing a fixture cannot fix: checked below
+			"$ctl" snapshot --root "$fx" --json 2>&1 |
+				sed 's/^  "time": "[^"]*",$/  "time": "@TIME@",/' >"$got"
 		else
 			"$ctl" snapshot --root "$fx" >"$got" 2>&1
 		fi
@@ -52,6 +54,27 @@ if grep -Eq '^  qemu-kvm +2301 +107 +15\.2G +15\.1G +2\.4G' "$exp/snapshot-rhel7
 else
 	echo "FAIL rhel7-3.10: processes without RssAnon must rank by statm anon"; fails=$((fails + 1))
 fi
+
+# The JSON holds what the text shows, and all of it (--top limits the text only): time, host,
+# zram, direct reclaim scans and compaction stalls, every service and process; an unreadable
+# exe is null.
+j=$("$ctl" snapshot --root rhel7-3.10 --json --top 1)
+if echo "$j" | grep -Eq '^  "time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z",$' &&
+	echo "$j" | grep -q '^  "host": "kvm07.example.com",$' &&
+	echo "$j" | grep -q '"pgscan_direct": 18737031,' && echo "$j" | grep -q '"compact_stall": 1840,' &&
+	[ "$(echo "$j" | grep -c '"rss_source": "statm"')" = 13 ] &&
+	[ "$(echo "$j" | grep -c '"largest_pid"')" = 13 ] &&
+	grep -q '"compr_data_bytes"' "$exp/snapshot-this-host.json" &&
+	grep -q '"exe": null' "$exp/snapshot-hostile-comm.json" &&
+	! grep -q '"exe": ""' "$exp"/snapshot-*.json; then
+	echo "ok json: complete, with time and host"
+else
+	echo "FAIL json: time, host, vmstat, zram or the full tables missing"; fails=$((fails + 1))
+fi
+"$ctl" snapshot --root rhel7-3.10 --top 2 | grep -q '^  kvm07\|(host kvm07.example.com)' ||
+	{ echo "FAIL text: host missing"; fails=$((fails + 1)); }
+[ "$("$ctl" snapshot --root rhel7-3.10 --top 2 | grep -c '^  qemu-kvm ')" = 2 ] ||
+	{ echo "FAIL text: --top 2 shows other than 2 processes"; fails=$((fails + 1)); }
 
 # Bad input: a missing root and a root without meminfo fail clearly.
 if "$ctl" snapshot --root /nonexistent-$$ >/dev/null 2>&1; then echo "FAIL: missing root accepted"; fails=$((fails + 1)); fi
