@@ -204,20 +204,35 @@ struct og_slab {
 #define OG_CGROUP_PATH_MAX 512
 #define OG_UNIT_MAX 128
 
+/*
+ * Where a process's rss_* figures come from (the kernel decides what exists). Ordered from
+ * the exact to the roughest; victim choice and snapshot say which one they used.
+ */
+enum og_rss_source {
+	OG_RSS_NONE = 0, /* no memory map (kernel thread, zombie): all 0 */
+	OG_RSS_STATUS, /* status RssAnon/RssFile/RssShmem (4.5+): exact */
+	OG_RSS_STATM, /* before 4.5: statm resident - shared = anon pages (MM_ANONPAGES) exactly,
+		       * shared = file pages with shmem in them (rss_shmem_bytes 0) */
+	OG_RSS_SMAPS_ROLLUP, /* smaps_rollup Anonymous (4.14+), file = Rss - Anonymous */
+	OG_RSS_VMRSS, /* status VmRSS only: all of it counted as anon (an upper bound) */
+};
+
 struct og_proc {
 	pid_t pid;
 	pid_t ppid;
 	pid_t pgid;
 	uid_t uid; /* real uid */
 	char state; /* 'R', 'S', 'D', 'Z', ... */
+	bool kthread; /* PF_KTHREAD in stat field 9 (flags): a kernel thread, never signalled */
 	uint64_t starttime_ticks; /* field 22 of stat: identity against pid reuse */
 	char comm[OG_COMM_MAX]; /* raw comm: may hold spaces, ')' or newlines */
 	char cmdline[OG_CMDLINE_MAX];
 	char exe[OG_EXE_MAX]; /* readlink of exe; "" if unreadable */
-	uint64_t rss_anon_bytes; /* status RssAnon */
+	uint64_t rss_anon_bytes; /* status RssAnon, or as rss_source says */
 	uint64_t rss_file_bytes;
 	uint64_t rss_shmem_bytes;
 	uint64_t swap_bytes; /* status VmSwap */
+	enum og_rss_source rss_source; /* how rss_anon/file/shmem_bytes were obtained */
 	int oom_score;
 	int oom_score_adj;
 	char cgroup[OG_CGROUP_PATH_MAX]; /* cgroup2 path ("0::" line), "/" when none */
@@ -264,6 +279,7 @@ struct og_cgroup {
 };
 
 /* --------------------------------------------------------------------------- snapshot */
+#define OG_HOST_MAX 65 /* HOST_NAME_MAX 64 + NUL */
 struct og_snapshot {
 	uint64_t now_usec; /* CLOCK_MONOTONIC when taken; the caller's clock, not read by policy */
 	uint64_t page_size;
@@ -288,6 +304,9 @@ struct og_snapshot {
 	struct og_proc *procs;
 	size_t ncgroups, cap_cgroups;
 	struct og_cgroup *cgroups;
+
+	/* proc/sys/kernel/hostname under the root (OG_SNAP_HOST), "" if not read or unreadable */
+	char host[OG_HOST_MAX];
 
 	/* The guarded scope ("" or "/" is the whole machine) and its cgroup, if any. */
 	char scope[OG_CGROUP_PATH_MAX];

@@ -24,6 +24,31 @@ const char *act_sig_name(int sig)
 /* ------------------------------------------------------------------ single victims */
 
 /*
+ * pidfd_open(pid) failed with something else than "gone": kernel < 5.3 (ENOSYS), a seccomp
+ * profile that denies it (EPERM), no fd left (EMFILE, ENFILE) or no memory for one (ENOMEM).
+ * The victim is still there and must still be signalled: by kill(2), after an identity check
+ * (start time) right before each signal. Anything but ENOSYS is worth one warning per errno,
+ * since it means the race-free path is lost on a kernel that has it.
+ */
+static void no_pidfd(pid_t pid, int err, struct act_victim *v)
+{
+	static int warned_err;
+
+	v->no_pidfd = true;
+	if (err == -ENOSYS)
+		return;
+	if (err != warned_err) {
+		warned_err = err;
+		(void)log_warning_errno(err,
+					"pidfd_open(%d) failed: %m; signalling with kill(2) after a "
+					"start time check instead",
+					(int)pid);
+	} else {
+		(void)log_debug_errno(err, "pidfd_open(%d) failed: %m, using kill(2)", (int)pid);
+	}
+}
+
+/*
  * pidfd_open(pid), then the identity read through the root. expect_start 0 means "whoever
  * holds the pid now" (cgroup members, checked for membership by the caller). ret is written
  * on success only.
@@ -39,11 +64,10 @@ int act_victim_open_any(const struct act_ctx *ctx, pid_t pid, uint64_t expect_st
 	if (pid <= 1 || pid == ctx->self_pid)
 		return -EPERM;
 	fd = ctx->ops->pidfd_open(ctx->ops->userdata, pid, 0);
-	if (fd == -ENOSYS)
-		v.no_pidfd = true; /* kernel < 5.3: kill(2) after a fresh identity check */
-	else if (fd < 0)
-		return fd == -EINVAL ? -ESRCH
-				     : fd; /* EINVAL: not a thread-group leader (any more) */
+	if (fd == -ESRCH || fd == -EINVAL)
+		return -ESRCH; /* gone; EINVAL: not a thread-group leader (any more) */
+	if (fd < 0)
+		no_pidfd(pid, fd, &v);
 	else
 		v.pidfd = fd;
 

@@ -37,7 +37,7 @@ struct act_victim {
 	pid_t pid;
 	uint64_t starttime_ticks;
 	pid_t pgid;
-	int pidfd; /* -1 after close, or on a kernel without pidfd_open (kill(2) fallback) */
+	int pidfd; /* -1 after close, or when pidfd_open failed (kill(2) fallback) */
 	bool no_pidfd; /* fallback mode: identity re-checked before each kill(2) */
 	char comm[OG_COMM_MAX];
 	char unit[OG_UNIT_MAX]; /* for messages only; "" if unknown */
@@ -54,6 +54,9 @@ struct act_victim {
  * 0; -ESRCH if the pid is gone or now belongs to another process (nothing was signalled);
  * -EPERM for self, init or a kernel thread; -EINVAL for starttime_ticks 0 (identity is
  * mandatory); other -errno. *ret is untouched on failure (no fd leaked).
+ * pidfd_open failing with anything but ESRCH/EINVAL (ENOSYS before 5.3, EPERM under seccomp,
+ * EMFILE, ENOMEM) is not "gone": the victim is opened without a pidfd (no_pidfd) and signalled
+ * with kill(2) after a fresh start time check (warned once per errno, ENOSYS silently).
  * In dry-run the pidfd is opened too (it changes nothing) so the check is real.
  */
 int act_victim_open(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks,

@@ -15,6 +15,7 @@ const char *act_sig_name(int sig);
  * pidfd_open(pid), then the identity read through the root; expect_start 0 means "whoever holds
  * the pid now" (cgroup members, whose membership the caller checks next, with the pidfd held).
  * 0, -ESRCH gone or reused, -EPERM self/init/kernel thread, -errno. ret written on success only.
+ * A pidfd_open failure other than ESRCH/EINVAL opens it without a pidfd (kill(2) fallback).
  */
 int act_victim_open_any(const struct act_ctx *ctx, pid_t pid, uint64_t expect_start,
 			struct act_victim *ret);

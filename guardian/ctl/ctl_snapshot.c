@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,13 @@
 #include "guardian/base/log.h"
 #include "guardian/sources/snapshot.h"
 #include "policy/engine/pol_findings.h"
+#include "policy/engine/pol_victim.h"
+#include "policy/util/cleanup.h"
 #include "policy/util/strutil.h"
 #include "policy/engine/zone.h"
 
-#define SNAP_JSON_FORMAT 1
+/* 2: exe null when unreadable; slabs, services and processes complete (--top is for the text) */
+#define SNAP_JSON_FORMAT 2
 /* Table sizes for the CLI: 32768 is the default pid_max; services and cgroups are far fewer. */
 #define SNAP_CAP_PROCS 32768
 #define SNAP_CAP_CGROUPS 4096
@@ -33,6 +37,7 @@ struct snap_opts {
 	const char *root;
 	bool json;
 	unsigned top;
+	char time[32]; /* when taken, RFC 3339 UTC: "2026-12-02T03:04:05Z" */
 };
 
 static const char *B(char *buf, uint64_t v) /* buf is char[16] */
@@ -148,6 +153,22 @@ static void text_services(const struct og_snapshot *s, const struct og_service_u
 	(void)s;
 }
 
+/* Say how anon was estimated where the kernel's status has no RssAnon (before 4.5). */
+static void text_rss_sources(const struct og_snapshot *s)
+{
+	static const enum og_rss_source est[] = {OG_RSS_STATM, OG_RSS_SMAPS_ROLLUP, OG_RSS_VMRSS};
+
+	for (size_t k = 0; k < OG_ELEMENTSOF(est); k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < s->nprocs; i++)
+			n += s->procs[i].rss_source == est[k];
+		if (n)
+			printf("  %zu of %zu processes: %s\n", n, s->nprocs,
+			       pol_rss_source_text(est[k]));
+	}
+}
+
 static void text_procs(const struct og_snapshot *s, const size_t *idx, unsigned top)
 {
 	char a[16], b[16], c[16], comm[OG_COMM_MAX], cmd[60], unit[40];
@@ -166,6 +187,7 @@ static void text_procs(const struct og_snapshot *s, const size_t *idx, unsigned 
 		       B(b, p->rss_anon_bytes), B(c, p->swap_bytes), p->oom_score, p->oom_score_adj,
 		       unit, cmd);
 	}
+	text_rss_sources(s);
 }
 
 static void text_numa(const struct og_snapshot *s)
@@ -243,27 +265,132 @@ static json_object *j_psi(const struct og_psi *p)
 	return o;
 }
 
+/* A u64 member named by offset, for the tables below. */
+struct j_field {
+	const char *name;
+	size_t offset;
+};
+
+#define J_MI(name, field) { name, offsetof(struct og_meminfo, field) }
+#define J_VM(field) { #field, offsetof(struct og_vmstat, field) }
+
+static void j_add_fields(json_object *o, const void *base, const struct j_field *tab, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)base + tab[i].offset, sizeof(v));
+		json_object_object_add(o, tab[i].name, j_u64(v));
+	}
+}
+
 static json_object *j_memory(const struct og_snapshot *s)
 {
+	static const struct j_field head[] = {
+		J_MI("total_bytes", total_bytes), J_MI("available_bytes", available_bytes),
+	};
+	static const struct j_field tail[] = {
+		J_MI("free_bytes", free_bytes),
+		J_MI("anon_bytes", anon_pages_bytes),
+		J_MI("cached_bytes", cached_bytes),
+		J_MI("buffers_bytes", buffers_bytes),
+		J_MI("shmem_bytes", shmem_bytes),
+		J_MI("slab_bytes", slab_bytes),
+		J_MI("slab_reclaimable_bytes", sreclaimable_bytes),
+		J_MI("slab_unreclaimable_bytes", sunreclaim_bytes),
+		J_MI("swap_total_bytes", swap_total_bytes),
+		J_MI("swap_free_bytes", swap_free_bytes),
+		J_MI("swap_cached_bytes", swap_cached_bytes),
+		J_MI("active_bytes", active_bytes),
+		J_MI("inactive_bytes", inactive_bytes),
+		J_MI("active_file_bytes", active_file_bytes),
+		J_MI("inactive_file_bytes", inactive_file_bytes),
+		J_MI("unevictable_bytes", unevictable_bytes),
+		J_MI("mlocked_bytes", mlocked_bytes),
+		J_MI("dirty_bytes", dirty_bytes),
+		J_MI("writeback_bytes", writeback_bytes),
+		J_MI("mapped_bytes", mapped_bytes),
+		J_MI("kreclaimable_bytes", kreclaimable_bytes),
+		J_MI("kernel_stack_bytes", kernel_stack_bytes),
+		J_MI("page_tables_bytes", page_tables_bytes),
+		J_MI("commit_limit_bytes", commit_limit_bytes),
+		J_MI("committed_as_bytes", committed_as_bytes),
+		J_MI("hugepages_total", hugepages_total),
+		J_MI("hugepages_free", hugepages_free),
+		J_MI("hugepage_size_bytes", hugepage_size_bytes),
+	};
 	const struct og_meminfo *m = &s->mem;
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "total_bytes", j_u64(m->total_bytes));
-	json_object_object_add(o, "available_bytes", j_u64(m->available_bytes));
+	j_add_fields(o, m, head, OG_ELEMENTSOF(head));
 	json_object_object_add(o, "available_estimated",
 			       json_object_new_boolean(m->available_estimated));
-	json_object_object_add(o, "free_bytes", j_u64(m->free_bytes));
-	json_object_object_add(o, "anon_bytes", j_u64(m->anon_pages_bytes));
-	json_object_object_add(o, "cached_bytes", j_u64(m->cached_bytes));
-	json_object_object_add(o, "buffers_bytes", j_u64(m->buffers_bytes));
-	json_object_object_add(o, "shmem_bytes", j_u64(m->shmem_bytes));
-	json_object_object_add(o, "slab_bytes", j_u64(m->slab_bytes));
-	json_object_object_add(o, "slab_reclaimable_bytes", j_u64(m->sreclaimable_bytes));
-	json_object_object_add(o, "slab_unreclaimable_bytes", j_u64(m->sunreclaim_bytes));
-	json_object_object_add(o, "swap_total_bytes", j_u64(m->swap_total_bytes));
-	json_object_object_add(o, "swap_free_bytes", j_u64(m->swap_free_bytes));
+	j_add_fields(o, m, tail, OG_ELEMENTSOF(tail));
 	json_object_object_add(o, "kernel_oom_kills",
 			       s->vm.has_oom_kill ? j_u64(s->vm.oom_kill) : NULL);
+	return o;
+}
+
+/* /proc/vmstat as read: the text's "direct reclaim scans" is pgscan_direct, "compaction
+ * stalls" compact_stall; oom_kill is null before 4.13. */
+static json_object *j_vmstat(const struct og_vmstat *vm)
+{
+	static const struct j_field tab[] = {
+		J_VM(pgscan_kswapd),	       J_VM(pgscan_direct),
+		J_VM(pgscan_khugepaged),       J_VM(pgsteal_kswapd),
+		J_VM(pgsteal_direct),	       J_VM(pgsteal_khugepaged),
+		J_VM(workingset_refault_anon), J_VM(workingset_refault_file),
+		J_VM(workingset_activate_anon), J_VM(workingset_activate_file),
+		J_VM(pswpin),		       J_VM(pswpout),
+		J_VM(compact_stall),	       J_VM(compact_fail),
+		J_VM(compact_success),	       J_VM(compact_migrate_scanned),
+		J_VM(compact_free_scanned),    J_VM(numa_pages_migrated),
+		J_VM(pgmigrate_success),       J_VM(pgmigrate_fail),
+	};
+	json_object *o = json_object_new_object();
+
+	j_add_fields(o, vm, tab, OG_ELEMENTSOF(tab));
+	json_object_object_add(o, "oom_kill", vm->has_oom_kill ? j_u64(vm->oom_kill) : NULL);
+	return o;
+}
+
+static json_object *j_swap(const struct og_snapshot *s)
+{
+	static const struct j_field zram_fields[] = {
+		{"orig_data_bytes", offsetof(struct og_zram, orig_data_bytes)},
+		{"compr_data_bytes", offsetof(struct og_zram, compr_data_bytes)},
+		{"mem_used_bytes", offsetof(struct og_zram, mem_used_bytes)},
+		{"mem_used_max_bytes", offsetof(struct og_zram, mem_used_max_bytes)},
+		{"same_pages", offsetof(struct og_zram, same_pages)},
+		{"pages_compacted", offsetof(struct og_zram, pages_compacted)},
+	};
+	json_object *o = json_object_new_object(), *devs = json_object_new_array();
+	json_object *zram = json_object_new_array();
+
+	for (size_t i = 0; i < s->nswaps; i++) {
+		const struct og_swapdev *d = &s->swaps[i];
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "path", json_object_new_string(d->path));
+		json_object_object_add(x, "type",
+				       json_object_new_string(d->is_partition ? "partition" : "file"));
+		json_object_object_add(x, "size_bytes", j_u64(d->size_bytes));
+		json_object_object_add(x, "used_bytes", j_u64(d->used_bytes));
+		json_object_object_add(x, "priority", json_object_new_int(d->priority));
+		json_object_array_add(devs, x);
+	}
+	for (size_t i = 0; i < s->nzram; i++) {
+		const struct og_zram *z = &s->zram[i];
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "name", json_object_new_string(z->name));
+		j_add_fields(x, z, zram_fields, OG_ELEMENTSOF(zram_fields));
+		json_object_object_add(x, "mem_limit_bytes",
+				       z->mem_limit_bytes ? j_u64(z->mem_limit_bytes) : NULL);
+		json_object_array_add(zram, x);
+	}
+	json_object_object_add(o, "devices", devs);
+	json_object_object_add(o, "zram", zram);
 	return o;
 }
 
@@ -280,11 +407,11 @@ static json_object *j_pressure(const struct og_snapshot *s)
 	return o;
 }
 
-static json_object *j_slabs(const struct og_snapshot *s, unsigned top)
+static json_object *j_slabs(const struct og_snapshot *s)
 {
 	json_object *a = json_object_new_array();
 
-	for (size_t i = 0; i < s->nslabs && i < top; i++) {
+	for (size_t i = 0; i < s->nslabs; i++) {
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "name", json_object_new_string(s->slabs[i].name));
@@ -300,11 +427,11 @@ static json_object *j_slabs(const struct og_snapshot *s, unsigned top)
 	return a;
 }
 
-static json_object *j_services(const struct og_service_usage *svc, size_t nsvc, unsigned top)
+static json_object *j_services(const struct og_service_usage *svc, size_t nsvc)
 {
 	json_object *a = json_object_new_array();
 
-	for (size_t i = 0; i < nsvc && i < top; i++) {
+	for (size_t i = 0; i < nsvc; i++) {
 		json_object *o = json_object_new_object();
 		const struct og_cgroup *cg = svc[i].cg;
 
@@ -322,33 +449,84 @@ static json_object *j_services(const struct og_service_usage *svc, size_t nsvc, 
 					       j_u64(cg->max_bytes) :
 					       NULL);
 		json_object_object_add(o, "largest_pid", json_object_new_int(svc[i].top_pid));
+		json_object_object_add(o, "largest_comm", json_object_new_string(svc[i].top_comm));
+		json_object_object_add(o, "largest_rss_bytes", j_u64(svc[i].top_rss_bytes));
 		json_object_array_add(a, o);
 	}
 	return a;
 }
 
-static json_object *j_procs(const struct og_snapshot *s, const size_t *idx, unsigned top)
+/* A string, or null when it is "" (not known: an unreadable exe, no v1 memory group). */
+static json_object *j_str_or_null(const char *v)
+{
+	return v[0] ? json_object_new_string(v) : NULL;
+}
+
+static json_object *j_procs(const struct og_snapshot *s, const size_t *idx)
 {
 	json_object *a = json_object_new_array();
 
-	for (size_t i = 0; i < s->nprocs && i < top; i++) {
+	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct og_proc *p = &s->procs[idx[i]];
 		json_object *o = json_object_new_object();
+		char state[2] = {p->state, '\0'};
 
 		json_object_object_add(o, "pid", json_object_new_int(p->pid));
 		json_object_object_add(o, "ppid", json_object_new_int(p->ppid));
+		json_object_object_add(o, "pgid", json_object_new_int(p->pgid));
 		json_object_object_add(o, "uid", j_u64(p->uid));
+		json_object_object_add(o, "state", json_object_new_string(state));
+		json_object_object_add(o, "starttime_ticks", j_u64(p->starttime_ticks));
 		json_object_object_add(o, "comm", json_object_new_string(p->comm));
 		json_object_object_add(o, "cmdline", json_object_new_string(p->cmdline));
-		json_object_object_add(o, "exe", json_object_new_string(p->exe));
+		json_object_object_add(o, "exe", j_str_or_null(p->exe));
 		json_object_object_add(o, "rss_anon_bytes", j_u64(p->rss_anon_bytes));
 		json_object_object_add(o, "rss_file_bytes", j_u64(p->rss_file_bytes));
 		json_object_object_add(o, "rss_shmem_bytes", j_u64(p->rss_shmem_bytes));
 		json_object_object_add(o, "swap_bytes", j_u64(p->swap_bytes));
+		json_object_object_add(o, "rss_source",
+				       json_object_new_string(pol_rss_source_name(p->rss_source)));
 		json_object_object_add(o, "oom_score", json_object_new_int(p->oom_score));
 		json_object_object_add(o, "oom_score_adj", json_object_new_int(p->oom_score_adj));
 		json_object_object_add(o, "cgroup", json_object_new_string(p->cgroup));
+		json_object_object_add(o, "memcg_v1", j_str_or_null(p->memcg_v1));
 		json_object_object_add(o, "unit", json_object_new_string(p->unit));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* A limit: null when unlimited. */
+static json_object *j_limit(uint64_t v)
+{
+	return v == OG_UNLIMITED ? NULL : j_u64(v);
+}
+
+static json_object *j_cgroups(const struct og_snapshot *s)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < s->ncgroups; i++) {
+		const struct og_cgroup *cg = &s->cgroups[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "path", json_object_new_string(cg->path));
+		json_object_object_add(o, "processes", j_u64(cg->nr_procs));
+		json_object_object_add(o, "populated", json_object_new_boolean(cg->populated));
+		if (cg->has_memory) {
+			json_object_object_add(o, "current_bytes", j_u64(cg->current_bytes));
+			json_object_object_add(o, "max_bytes", j_limit(cg->max_bytes));
+			json_object_object_add(o, "high_bytes", j_limit(cg->high_bytes));
+			json_object_object_add(o, "low_bytes", j_u64(cg->low_bytes));
+			json_object_object_add(o, "min_bytes", j_u64(cg->min_bytes));
+			json_object_object_add(o, "anon_bytes", j_u64(cg->anon_bytes));
+			json_object_object_add(o, "file_bytes", j_u64(cg->file_bytes));
+			json_object_object_add(o, "shmem_bytes", j_u64(cg->shmem_bytes));
+			json_object_object_add(o, "events_max", j_u64(cg->events_max));
+			json_object_object_add(o, "events_oom", j_u64(cg->events_oom));
+			json_object_object_add(o, "events_oom_kill", j_u64(cg->events_oom_kill));
+		}
+		json_object_object_add(o, "memory_pressure", cg->has_psi ? j_psi(&cg->psi) : NULL);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -402,11 +580,16 @@ static int print_json(const struct og_snapshot *s, const struct og_service_usage
 
 	json_object_object_add(root, "format", json_object_new_int(SNAP_JSON_FORMAT));
 	json_object_object_add(root, "root", json_object_new_string(o->root ? o->root : "/"));
+	json_object_object_add(root, "time", json_object_new_string(o->time));
+	json_object_object_add(root, "host", j_str_or_null(s->host));
 	json_object_object_add(root, "memory", j_memory(s));
+	json_object_object_add(root, "swap", j_swap(s));
+	json_object_object_add(root, "vmstat", j_vmstat(&s->vm));
 	json_object_object_add(root, "pressure", j_pressure(s));
-	json_object_object_add(root, "slabs", j_slabs(s, o->top));
-	json_object_object_add(root, "services", j_services(svc, nsvc, o->top));
-	json_object_object_add(root, "processes", j_procs(s, idx, o->top));
+	json_object_object_add(root, "slabs", j_slabs(s));
+	json_object_object_add(root, "services", j_services(svc, nsvc));
+	json_object_object_add(root, "processes", j_procs(s, idx));
+	json_object_object_add(root, "cgroups", j_cgroups(s));
 	json_object_object_add(root, "numa", j_numa(s));
 	for (size_t i = 0; i < nf; i++) {
 		json_object *x = json_object_new_object();
@@ -453,7 +636,11 @@ static int parse_args(int argc, char **argv, struct snap_opts *o)
 			o->top = (unsigned)v;
 			break;
 		case 'h':
-			printf("Usage: oomguardianctl snapshot [--root DIR] [--json] [--top N]\n");
+			printf("Usage: oomguardianctl snapshot [--root DIR] [--json] [--top N]\n"
+			       "  --root DIR  read DIR/proc and DIR/sys instead of the live system\n"
+			       "  --json      everything as JSON (format in oomguardianctl(8))\n"
+			       "  --top N     rows per table in the text (default 10); the JSON holds "
+			       "all\n");
 			return 1;
 		default:
 			return -EINVAL;
@@ -464,6 +651,26 @@ static int parse_args(int argc, char **argv, struct snap_opts *o)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* The wall clock as RFC 3339 UTC (digits only: no locale). */
+static void format_now(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || !gmtime_r(&ts.tv_sec, &tm) ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		og_strscpy(buf, "", size);
+}
+
+static const char *layout_name(const struct og_cg_mounts *m)
+{
+	if (m->layout == OG_CG_V2)
+		return "cgroup2";
+	if (m->layout == OG_CG_V1)
+		return m->v2_fd >= 0 ? "cgroup v1 memory + cgroup2" : "cgroup v1 only";
+	return "no memory cgroups";
 }
 
 int ctl_snapshot_main(int argc, char **argv)
@@ -486,7 +693,8 @@ int ctl_snapshot_main(int argc, char **argv)
 	r = og_snapshot_alloc(&s, SNAP_CAP_PROCS, SNAP_CAP_CGROUPS, SNAP_CAP_SLABS);
 	if (r < 0)
 		goto out_close;
-	r = og_snapshot_take(&c, OG_SNAP_ALL, NULL, 0, &s);
+	format_now(o.time, sizeof(o.time));
+	r = og_snapshot_take(&c, OG_SNAP_ALL | OG_SNAP_HOST, NULL, 0, &s);
 	if (r < 0) {
 		log_error_errno(r, "cannot read '%s/proc/meminfo': %m", c.root.path);
 		goto out_free;
@@ -503,11 +711,10 @@ int ctl_snapshot_main(int argc, char **argv)
 	if (o.json) {
 		print_json(&s, svc, nsvc, idx, f, nf, &o);
 	} else {
-		printf("oomguardian snapshot of %s: %zu processes, %zu cgroups (%s)\n", c.root.path,
+		printf("oomguardian snapshot of %s%s%s%s: %zu processes, %zu cgroups (%s)\n",
+		       c.root.path, s.host[0] ? " (host " : "", s.host, s.host[0] ? ")" : "",
 		       s.nprocs,
-		       s.ncgroups, c.mounts.layout == OG_CG_V2 ? "cgroup2" :
-				   c.mounts.layout == OG_CG_V1 ? "cgroup v1 memory + cgroup2" :
-								  "no memory cgroups");
+		       s.ncgroups, layout_name(&c.mounts));
 		text_memory(&s);
 		text_slabs(&s, o.top);
 		text_services(&s, svc, nsvc, o.top);

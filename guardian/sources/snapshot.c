@@ -81,6 +81,21 @@ static bool scope_is_machine(const char *scope)
 	return !scope || !*scope || strcmp(scope, "/") == 0;
 }
 
+/* proc/sys/kernel/hostname (the root's UTS name: a fixture's own, if it has one) or "". */
+static void read_host(const struct og_root *root, char *buf, size_t size)
+{
+	char tmp[OG_HOST_MAX + 2]; /* the name, '\n', NUL: anything longer is not a host name */
+	ssize_t n = og_read_at(root->proc_fd, "sys/kernel/hostname", tmp, sizeof(tmp));
+
+	buf[0] = '\0';
+	if (n <= 0 || (size_t)n >= sizeof(tmp) - 1)
+		return;
+	if (tmp[n - 1] == '\n')
+		tmp[--n] = '\0';
+	if ((size_t)n < size && !memchr(tmp, '\n', (size_t)n))
+		og_strscpy(buf, tmp, size);
+}
+
 /* Optional parts: a failure leaves the part empty and is logged at debug (sources are
  * allowed to be missing: no PSI on 3.10, no NUMA sysfs in a container, slabinfo 0400). */
 static void take_optional(const struct og_collector *c, unsigned what, struct og_snapshot *s)
@@ -121,6 +136,8 @@ static void take_optional(const struct og_collector *c, unsigned what, struct og
 			s->nprocs = 0;
 		}
 	}
+	if (what & OG_SNAP_HOST)
+		read_host(root, s->host, sizeof(s->host));
 	if ((what & OG_SNAP_CGROUPS) && c->mounts.layout != OG_CG_NONE) {
 		r = src_read_cgroups(&c->mounts, scope_is_machine(s->scope) ? "/" : s->scope,
 				     OG_CGROUP_WALK_DEPTH, s->cgroups, s->cap_cgroups,

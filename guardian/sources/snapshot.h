@@ -18,6 +18,7 @@ enum og_snap_what {
 	OG_SNAP_PROCS = 1u << 5,
 	OG_SNAP_CGROUPS = 1u << 6,
 	OG_SNAP_ALL = 0x7f,
+	OG_SNAP_HOST = 1u << 7, /* the host name (for oomguardianctl; not in OG_SNAP_ALL) */
 };
 
 struct og_collector {

@@ -103,25 +103,35 @@ int src_proc_parse_stat(const char *buf, struct og_proc *ret)
 	ret->ppid = (pid_t)ppid;
 	ret->pgid = (pid_t)pgid;
 	ret->state = state;
+	ret->kthread = ((uint64_t)flags & SRC_PF_KTHREAD) != 0;
 	ret->starttime_ticks = (uint64_t)start;
 	len = (size_t)(close - open);
 	if (len >= sizeof(ret->comm))
 		len = sizeof(ret->comm) - 1;
 	memcpy(ret->comm, open, len);
 	ret->comm[len] = '\0';
-	return ((uint64_t)flags & SRC_PF_KTHREAD) ? SRC_PROC_KTHREAD : 0;
+	return ret->kthread ? SRC_PROC_KTHREAD : 0;
 }
+
+/* The memory lines of status, parsed into scratch before they are trusted. */
+struct status_mem {
+	uint64_t anon, file, shmem, swap, vmrss;
+};
 
 int src_proc_parse_status(const char *buf, struct og_proc *ret)
 {
-	/* absent in kernel threads and zombies (no mm): 0 */
+	/* absent in kernel threads and zombies (no mm): 0. RssAnon/RssFile/RssShmem since 4.5
+	 * ("mm, procfs: breakdown RSS for anon, shmem and file in /proc/pid/status"); before,
+	 * only VmRSS (= file + anon, shmem in file) and VmSwap (2.6.34+). */
 	static const struct src_kv_field tab[] = {
-		{"RssAnon", offsetof(struct og_proc, rss_anon_bytes), SRC_KV_KB},
-		{"RssFile", offsetof(struct og_proc, rss_file_bytes), SRC_KV_KB},
-		{"RssShmem", offsetof(struct og_proc, rss_shmem_bytes), SRC_KV_KB},
-		{"VmSwap", offsetof(struct og_proc, swap_bytes), SRC_KV_KB},
+		{"RssAnon", offsetof(struct status_mem, anon), SRC_KV_KB},
+		{"RssFile", offsetof(struct status_mem, file), SRC_KV_KB},
+		{"RssShmem", offsetof(struct status_mem, shmem), SRC_KV_KB},
+		{"VmSwap", offsetof(struct status_mem, swap), SRC_KV_KB},
+		{"VmRSS", offsetof(struct status_mem, vmrss), SRC_KV_KB},
 	};
-	struct og_proc tmp = {0};
+	enum { SEEN_ANON = 1u << 0, SEEN_VMRSS = 1u << 4 };
+	struct status_mem tmp = {0};
 	struct src_kv kv = {0};
 	const char *pos = buf;
 	uint64_t seen, uid = 0;
@@ -143,10 +153,67 @@ int src_proc_parse_status(const char *buf, struct og_proc *ret)
 	if (!has_uid)
 		return -EBADMSG;
 	ret->uid = (uid_t)uid;
-	ret->rss_anon_bytes = tmp.rss_anon_bytes;
-	ret->rss_file_bytes = tmp.rss_file_bytes;
-	ret->rss_shmem_bytes = tmp.rss_shmem_bytes;
-	ret->swap_bytes = tmp.swap_bytes;
+	ret->swap_bytes = tmp.swap;
+	if (seen & SEEN_ANON) {
+		ret->rss_source = OG_RSS_STATUS;
+		ret->rss_anon_bytes = tmp.anon;
+		ret->rss_file_bytes = tmp.file;
+		ret->rss_shmem_bytes = tmp.shmem;
+	} else if (seen & SEEN_VMRSS) {
+		/* before 4.5: the whole RSS as anon until statm or smaps_rollup says better */
+		ret->rss_source = OG_RSS_VMRSS;
+		ret->rss_anon_bytes = tmp.vmrss;
+		ret->rss_file_bytes = 0;
+		ret->rss_shmem_bytes = 0;
+	} else {
+		ret->rss_source = OG_RSS_NONE;
+		ret->rss_anon_bytes = ret->rss_file_bytes = ret->rss_shmem_bytes = 0;
+	}
+	return 0;
+}
+
+int src_proc_parse_statm(const char *buf, uint64_t page_size, struct og_proc *ret)
+{
+	/* "size resident shared text lib data dt\n" in pages (fs/proc/array.c proc_pid_statm);
+	 * task_statm(): shared = MM_FILEPAGES (+ MM_SHMEMPAGES since 4.5), resident = shared +
+	 * MM_ANONPAGES, so resident - shared is the anon count on every kernel. */
+	uint64_t v[3];
+	const char *p = buf;
+
+	if (page_size == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < OG_ELEMENTSOF(v); i++) {
+		if (og_parse_u64_prefix(p, &v[i], &p) < 0 || *p != ' ')
+			return -EBADMSG;
+		p++;
+	}
+	if (v[2] > v[1] || v[1] > UINT64_MAX / page_size)
+		return -EBADMSG;
+	ret->rss_anon_bytes = (v[1] - v[2]) * page_size;
+	ret->rss_file_bytes = v[2] * page_size;
+	ret->rss_shmem_bytes = 0; /* inside file before 4.5: not separable */
+	ret->rss_source = OG_RSS_STATM;
+	return 0;
+}
+
+int src_proc_parse_smaps_rollup(const char *buf, struct og_proc *ret)
+{
+	/* "<range> ---p 00000000 00:00 0  [rollup]\nRss:  N kB\nPss: ...\nAnonymous: N kB\n..."
+	 * (fs/proc/task_mmu.c, 4.14+); the header line has no known key. */
+	static const struct src_kv_field tab[] = {
+		{"Rss", offsetof(struct status_mem, vmrss), SRC_KV_KB},
+		{"Anonymous", offsetof(struct status_mem, anon), SRC_KV_KB},
+	};
+	struct status_mem tmp = {0};
+	uint64_t seen;
+
+	if (src_kv_parse_table(buf, ':', tab, OG_ELEMENTSOF(tab), &tmp, &seen) < 0 || seen != 3 ||
+	    tmp.anon > tmp.vmrss)
+		return -EBADMSG;
+	ret->rss_anon_bytes = tmp.anon;
+	ret->rss_file_bytes = tmp.vmrss - tmp.anon;
+	ret->rss_shmem_bytes = 0;
+	ret->rss_source = OG_RSS_SMAPS_ROLLUP;
 	return 0;
 }
 
@@ -409,9 +476,43 @@ static void cmdline_store(char *src, size_t n, char *dst, size_t size)
 	dst[size - 1] = '\0';
 }
 
+int src_proc_read_rss_fallback(int piddir_fd, uint64_t page_size, char *buf, size_t size,
+			       struct og_proc *p)
+{
+	ssize_t n;
+
+	if (p->rss_source != OG_RSS_VMRSS)
+		return 0;
+	/* ESRCH: gone. ENOENT is left to the next file to tell (gone, or a fixture tree that
+	 * has no statm), so a missing statm never costs the process. */
+	n = read_whole_at(piddir_fd, "statm", buf, size);
+	if (n == -ESRCH)
+		return (int)n;
+	if (n >= 0 && src_proc_parse_statm(buf, page_size, p) == 0)
+		return 0;
+	n = read_whole_at(piddir_fd, "smaps_rollup", buf, size);
+	if (n == -ESRCH)
+		return (int)n;
+	if (n >= 0)
+		(void)src_proc_parse_smaps_rollup(buf, p); /* on failure VmRSS stays */
+	return 0;
+}
+
+/*
+ * statm counts the kernel's pages. A fixture tree carries no page size: the trees were
+ * captured on x86_64 (4 KiB), as og_collector_open() assumes too.
+ */
+static uint64_t proc_page_size(const struct og_root *root)
+{
+	long ps = is_live_root(root) ? sysconf(_SC_PAGESIZE) : 4096;
+
+	return ps > 0 ? (uint64_t)ps : 4096;
+}
+
 /* Reads the files after stat; the pid dir fd keeps a reused pid from mixing in (its files
  * fail with ESRCH once the original task is gone). */
-static int read_proc_rest(int dfd, unsigned flags, char *buf, struct og_proc *p)
+static int read_proc_rest(int dfd, unsigned flags, uint64_t page_size, char *buf,
+			  struct og_proc *p)
 {
 	ssize_t n;
 	int r;
@@ -420,6 +521,9 @@ static int read_proc_rest(int dfd, unsigned flags, char *buf, struct og_proc *p)
 	if (n < 0)
 		return (int)n;
 	r = src_proc_parse_status(buf, p);
+	if (r < 0)
+		return r;
+	r = src_proc_read_rss_fallback(dfd, page_size, buf, PROC_BUF_SIZE, p);
 	if (r < 0)
 		return r;
 	n = read_whole_at(dfd, "cgroup", buf, PROC_BUF_SIZE);
@@ -477,7 +581,7 @@ static int read_proc(const struct og_root *root, pid_t pid, unsigned flags, stru
 		return SRC_PROC_KTHREAD;
 	if (p.pid != pid)
 		return -EBADMSG;
-	r = read_proc_rest(dfd, flags, buf, &p);
+	r = read_proc_rest(dfd, flags, proc_page_size(root), buf, &p);
 	if (r < 0)
 		return r;
 	cross_check_unit(root, &p);

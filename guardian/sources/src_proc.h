@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Process reader (source layer): /proc/PID/{stat,status,cmdline,exe,oom_score,oom_score_adj,
- * cgroup} into struct og_proc, relative to struct og_root so fixture trees work. Kernel threads
+ * cgroup} (and statm before 4.5) into struct og_proc, relative to struct og_root so fixture trees work. Kernel threads
  * are excluded; processes that vanish while being read are skipped, never errors.
  */
 #pragma once
@@ -25,17 +25,45 @@
 /*
  * /proc/PID/stat: pid, comm, state, ppid, pgrp, flags (9), starttime (22). Split at the LAST
  * ')' because comm may hold spaces, parentheses and newlines. Fills pid, comm, state, ppid,
- * pgid, starttime_ticks. Returns 0, SRC_PROC_KTHREAD (fields filled, flags has PF_KTHREAD), or
+ * pgid, kthread, starttime_ticks. Returns 0, SRC_PROC_KTHREAD (fields filled, flags has PF_KTHREAD), or
  * -EBADMSG (malformed or truncated; *ret untouched).
  */
 int src_proc_parse_stat(const char *buf, struct og_proc *ret);
 
 /*
- * /proc/PID/status: Uid (real), RssAnon, RssFile, RssShmem, VmSwap (kB -> bytes). Only Uid is
- * required: kernel threads and zombies have no VmRSS or Rss lines, those stay 0. Fills uid and the
- * rss/swap fields. 0 or -EBADMSG (*ret untouched).
+ * /proc/PID/status: Uid (real), RssAnon, RssFile, RssShmem, VmSwap, VmRSS (kB -> bytes). Only
+ * Uid is required: kernel threads and zombies have no Vm or Rss lines (rss_source OG_RSS_NONE,
+ * all 0). With RssAnon (4.5+) rss_source is OG_RSS_STATUS; with VmRSS only (3.10, 4.4) it is
+ * OG_RSS_VMRSS and rss_anon_bytes holds all of VmRSS until src_proc_read_rss_fallback()
+ * refines it. Fills uid, swap_bytes, rss_source and the rss fields. 0 or -EBADMSG (*ret
+ * untouched).
  */
 int src_proc_parse_status(const char *buf, struct og_proc *ret);
+
+/*
+ * /proc/PID/statm ("size resident shared text lib data dt", pages of page_size bytes):
+ * rss_anon_bytes = resident - shared, rss_file_bytes = shared (shmem included; rss_shmem_bytes
+ * 0), rss_source OG_RSS_STATM. 0, -EINVAL (page_size 0) or -EBADMSG (malformed, shared >
+ * resident, overflow; *ret untouched).
+ */
+int src_proc_parse_statm(const char *buf, uint64_t page_size, struct og_proc *ret);
+
+/*
+ * /proc/PID/smaps_rollup (4.14+): rss_anon_bytes = Anonymous, rss_file_bytes = Rss -
+ * Anonymous, rss_shmem_bytes 0, rss_source OG_RSS_SMAPS_ROLLUP. Both keys required. 0 or
+ * -EBADMSG (*ret untouched).
+ */
+int src_proc_parse_smaps_rollup(const char *buf, struct og_proc *ret);
+
+/*
+ * For a process whose status had VmRSS but no RssAnon (p->rss_source OG_RSS_VMRSS, kernels
+ * before 4.5): read statm from the pid directory fd (one small read, only on those kernels),
+ * else smaps_rollup, to split the RSS into anon and file; if neither is usable VmRSS stays
+ * (OG_RSS_VMRSS). buf (size bytes) is scratch. Does nothing for other sources. 0, or -ESRCH
+ * when the process is gone (a missing file is not an error here).
+ */
+int src_proc_read_rss_fallback(int piddir_fd, uint64_t page_size, char *buf, size_t size,
+			       struct og_proc *p);
 
 /*
  * /proc/PID/cgroup: "0::/path" -> cgroup, "N:memory:/path" or "N:a,memory,b:/path" ->

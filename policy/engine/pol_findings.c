@@ -66,7 +66,7 @@ size_t pol_services_usage(const struct og_snapshot *s, struct og_service_usage *
 
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct og_proc *p = &s->procs[i];
-		const char *key = pol_service_key(p);
+		const char *key = pol_service_key(p), *cg;
 		struct og_service_usage *u = NULL;
 
 		for (size_t j = 0; j < n; j++) {
@@ -82,9 +82,10 @@ size_t pol_services_usage(const struct og_snapshot *s, struct og_service_usage *
 			memset(u, 0, sizeof(*u));
 			og_strscpy(u->name, key, sizeof(u->name));
 			u->is_unit = p->unit[0] != '\0';
-			u->cg = find_cgroup(s, p->cgroup[0] && strcmp(p->cgroup, "/") != 0 ?
-						       p->cgroup :
-						       p->memcg_v1);
+			cg = p->cgroup[0] && strcmp(p->cgroup, "/") != 0 ? p->cgroup : p->memcg_v1;
+			/* the root group is the whole machine, not this service (v1 hosts
+			 * without MemoryAccounting= keep every service there) */
+			u->cg = strcmp(cg, "/") != 0 ? find_cgroup(s, cg) : NULL;
 		}
 		u->nprocs++;
 		u->rss_bytes += proc_rss(p);

@@ -248,8 +248,13 @@ static const char *tier_text(const struct pol_candidate *c, uint64_t needed, cha
 	return buf;
 }
 
-static const char *unit_text(const struct pol_candidate *c, char *buf, size_t size)
+static const char *unit_text(const struct og_snapshot *s, const struct pol_candidate *c,
+			     char *buf, size_t size)
 {
+	const char *est = c->proc_index < s->nprocs ?
+				  pol_rss_source_text(s->procs[c->proc_index].rss_source) :
+				  NULL;
+
 	buf[0] = '\0';
 	if (c->target.kind == POL_TGT_PROCESS_GROUP)
 		pol_appendf(buf, size, "process group %d, anon+swap", (int)c->target.pgid);
@@ -257,6 +262,8 @@ static const char *unit_text(const struct pol_candidate *c, char *buf, size_t si
 		pol_appendf(buf, size, "cgroup '%s', current-file+swap", c->target.cgroup);
 	else
 		pol_appendf(buf, size, "anon+swap");
+	if (est && c->target.kind != POL_TGT_CGROUP)
+		pol_appendf(buf, size, "; %s", est);
 	return buf;
 }
 
@@ -271,7 +278,7 @@ void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct p
 	uint64_t grace;
 	enum pol_action_kind kind;
 	struct pol_action *a;
-	char f[16], t[160], u[96];
+	char f[16], t[160], u[160];
 
 	pol_policy_of(m, s, r, c->proc_index, &pp);
 	svc = pp.svc;
@@ -288,7 +295,7 @@ void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct p
 	a->limit = w->limit;
 	pol_fmtbuf(a->reason, sizeof(a->reason), "%s; victim %s pid %d frees ~%s (%s), %s", w->text,
 		   c->target.comm, (int)c->target.pid, og_format_bytes(f, sizeof(f), c->free_bytes),
-		   unit_text(c, u, sizeof(u)), tier_text(c, needed, t, sizeof(t)));
+		   unit_text(s, c, u, sizeof(u)), tier_text(c, needed, t, sizeof(t)));
 	victim_record(st, a, now, grace, c->service);
 }
 

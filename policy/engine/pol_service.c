@@ -534,8 +534,7 @@ size_t pol_protect_with(const struct og_proc *p, const struct pol_proc_policy *p
 	const struct pol_service *src = pp->oom_score_adj_by;
 	struct pol_action a = {.kind = POL_ACT_OOM_SCORE_ADJ, .stage = POL_STAGE_NONE};
 
-	if (!src || p->pid <= 0 || pol_proc_dead(p) || p->pid == 2 || p->ppid == 2 ||
-	    (!p->cmdline[0] && !p->exe[0]))
+	if (!src || p->pid <= 0 || pol_proc_dead(p) || pol_proc_kthread(p))
 		return 0; /* kernel threads have no oom_score_adj worth keeping */
 	if (p->oom_score_adj == src->oom_score_adj)
 		return 0;

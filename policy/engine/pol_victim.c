@@ -2,8 +2,10 @@
 /*
  * Victim choice.
  *
- * Who can never be a victim: PID 1 and 2, kernel threads (ppid 2, or neither cmdline nor exe:
- * the kernel gives both only to user processes), the daemon itself, processes with
+ * Who can never be a victim: PID 1 and 2, kernel threads (PF_KTHREAD in their stat flags: a
+ * user process that cleared its cmdline and whose exe is unreadable, a zombie's or another
+ * user's, is still a user process; so is a usermode helper that kthreadd forked, ppid 2, such
+ * as a core dump pipe handler), the daemon itself, processes with
  * oom_score_adj -1000 (someone, e.g. systemd's OOMScoreAdjust=, told the kernel never to kill
  * them; we honour that as KillPreference=never), zombies (already dead:
  * their memory goes once the parent reaps them), processes whose merged policy protects them
@@ -12,7 +14,10 @@
  * signalled and still alive (struct pol_victim_rec), and anything that would free nothing.
  *
  * Badness = the memory killing would actually give back:
- *   process:        RssAnon + VmSwap. Not RssShmem: tmpfs files and SysV/POSIX segments outlive
+ *   process:        RssAnon + VmSwap (og_proc.rss_source says where the anon count came from:
+ *                   before Linux 4.5 status has no RssAnon, and statm's resident - shared is
+ *                   the same MM_ANONPAGES counter; VmRSS alone is an upper bound; the plan's
+ *                   reason names any estimate other than status). Not RssShmem: tmpfs files and SysV/POSIX segments outlive
  *                   the process, and shared anonymous memory stays while another process maps
  *                   it. Not RssFile: clean page cache is reclaimable without killing anybody and
  *                   dirty pages are written back, not freed, by a kill.
@@ -41,6 +46,36 @@
 #include "policy/engine/pol_victim.h"
 #include "policy/util/strutil.h"
 
+const char *pol_rss_source_name(enum og_rss_source src)
+{
+	switch (src) {
+	case OG_RSS_STATUS:
+		return "status";
+	case OG_RSS_STATM:
+		return "statm";
+	case OG_RSS_SMAPS_ROLLUP:
+		return "smaps_rollup";
+	case OG_RSS_VMRSS:
+		return "vmrss";
+	default:
+		return "none";
+	}
+}
+
+const char *pol_rss_source_text(enum og_rss_source src)
+{
+	switch (src) {
+	case OG_RSS_STATM:
+		return "anon from statm, no RssAnon before Linux 4.5";
+	case OG_RSS_SMAPS_ROLLUP:
+		return "anon from smaps_rollup, no RssAnon in status";
+	case OG_RSS_VMRSS:
+		return "anon taken as all of VmRSS, file pages included";
+	default:
+		return NULL;
+	}
+}
+
 uint64_t pol_proc_freeable(const struct og_proc *p)
 {
 	return p->rss_anon_bytes + p->swap_bytes;
@@ -66,9 +101,9 @@ static bool proc_in_scope(const char *scope, const struct og_proc *p)
 	       (p->memcg_v1[0] && pol_in_scope(scope, p->memcg_v1));
 }
 
-static bool is_kernel_thread(const struct og_proc *p)
+bool pol_proc_kthread(const struct og_proc *p)
 {
-	return p->pid == 2 || p->ppid == 2 || (!p->cmdline[0] && !p->exe[0]);
+	return p->kthread || p->pid == 2;
 }
 
 static bool is_dead(const struct og_proc *p)
@@ -80,7 +115,7 @@ static bool is_dead(const struct og_proc *p)
 static bool never_signalled(const struct og_proc *p, const struct pol_proc_policy *pp,
 			    pid_t self_pid)
 {
-	return p->pid <= 1 || is_kernel_thread(p) || (self_pid > 0 && p->pid == self_pid) ||
+	return p->pid <= 1 || pol_proc_kthread(p) || (self_pid > 0 && p->pid == self_pid) ||
 	       pp->protect || pp->kill_pref == POL_KP_NEVER || p->oom_score_adj <= -1000;
 }
 

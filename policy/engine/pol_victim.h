@@ -52,6 +52,15 @@ struct pol_victim_opts {
 /* FNV-1a of a cgroup path, for pol_victim_opts.cgroup_hash. */
 uint64_t pol_cgroup_hash(const char *path);
 
+/* "status", "statm", "smaps_rollup", "vmrss" or "none" (snapshot JSON, logs). */
+const char *pol_rss_source_name(enum og_rss_source src);
+
+/* How an estimate other than status was made, for a plan's reason; NULL for status/none. */
+const char *pol_rss_source_text(enum og_rss_source src);
+
+/* A kernel thread (PF_KTHREAD, or kthreadd itself): never signalled, never re-scored. */
+bool pol_proc_kthread(const struct og_proc *p);
+
 /*
  * Badness of one process alone: anon + swap (see pol_victim.c for why shmem and file pages are
  * not counted).

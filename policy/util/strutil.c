@@ -73,21 +73,24 @@ int og_parse_int(const char *s, int *ret)
 	return 0;
 }
 
-/* Parses "I[.F]" into I*10^scale + F (truncated to scale digits); *ret_end after the digits. */
-static int parse_fixed_prefix(const char *s, unsigned scale, uint64_t *ret, const char **ret_end)
+/*
+ * Parses "I[.F]" into the integer part I and F as a fraction of 10^scale (truncated to scale
+ * digits); *ret_end after the digits. Returns 0 or -EINVAL/-ERANGE (I beyond 64 bits).
+ */
+static int parse_decimal(const char *s, unsigned scale, uint64_t *ret_ip, uint64_t *ret_frac,
+			 const char **ret_end)
 {
 	uint64_t ip, mul = 1, frac = 0;
 	const char *p;
-	unsigned i;
 	int r;
 
-	for (i = 0; i < scale; i++)
+	if (scale > 19)
+		return -EINVAL; /* 10^20 does not fit in 64 bits */
+	for (unsigned i = 0; i < scale; i++)
 		mul *= 10;
 	r = og_parse_u64_prefix(s, &ip, &p);
 	if (r < 0)
 		return r;
-	if (ip > UINT64_MAX / mul)
-		return -ERANGE;
 	if (*p == '.') {
 		uint64_t m = mul;
 
@@ -101,10 +104,45 @@ static int parse_fixed_prefix(const char *s, unsigned scale, uint64_t *ret, cons
 			}
 		}
 	}
-	if (ip * mul > UINT64_MAX - frac)
+	*ret_ip = ip;
+	*ret_frac = frac;
+	*ret_end = p;
+	return 0;
+}
+
+/*
+ * ip * mul + floor(frac * mul / 1000) (frac: thousandths, < 1000), or -ERANGE when it does not
+ * fit in 64 bits. The fraction is scaled as frac * (mul / 1000) + frac * (mul % 1000) / 1000,
+ * whose products stay below mul and 10^6: frac * mul itself overflows for exabytes ("1.5E" is
+ * 500 * 2^60, which wrapped to ~1.0E18) and for hours near the limit.
+ */
+static int scale_milli(uint64_t ip, uint64_t frac, uint64_t mul, uint64_t *ret)
+{
+	uint64_t whole, part;
+
+	if (ip > UINT64_MAX / mul)
+		return -ERANGE;
+	whole = ip * mul;
+	part = frac * (mul / 1000) + frac * (mul % 1000) / 1000;
+	if (whole > UINT64_MAX - part)
+		return -ERANGE;
+	*ret = whole + part;
+	return 0;
+}
+
+/* "I[.F]" into I*10^scale + F (truncated to scale digits); *ret_end after the digits. */
+static int parse_fixed_prefix(const char *s, unsigned scale, uint64_t *ret, const char **ret_end)
+{
+	uint64_t ip, frac, mul = 1;
+	int r = parse_decimal(s, scale, &ip, &frac, ret_end);
+
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < scale; i++)
+		mul *= 10;
+	if (ip > UINT64_MAX / mul || ip * mul > UINT64_MAX - frac)
 		return -ERANGE;
 	*ret = ip * mul + frac;
-	*ret_end = p;
 	return 0;
 }
 
@@ -126,8 +164,8 @@ int og_parse_size(const char *s, uint64_t *ret_bytes)
 {
 	static const char suffixes[] = "KMGTPE";
 	const char *end, *pos;
-	uint64_t v, mul = 1;
-	int r = parse_fixed_prefix(s, 3, &v, &end);
+	uint64_t ip, frac, mul = 1;
+	int r = parse_decimal(s, 3, &ip, &frac, &end);
 
 	if (r < 0)
 		return r;
@@ -141,14 +179,7 @@ int og_parse_size(const char *s, uint64_t *ret_bytes)
 		if (strcmp(end, "") != 0 && strcmp(end, "B") != 0 && strcmp(end, "iB") != 0)
 			return -EINVAL;
 	}
-	/* v is bytes x 1000; multiply first where it fits to keep the fraction exact. */
-	if (v / 1000 > UINT64_MAX / mul)
-		return -ERANGE;
-	if (v <= UINT64_MAX / mul)
-		*ret_bytes = v * mul / 1000;
-	else
-		*ret_bytes = v / 1000 * mul + (v % 1000) * mul / 1000;
-	return 0;
+	return scale_milli(ip, frac, mul, ret_bytes);
 }
 
 int og_parse_percent(const char *s, uint32_t *ret_permyriad)
@@ -178,18 +209,15 @@ int og_parse_duration(const char *s, uint64_t *ret_usec)
 		{ "min", 60000000 },	  { "h", 3600000000ULL },
 	};
 	const char *end;
-	uint64_t v;
-	int r = parse_fixed_prefix(s, 3, &v, &end);
+	uint64_t ip, frac;
+	int r = parse_decimal(s, 3, &ip, &frac, &end);
 
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix) != 0)
 			continue;
-		if (v / 1000 > UINT64_MAX / units[i].usec)
-			return -ERANGE;
-		*ret_usec = v / 1000 * units[i].usec + (v % 1000) * units[i].usec / 1000;
-		return 0;
+		return scale_milli(ip, frac, units[i].usec, ret_usec);
 	}
 	return -EINVAL;
 }

@@ -29,14 +29,16 @@ int og_parse_u64_prefix(const char *s, uint64_t *ret, const char **ret_end);
  */
 int og_parse_fixed(const char *s, unsigned scale_digits, uint64_t *ret);
 
-/* Size: "4096", "512K", "4G", "1.5G" (base 1024; suffix K M G T, optional trailing 'B' or
- * "iB"). 0 or -EINVAL/-ERANGE. */
+/* Size: "4096", "512K", "4G", "1.5G" (base 1024; suffix K M G T P E, optional trailing 'B' or
+ * "iB"; fractions exact to the byte, rounded down). 0, -EINVAL, or -ERANGE when the bytes do
+ * not fit in 64 bits ("16E"). */
 int og_parse_size(const char *s, uint64_t *ret_bytes);
 
 /* Percentage "12.5%" (the '%' is required) into permyriad (1250). 0..10000 only. */
 int og_parse_percent(const char *s, uint32_t *ret_permyriad);
 
-/* Duration: "250ms", "10s", "2min", "1h", "1.5s", plain number = seconds. 0 or -errno. */
+/* Duration: "250ms", "10s", "2min", "1h", "1.5s", plain number = seconds. 0, -EINVAL, or
+ * -ERANGE when the microseconds do not fit in 64 bits. */
 int og_parse_duration(const char *s, uint64_t *ret_usec);
 
 /* Boolean: yes/no, true/false, on/off, 1/0 (case-insensitive). 1, 0 or -EINVAL. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target for src_proc_parse_status(), and with the same input src_proc_parse_cgroup()
- * and src_unit_from_cgroup() (all line parsers of /proc/PID). Build and run:
+ * libFuzzer target for src_proc_parse_status(), and with the same input src_proc_parse_statm(),
+ * src_proc_parse_smaps_rollup(), src_proc_parse_cgroup() and src_unit_from_cgroup() (all line
+ * parsers of /proc/PID). Build and run:
  * tests/fuzz/run.sh BUILDDIR.
  */
 // clang-format off
@@ -37,6 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	before = p;
 	r = src_proc_parse_status(buf, &p);
 	check_untouched(r, &p, &before);
+
+	memset(&p, 0x5a, sizeof(p));
+	r = src_proc_parse_statm(buf, 4096, &p);
+	check_untouched(r, &p, &before);
+	if (r == 0 && (p.rss_source != OG_RSS_STATM || p.rss_shmem_bytes != 0))
+		abort();
+
+	memset(&p, 0x5a, sizeof(p));
+	r = src_proc_parse_smaps_rollup(buf, &p);
+	check_untouched(r, &p, &before);
+	if (r == 0 && p.rss_source != OG_RSS_SMAPS_ROLLUP)
+		abort();
 
 	memset(&p, 0x5a, sizeof(p));
 	r = src_proc_parse_cgroup(buf, &p);

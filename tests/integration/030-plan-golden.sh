@@ -52,6 +52,7 @@ openstack-devstack $vendor/oomguardian.conf $contrib/openstack-devstack
 numa-2node-kvm $contrib/kvm-host/oomguardian.conf $contrib/kvm-host
 this-host $vendor/oomguardian.conf -
 no-psi-3.10 $vendor/oomguardian.conf -
+rhel7-3.10 $vendor/oomguardian.conf -
 pure-cgroup2 $vendor/oomguardian.conf -
 numa-2node-kvm $contrib/kvm-host/oomguardian.conf $contrib/kvm-host /machine.slice
 pure-cgroup2 $vendor/oomguardian.conf - /system.slice
@@ -88,6 +89,14 @@ if plan_has openstack-devstack '^comm=java$' && plan_has openstack-devstack 'zoo
 	echo "ok devstack: zookeeper first"
 else
 	echo "FAIL openstack-devstack: zookeeper is not the preferred victim"; fails=$((fails + 1))
+fi
+# Before 4.5 the victim is still chosen by anon+swap (statm), not skipped for reading 0 bytes.
+if plan_has rhel7-3.10 '^action=kill$' && plan_has rhel7-3.10 '^pid=2301$' &&
+	plan_has rhel7-3.10 '^expected_free_bytes=18978816000$' &&
+	plan_has rhel7-3.10 'anon from statm, no RssAnon before Linux 4.5'; then
+	echo "ok rhel7-3.10: the largest guest by statm anon+swap"
+else
+	echo "FAIL rhel7-3.10: expected a kill of qemu-kvm 2301 by statm anon+swap"; fails=$((fails + 1))
 fi
 if plan_has numa-2node-kvm '^action=compact$' && ! plan_has numa-2node-kvm '^action=\(term\|kill\)$'
 then

@@ -338,19 +338,26 @@ START_TEST(wait_and_elapsed)
 }
 END_TEST
 
+/* pidfd_open answers err: the victim 4242 opens without a pidfd, TERM and KILL go by kill(2). */
+static void open_and_signal_by_kill(int err, struct act_victim *v)
+{
+	rec.next_ret[ACT_CALL_PIDFD_OPEN] = err;
+	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, v), 0);
+	ck_assert(v->no_pidfd);
+	ck_assert_int_eq(act_victim_fd(v), -1);
+	ck_assert_int_eq(act_victim_term(&ctx, v, NULL), 1);
+	ck_assert_int_eq(act_victim_kill(&ctx, v, NULL), 1);
+	ck_assert_uint_eq(count_sig(ACT_CALL_KILL, SIGTERM), 1);
+	ck_assert_uint_eq(count_sig(ACT_CALL_KILL, SIGKILL), 1);
+	ck_assert_int_eq(rec.calls[act_recorder_find(&rec, ACT_CALL_KILL, SIGKILL, 0)].pid, 4242);
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_SIGNAL), 0);
+}
+
 START_TEST(no_pidfd_fallback_uses_kill_after_identity_check)
 {
 	struct act_victim v;
 
-	rec.next_ret[ACT_CALL_PIDFD_OPEN] = -ENOSYS;
-	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, &v), 0);
-	ck_assert(v.no_pidfd);
-	ck_assert_int_eq(act_victim_fd(&v), -1);
-	ck_assert_int_eq(act_victim_term(&ctx, &v, NULL), 1);
-	ck_assert_int_eq(act_victim_kill(&ctx, &v, NULL), 1);
-	ck_assert_uint_eq(count_sig(ACT_CALL_KILL, SIGTERM), 1);
-	ck_assert_uint_eq(count_sig(ACT_CALL_KILL, SIGKILL), 1);
-	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_SIGNAL), 0);
+	open_and_signal_by_kill(-ENOSYS, &v);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_MRELEASE), 0); /* needs a pidfd */
 	ck_assert_int_eq(act_victim_wait(&ctx, &v, 0), 0); /* fixture stat still matches */
 	v.starttime_ticks = 1; /* as if the pid was reused */
@@ -363,6 +370,36 @@ START_TEST(no_pidfd_fallback_uses_kill_after_identity_check)
 	v.starttime_ticks = 1;
 	ck_assert_int_eq(act_victim_kill(&ctx, &v, NULL), -ESRCH);
 	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_KILL), 2);
+}
+END_TEST
+
+/*
+ * Issue 10 item 3: pidfd_open failing with anything but ESRCH/EINVAL (EPERM under a seccomp
+ * profile, EMFILE, ENFILE, ENOMEM) reported the victim gone and nothing was signalled. It
+ * now falls back to kill(2) behind the start time check, as on kernels without pidfds.
+ */
+START_TEST(pidfd_open_failure_falls_back_to_kill)
+{
+	static const int errs[] = {-EPERM, -EMFILE, -ENFILE, -ENOMEM, -ENODEV};
+	struct act_victim v;
+
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		act_recorder_init(&rec);
+		open_and_signal_by_kill(errs[i], &v);
+		act_victim_close(&ctx, &v);
+	}
+	/* the identity check still guards every kill(2): a reused pid is not hit */
+	ck_assert_int_eq(act_victim_open(&ctx, 4242, 1, &v), -ESRCH); /* wrong start time */
+	ck_assert_int_eq(act_victim_open(&ctx, 4243, 778, &v), 0);
+	v.starttime_ticks = 1;
+	ck_assert_int_eq(act_victim_kill(&ctx, &v, NULL), -ESRCH);
+	ck_assert(v.exited);
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_KILL), 2);
+	/* gone stays gone: ESRCH and EINVAL (not a thread-group leader) are not retried */
+	rec.next_ret[ACT_CALL_PIDFD_OPEN] = -EINVAL;
+	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, &v), -ESRCH);
+	rec.next_ret[ACT_CALL_PIDFD_OPEN] = -ESRCH;
+	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, &v), -ESRCH);
 }
 END_TEST
 
@@ -440,6 +477,32 @@ START_TEST(process_group_skips_protected_and_outsiders)
 
 	ck_assert_int_eq(act_group_open_pgid(&ctx, 7777, NULL, NULL, &g), -ESRCH);
 	ck_assert_int_eq(act_group_open_pgid(&ctx, 1, NULL, NULL, &g), -EINVAL);
+}
+END_TEST
+
+/* The same for the members of a process group and of a v1 cgroup (act_group.c). */
+START_TEST(group_members_without_pidfd_are_still_signalled)
+{
+	struct act_group g;
+	int asked = 0;
+
+	rec.next_ret[ACT_CALL_PIDFD_OPEN] = -EMFILE;
+	ck_assert_int_eq(act_group_open_pgid(&ctx, 4242, prot_by_comm, &asked, &g), 2);
+	ck_assert_int_eq(act_group_kill(&ctx, &g, NULL), 2);
+	ck_assert_uint_eq(count_sig(ACT_CALL_KILL, SIGKILL), 2);
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_SIGNAL), 0);
+	act_group_close(&ctx, &g);
+
+	act_recorder_init(&rec);
+	rec.next_ret[ACT_CALL_PIDFD_OPEN] = -EPERM;
+	close(mounts.v2_fd);
+	mounts.v2_fd = -1; /* v1 only: every member signalled by us */
+	ck_assert_int_eq(act_kill_cgroup(&ctx, "/ogt", NULL), 1);
+	/* 4242, 4244, 4247 in /ogt, 4243 in /ogt/sub; 5001 listed but no longer a member */
+	ck_assert_uint_eq(count_sig(ACT_CALL_KILL, SIGKILL), 4);
+	for (size_t i = 0; i < rec.n; i++)
+		if (rec.calls[i].kind == ACT_CALL_KILL)
+			ck_assert_int_ne(rec.calls[i].pid, 5001);
 }
 END_TEST
 
@@ -878,6 +941,8 @@ static Suite *act_suite(void)
 	tcase_add_test(tc, mrelease_errors_are_tolerated);
 	tcase_add_test(tc, wait_and_elapsed);
 	tcase_add_test(tc, no_pidfd_fallback_uses_kill_after_identity_check);
+	tcase_add_test(tc, pidfd_open_failure_falls_back_to_kill);
+	tcase_add_test(tc, group_members_without_pidfd_are_still_signalled);
 	tcase_add_test(tc, dry_run_writes_nothing);
 	tcase_add_test(tc, process_group_skips_protected_and_outsiders);
 	tcase_add_test(tc, cgroup_kill_v2_writes_cgroup_kill);

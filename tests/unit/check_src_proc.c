@@ -47,6 +47,7 @@ START_TEST(stat_plain)
 	ck_assert_int_eq(p.ppid, 1);
 	ck_assert_int_eq(p.pgid, 812);
 	ck_assert_uint_eq(p.starttime_ticks, 1520);
+	ck_assert(!p.kthread);
 }
 END_TEST
 
@@ -103,6 +104,7 @@ START_TEST(stat_kernel_thread)
 	ck_assert_int_eq(src_proc_parse_stat(kthreadd, &p), SRC_PROC_KTHREAD);
 	ck_assert_str_eq(p.comm, "kthreadd");
 	ck_assert_int_eq(p.pid, 2);
+	ck_assert(p.kthread); /* the model says so too: policy knows kernel threads by it */
 }
 END_TEST
 
@@ -163,6 +165,134 @@ START_TEST(status_plain)
 	ck_assert_uint_eq(p.rss_file_bytes, 8000 * 1024);
 	ck_assert_uint_eq(p.rss_shmem_bytes, 192 * 1024);
 	ck_assert_uint_eq(p.swap_bytes, 40 * 1024);
+	ck_assert_int_eq(p.rss_source, OG_RSS_STATUS);
+}
+END_TEST
+
+/* Issue 10 item 1: 3.10 and 4.4 print VmRSS and VmSwap but no RssAnon/RssFile/RssShmem. Every
+ * process read 0 bytes; now all of VmRSS counts until statm splits it (OG_RSS_VMRSS). */
+START_TEST(status_before_4_5_has_vmrss_only)
+{
+	struct og_proc p = sentinel();
+
+	ck_assert_int_eq(src_proc_parse_status("Name:\tqemu-kvm\nUmask:\t0022\nState:\tS (sleeping)\n"
+					       "Uid:\t107\t107\t107\t107\nVmHWM:\t18547600 kB\n"
+					       "VmRSS:\t15943600 kB\nVmData:\t15931024 kB\n"
+					       "VmPTE:\t   37068 kB\nVmSwap:\t 2604000 kB\n"
+					       "Threads:\t12\n",
+					       &p),
+			 0);
+	ck_assert_int_eq(p.rss_source, OG_RSS_VMRSS);
+	ck_assert_uint_eq(p.rss_anon_bytes, 15943600ULL * 1024);
+	ck_assert_uint_eq(p.rss_file_bytes, 0);
+	ck_assert_uint_eq(p.rss_shmem_bytes, 0);
+	ck_assert_uint_eq(p.swap_bytes, 2604000ULL * 1024);
+	ck_assert_uint_eq(p.uid, 107);
+}
+END_TEST
+
+START_TEST(statm_splits_anon_and_file)
+{
+	static const char *const bad[] = {
+		"", "1 2", "1 2 3", "4585553 3985900\n", "x 2 3 4 0 5 0\n", "1 2 3x 4 0 5 0\n",
+		"10 5 6 1 0 4 0\n", /* shared > resident */
+		"1 18014398509481984 0 0 0 0 0\n", /* overflows in bytes */
+	};
+	struct og_proc p = sentinel();
+
+	/* 3.10 proc_pid_statm(): "%lu %lu %lu %lu 0 %lu 0\n" */
+	ck_assert_int_eq(src_proc_parse_statm("4585553 3985900 3400 390 0 3982790 0\n", 4096, &p), 0);
+	ck_assert_int_eq(p.rss_source, OG_RSS_STATM);
+	ck_assert_uint_eq(p.rss_anon_bytes, (3985900ULL - 3400) * 4096);
+	ck_assert_uint_eq(p.rss_file_bytes, 3400ULL * 4096);
+	ck_assert_uint_eq(p.rss_shmem_bytes, 0);
+	ck_assert_int_eq(src_proc_parse_statm("0 0 0 0 0 0 0\n", 65536, &p), 0);
+	ck_assert_uint_eq(p.rss_anon_bytes, 0);
+	for (size_t i = 0; i < OG_ELEMENTSOF(bad); i++) {
+		p = sentinel();
+		ck_assert_msg(src_proc_parse_statm(bad[i], 4096, &p) == -EBADMSG,
+			      "case %zu accepted", i);
+		assert_untouched(&p);
+	}
+	ck_assert_int_eq(src_proc_parse_statm("1 1 0 0 0 0 0\n", 0, &p), -EINVAL);
+	assert_untouched(&p);
+}
+END_TEST
+
+START_TEST(smaps_rollup_anonymous)
+{
+	static const char rollup[] =
+		"55d0c0a00000-7ffd4b5f1000 ---p 00000000 00:00 0                          [rollup]\n"
+		"Rss:               12800 kB\nPss:                9100 kB\n"
+		"Shared_Clean:       3200 kB\nShared_Dirty:          0 kB\n"
+		"Private_Clean:       800 kB\nPrivate_Dirty:      8800 kB\n"
+		"Referenced:        12000 kB\nAnonymous:          8600 kB\n"
+		"LazyFree:              0 kB\nAnonHugePages:      2048 kB\nSwap:  0 kB\n";
+	struct og_proc p = sentinel();
+
+	ck_assert_int_eq(src_proc_parse_smaps_rollup(rollup, &p), 0);
+	ck_assert_int_eq(p.rss_source, OG_RSS_SMAPS_ROLLUP);
+	ck_assert_uint_eq(p.rss_anon_bytes, 8600 * 1024);
+	ck_assert_uint_eq(p.rss_file_bytes, 4200 * 1024);
+	p = sentinel();
+	ck_assert_int_eq(src_proc_parse_smaps_rollup("Rss: 12 kB\n", &p), -EBADMSG);
+	ck_assert_int_eq(src_proc_parse_smaps_rollup("Rss: 12 kB\nAnonymous: 13 kB\n", &p),
+			 -EBADMSG);
+	ck_assert_int_eq(src_proc_parse_smaps_rollup("Rss: 12\nAnonymous: 1 kB\n", &p), -EBADMSG);
+	assert_untouched(&p);
+}
+END_TEST
+
+/* The fallback chain on a tree: statm first, smaps_rollup when statm is unusable, else VmRSS. */
+START_TEST(rss_fallback_chain)
+{
+	static const char status[] = "Name:\tx\nUid:\t0\t0\t0\t0\nVmRSS:\t 800 kB\nVmSwap:\t 8 kB\n";
+	static const char stat_fmt[] = "%d (x) S 1 %d %d 0 -1 4202752 0 0 0 0 0 0 0 0 20 0 1 0 77 "
+				       "1000 200 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 "
+				       "0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+	char dir[OG_TMPROOT_MAX], rel[64], line[512];
+	struct og_proc p[3];
+	struct og_root root;
+	int r[3];
+
+	og_tmproot_create(dir);
+	for (int pid = 10; pid <= 12; pid++) {
+		snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+		snprintf(line, sizeof(line), stat_fmt, pid, pid, pid);
+		og_tmproot_put(dir, rel, line);
+		snprintf(rel, sizeof(rel), "proc/%d/status", pid);
+		og_tmproot_put(dir, rel, status);
+		snprintf(rel, sizeof(rel), "proc/%d/cgroup", pid);
+		og_tmproot_put(dir, rel, "1:name=systemd:/system.slice/x.service\n");
+		snprintf(rel, sizeof(rel), "proc/%d/oom_score", pid);
+		og_tmproot_put(dir, rel, "0\n");
+		snprintf(rel, sizeof(rel), "proc/%d/oom_score_adj", pid);
+		og_tmproot_put(dir, rel, "0\n");
+		snprintf(rel, sizeof(rel), "proc/%d/cmdline", pid);
+		og_tmproot_put(dir, rel, "x");
+	}
+	og_tmproot_put(dir, "proc/10/statm", "500 200 50 1 0 150 0\n");
+	og_tmproot_put(dir, "proc/11/statm", "garbage\n");
+	og_tmproot_put(dir, "proc/11/smaps_rollup", "0-1 ---p 0 00:00 0 [rollup]\nRss:  800 kB\n"
+						      "Anonymous:  500 kB\n");
+	/* 12: no statm (a fixture captured without it), no smaps_rollup: VmRSS stays */
+	ck_assert_int_eq(og_root_open(&root, dir), 0);
+	for (int i = 0; i < 3; i++)
+		r[i] = src_read_proc(&root, 10 + i, &p[i]);
+	og_root_close(&root);
+	og_tmproot_remove(dir);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(r[i], 0);
+	ck_assert_int_eq(p[0].rss_source, OG_RSS_STATM);
+	ck_assert_uint_eq(p[0].rss_anon_bytes, 150 * 4096);
+	ck_assert_uint_eq(p[0].rss_file_bytes, 50 * 4096);
+	ck_assert_int_eq(p[1].rss_source, OG_RSS_SMAPS_ROLLUP);
+	ck_assert_uint_eq(p[1].rss_anon_bytes, 500 * 1024);
+	ck_assert_uint_eq(p[1].rss_file_bytes, 300 * 1024);
+	ck_assert_int_eq(p[2].rss_source, OG_RSS_VMRSS);
+	ck_assert_uint_eq(p[2].rss_anon_bytes, 800 * 1024);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(p[i].swap_bytes, 8 * 1024);
 }
 END_TEST
 
@@ -538,6 +668,41 @@ START_TEST(fixture_openstack)
 }
 END_TEST
 
+/* The RHEL 7 (3.10) tree: non-zero anon for every user process, from statm; kthreads out. */
+START_TEST(fixture_rhel7_statm)
+{
+	struct og_proc arr[32];
+	struct og_root root;
+	const struct og_proc *p;
+	size_t n = 0;
+
+	ck_assert_int_eq(open_fixture(&root, "rhel7-3.10"), 0);
+	ck_assert_int_eq(src_read_procs(&root, arr, OG_ELEMENTSOF(arr), &n), 0);
+	og_root_close(&root);
+	ck_assert_uint_eq(n, 13);
+	ck_assert_ptr_null(find(arr, n, 2));
+	ck_assert_ptr_null(find(arr, n, 38));
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(arr[i].rss_source, OG_RSS_STATM);
+		ck_assert_uint_gt(arr[i].rss_anon_bytes, 0);
+		ck_assert_uint_gt(arr[i].rss_file_bytes, 0);
+		ck_assert(!arr[i].kthread);
+	}
+	p = find(arr, n, 2301);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->rss_anon_bytes, 15930000ULL * 1024);
+	ck_assert_uint_eq(p->rss_file_bytes, 13600ULL * 1024);
+	ck_assert_uint_eq(p->swap_bytes, 2604000ULL * 1024);
+	ck_assert_str_eq(p->unit, "machine-qemu\\x2d1\\x2dweb01.scope");
+	ck_assert_str_eq(p->memcg_v1, "/");
+	ck_assert_str_eq(p->cgroup, "/");
+	p = find(arr, n, 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->unit, ""); /* systemd 219: PID 1 in the root, no init.scope */
+	ck_assert_str_eq(find(arr, n, 1031)->unit, "sshd.service");
+}
+END_TEST
+
 START_TEST(fixture_pure_cgroup2)
 {
 	struct og_proc arr[64];
@@ -650,6 +815,9 @@ static Suite *src_proc_suite(void)
 	tcase_add_test(tc, stat_malformed);
 	tcase_add_test(tc, status_plain);
 	tcase_add_test(tc, status_no_mm);
+	tcase_add_test(tc, status_before_4_5_has_vmrss_only);
+	tcase_add_test(tc, statm_splits_anon_and_file);
+	tcase_add_test(tc, smaps_rollup_anonymous);
 	tcase_add_test(tc, status_malformed);
 	tcase_add_test(tc, cgroup_unified);
 	tcase_add_test(tc, cgroup_hybrid);
@@ -665,6 +833,8 @@ static Suite *src_proc_suite(void)
 	tcase_add_test(fx, fixture_without_cmdline_exe);
 	tcase_add_test(fx, fixture_openstack);
 	tcase_add_test(fx, fixture_pure_cgroup2);
+	tcase_add_test(fx, fixture_rhel7_statm);
+	tcase_add_test(fx, rss_fallback_chain);
 	suite_add_tcase(s, fx);
 
 	tcase_add_test(live, live_self);

@@ -57,12 +57,41 @@ START_TEST(never_pid1_kthread_self_zombie_or_empty)
 	(void)self;
 	(void)empty;
 	kt->ppid = 2;
+	kt->kthread = true; /* PF_KTHREAD */
+	kt2->kthread = true;
 	kt2->cmdline[0] = '\0';
 	kt2->exe[0] = '\0';
+	tb_proc(2, "kthreadd", "/", 3 * GiB)->ppid = 0;
 	z->state = 'Z';
 	tb_proc(70, "victim", "/user.slice", 10 * MiB);
 	ck_assert_uint_eq(rank(), 1);
 	ck_assert_int_eq(top[0].target.pid, 70);
+}
+END_TEST
+
+/*
+ * Issue 10 item 2: a user process with an empty cmdline (it overwrote its argv, or is being
+ * set up by exec) and an unreadable exe (another user's, without CAP_SYS_PTRACE) was taken for
+ * a kernel thread and could never be chosen. So was a usermode helper forked by kthreadd
+ * (ppid 2: modprobe, a core dump pipe handler). Only PF_KTHREAD makes a kernel thread.
+ */
+START_TEST(empty_cmdline_and_exe_is_still_a_user_process)
+{
+	struct og_proc *hidden = tb_proc(300, "hog", "/user.slice", 2 * GiB);
+	struct og_proc *helper = tb_proc(301, "core-handler", "/", 1 * GiB);
+
+	hidden->cmdline[0] = '\0';
+	hidden->exe[0] = '\0';
+	helper->ppid = 2;
+	tb_proc(302, "small", "/user.slice", 10 * MiB);
+	ck_assert_uint_eq(rank(), 3);
+	ck_assert_int_eq(top[0].target.pid, 300);
+	ck_assert_int_eq(top[1].target.pid, 301);
+	ck_assert(!pol_proc_kthread(hidden));
+	hidden->kthread = true;
+	ck_assert(pol_proc_kthread(hidden));
+	ck_assert_uint_eq(rank(), 2);
+	ck_assert_int_eq(top[0].target.pid, 301);
 }
 END_TEST
 
@@ -337,6 +366,7 @@ static Suite *victim_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, badness_is_anon_plus_swap);
 	tcase_add_test(tc, never_pid1_kthread_self_zombie_or_empty);
+	tcase_add_test(tc, empty_cmdline_and_exe_is_still_a_user_process);
 	tcase_add_test(tc, protected_largest_is_never_chosen);
 	tcase_add_test(tc, oom_score_adj_minus_1000_is_never);
 	tcase_add_test(tc, kill_preference_never_excludes);
