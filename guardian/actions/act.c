@@ -222,12 +222,7 @@ const char *act_why(const struct pol_action *why, char *buf, size_t size)
 
 const char *act_printable(const char *s, char *buf, size_t size)
 {
-	size_t i = 0;
-
-	for (; s && s[i] && i + 1 < size; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
-	return buf;
+	return og_escape(buf, size, s);
 }
 
 bool act_seen_has(const struct act_seen *s, pid_t pid, uint64_t starttime_ticks)

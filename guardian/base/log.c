@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
+#include "policy/util/strutil.h"
 
 static int max_level = LOG_INFO;
 static int use_journal = -1; /* -1: decide on first use */
@@ -69,6 +70,9 @@ int log_internal(int level, int error, const char *message_id, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Names from the kernel (comm, cgroup, unit) reach here: one line stays one line, and
+	 * no escape sequence reaches a terminal or the journal (issue 10 item 7). */
+	og_escape(msg, sizeof(msg), msg);
 
 	if (use_journal < 0)
 		use_journal = access("/run/systemd/journal/socket", W_OK) == 0;

@@ -48,12 +48,7 @@ static unsigned pm(uint64_t part, uint64_t whole)
 /* Printable copy of a hostile comm/cmdline: control characters become '?'. */
 static const char *printable(char *dst, size_t size, const char *src)
 {
-	size_t i;
-
-	for (i = 0; i + 1 < size && src[i]; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' : src[i];
-	dst[i] = '\0';
-	return dst;
+	return og_escape(dst, size, src);
 }
 
 static void print_psi(const char *name, const struct og_psi *p)

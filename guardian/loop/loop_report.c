@@ -92,11 +92,16 @@ void loop_sbuf_printf(struct loop_sbuf *b, const char *fmt, ...)
 /* Values printed raw and on one line: a hostile comm with a newline stays on its line. */
 static void put_str(struct loop_sbuf *b, const char *key, const char *v)
 {
+	size_t room;
+
 	loop_sbuf_printf(b, "%s=", key);
-	for (; *v && b->len + 2 < b->size; v++)
-		b->p[b->len++] = (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v;
-	if (*v)
-		b->truncated = true;
+	room = b->len + 2 < b->size ? b->size - b->len - 1 : 0; /* keep one byte for the '\n' */
+	if (room) {
+		og_escape(b->p + b->len, room, v);
+		b->len += strlen(b->p + b->len);
+	}
+	if (b->len + 2 >= b->size && *v)
+		b->truncated = true; /* filled to the brim: maybe cut */
 	loop_sbuf_printf(b, "\n");
 }
 

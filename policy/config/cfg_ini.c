@@ -117,8 +117,11 @@ void cfg_diag_print(const struct cfg_diag *d, FILE *out)
 {
 	char buf[POL_PATH_MAX + CFG_KEY_MAX + CFG_MSG_MAX + 32];
 
+	/* Escaped: a file name found in a policy directory may hold control characters. */
 	for (size_t i = 0; i < d->n; i++)
-		fprintf(out, "%s\n", cfg_diag_format(&d->entries[i], buf, sizeof(buf)));
+		fprintf(out, "%s\n",
+			og_escape(buf, sizeof(buf),
+				  cfg_diag_format(&d->entries[i], buf, sizeof(buf))));
 	if (d->ndropped)
 		fprintf(out, "(%u more diagnostics lost: out of memory)\n", d->ndropped);
 }
