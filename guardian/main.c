@@ -66,14 +66,18 @@ static void help(void)
 static void lower_own_oom_score_adj(void)
 {
 	struct og_cg_mounts mounts = { .layout = OG_CG_NONE, .v2_fd = -1, .memv1_fd = -1 };
-	int lo = -1000, hi = 1000, best = 1001, saved = log_get_max_level();
+	int lo = -1000, hi = 1000, best = 1001, saved = log_get_max_level(), r = 0;
 	struct act_seen denied = { 0 };
 	struct og_root root;
 	struct act_ctx ctx;
 	struct og_proc self;
 
-	if (og_root_open(&root, "/") < 0)
+	r = og_root_open(&root, "/");
+	if (r < 0) {
+		(void)log_warning_errno(r, "cannot open /proc to lower our own oom_score_adj: %m; "
+					   "the kernel's OOM killer may kill oomguardiand first");
 		return;
+	}
 	act_ctx_init(&ctx, &root, &mounts, false);
 	ctx.self_pid = -1;
 	ctx.denied = &denied;
@@ -84,8 +88,8 @@ static void lower_own_oom_score_adj(void)
 		log_set_max_level(LOG_WARNING); /* not one NOTICE per step */
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
-		int r = act_set_oom_score_adj(&ctx, getpid(), 0, mid, NULL);
 
+		r = act_set_oom_score_adj(&ctx, getpid(), 0, mid, NULL);
 		if (r >= 0) {
 			best = mid;
 			hi = mid - 1;
@@ -99,9 +103,21 @@ static void lower_own_oom_score_adj(void)
 	}
 	log_set_max_level(saved);
 	og_root_close(&root);
+	/* Issue 10 item 13: once, at start, and with what it means. Under the shipped unit
+	 * (OOMScoreAdjust=-1000) the search ends at -1000 and nothing is said. */
+	if (best > 1000 && r < 0 && r != -EACCES)
+		(void)log_warning_errno(r, "cannot set our own oom_score_adj: %m; the kernel's "
+					   "OOM killer may kill oomguardiand first");
+	else if (best > 1000)
+		log_warning("cannot set our own oom_score_adj (refused at every value); the "
+			    "kernel's OOM killer may kill oomguardiand first");
 	if (best <= 1000)
-		log_debug("own oom_score_adj set to %d%s", best,
-			  best > -1000 ? " (lower needs CAP_SYS_RESOURCE)" : "");
+		log_debug("own oom_score_adj set to %d", best);
+	if (best > -1000 && best <= 1000)
+		log_warning("own oom_score_adj is %d, not -1000 (lower needs CAP_SYS_RESOURCE or "
+			    "OOMScoreAdjust=-1000 in the unit): the kernel's OOM killer may kill "
+			    "oomguardiand before the processes it guards",
+			    best);
 }
 
 static void lock_memory(void)
