@@ -231,7 +231,7 @@ static int parse_args(int argc, char **argv, struct loop_opts *o, const char **p
 			help();
 			return 0;
 		case 'V':
-			printf("oomguardiand %s\n", PACKAGE_VERSION);
+			printf("oomguardiand %s\n", PACKAGE_VERSION); /* as oomguardianctl -V */
 			return 0;
 		default:
 			fprintf(stderr, "Try 'oomguardiand --help'.\n");
@@ -242,9 +242,19 @@ static int parse_args(int argc, char **argv, struct loop_opts *o, const char **p
 		fprintf(stderr, "oomguardiand: unexpected argument '%s'\n", argv[optind]);
 		return EX_USAGE;
 	}
-	if (o->scope && o->scope[0] && o->scope[0] != '/') {
-		fprintf(stderr, "oomguardiand: --scope must start with '/': '%s'\n", o->scope);
-		return EX_USAGE;
+	if (o->scope && o->scope[0]) {
+		/* the same rule as Scope= (issue 10 item 14: "/a/../b" was taken here only) */
+		static char scope[OG_CGROUP_PATH_MAX];
+		int r = cfg_scope_normalize(o->scope, scope, sizeof(scope));
+
+		if (r < 0) {
+			fprintf(stderr,
+				"oomguardiand: --scope: expected a cgroup path like '/machine.slice' "
+				"(absolute, no '.', '..' or empty components), got '%s'\n",
+				o->scope);
+			return EX_USAGE;
+		}
+		o->scope = scope;
 	}
 	return -1;
 }

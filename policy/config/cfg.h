@@ -49,6 +49,14 @@ char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size);
 /* Print every entry, one a line. */
 void cfg_diag_print(const struct cfg_diag *d, FILE *out);
 
+/*
+ * A scope (Scope=, --scope) as a cgroup path: absolute, no "." / ".." / empty components (a
+ * trailing '/' is dropped; "/" becomes "", the whole machine). One rule for both, so the
+ * command line accepts exactly what the configuration does. 0, -EINVAL, or -ENAMETOOLONG when
+ * it does not fit size (or OG_CGROUP_PATH_MAX). buf is written only on success.
+ */
+int cfg_scope_normalize(const char *v, char *buf, size_t size);
+
 /* The built-in ladder and [Guardian] defaults (see policy/config/cfg_main.c for the reasons). */
 void cfg_config_defaults(struct pol_config *ret);
 

@@ -347,6 +347,23 @@ static char *line_reader(char *str, int num, void *stream)
 	return reader_assignment(c, str, num, s, len);
 }
 
+/*
+ * "Name=memcached # the cache" is four names: '#' starts a comment only at the start of a line
+ * (systemd's rule). A blank then '#' in a value is almost always a comment meant inline.
+ */
+static void warn_inline_comment(struct cfg_ctx *c, const struct cfg_key *k, const char *value)
+{
+	for (const char *h = strchr(value, '#'); h; h = strchr(h + 1, '#')) {
+		if (h > value && is_blank(h[-1])) {
+			cfg_warn(c, k->key,
+				 "'%.40s' is part of the value: '#' starts a comment only at the "
+				 "start of a line; put the comment on a line of its own",
+				 h);
+			return;
+		}
+	}
+}
+
 static int key_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg_ctx *c = user;
@@ -378,6 +395,7 @@ static int key_handler(void *user, const char *section, const char *name, const 
 			c->key_last[i] = c->line;
 		return 1;
 	}
+	warn_inline_comment(c, k, value);
 	r = k->parse(c, k, value, field);
 	if (r >= 0 && value[0] && c->key_line[i] && !(k->flags & CFG_F_MULTI))
 		cfg_warn(c, k->key, "given twice in this file (line %u); the last one wins",

@@ -591,6 +591,50 @@ START_TEST(conf_values)
 }
 END_TEST
 
+/* Issue 10 item 14: a comment after a value is part of it, and says so. */
+START_TEST(inline_hash_is_warned_about)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nName=memcached # the cache\n[Policy]\n"
+				      "KillPreference=avoid\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(s.match.name.n, 4); /* still what the language says... */
+	ck_assert_diag(P ":2: Name: warning: '# the cache' is part of the value: '#' starts a "
+			 "comment only at the start of a line; put the comment on a line of its "
+			 "own"); /* ...but no longer silently */
+	pol_service_free(&s);
+	cfg_diag_free(&diag);
+	cfg_diag_init(&diag);
+	/* a '#' inside a word (a regex, a path) is no comment: no warning */
+	ck_assert_int_eq(parse_policy("[Match]\nCmdline=~^/usr/bin/x#1\n[Policy]\n"
+				      "KillPreference=avoid\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(diag.nwarnings, 0);
+	pol_service_free(&s);
+}
+END_TEST
+
+/* --scope and Scope= share one rule (issue 10 item 14). */
+START_TEST(scope_normalize_is_the_scope_rule)
+{
+	char buf[OG_CGROUP_PATH_MAX] = "untouched";
+
+	ck_assert_int_eq(cfg_scope_normalize("/a/../b", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(cfg_scope_normalize("/a/./b", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(cfg_scope_normalize("/a//b", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(cfg_scope_normalize("machine.slice", buf, sizeof(buf)), -EINVAL);
+	ck_assert_str_eq(buf, "untouched");
+	ck_assert_int_eq(cfg_scope_normalize("/machine.slice/", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "/machine.slice");
+	ck_assert_int_eq(cfg_scope_normalize("/", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(cfg_scope_normalize("/machine.slice", buf, 8), -ENAMETOOLONG);
+}
+END_TEST
+
 START_TEST(diag_format)
 {
 	char buf[512];
@@ -1029,6 +1073,8 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, shipped_policies_load);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, format_exact);
+	tcase_add_test(tc, inline_hash_is_warned_about);
+	tcase_add_test(tc, scope_normalize_is_the_scope_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }
