@@ -158,15 +158,12 @@ static void log_own_rss(void)
 static int load_config(const struct loop_opts *o, struct pol_rules *ret)
 {
 	struct cfg_diag diag;
-	char line[CFG_MSG_MAX + POL_PATH_MAX + 96];
 	int r;
 
 	cfg_diag_init(&diag);
 	r = cfg_load(o->root_dir && strcmp(o->root_dir, "/") ? o->root_dir : NULL, o->config_path,
 		     o->policy_dirs, ret, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		log_internal(diag.entries[i].severity == CFG_SEV_ERROR ? LOG_ERR : LOG_WARNING, 0,
-			     NULL, "%s", cfg_diag_format(&diag.entries[i], line, sizeof(line)));
+	log_cfg_diag(&diag);
 	cfg_diag_free(&diag);
 	return r;
 }

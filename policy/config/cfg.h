@@ -46,6 +46,10 @@ int cfg_diag_add(struct cfg_diag *d, enum cfg_severity sev, const char *path, un
 /* "path:line: Key: reason" (warnings: "path:line: Key: warning: reason"). Returns buf. */
 char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size);
 
+/* The same without the "warning: " word, for a logger whose level already says it (one
+ * "warning:" a line, not "warning: path: Key: warning: reason"). Returns buf. */
+char *cfg_diag_format_bare(const struct cfg_diag_entry *e, char *buf, size_t size);
+
 /* Print every entry, one a line. */
 void cfg_diag_print(const struct cfg_diag *d, FILE *out);
 

@@ -100,7 +100,7 @@ int cfg_diag_add(struct cfg_diag *d, enum cfg_severity sev, const char *path, un
 	return r;
 }
 
-char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size)
+static char *diag_format(const struct cfg_diag_entry *e, bool severity, char *buf, size_t size)
 {
 	char where[POL_PATH_MAX + 16];
 
@@ -109,8 +109,18 @@ char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size)
 	else
 		snprintf(where, sizeof(where), "%s", e->path);
 	snprintf(buf, size, "%s: %s%s%s%s", where, e->key, e->key[0] ? ": " : "",
-		 e->severity == CFG_SEV_WARNING ? "warning: " : "", e->message);
+		 severity && e->severity == CFG_SEV_WARNING ? "warning: " : "", e->message);
 	return buf;
+}
+
+char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size)
+{
+	return diag_format(e, true, buf, size);
+}
+
+char *cfg_diag_format_bare(const struct cfg_diag_entry *e, char *buf, size_t size)
+{
+	return diag_format(e, false, buf, size);
 }
 
 void cfg_diag_print(const struct cfg_diag *d, FILE *out)

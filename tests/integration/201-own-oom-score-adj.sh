@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Issue 10 item 13: a daemon that cannot lower its own oom_score_adj to -1000 says so once, at
+# Issue 10 item 13 (and the "1 policy" word of item 16): a daemon that cannot lower its own oom_score_adj to -1000 says so once, at
 # warning level, with the consequence (it was a debug line). Run without CAP_SYS_RESOURCE
 # (setpriv drops it from the bounding set), so the kernel refuses values below the lowest one
 # this process tree ever had; the warning must agree with what /proc says.
@@ -15,7 +15,11 @@ cat >"$OGD" <<WRAP
 exec setpriv --bounding-set=-sys_resource --inh-caps=-sys_resource "$real" "\$@"
 WRAP
 chmod 0755 "$OGD"
+printf '[Match]\nName=ogtest-nothing\n\n[Policy]\nKillPreference=avoid\n' >"$OG_TMP/policy.d/10-one.policy"
 og_start_daemon --dry-run
+# item 16: "1 policy", not "1 policies"
+grep -q 'notice: guarding cgroup .*, 1 policy' "$OG_TMP/daemon.log" && og_ok "1 policy" ||
+	og_fail "start line: $(grep 'guarding' "$OG_TMP/daemon.log")"
 # the search runs right after "guarding" is logged: wait for its debug line
 i=0
 while [ $i -lt 200 ] && ! grep -q 'own oom_score_adj set to' "$OG_TMP/daemon.log"; do

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
+#include "policy/config/cfg.h"
 #include "policy/util/strutil.h"
 #include "tests/unit/og_check.h"
 
@@ -114,6 +115,23 @@ START_TEST(escape_replaces_controls_keeps_utf8_and_truncates)
 }
 END_TEST
 
+/* Issue 10 item 16: one "warning:" a line, not "warning: path: Key: warning: reason". */
+START_TEST(config_diagnostics_name_their_level_once)
+{
+	struct cfg_diag d;
+
+	unsetenv("JOURNAL_STREAM");
+	cfg_diag_init(&d);
+	cfg_diag_add(&d, CFG_SEV_WARNING, "/e/p.policy", 3, "Name", "odd");
+	cfg_diag_add(&d, CFG_SEV_ERROR, "/e/p.policy", 4, "Protect", "bad");
+	capture();
+	log_cfg_diag(&d);
+	ck_assert_str_eq(captured(), "ogtest: warning: /e/p.policy:3: Name: odd\n"
+				     "ogtest: error: /e/p.policy:4: Protect: bad\n");
+	cfg_diag_free(&d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("log");
@@ -125,6 +143,7 @@ int main(void)
 	tcase_add_test(tc, errno_macros_return_r_and_set_percent_m);
 	tcase_add_test(tc, debug_level_shows_debug);
 	tcase_add_test(tc, names_with_control_characters_are_escaped);
+	tcase_add_test(tc, config_diagnostics_name_their_level_once);
 	tcase_add_test(tc, escape_replaces_controls_keeps_utf8_and_truncates);
 	suite_add_tcase(s, tc);
 	return og_check_run(s);
