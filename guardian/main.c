@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -168,6 +170,84 @@ static int load_config(const struct loop_opts *o, struct pol_rules *ret)
 	return r;
 }
 
+/*
+ * Whether path is, or can be made, a directory (mkdir -p): it is one, or the nearest part of it
+ * that exists is one. 0, or -errno with the reason in why ("not a directory", "'/a' is not a
+ * directory", strerror).
+ */
+static int check_dir_path(const char *path, char *why, size_t size)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (og_strscpy(p, path, sizeof(p)) != strlen(path)) {
+		snprintf(why, size, "path too long");
+		return -ENAMETOOLONG;
+	}
+	for (;;) {
+		char *slash;
+
+		if (stat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				return 0;
+			if (strcmp(p, path) == 0)
+				snprintf(why, size, "not a directory");
+			else
+				snprintf(why, size, "'%s' is not a directory", p);
+			return -ENOTDIR;
+		}
+		if (errno != ENOENT && errno != ENOTDIR) {
+			snprintf(why, size, "%s", strerror(errno));
+			return -errno;
+		}
+		slash = strrchr(p, '/');
+		if (!slash)
+			return 0; /* relative, nothing of it exists: below the working directory */
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
+ * Issue 10 item 10: paths that cannot work are refused at start with the path and the reason
+ * (they used to start "guarding" with 0 policies, or warn once per report). Command-line paths
+ * are usage errors (64), ReportDirectory= a configuration error (78). Returns -1 to go on.
+ */
+static int check_paths(const struct loop_opts *o, const struct pol_rules *rules)
+{
+	char why[PATH_MAX + 64], dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (o->report_dir && check_dir_path(o->report_dir, why, sizeof(why)) < 0) {
+		fprintf(stderr, "oomguardiand: --report-dir '%s': %s\n", o->report_dir, why);
+		return EX_USAGE;
+	}
+	if (!o->report_dir && rules->cfg.report_dir[0] &&
+	    check_dir_path(rules->cfg.report_dir, why, sizeof(why)) < 0) {
+		log_error("ReportDirectory= '%s': %s, not starting", rules->cfg.report_dir, why);
+		return EX_CONFIG;
+	}
+	if (!o->state_file)
+		return -1;
+	if (stat(o->state_file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "oomguardiand: --state-file '%s': is a directory\n", o->state_file);
+		return EX_USAGE;
+	}
+	og_strscpy(dir, o->state_file, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (check_dir_path(dir, why, sizeof(why)) < 0) {
+			fprintf(stderr, "oomguardiand: --state-file '%s': %s\n", o->state_file, why);
+			return EX_USAGE;
+		}
+	}
+	return -1;
+}
+
 /* Fill *o from argv. Returns -1 to go on, else the exit status (--help, --version, usage). */
 static int parse_args(int argc, char **argv, struct loop_opts *o, const char **policy_dirs)
 {
@@ -239,6 +319,14 @@ static int parse_args(int argc, char **argv, struct loop_opts *o, const char **p
 		fprintf(stderr, "oomguardiand: unexpected argument '%s'\n", argv[optind]);
 		return EX_USAGE;
 	}
+	if (o->root_dir) {
+		char why[160];
+
+		if (og_root_check(o->root_dir, 1, why, sizeof(why)) < 0) {
+			fprintf(stderr, "oomguardiand: --root '%s': %s\n", o->root_dir, why);
+			return EX_USAGE;
+		}
+	}
 	if (o->scope && o->scope[0]) {
 		/* the same rule as Scope= (issue 10 item 14: "/a/../b" was taken here only) */
 		static char scope[OG_CGROUP_PATH_MAX];
@@ -276,6 +364,11 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		(void)log_error_errno(r, "cannot load the configuration: %m");
 		return 1;
+	}
+	r = check_paths(&o, &rules);
+	if (r >= 0) {
+		pol_rules_free(&rules);
+		return r;
 	}
 	r = loop_new(&o, &rules, &l);
 	if (r < 0) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
+#include "guardian/base/root.h"
 #include "guardian/ctl/ctl_check.h"
 #include "policy/config/cfg.h"
 
@@ -51,6 +52,14 @@ int ctl_check_main(int argc, char **argv)
 			return EXIT_SUCCESS;
 		default:
 			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (root) {
+		char why[160];
+
+		if (og_root_check(root, 0, why, sizeof(why)) < 0) {
+			fprintf(stderr, "oomguardianctl check: --root '%s': %s\n", root, why);
 			return EX_USAGE;
 		}
 	}

@@ -473,6 +473,14 @@ int ctl_snapshot_main(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? 0 : 64;
+	if (o.root) { /* "No such file or directory" about a directory that exists helps nobody */
+		char why[160];
+
+		if (og_root_check(o.root, 1, why, sizeof(why)) < 0) {
+			log_error("--root '%s': %s", o.root, why);
+			return 64;
+		}
+	}
 	r = og_collector_open(&c, o.root);
 	if (r < 0) {
 		log_error_errno(r, "cannot open root '%s': %m", o.root ? o.root : "/");

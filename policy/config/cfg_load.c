@@ -242,13 +242,23 @@ static bool is_masked(int dfd, const char *name)
 	return strcmp(target, "/dev/null") == 0;
 }
 
-static int scan_dir(const char *dir, struct entries *e, struct cfg_diag *diag)
+/*
+ * given: named by --policy-dir (must be a directory: "0 policies, protecting nothing" from a
+ * typo is refused, issue 10 item 10); else one of the default search path (may be missing).
+ */
+static int scan_dir(const char *dir, bool given, struct entries *e, struct cfg_diag *diag)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	int r = 0;
 
 	if (!d) {
+		if (given && errno == ENOTDIR)
+			return cfg_diag_add(diag, CFG_SEV_ERROR, dir, 0, "",
+					    "cannot open policy directory: not a directory");
+		if (given && errno == ENOENT)
+			return cfg_diag_add(diag, CFG_SEV_ERROR, dir, 0, "",
+					    "cannot open policy directory: %s", strerror(errno));
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return cfg_diag_add(diag, CFG_SEV_ERROR, dir, 0, "", "cannot open directory: %s",
@@ -381,7 +391,7 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
 
 	if (policy_dirs) {
 		for (size_t i = 0; policy_dirs[i] && r != -ENOMEM; i++)
-			r = scan_dir(policy_dirs[i], &e, diag);
+			r = scan_dir(policy_dirs[i], true, &e, diag);
 	} else {
 		const char *seen[OG_ELEMENTSOF(default_dirs)];
 		size_t nseen = 0;
@@ -395,7 +405,7 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
 				continue;
 			seen[nseen++] = default_dirs[i];
 			snprintf(dir, sizeof(dir), "%s%s", prefix, default_dirs[i]);
-			r = scan_dir(dir, &e, diag);
+			r = scan_dir(dir, false, &e, diag);
 		}
 	}
 	if (e.n)

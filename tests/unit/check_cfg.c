@@ -617,6 +617,25 @@ START_TEST(inline_hash_is_warned_about)
 }
 END_TEST
 
+/* Issue 10 item 10: a --policy-dir that is missing or a file is an error, not "0 policies". */
+START_TEST(given_policy_dir_must_be_a_directory)
+{
+	const char *const missing[] = {"/nonexistent-ogtest-dir", NULL};
+	const char *const file[] = {SRCDIR "/policy/vendor/oomguardian.conf", NULL};
+	struct pol_rules r;
+
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", NULL, missing, &r, &diag), -EINVAL);
+	ck_assert_diag("/nonexistent-ogtest-dir: cannot open policy directory: No such file or "
+		       "directory");
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", NULL, file, &r, &diag), -EINVAL);
+	ck_assert_diag(SRCDIR "/policy/vendor/oomguardian.conf: cannot open policy directory: "
+			      "not a directory");
+	/* the default search path may well be missing: no error */
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", NULL, NULL, &r, &diag), 0);
+	pol_rules_free(&r);
+}
+END_TEST
+
 /* --scope and Scope= share one rule (issue 10 item 14). */
 START_TEST(scope_normalize_is_the_scope_rule)
 {
@@ -1075,6 +1094,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, format_exact);
 	tcase_add_test(tc, inline_hash_is_warned_about);
 	tcase_add_test(tc, scope_normalize_is_the_scope_rule);
+	tcase_add_test(tc, given_policy_dir_must_be_a_directory);
 	suite_add_tcase(s, tc);
 	return s;
 }
