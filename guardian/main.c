@@ -21,6 +21,7 @@
 #include "guardian/base/log.h"
 #include "guardian/loop/loop.h"
 #include "guardian/base/root.h"
+#include "guardian/sources/src_cgroup.h"
 #include "guardian/sources/src_proc.h"
 #include "policy/config/cfg.h"
 #include "policy/util/strutil.h"
@@ -168,6 +169,53 @@ static int load_config(const struct loop_opts *o, struct pol_rules *ret)
 	log_cfg_diag(&diag);
 	cfg_diag_free(&diag);
 	return r;
+}
+
+/* path below mount (a directory): the rest ("" for the mount itself, else "/..."), or NULL. */
+static const char *under_mount(const char *path, const char *mount)
+{
+	size_t n = strlen(mount);
+
+	if (n == 0 || strncmp(path, mount, n) != 0 || (path[n] && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+/*
+ * Issue 10 item 11: "--scope /sys/fs/cgroup/memory/machine.slice" is what many admins type. A
+ * path under the memory (v1) or cgroup2 mount of the root (as the running system names them,
+ * or below --root DIR) is the cgroup path below that mount. Anything else is returned as
+ * given. Returns scope or a static buffer.
+ */
+static const char *scope_from_fs_path(const char *root_dir, const char *scope, const char *what)
+{
+	static char buf[OG_CGROUP_PATH_MAX];
+	struct og_cg_mounts m;
+	struct og_root root;
+	const char *rest = NULL;
+	size_t rn;
+
+	if (!og_startswith(scope, "/sys/") && !(root_dir && og_startswith(scope, root_dir)))
+		return scope; /* not a file system path: spare the mount lookup */
+	if (og_root_open(&root, root_dir) < 0)
+		return scope;
+	if (src_cgroup_detect(&root, &m) == 0) {
+		const char *mounts[] = { m.memv1_path, m.v2_path };
+
+		rn = root_dir && strcmp(root.path, "/") ? strlen(root.path) : 0;
+		for (size_t i = 0; i < 2 && !rest; i++) {
+			rest = under_mount(scope, mounts[i]);
+			if (!rest && rn && strlen(mounts[i]) > rn)
+				rest = under_mount(scope, mounts[i] + rn); /* the live name of it */
+		}
+		src_cgroup_mounts_close(&m);
+	}
+	og_root_close(&root);
+	if (!rest)
+		return scope;
+	og_strscpy(buf, rest[0] ? rest : "/", sizeof(buf));
+	log_notice("%s '%s' is a file system path: guarding cgroup '%s'", what, scope, buf);
+	return strcmp(buf, "/") == 0 ? "" : buf;
 }
 
 /*
@@ -339,7 +387,7 @@ static int parse_args(int argc, char **argv, struct loop_opts *o, const char **p
 				o->scope);
 			return EX_USAGE;
 		}
-		o->scope = scope;
+		o->scope = scope_from_fs_path(o->root_dir, scope, "--scope");
 	}
 	return -1;
 }
@@ -364,6 +412,14 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		(void)log_error_errno(r, "cannot load the configuration: %m");
 		return 1;
+	}
+	if (!o.scope && rules.cfg.scope[0]) {
+		/* Scope= may be a file system path too. Converted, it is passed like --scope (so
+		 * a reload does not take it for a changed Scope=). */
+		const char *s = scope_from_fs_path(o.root_dir, rules.cfg.scope, "Scope=");
+
+		if (s != rules.cfg.scope)
+			o.scope = s;
 	}
 	r = check_paths(&o, &rules);
 	if (r >= 0) {

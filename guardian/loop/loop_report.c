@@ -378,6 +378,9 @@ void loop_write_state(struct loop *l)
 	loop_sbuf_printf(&b, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\npid=%d\n",
 			 pol_stage_name(l->stage), ts, l->stage_since_usec, (int)getpid());
 	put_str(&b, "scope", l->scope[0] ? l->scope : "/");
+	/* issue 10 item 11: a scope that does not exist (yet) is not guarded */
+	loop_sbuf_printf(&b, "status=%s\n",
+			 l->scope[0] && l->scope_missing ? "waiting for scope" : "guarding");
 	loop_sbuf_printf(&b, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
 			 l->dry_run ? "yes" : "no", l->avail_bytes, l->total_bytes);
 	r = write_text_atomic(l->state_file, text, b.len);
