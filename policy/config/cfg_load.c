@@ -114,6 +114,105 @@ static const char *odd_file_kind(const struct stat *st, int fd)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------ who may write it */
+
+/*
+ * Issue 10 item 5, sshd's StrictModes and sudo's rule: whoever can write a policy chooses the
+ * victims (or protects a hog), so a file or directory is trusted only when owned by root (or,
+ * for a non-root `check` of one's own files, by the caller) and writable by nobody else. Group
+ * write is fine for group 0 (as sudo allows: root's group; files made as root under umask 002)
+ * and, for a non-root caller, its own group. sticky_ok: an ancestor directory with the sticky
+ * bit (/tmp) cannot have our entry replaced, so its write bits do not matter; a policy
+ * directory itself gets no such pass (anyone could add a file). NULL if trusted, else why.
+ */
+static const char *untrusted(const struct stat *st, bool sticky_ok, char *buf, size_t size)
+{
+	uid_t me = geteuid();
+	mode_t mode = st->st_mode & 07777;
+
+	if (st->st_uid != 0 && st->st_uid != me) {
+		snprintf(buf, size, "owned by uid %u, not by root", (unsigned)st->st_uid);
+		return buf;
+	}
+	if (sticky_ok && S_ISDIR(st->st_mode) && (mode & S_ISVTX))
+		return NULL;
+	if (mode & S_IWOTH) {
+		snprintf(buf, size, "writable by others (mode %04o)", (unsigned)mode);
+		return buf;
+	}
+	if ((mode & S_IWGRP) && st->st_gid != 0 && !(me != 0 && st->st_gid == getegid())) {
+		snprintf(buf, size, "writable by group %u (mode %04o)", (unsigned)st->st_gid,
+			 (unsigned)mode);
+		return buf;
+	}
+	return NULL;
+}
+
+#define UNTRUSTED_HINT "whoever can write it chooses victims; chown root and chmod go-w"
+
+/* Record why path (of stat st, a file or a policy directory) is not trusted. 0 or -EPERM. */
+static int check_trusted(const char *path, const struct stat *st, struct cfg_diag *diag)
+{
+	char why[96];
+
+	if (!untrusted(st, false, why, sizeof(why)))
+		return 0;
+	cfg_diag_add(diag, CFG_SEV_ERROR, path, 0, "", "refusing it: %s (" UNTRUSTED_HINT ")",
+		     why);
+	return -EPERM;
+}
+
+/* Every directory above path (resolved: symlinks are followed to where the file really is),
+ * up to "/". 0 or -EPERM with the first untrusted one named. */
+static int check_ancestors(const char *path, struct cfg_diag *diag)
+{
+	char real[PATH_MAX], why[96];
+	struct stat st;
+	char *slash;
+
+	if (!realpath(path, real))
+		return 0; /* missing: the read says so */
+	while ((slash = strrchr(real, '/'))) {
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(real, &st) == 0 && untrusted(&st, true, why, sizeof(why))) {
+			cfg_diag_add(diag, CFG_SEV_ERROR, path, 0, "",
+				     "refusing it: its directory '%s' is %s (" UNTRUSTED_HINT ")",
+				     real, why);
+			return -EPERM;
+		}
+		if (strcmp(real, "/") == 0)
+			break;
+	}
+	return 0;
+}
+
+/* Is the file really in the directory it was found in (no symlink to elsewhere)? Then that
+ * directory and its ancestors were checked with the scan. */
+static bool lives_where_found(const char *path)
+{
+	char rp[PATH_MAX], rd[PATH_MAX], dir[PATH_MAX];
+	char *slash;
+
+	og_strscpy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (!slash)
+		og_strscpy(dir, ".", sizeof(dir));
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (!realpath(path, rp) || !realpath(dir, rd))
+		return false;
+	slash = strrchr(rp, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	return strcmp(rp[0] ? rp : "/", rd) == 0;
+}
+
 /*
  * A file that is not a regular file (a FIFO would block open() and read() forever, a device
  * or a /proc file never ends): found in a policy directory (found) it is skipped with a
@@ -131,7 +230,8 @@ static int odd_file(const char *path, const char *what, bool found, struct cfg_d
 }
 
 /*
- * Read a whole file. 0, 1 if skipped (see odd_file()), or an error recorded in diag (-errno).
+ * Read a whole file. 0, 1 if skipped (see odd_file()), or an error recorded in diag (-errno;
+ * -EPERM: not trusted, see untrusted()).
  * *ret_len excludes the NUL. The type is checked before the open (following symlinks: masks are
  * handled before) and again on the fd, which is opened non-blocking in case it changed.
  */
@@ -155,6 +255,8 @@ static int read_file(const char *path, bool found, char **ret, size_t *ret_len,
 	what = odd_file_kind(&st, fd);
 	if (what)
 		return odd_file(path, what, found, diag);
+	if (check_trusted(path, &st, diag) < 0)
+		return -EPERM;
 	if (st.st_size > CFG_FILE_MAX) {
 		errno = EFBIG;
 		goto fail;
@@ -264,6 +366,16 @@ static int scan_dir(const char *dir, bool given, struct entries *e, struct cfg_d
 		return cfg_diag_add(diag, CFG_SEV_ERROR, dir, 0, "", "cannot open directory: %s",
 				    strerror(errno));
 	}
+	{
+		struct stat st;
+
+		/* an untrusted directory is not scanned: the error makes the whole load fail */
+		if ((fstat(dirfd(d), &st) == 0 && check_trusted(dir, &st, diag) < 0) ||
+		    check_ancestors(dir, diag) < 0) {
+			closedir(d);
+			return -EPERM;
+		}
+	}
 	while ((de = readdir(d))) {
 		if (!is_policy_name(de->d_name) || entries_have(e, de->d_name))
 			continue;
@@ -302,6 +414,11 @@ static int read_listed(struct pol_rules *w, const char *path, bool found, char *
 
 	if (r != 0)
 		return r;
+	if ((!found || !lives_where_found(path)) && check_ancestors(path, diag) < 0) {
+		free(*ret);
+		*ret = NULL;
+		return -EPERM;
+	}
 	return rules_add_file(w, path);
 }
 

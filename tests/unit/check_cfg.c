@@ -617,6 +617,101 @@ START_TEST(inline_hash_is_warned_about)
 }
 END_TEST
 
+/* A policy that protects everything: what an attacker would write. */
+#define GREEDY "[Match]\nAll=yes\n[Policy]\nKillPreference=never\n"
+
+static void write_mode(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* Issue 10 item 5: files and directories others can write are refused, naming why. */
+START_TEST(untrusted_files_and_dirs_are_refused)
+{
+	char dir[] = "/tmp/ogtest-trust-XXXXXX", pd[64], pol[96], conf[96], want[256];
+	const char *dirs[] = {pd, NULL};
+	struct pol_rules r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pd, sizeof(pd), "%s/policy.d", dir);
+	snprintf(pol, sizeof(pol), "%s/10-greedy.policy", pd);
+	snprintf(conf, sizeof(conf), "%s/any-name.cfg", dir);
+	ck_assert_int_eq(mkdir(pd, 0755), 0);
+	write_mode(pol, GREEDY, 0644);
+	write_mode(conf, "[Guardian]\nHoldOffSec=5s\n", 0644);
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), 0); /* trusted */
+	pol_rules_free(&r);
+
+	/* a world-writable policy */
+	ck_assert_int_eq(chmod(pol, 0666), 0);
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s: refusing it: writable by others (mode 0666) (whoever can write it chooses "
+		 "victims; chown root and chmod go-w)",
+		 pol);
+	ck_assert_diag(want);
+	ck_assert_int_eq(chmod(pol, 0644), 0);
+
+	/* a world-writable policy directory: no sticky pass, anyone could add a file */
+	ck_assert_int_eq(chmod(pd, 01777), 0);
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s: refusing it: writable by others (mode 1777) (whoever can write it chooses "
+		 "victims; chown root and chmod go-w)",
+		 pd);
+	ck_assert_diag(want);
+	ck_assert_int_eq(chmod(pd, 0755), 0);
+
+	/* the main config in a directory others can write (not sticky) */
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, NULL, &r, &diag), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s: refusing it: its directory '%s' is writable by others (mode 0777) "
+		 "(whoever can write it chooses victims; chown root and chmod go-w)",
+		 conf, dir);
+	ck_assert_diag(want);
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+
+	/* group write of root's group (a checkout made as root under umask 002) is fine */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(pol, 0, 0), 0);
+		ck_assert_int_eq(chmod(pol, 0664), 0);
+		ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), 0);
+		pol_rules_free(&r);
+		/* ...of another group is not */
+		ck_assert_int_eq(chown(pol, 0, 65534), 0);
+		ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), -EINVAL);
+		snprintf(want, sizeof(want),
+			 "%s: refusing it: writable by group 65534 (mode 0664) (whoever can write "
+			 "it chooses victims; chown root and chmod go-w)",
+			 pol);
+		ck_assert_diag(want);
+		/* owned by nobody, even read-only */
+		ck_assert_int_eq(chmod(pol, 0444), 0);
+		ck_assert_int_eq(chown(pol, 65534, 65534), 0);
+		ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), -EINVAL);
+		snprintf(want, sizeof(want),
+			 "%s: refusing it: owned by uid 65534, not by root (whoever can write it "
+			 "chooses victims; chown root and chmod go-w)",
+			 pol);
+		ck_assert_diag(want);
+		/* named on the command line (check FILE) as well */
+		ck_assert_int_eq(cfg_load_files(FIXTURES "/act", (const char *const[]){pol}, 1, &r,
+						&diag),
+				 -EINVAL);
+	}
+	unlink(pol);
+	unlink(conf);
+	rmdir(pd);
+	rmdir(dir);
+}
+END_TEST
+
 /* Issue 10 item 10: a --policy-dir that is missing or a file is an error, not "0 policies". */
 START_TEST(given_policy_dir_must_be_a_directory)
 {
@@ -1095,6 +1190,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, inline_hash_is_warned_about);
 	tcase_add_test(tc, scope_normalize_is_the_scope_rule);
 	tcase_add_test(tc, given_policy_dir_must_be_a_directory);
+	tcase_add_test(tc, untrusted_files_and_dirs_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
