@@ -13,7 +13,9 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "snapshot", ctl_snapshot_main, "[--root DIR] [--json] [--top N]  where the memory is" },
-	{ "check", ctl_check_main, "[--root DIR] [--quiet] [FILE...]  validate the configuration" },
+	{ "check", ctl_check_main,
+	  "[--config FILE] [--policy-dir DIR]... [--root DIR] [--quiet] [FILE...]\n"
+	  "            validate the configuration the daemon would load" },
 };
 
 static void usage(FILE *f)

@@ -297,14 +297,6 @@ static bool is_policy_name(const char *n)
 	return n[0] != '.' && l > 7 && strcmp(n + l - 7, ".policy") == 0;
 }
 
-static bool entries_have(const struct entries *e, const char *name)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strcmp(e->v[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 static int entries_add(struct entries *e, const char *dir, const char *name, bool masked)
 {
 	struct entry *v = realloc(e->v, (e->n + 1) * sizeof(*v));
@@ -348,7 +340,56 @@ static bool is_masked(int dfd, const char *name)
  * given: named by --policy-dir (must be a directory: "0 policies, protecting nothing" from a
  * typo is refused, issue 10 item 10); else one of the default search path (may be missing).
  */
-static int scan_dir(const char *dir, bool given, struct entries *e, struct cfg_diag *diag)
+static const struct entry *entries_get(const struct entries *e, const char *name)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->v[i].name, name) == 0)
+			return &e->v[i];
+	return NULL;
+}
+
+/* Record that dir/name is hidden or masked by `by` (NULL delta: not wanted). 0 or -ENOMEM. */
+static int delta_add(struct cfg_delta *d, const char *dir, const char *name,
+		     const struct entry *by)
+{
+	struct cfg_delta_entry *v;
+	char *path;
+
+	if (!d)
+		return 0;
+	v = realloc(d->v, (d->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	d->v = v;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	v[d->n] = (struct cfg_delta_entry){
+		.kind = by->masked ? CFG_DELTA_MASKED : CFG_DELTA_HIDDEN,
+		.path = path,
+		.by = strdup(by->path),
+	};
+	if (!v[d->n].by) {
+		free(path);
+		return -ENOMEM;
+	}
+	d->n++;
+	return 0;
+}
+
+void cfg_delta_free(struct cfg_delta *d)
+{
+	for (size_t i = 0; d && i < d->n; i++) {
+		free(d->v[i].path);
+		free(d->v[i].by);
+	}
+	if (d) {
+		free(d->v);
+		*d = (struct cfg_delta){0};
+	}
+}
+
+static int scan_dir(const char *dir, bool given, struct entries *e, struct cfg_delta *delta,
+		    struct cfg_diag *diag)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -377,8 +418,17 @@ static int scan_dir(const char *dir, bool given, struct entries *e, struct cfg_d
 		}
 	}
 	while ((de = readdir(d))) {
-		if (!is_policy_name(de->d_name) || entries_have(e, de->d_name))
+		const struct entry *above;
+
+		if (!is_policy_name(de->d_name))
 			continue;
+		above = entries_get(e, de->d_name);
+		if (above) {
+			r = delta_add(delta, dir, de->d_name, above);
+			if (r < 0)
+				break;
+			continue;
+		}
 		r = entries_add(e, dir, de->d_name, is_masked(dirfd(d), de->d_name));
 		if (r < 0)
 			break;
@@ -490,8 +540,22 @@ static int finish(struct pol_rules *w, int r, unsigned errors_before, struct pol
 	return r == -ENOMEM ? r : -EINVAL;
 }
 
+static int delta_cmp(const void *a, const void *b)
+{
+	const char *x = strrchr(((const struct cfg_delta_entry *)a)->path, '/');
+	const char *y = strrchr(((const struct cfg_delta_entry *)b)->path, '/');
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
 int cfg_load(const char *root, const char *conf_path, const char *const *policy_dirs,
 	     struct pol_rules *ret, struct cfg_diag *diag)
+{
+	return cfg_load_delta(root, conf_path, policy_dirs, ret, NULL, diag);
+}
+
+int cfg_load_delta(const char *root, const char *conf_path, const char *const *policy_dirs,
+		   struct pol_rules *ret, struct cfg_delta *ret_delta, struct cfg_diag *diag)
 {
 	unsigned before = diag->nerrors;
 	struct pol_rules w = {0};
@@ -508,7 +572,7 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
 
 	if (policy_dirs) {
 		for (size_t i = 0; policy_dirs[i] && r != -ENOMEM; i++)
-			r = scan_dir(policy_dirs[i], true, &e, diag);
+			r = scan_dir(policy_dirs[i], true, &e, ret_delta, diag);
 	} else {
 		const char *seen[OG_ELEMENTSOF(default_dirs)];
 		size_t nseen = 0;
@@ -522,11 +586,13 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
 				continue;
 			seen[nseen++] = default_dirs[i];
 			snprintf(dir, sizeof(dir), "%s%s", prefix, default_dirs[i]);
-			r = scan_dir(dir, false, &e, diag);
+			r = scan_dir(dir, false, &e, ret_delta, diag);
 		}
 	}
 	if (e.n)
 		qsort(e.v, e.n, sizeof(e.v[0]), entry_cmp);
+	if (ret_delta && ret_delta->n)
+		qsort(ret_delta->v, ret_delta->n, sizeof(ret_delta->v[0]), delta_cmp);
 	for (size_t i = 0; i < e.n && r != -ENOMEM; i++)
 		if (!e.v[i].masked)
 			r = load_policy(&w, prefix, e.v[i].path, true, diag);
@@ -544,15 +610,21 @@ static bool is_conf_name(const char *f)
 int cfg_load_files(const char *root, const char *const *files, size_t nfiles, struct pol_rules *ret,
 		   struct cfg_diag *diag)
 {
+	return cfg_load_files_conf(root, NULL, files, nfiles, ret, diag);
+}
+
+int cfg_load_files_conf(const char *root, const char *conf_path, const char *const *files,
+			size_t nfiles, struct pol_rules *ret, struct cfg_diag *diag)
+{
 	unsigned before = diag->nerrors;
 	struct pol_rules w = {0};
-	const char *conf = NULL;
+	const char *conf = conf_path;
 	char prefix[PATH_MAX];
 	int r = 0;
 
 	root_prefix(root, prefix, sizeof(prefix));
 	cfg_config_defaults(&w.cfg);
-	for (size_t i = 0; i < nfiles; i++) {
+	for (size_t i = 0; i < nfiles && !conf_path; i++) {
 		if (!is_conf_name(files[i]))
 			continue;
 		if (conf)
@@ -566,7 +638,7 @@ int cfg_load_files(const char *root, const char *const *files, size_t nfiles, st
 	else
 		load_default_conf(&w, prefix, diag);
 	for (size_t i = 0; i < nfiles && r != -ENOMEM; i++)
-		if (!is_conf_name(files[i]))
+		if (conf_path || !is_conf_name(files[i]))
 			r = load_policy(&w, prefix, files[i], false, diag);
 	return finish(&w, r, before, ret, diag);
 }

@@ -617,6 +617,22 @@ START_TEST(inline_hash_is_warned_about)
 }
 END_TEST
 
+/* Issue 11: check says which file hid which (systemd-delta's OVERRIDDEN). */
+START_TEST(delta_lists_hidden_files)
+{
+	struct cfg_delta d = {0};
+	struct pol_rules r;
+
+	ck_assert_int_eq(cfg_load_delta(MERGE, NULL, NULL, &r, &d, &diag), 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_int_eq(d.v[0].kind, CFG_DELTA_HIDDEN);
+	ck_assert_str_eq(d.v[0].path, MERGE "/usr/lib/oomguardian/policy.d/20-cron.policy");
+	ck_assert_str_eq(d.v[0].by, MERGE "/etc/oomguardian/policy.d/20-cron.policy");
+	cfg_delta_free(&d);
+	pol_rules_free(&r);
+}
+END_TEST
+
 /* A policy that protects everything: what an attacker would write. */
 #define GREEDY "[Match]\nAll=yes\n[Policy]\nKillPreference=never\n"
 
@@ -1191,6 +1207,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, scope_normalize_is_the_scope_rule);
 	tcase_add_test(tc, given_policy_dir_must_be_a_directory);
 	tcase_add_test(tc, untrusted_files_and_dirs_are_refused);
+	tcase_add_test(tc, delta_lists_hidden_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
