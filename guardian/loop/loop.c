@@ -125,6 +125,7 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	l->pctx.self_pid = strcmp(l->root_dir, "/") == 0 ? getpid() : 0;
 	act_ctx_init(&l->actx, &l->col.root, &l->col.mounts, l->dry_run);
 	l->actx.denied = &l->denied;
+	l->actx.machine_wide_denied = l->scope[0] && !l->rules.cfg.machine_wide_reclaim;
 	r = loop_worker_start(&l->worker); /* before mlockall: its stack is locked with us */
 	if (r < 0)
 		(void)log_warning_errno(r, "no worker thread (%m): caches dropped inline, ignoring");
@@ -474,6 +475,7 @@ static void reload(struct loop *l)
 	reload_report_dir_and_dry_run(l, &fresh.cfg);
 	pol_rules_free(&l->rules);
 	l->rules = fresh;
+	l->actx.machine_wide_denied = l->scope[0] && !l->rules.cfg.machine_wide_reclaim;
 	log_notice("reloaded: %zu polic%s from %zu file%s", l->rules.nservices,
 		   l->rules.nservices == 1 ? "y" : "ies", l->rules.nfiles,
 		   l->rules.nfiles == 1 ? "" : "s");

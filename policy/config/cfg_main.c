@@ -176,6 +176,7 @@ static const struct cfg_key conf_keys[] = {
 	G("TermGraceSec", cfg_parse_duration, default_term_grace_usec, 0, SEC(600), 0),
 	G("Hysteresis", parse_hysteresis, hysteresis_permyriad, 0, 5000, 0),
 	G("NUMARebalance", cfg_parse_bool, numa_rebalance, 0, 0, 0),
+	G("MachineWideReclaim", cfg_parse_bool, machine_wide_reclaim, 0, 0, 0),
 	G("ReportDirectory", cfg_parse_path, report_dir, 0, 0, CFG_F_ABS),
 	STAGE_KEYS("Reclaim"),
 	STAGE_KEYS("Throttle"),

@@ -604,6 +604,23 @@ static void assert_write(size_t i, int fd, const char *path, const char *value)
 	ck_assert_str_eq(rec.calls[i].value, value);
 }
 
+/* Issue 10 item 6: a scoped daemon without MachineWideReclaim=yes never writes host-wide. */
+START_TEST(scoped_machine_wide_actions_are_refused)
+{
+	size_t n = rec.n;
+
+	ctx.machine_wide_denied = true;
+	ck_assert_int_eq(act_drop_caches(&ctx, 2, NULL), -EPERM);
+	ck_assert_int_eq(act_drop_caches(&ctx, 3, NULL), -EPERM);
+	ck_assert_int_eq(act_compact(&ctx, -1, NULL), -EPERM);
+	ck_assert_int_eq(act_compact(&ctx, 0, NULL), -EPERM);
+	ck_assert_uint_eq(rec.n, n); /* nothing written */
+	ctx.machine_wide_denied = false;
+	ck_assert_int_eq(act_drop_caches(&ctx, 2, NULL), 1);
+	ck_assert_uint_eq(rec.n, n + 1);
+}
+END_TEST
+
 START_TEST(mem_actions_write_the_right_files)
 {
 	ck_assert_int_eq(act_drop_caches(&ctx, 2, NULL), 1);
@@ -892,6 +909,7 @@ static Suite *act_suite(void)
 	tcase_add_test(tc, refuses_self_init_kthread_and_no_identity);
 	tcase_add_test(tc, term_then_kill_ordering);
 	tcase_add_test(tc, no_empty_unit_in_log_lines);
+	tcase_add_test(tc, scoped_machine_wide_actions_are_refused);
 	tcase_add_test(tc, refuses_double_signals);
 	tcase_add_test(tc, failed_send_can_be_retried_and_esrch_marks_exit);
 	tcase_add_test(tc, mrelease_errors_are_tolerated);

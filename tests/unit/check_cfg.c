@@ -559,11 +559,12 @@ START_TEST(conf_values)
 
 	ck_assert_int_eq(parse_conf("[Guardian]\nScope=/machine.slice/\nDryRun=on\nHoldOffSec=1s\n"
 				    "Hysteresis=0.5%\nNUMARebalance=yes\nReportDirectory=/srv/r\n"
+				    "MachineWideReclaim=yes\n"
 				    "[Terminate]\nPressureSomeAbove=70%\nSwapFreeBelow=\n",
 				    &cfg),
 			 0);
 	ck_assert_str_eq(cfg.scope, "/machine.slice");
-	ck_assert(cfg.dry_run && cfg.numa_rebalance);
+	ck_assert(cfg.dry_run && cfg.numa_rebalance && cfg.machine_wide_reclaim);
 	ck_assert_uint_eq(cfg.holdoff_usec, 1000000);
 	ck_assert_uint_eq(cfg.hysteresis_permyriad, 50);
 	ck_assert_str_eq(cfg.report_dir, "/srv/r");
