@@ -346,6 +346,15 @@ static char *line_reader(char *str, int num, void *stream)
 		cfg_err(c, "", "line contains a NUL byte");
 		return comment_line(str);
 	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		/* an escape sequence in a name would reach `check` output and log lines */
+		if ((ch < 0x20 && !is_blank((char)ch)) || ch == 0x7f) {
+			cfg_err(c, "", "line contains the control character 0x%02x", ch);
+			return comment_line(str);
+		}
+	}
 	if (len == 0 || *s == '#' || *s == ';')
 		return comment_line(str);
 	if (len > CFG_LINE_MAX) {

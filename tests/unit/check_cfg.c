@@ -748,6 +748,18 @@ START_TEST(given_policy_dir_must_be_a_directory)
 }
 END_TEST
 
+/* Same class as issue 10 item 7: no escape sequence gets into a name (check output, logs). */
+START_TEST(control_characters_are_refused)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nName=ev\x1b[2Jil\n[Policy]\nKillPreference=avoid\n",
+				      &s),
+			 -EINVAL);
+	ck_assert_diag(P ":2: line contains the control character 0x1b");
+}
+END_TEST
+
 /* --scope and Scope= share one rule (issue 10 item 14). */
 START_TEST(scope_normalize_is_the_scope_rule)
 {
@@ -1209,6 +1221,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, given_policy_dir_must_be_a_directory);
 	tcase_add_test(tc, untrusted_files_and_dirs_are_refused);
 	tcase_add_test(tc, delta_lists_hidden_files);
+	tcase_add_test(tc, control_characters_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
