@@ -39,13 +39,14 @@ static void help(void)
 	       "                         " OG_SYSCONFDIR "/oomguardian.conf and\n"
 	       "                         /etc/oomguardian/oomguardian.conf; none: built-in)\n"
 	       "  -p, --policy-dir DIR   read *.policy from DIR instead of the default search\n"
-	       "                         path (repeatable, highest priority first)\n"
+	       "                         path (repeatable, highest priority first; must exist)\n"
 	       "  -r, --root DIR         read /proc, /sys and the cgroup trees below DIR\n"
 	       "                         (fixture trees); without --config and --policy-dir\n"
 	       "                         the configuration and policies are read below DIR\n"
 	       "                         too (DIR/etc/oomguardian/...), and User= names are\n"
 	       "                         looked up in DIR/etc/passwd\n"
-	       "  -s, --scope CGROUP     guard only this cgroup (overrides Scope=)\n"
+	       "  -s, --scope CGROUP     guard only this cgroup (overrides Scope=); a path\n"
+	       "                         under the cgroup mount works too\n"
 	       "  -n, --dry-run          decide and log, but write nothing to the kernel\n"
 	       "  -1, --once             take one snapshot, print the plan and exit\n"
 	       "      --report-dir DIR   where action reports go (default: " OG_STATEDIR
@@ -55,9 +56,11 @@ static void help(void)
 	       "  -h, --help             show this help and exit\n"
 	       "  -V, --version          show the version and exit\n"
 	       "\n"
-	       "Signals: SIGHUP reloads the policy (an invalid one is refused, the running one\n"
-	       "kept), SIGTERM and SIGINT exit. Exit status: 0 success, 1 failure, 64 usage,\n"
-	       "78 invalid configuration. See oomguardiand(8).\n");
+	       "Config and policy files and their directories must be owned by root and not\n"
+	       "writable by others. Signals: SIGHUP reloads the policy (an invalid one is\n"
+	       "refused, the running one kept), SIGTERM and SIGINT exit.\n"
+	       "Exit status: 0 success, 1 failure, 64 usage, 78 invalid configuration.\n"
+	       "See oomguardiand(8).\n");
 }
 
 /*
