@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "guardian/base/log.h"
 #include "guardian/loop/loop.h"
 #include "guardian/base/root.h"
+#include "guardian/sources/src_cgroup.h"
 #include "guardian/sources/src_proc.h"
 #include "policy/config/cfg.h"
 #include "policy/util/strutil.h"
@@ -36,13 +39,14 @@ static void help(void)
 	       "                         " OG_SYSCONFDIR "/oomguardian.conf and\n"
 	       "                         /etc/oomguardian/oomguardian.conf; none: built-in)\n"
 	       "  -p, --policy-dir DIR   read *.policy from DIR instead of the default search\n"
-	       "                         path (repeatable, highest priority first)\n"
+	       "                         path (repeatable, highest priority first; must exist)\n"
 	       "  -r, --root DIR         read /proc, /sys and the cgroup trees below DIR\n"
 	       "                         (fixture trees); without --config and --policy-dir\n"
 	       "                         the configuration and policies are read below DIR\n"
 	       "                         too (DIR/etc/oomguardian/...), and User= names are\n"
 	       "                         looked up in DIR/etc/passwd\n"
-	       "  -s, --scope CGROUP     guard only this cgroup (overrides Scope=)\n"
+	       "  -s, --scope CGROUP     guard only this cgroup (overrides Scope=); a path\n"
+	       "                         under the cgroup mount works too\n"
 	       "  -n, --dry-run          decide and log, but write nothing to the kernel\n"
 	       "  -1, --once             take one snapshot, print the plan and exit\n"
 	       "      --report-dir DIR   where action reports go (default: " OG_STATEDIR
@@ -52,9 +56,11 @@ static void help(void)
 	       "  -h, --help             show this help and exit\n"
 	       "  -V, --version          show the version and exit\n"
 	       "\n"
-	       "Signals: SIGHUP reloads the policy (an invalid one is refused, the running one\n"
-	       "kept), SIGTERM and SIGINT exit. Exit status: 0 success, 1 failure, 64 usage,\n"
-	       "78 invalid configuration. See oomguardiand(8).\n");
+	       "Config and policy files and their directories must be owned by root and not\n"
+	       "writable by others. Signals: SIGHUP reloads the policy (an invalid one is\n"
+	       "refused, the running one kept), SIGTERM and SIGINT exit.\n"
+	       "Exit status: 0 success, 1 failure, 64 usage, 78 invalid configuration.\n"
+	       "See oomguardiand(8).\n");
 }
 
 /*
@@ -66,14 +72,18 @@ static void help(void)
 static void lower_own_oom_score_adj(void)
 {
 	struct og_cg_mounts mounts = { .layout = OG_CG_NONE, .v2_fd = -1, .memv1_fd = -1 };
-	int lo = -1000, hi = 1000, best = 1001, saved = log_get_max_level();
+	int lo = -1000, hi = 1000, best = 1001, saved = log_get_max_level(), r = 0;
 	struct act_seen denied = { 0 };
 	struct og_root root;
 	struct act_ctx ctx;
 	struct og_proc self;
 
-	if (og_root_open(&root, "/") < 0)
+	r = og_root_open(&root, "/");
+	if (r < 0) {
+		(void)log_warning_errno(r, "cannot open /proc to lower our own oom_score_adj: %m; "
+					   "the kernel's OOM killer may kill oomguardiand first");
 		return;
+	}
 	act_ctx_init(&ctx, &root, &mounts, false);
 	ctx.self_pid = -1;
 	ctx.denied = &denied;
@@ -84,8 +94,8 @@ static void lower_own_oom_score_adj(void)
 		log_set_max_level(LOG_WARNING); /* not one NOTICE per step */
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
-		int r = act_set_oom_score_adj(&ctx, getpid(), 0, mid, NULL);
 
+		r = act_set_oom_score_adj(&ctx, getpid(), 0, mid, NULL);
 		if (r >= 0) {
 			best = mid;
 			hi = mid - 1;
@@ -99,9 +109,21 @@ static void lower_own_oom_score_adj(void)
 	}
 	log_set_max_level(saved);
 	og_root_close(&root);
+	/* Issue 10 item 13: once, at start, and with what it means. Under the shipped unit
+	 * (OOMScoreAdjust=-1000) the search ends at -1000 and nothing is said. */
+	if (best > 1000 && r < 0 && r != -EACCES)
+		(void)log_warning_errno(r, "cannot set our own oom_score_adj: %m; the kernel's "
+					   "OOM killer may kill oomguardiand first");
+	else if (best > 1000)
+		log_warning("cannot set our own oom_score_adj (refused at every value); the "
+			    "kernel's OOM killer may kill oomguardiand first");
 	if (best <= 1000)
-		log_debug("own oom_score_adj set to %d%s", best,
-			  best > -1000 ? " (lower needs CAP_SYS_RESOURCE)" : "");
+		log_debug("own oom_score_adj set to %d", best);
+	if (best > -1000 && best <= 1000)
+		log_warning("own oom_score_adj is %d, not -1000 (lower needs CAP_SYS_RESOURCE or "
+			    "OOMScoreAdjust=-1000 in the unit): the kernel's OOM killer may kill "
+			    "oomguardiand before the processes it guards",
+			    best);
 }
 
 static void lock_memory(void)
@@ -142,17 +164,139 @@ static void log_own_rss(void)
 static int load_config(const struct loop_opts *o, struct pol_rules *ret)
 {
 	struct cfg_diag diag;
-	char line[CFG_MSG_MAX + POL_PATH_MAX + 96];
 	int r;
 
 	cfg_diag_init(&diag);
 	r = cfg_load(o->root_dir && strcmp(o->root_dir, "/") ? o->root_dir : NULL, o->config_path,
 		     o->policy_dirs, ret, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		log_internal(diag.entries[i].severity == CFG_SEV_ERROR ? LOG_ERR : LOG_WARNING, 0,
-			     NULL, "%s", cfg_diag_format(&diag.entries[i], line, sizeof(line)));
+	log_cfg_diag(&diag);
 	cfg_diag_free(&diag);
 	return r;
+}
+
+/* path below mount (a directory): the rest ("" for the mount itself, else "/..."), or NULL. */
+static const char *under_mount(const char *path, const char *mount)
+{
+	size_t n = strlen(mount);
+
+	if (n == 0 || strncmp(path, mount, n) != 0 || (path[n] && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+/*
+ * Issue 10 item 11: "--scope /sys/fs/cgroup/memory/machine.slice" is what many admins type. A
+ * path under the memory (v1) or cgroup2 mount of the root (as the running system names them,
+ * or below --root DIR) is the cgroup path below that mount. Anything else is returned as
+ * given. Returns scope or a static buffer.
+ */
+static const char *scope_from_fs_path(const char *root_dir, const char *scope, const char *what)
+{
+	static char buf[OG_CGROUP_PATH_MAX];
+	struct og_cg_mounts m;
+	struct og_root root;
+	const char *rest = NULL;
+	size_t rn;
+
+	if (!og_startswith(scope, "/sys/") && !(root_dir && og_startswith(scope, root_dir)))
+		return scope; /* not a file system path: spare the mount lookup */
+	if (og_root_open(&root, root_dir) < 0)
+		return scope;
+	if (src_cgroup_detect(&root, &m) == 0) {
+		const char *mounts[] = { m.memv1_path, m.v2_path };
+
+		rn = root_dir && strcmp(root.path, "/") ? strlen(root.path) : 0;
+		for (size_t i = 0; i < 2 && !rest; i++) {
+			rest = under_mount(scope, mounts[i]);
+			if (!rest && rn && strlen(mounts[i]) > rn)
+				rest = under_mount(scope, mounts[i] + rn); /* the live name of it */
+		}
+		src_cgroup_mounts_close(&m);
+	}
+	og_root_close(&root);
+	if (!rest)
+		return scope;
+	og_strscpy(buf, rest[0] ? rest : "/", sizeof(buf));
+	log_notice("%s '%s' is a file system path: guarding cgroup '%s'", what, scope, buf);
+	return strcmp(buf, "/") == 0 ? "" : buf;
+}
+
+/*
+ * Whether path is, or can be made, a directory (mkdir -p): it is one, or the nearest part of it
+ * that exists is one. 0, or -errno with the reason in why ("not a directory", "'/a' is not a
+ * directory", strerror).
+ */
+static int check_dir_path(const char *path, char *why, size_t size)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (og_strscpy(p, path, sizeof(p)) != strlen(path)) {
+		snprintf(why, size, "path too long");
+		return -ENAMETOOLONG;
+	}
+	for (;;) {
+		char *slash;
+
+		if (stat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				return 0;
+			if (strcmp(p, path) == 0)
+				snprintf(why, size, "not a directory");
+			else
+				snprintf(why, size, "'%s' is not a directory", p);
+			return -ENOTDIR;
+		}
+		if (errno != ENOENT && errno != ENOTDIR) {
+			snprintf(why, size, "%s", strerror(errno));
+			return -errno;
+		}
+		slash = strrchr(p, '/');
+		if (!slash)
+			return 0; /* relative, nothing of it exists: below the working directory */
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
+ * Issue 10 item 10: paths that cannot work are refused at start with the path and the reason
+ * (they used to start "guarding" with 0 policies, or warn once per report). Command-line paths
+ * are usage errors (64), ReportDirectory= a configuration error (78). Returns -1 to go on.
+ */
+static int check_paths(const struct loop_opts *o, const struct pol_rules *rules)
+{
+	char why[PATH_MAX + 64], dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (o->report_dir && check_dir_path(o->report_dir, why, sizeof(why)) < 0) {
+		fprintf(stderr, "oomguardiand: --report-dir '%s': %s\n", o->report_dir, why);
+		return EX_USAGE;
+	}
+	if (!o->report_dir && rules->cfg.report_dir[0] &&
+	    check_dir_path(rules->cfg.report_dir, why, sizeof(why)) < 0) {
+		log_error("ReportDirectory= '%s': %s, not starting", rules->cfg.report_dir, why);
+		return EX_CONFIG;
+	}
+	if (!o->state_file)
+		return -1;
+	if (stat(o->state_file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "oomguardiand: --state-file '%s': is a directory\n", o->state_file);
+		return EX_USAGE;
+	}
+	og_strscpy(dir, o->state_file, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (check_dir_path(dir, why, sizeof(why)) < 0) {
+			fprintf(stderr, "oomguardiand: --state-file '%s': %s\n", o->state_file, why);
+			return EX_USAGE;
+		}
+	}
+	return -1;
 }
 
 /* Fill *o from argv. Returns -1 to go on, else the exit status (--help, --version, usage). */
@@ -215,7 +359,7 @@ static int parse_args(int argc, char **argv, struct loop_opts *o, const char **p
 			help();
 			return 0;
 		case 'V':
-			printf("oomguardiand %s\n", PACKAGE_VERSION);
+			printf("oomguardiand %s\n", PACKAGE_VERSION); /* as oomguardianctl -V */
 			return 0;
 		default:
 			fprintf(stderr, "Try 'oomguardiand --help'.\n");
@@ -226,9 +370,27 @@ static int parse_args(int argc, char **argv, struct loop_opts *o, const char **p
 		fprintf(stderr, "oomguardiand: unexpected argument '%s'\n", argv[optind]);
 		return EX_USAGE;
 	}
-	if (o->scope && o->scope[0] && o->scope[0] != '/') {
-		fprintf(stderr, "oomguardiand: --scope must start with '/': '%s'\n", o->scope);
-		return EX_USAGE;
+	if (o->root_dir) {
+		char why[160];
+
+		if (og_root_check(o->root_dir, 1, why, sizeof(why)) < 0) {
+			fprintf(stderr, "oomguardiand: --root '%s': %s\n", o->root_dir, why);
+			return EX_USAGE;
+		}
+	}
+	if (o->scope && o->scope[0]) {
+		/* the same rule as Scope= (issue 10 item 14: "/a/../b" was taken here only) */
+		static char scope[OG_CGROUP_PATH_MAX];
+		int r = cfg_scope_normalize(o->scope, scope, sizeof(scope));
+
+		if (r < 0) {
+			fprintf(stderr,
+				"oomguardiand: --scope: expected a cgroup path like '/machine.slice' "
+				"(absolute, no '.', '..' or empty components), got '%s'\n",
+				o->scope);
+			return EX_USAGE;
+		}
+		o->scope = scope_from_fs_path(o->root_dir, scope, "--scope");
 	}
 	return -1;
 }
@@ -253,6 +415,19 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		(void)log_error_errno(r, "cannot load the configuration: %m");
 		return 1;
+	}
+	if (!o.scope && rules.cfg.scope[0]) {
+		/* Scope= may be a file system path too. Converted, it is passed like --scope (so
+		 * a reload does not take it for a changed Scope=). */
+		const char *s = scope_from_fs_path(o.root_dir, rules.cfg.scope, "Scope=");
+
+		if (s != rules.cfg.scope)
+			o.scope = s;
+	}
+	r = check_paths(&o, &rules);
+	if (r >= 0) {
+		pol_rules_free(&rules);
+		return r;
 	}
 	r = loop_new(&o, &rules, &l);
 	if (r < 0) {

@@ -117,6 +117,8 @@ struct pol_config {
 	uint64_t default_term_grace_usec;
 	uint64_t hysteresis_permyriad; /* a stage clears only this far above its threshold */
 	bool numa_rebalance;
+	/* With a Scope=: may drop_caches and compaction (machine-wide) run? Default no. */
+	bool machine_wide_reclaim;
 	char report_dir[POL_PATH_MAX];
 };
 

@@ -201,6 +201,18 @@ static void format_metric(char *buf, size_t size, const char *metric, uint64_t v
 		snprintf(buf, size, "%lld", (long long)v);
 }
 
+/* Length of the metric's name without the unit suffix format_metric() converts away. */
+static size_t metric_name_len(const char *metric)
+{
+	static const char *const units[] = { "_permyriad", "_centi", "_bytes", "_usec" };
+	size_t n = strlen(metric);
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ends_with(metric, units[i]) && n > strlen(units[i]))
+			return n - strlen(units[i]);
+	return n;
+}
+
 const char *act_why(const struct pol_action *why, char *buf, size_t size)
 {
 	char m[32], l[32];
@@ -215,19 +227,16 @@ const char *act_why(const struct pol_action *why, char *buf, size_t size)
 	}
 	format_metric(m, sizeof(m), why->metric, why->measured);
 	format_metric(l, sizeof(l), why->metric, why->limit);
-	snprintf(buf, size, "rule='%s' %s=%s limit=%s", why->rule[0] ? why->rule : "?", why->metric,
-		 m, l);
+	/* The value is shown converted ("4.26%", "1.5G", "2.500s"): its name loses the unit
+	 * suffix, no "mem_available_permyriad=4.26%" (issue 10 item 16). */
+	snprintf(buf, size, "rule='%s' %.*s=%s limit=%s", why->rule[0] ? why->rule : "?",
+		 (int)metric_name_len(why->metric), why->metric, m, l);
 	return buf;
 }
 
 const char *act_printable(const char *s, char *buf, size_t size)
 {
-	size_t i = 0;
-
-	for (; s && s[i] && i + 1 < size; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
-	return buf;
+	return og_escape(buf, size, s);
 }
 
 bool act_seen_has(const struct act_seen *s, pid_t pid, uint64_t starttime_ticks)

@@ -71,6 +71,9 @@ struct act_ctx {
 	bool dry_run;
 	pid_t self_pid; /* never signalled, never a group member we kill */
 	struct act_seen *denied; /* act_protect: refusals reported once; NULL: report every time */
+	/* Guarding one cgroup without MachineWideReclaim=yes: drop_caches and compaction (whole
+	 * machine) are refused here too, whatever a plan says (issue 10 item 6). */
+	bool machine_wide_denied;
 };
 
 /* Fill a context with the real ops; root and mounts must outlive it. A root that is not the

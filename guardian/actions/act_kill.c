@@ -216,9 +216,10 @@ int act_victim_signal(const struct act_ctx *ctx, struct act_victim *v, int sig,
 	if (quiet)
 		return 1;
 	log_internal(LOG_NOTICE, 0, ACT_KILL_MESSAGE_ID,
-		     "%s%s pid %d (%s) unit '%s' cgroup '%s': %s%s%s%s",
+		     "%s%s pid %d (%s)%s%s%s cgroup '%s': %s%s%s%s",
 		     ctx->dry_run ? "dry-run: would send " : "", act_sig_name(sig), (int)v->pid,
-		     act_printable(v->comm, comm, sizeof(comm)), v->unit, v->cgroup,
+		     act_printable(v->comm, comm, sizeof(comm)), v->unit[0] ? " unit '" : "",
+		     v->unit, v->unit[0] ? "'" : "", v->cgroup,
 		     act_why(why, whybuf, sizeof(whybuf)), mrel ? ", mrelease " : "",
 		     mrel ? mrel : "", ctx->dry_run ? " (dry-run)" : "");
 	return 1;
@@ -285,8 +286,9 @@ void act_victim_report(const struct act_ctx *ctx, const struct act_victim *v, ui
 	og_format_bytes(freed, sizeof(freed),
 			after_bytes > before_bytes ? 0 : before_bytes - after_bytes);
 	log_internal(LOG_NOTICE, 0, ACT_KILL_MESSAGE_ID,
-		     "pid %d (%s) unit '%s' cgroup '%s' exited %llu.%03llu s after %s, freed %s%s",
-		     (int)v->pid, act_printable(v->comm, comm, sizeof(comm)), v->unit, v->cgroup,
+		     "pid %d (%s)%s%s%s cgroup '%s' exited %llu.%03llu s after %s, freed %s%s",
+		     (int)v->pid, act_printable(v->comm, comm, sizeof(comm)),
+		     v->unit[0] ? " unit '" : "", v->unit, v->unit[0] ? "'" : "", v->cgroup,
 		     (unsigned long long)(us / 1000000), (unsigned long long)(us / 1000 % 1000),
 		     v->sent & ACT_SENT_TERM ? "SIGTERM" : "SIGKILL", freed,
 		     v->sent & ACT_SENT_KILL && v->sent & ACT_SENT_TERM

@@ -44,10 +44,23 @@ static int act_write(const struct act_ctx *ctx, const char *what, int dirfd, con
 	return 1;
 }
 
+/* A scoped daemon touches the machine only when told to (MachineWideReclaim=yes). */
+static int machine_wide_refused(const struct act_ctx *ctx, const char *what)
+{
+	if (!ctx->machine_wide_denied)
+		return 0;
+	log_warning("not going to %s: guarding one cgroup, and machine-wide actions need "
+		    "MachineWideReclaim=yes, ignoring",
+		    what);
+	return -EPERM;
+}
+
 int act_drop_caches(const struct act_ctx *ctx, int what, const struct pol_action *why)
 {
 	if (what != 2 && what != 3)
 		return -EINVAL;
+	if (machine_wide_refused(ctx, "drop caches") < 0)
+		return -EPERM;
 	return act_write(ctx, what == 2 ? "drop reclaimable slab" : "drop page cache and slab",
 			 ctx->root->proc_fd, "sys/vm", "drop_caches", what == 2 ? "2" : "3", why);
 }
@@ -56,6 +69,8 @@ int act_compact(const struct act_ctx *ctx, int node, const struct pol_action *wh
 {
 	char dir[64];
 
+	if (machine_wide_refused(ctx, "compact memory") < 0)
+		return -EPERM;
 	if (node < 0)
 		return act_write(ctx, "compact all memory", ctx->root->proc_fd, "sys/vm",
 				 "compact_memory", "1", why);

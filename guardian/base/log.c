@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
+#include "policy/config/cfg.h"
+#include "policy/util/strutil.h"
 
 static int max_level = LOG_INFO;
 static int use_journal = -1; /* -1: decide on first use */
@@ -69,6 +71,9 @@ int log_internal(int level, int error, const char *message_id, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Names from the kernel (comm, cgroup, unit) reach here: one line stays one line, and
+	 * no escape sequence reaches a terminal or the journal (issue 10 item 7). */
+	og_escape(msg, sizeof(msg), msg);
 
 	if (use_journal < 0)
 		use_journal = access("/run/systemd/journal/socket", W_OK) == 0;
@@ -94,4 +99,15 @@ int log_internal(int level, int error, const char *message_id, const char *fmt, 
 	}
 	errno = saved;
 	return -error;
+}
+
+void log_cfg_diag(const struct cfg_diag *d)
+{
+	char line[POL_PATH_MAX + CFG_KEY_MAX + CFG_MSG_MAX + 32];
+
+	for (size_t i = 0; i < d->n; i++)
+		log_internal(d->entries[i].severity == CFG_SEV_ERROR ? LOG_ERR : LOG_WARNING, 0,
+			     NULL, "%s", cfg_diag_format_bare(&d->entries[i], line, sizeof(line)));
+	if (d->ndropped)
+		log_error("%u more configuration diagnostics lost: out of memory", d->ndropped);
 }

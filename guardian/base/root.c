@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "guardian/base/root.h"
@@ -38,6 +40,33 @@ int og_root_open(struct og_root *ret, const char *dir)
 	fd = open_dir(r.root_fd, "sys/fs/cgroup");
 	r.cgroup_fd = fd < 0 ? -1 : fd;
 	*ret = r;
+	return 0;
+}
+
+int og_root_check(const char *dir, int need_proc, char *ret_why, size_t size)
+{
+	struct stat st;
+	int r;
+
+	if (stat(dir, &st) < 0) {
+		r = -errno;
+		snprintf(ret_why, size, "%s", strerror(-r));
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(ret_why, size, "not a directory");
+		return -ENOTDIR;
+	}
+	if (need_proc) {
+		_cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || fstatat(fd, "proc", &st, 0) < 0 || !S_ISDIR(st.st_mode)) {
+			snprintf(ret_why, size,
+				 "it holds no proc/ directory (not a root tree; fixture trees come "
+				 "from contrib/capture-fixture.sh)");
+			return -ENOENT;
+		}
+	}
 	return 0;
 }
 

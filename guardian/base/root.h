@@ -20,6 +20,14 @@ struct og_root {
  * (missing proc is an error; a missing sys or cgroup directory leaves that fd at -1). */
 int og_root_open(struct og_root *ret, const char *dir);
 
+/*
+ * Why DIR cannot serve as a root, in words for the message: 0 if it can, else -errno with
+ * ret_why set to "No such file or directory", "not a directory" or, with need_proc, "it holds
+ * no proc/ directory (not a root tree; fixtures come from contrib/capture-fixture.sh)".
+ * `check --root` needs only a directory (it reads etc/), the daemon and snapshot need proc/.
+ */
+int og_root_check(const char *dir, int need_proc, char *ret_why, size_t size);
+
 /* Close every fd; safe on an opened or already closed root (fds are -1 after). */
 void og_root_close(struct og_root *root);
 

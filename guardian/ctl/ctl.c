@@ -13,7 +13,9 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "snapshot", ctl_snapshot_main, "[--root DIR] [--json] [--top N]  where the memory is" },
-	{ "check", ctl_check_main, "[--root DIR] [--quiet] [FILE...]  validate the configuration" },
+	{ "check", ctl_check_main,
+	  "[--config FILE] [--policy-dir DIR]... [--root DIR] [--quiet] [FILE...]\n"
+	  "            validate the configuration the daemon would load" },
 };
 
 static void usage(FILE *f)
@@ -21,7 +23,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: oomguardianctl COMMAND [OPTIONS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nSee oomguardianctl(8).\n");
+	fprintf(f, "\n  -V, --version  show the version and exit\n  -h, --help     show this help\n"
+		   "\nSee oomguardianctl(8).\n");
 }
 
 int main(int argc, char **argv)
@@ -37,8 +40,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		puts(PACKAGE_STRING);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("oomguardianctl %s\n", PACKAGE_VERSION); /* as oomguardiand -V */
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

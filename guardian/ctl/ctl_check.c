@@ -7,44 +7,85 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
+#include "guardian/base/root.h"
 #include "guardian/ctl/ctl_check.h"
 #include "policy/config/cfg.h"
+#include "policy/util/strutil.h"
+
+#define CHECK_POLICY_DIRS_MAX 8 /* as oomguardiand --policy-dir */
 
 static void usage(FILE *out)
 {
-	fputs("Usage: oomguardianctl check [--root DIR] [--quiet] [FILE...]\n"
-	      "Parse oomguardian.conf and policy.d/*.policy as the daemon would (or only the\n"
-	      "FILEs given: NAME.conf is the main config, anything else a policy), print the\n"
-	      "effective configuration and every problem as 'path:line: Key: reason'.\n"
+	fputs("Usage: oomguardianctl check [--config FILE] [--policy-dir DIR]... [--root DIR]\n"
+	      "                            [--quiet] [FILE...]\n"
+	      "Parse the main config and the policies exactly as oomguardiand with the same\n"
+	      "options would (or only the FILEs given: without --config, NAME.conf is the main\n"
+	      "config, anything else a policy), print which policy files are hidden or masked\n"
+	      "by which, the effective configuration, and every problem as\n"
+	      "'path:line: Key: reason'.\n"
 	      "Exit status: 0 valid (warnings allowed), 78 invalid, 64 usage error.\n"
-	      "  -r, --root DIR  look for the files (and users for User=) under DIR\n"
-	      "  -q, --quiet     do not print the effective configuration\n"
-	      "  -h, --help      show this help\n",
+	      "  -c, --config FILE      the main config, any name (as oomguardiand --config)\n"
+	      "  -p, --policy-dir DIR   read *.policy from DIR instead of the search path\n"
+	      "                         (repeatable, highest priority first, at most 8)\n"
+	      "  -r, --root DIR         look for the files (and users for User=) under DIR\n"
+	      "  -q, --quiet            do not print the effective configuration\n"
+	      "  -h, --help             show this help\n",
 	      out);
 }
 
-int ctl_check_main(int argc, char **argv)
+/* systemd-delta's words, as comment lines the normalised output still parses with. */
+static void print_delta(const struct cfg_delta *d, FILE *out)
+{
+	char a[POL_PATH_MAX], b[POL_PATH_MAX];
+
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(out, "# [%s] %s by %s\n",
+			d->v[i].kind == CFG_DELTA_MASKED ? "MASKED" : "OVERRIDDEN",
+			og_escape(a, sizeof(a), d->v[i].path), og_escape(b, sizeof(b), d->v[i].by));
+	if (d->n)
+		fputc('\n', out);
+}
+
+struct check_opts {
+	const char *root, *config;
+	const char *dirs[CHECK_POLICY_DIRS_MAX + 1];
+	size_t ndirs;
+	bool quiet;
+};
+
+/* -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct check_opts *o)
 {
 	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"policy-dir", required_argument, NULL, 'p'},
 		{"root", required_argument, NULL, 'r'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct pol_rules rules;
-	struct cfg_diag diag;
-	const char *root = NULL;
-	bool quiet = false;
-	int c, r;
+	char why[160];
+	int c;
 
 	optind = 0; /* we may not be the first getopt user in this process (tests) */
-	while ((c = getopt_long(argc, argv, "+r:qh", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+c:p:r:qh", opts, NULL)) >= 0) {
 		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'p':
+			if (o->ndirs == CHECK_POLICY_DIRS_MAX) {
+				fprintf(stderr, "oomguardianctl check: at most %d --policy-dir\n",
+					CHECK_POLICY_DIRS_MAX);
+				return EX_USAGE;
+			}
+			o->dirs[o->ndirs++] = optarg;
+			break;
 		case 'r':
-			root = optarg;
+			o->root = optarg;
 			break;
 		case 'q':
-			quiet = true;
+			o->quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -54,14 +95,40 @@ int ctl_check_main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
+	if (o->ndirs && optind < argc) {
+		fprintf(stderr, "oomguardianctl check: --policy-dir and policy FILEs exclude each "
+				"other\n");
+		return EX_USAGE;
+	}
+	if (o->root && og_root_check(o->root, 0, why, sizeof(why)) < 0) {
+		fprintf(stderr, "oomguardianctl check: --root '%s': %s\n", o->root, why);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+int ctl_check_main(int argc, char **argv)
+{
+	struct check_opts o = {0};
+	struct cfg_delta delta = {0};
+	struct pol_rules rules;
+	struct cfg_diag diag;
+	int r = parse_args(argc, argv, &o);
+
+	if (r >= 0)
+		return r;
 	cfg_diag_init(&diag);
 	if (optind < argc)
-		r = cfg_load_files(root, (const char *const *)argv + optind,
-				   (size_t)(argc - optind), &rules, &diag);
+		r = cfg_load_files_conf(o.root, o.config, (const char *const *)argv + optind,
+					(size_t)(argc - optind), &rules, &diag);
 	else
-		r = cfg_load(root, NULL, NULL, &rules, &diag);
+		r = cfg_load_delta(o.root, o.config, o.ndirs ? o.dirs : NULL, &rules, &delta,
+				   &diag);
 	cfg_diag_print(&diag, stderr);
-	if (r >= 0 && !quiet && cfg_format_rules(&rules, stdout) < 0)
+	if (r >= 0 && !o.quiet) /* stdout stays empty for an invalid configuration */
+		print_delta(&delta, stdout);
+	cfg_delta_free(&delta);
+	if (r >= 0 && !o.quiet && cfg_format_rules(&rules, stdout) < 0)
 		r = -EIO;
 	if (r >= 0)
 		pol_rules_free(&rules);

@@ -53,12 +53,7 @@ static unsigned pm(uint64_t part, uint64_t whole)
 /* Printable copy of a hostile comm/cmdline: control characters become '?'. */
 static const char *printable(char *dst, size_t size, const char *src)
 {
-	size_t i;
-
-	for (i = 0; i + 1 < size && src[i]; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? '?' : src[i];
-	dst[i] = '\0';
-	return dst;
+	return og_escape(dst, size, src);
 }
 
 static void print_psi(const char *name, const struct og_psi *p)
@@ -685,6 +680,14 @@ int ctl_snapshot_main(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? 0 : 64;
+	if (o.root) { /* "No such file or directory" about a directory that exists helps nobody */
+		char why[160];
+
+		if (og_root_check(o.root, 1, why, sizeof(why)) < 0) {
+			log_error("--root '%s': %s", o.root, why);
+			return 64;
+		}
+	}
 	r = og_collector_open(&c, o.root);
 	if (r < 0) {
 		log_error_errno(r, "cannot open root '%s': %m", o.root ? o.root : "/");

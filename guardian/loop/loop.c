@@ -125,6 +125,7 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	l->pctx.self_pid = strcmp(l->root_dir, "/") == 0 ? getpid() : 0;
 	act_ctx_init(&l->actx, &l->col.root, &l->col.mounts, l->dry_run);
 	l->actx.denied = &l->denied;
+	l->actx.machine_wide_denied = l->scope[0] && !l->rules.cfg.machine_wide_reclaim;
 	r = loop_worker_start(&l->worker); /* before mlockall: its stack is locked with us */
 	if (r < 0)
 		(void)log_warning_errno(r, "no worker thread (%m): caches dropped inline, ignoring");
@@ -450,14 +451,12 @@ static void reload(struct loop *l)
 {
 	struct pol_rules fresh = { 0 };
 	struct cfg_diag diag;
-	char line[CFG_MSG_MAX + POL_PATH_MAX + 96];
 	int r;
 
 	cfg_diag_init(&diag);
 	r = cfg_load(strcmp(l->root_dir, "/") ? l->root_dir : NULL,
 		     l->has_config_path ? l->config_path : NULL, l->policy_dirs, &fresh, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		log_warning("%s", cfg_diag_format(&diag.entries[i], line, sizeof(line)));
+	log_cfg_diag(&diag);
 	cfg_diag_free(&diag);
 	if (r < 0) {
 		(void)log_error_errno(r, "reload failed (%m): keeping the running policy");
@@ -476,7 +475,10 @@ static void reload(struct loop *l)
 	reload_report_dir_and_dry_run(l, &fresh.cfg);
 	pol_rules_free(&l->rules);
 	l->rules = fresh;
-	log_notice("reloaded: %zu policies from %zu files", l->rules.nservices, l->rules.nfiles);
+	l->actx.machine_wide_denied = l->scope[0] && !l->rules.cfg.machine_wide_reclaim;
+	log_notice("reloaded: %zu polic%s from %zu file%s", l->rules.nservices,
+		   l->rules.nservices == 1 ? "y" : "ies", l->rules.nfiles,
+		   l->rules.nfiles == 1 ? "" : "s");
 	loop_setup_watches(l); /* thresholds follow the new ladder */
 	if (l->have_proc_events && !rules_want_proc_events(l)) { /* events follow OOMScoreAdjust= */
 		loop_unref_src(&l->procev_src);
@@ -576,10 +578,11 @@ int loop_run(struct loop *l)
 	rescan_arm(l);
 	r = loop_fast_read(l);
 	loop_write_state(l);
-	log_notice("guarding %s%s: available %s of %s, %zu policies%s",
+	log_notice("guarding %s%s: available %s of %s, %zu polic%s%s",
 		   l->scope[0] ? "cgroup " : "the whole machine", l->scope,
 		   og_format_bytes(a, sizeof(a), l->avail_bytes),
 		   og_format_bytes(t, sizeof(t), l->total_bytes), l->rules.nservices,
+		   l->rules.nservices == 1 ? "y" : "ies",
 		   l->dry_run ? " (dry-run)" : "");
 	sd_notifyf(0, "READY=1\nSTATUS=stage none, available %s of %s", a, t);
 	r = sd_event_loop(l->ev);

@@ -92,11 +92,16 @@ void loop_sbuf_printf(struct loop_sbuf *b, const char *fmt, ...)
 /* Values printed raw and on one line: a hostile comm with a newline stays on its line. */
 static void put_str(struct loop_sbuf *b, const char *key, const char *v)
 {
+	size_t room;
+
 	loop_sbuf_printf(b, "%s=", key);
-	for (; *v && b->len + 2 < b->size; v++)
-		b->p[b->len++] = (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v;
-	if (*v)
-		b->truncated = true;
+	room = b->len + 2 < b->size ? b->size - b->len - 1 : 0; /* keep one byte for the '\n' */
+	if (room) {
+		og_escape(b->p + b->len, room, v);
+		b->len += strlen(b->p + b->len);
+	}
+	if (b->len + 2 >= b->size && *v)
+		b->truncated = true; /* filled to the brim: maybe cut */
 	loop_sbuf_printf(b, "\n");
 }
 
@@ -373,6 +378,9 @@ void loop_write_state(struct loop *l)
 	loop_sbuf_printf(&b, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\npid=%d\n",
 			 pol_stage_name(l->stage), ts, l->stage_since_usec, (int)getpid());
 	put_str(&b, "scope", l->scope[0] ? l->scope : "/");
+	/* issue 10 item 11: a scope that does not exist (yet) is not guarded */
+	loop_sbuf_printf(&b, "status=%s\n",
+			 l->scope[0] && l->scope_missing ? "waiting for scope" : "guarding");
 	loop_sbuf_printf(&b, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
 			 l->dry_run ? "yes" : "no", l->avail_bytes, l->total_bytes);
 	r = write_text_atomic(l->state_file, text, b.len);

@@ -264,17 +264,31 @@ void loop_setup_watches(struct loop *l)
 	loop_teardown_watches(l);
 	r = open_scope_fds(l);
 	if (r < 0) {
-		if (!l->scope_missing)
+		if (!l->scope_missing) {
+			const struct og_cg_mounts *m = &l->col.mounts;
+			const char *mnt = m->layout == OG_CG_V1 ? m->memv1_path : m->v2_path;
+
+			/* say what was looked for where (issue 10 item 11) */
 			(void)log_warning_errno(
 				r,
-				"scope cgroup '%s' not found: %m; idle, looking again "
-				"every %llu s",
-				l->scope, LOOP_SCOPE_RECHECK_USEC / 1000000);
-		l->scope_missing = true;
+				"scope cgroup '%s' not found: no '%s%s' (%s): %m; waiting for it, "
+				"looking again every %llu s",
+				l->scope, mnt[0] ? mnt : "(no cgroup mount)", l->scope,
+				m->layout == OG_CG_V1 ? "the memory controller's v1 hierarchy"
+						      : "the cgroup2 hierarchy",
+				LOOP_SCOPE_RECHECK_USEC / 1000000);
+		}
+		if (!l->scope_missing) {
+			l->scope_missing = true;
+			loop_write_state(l); /* "waiting for scope" */
+		}
 		return;
 	}
-	if (l->scope_missing)
+	if (l->scope_missing) {
 		log_notice("scope cgroup '%s' is back, guarding it", l->scope);
+		l->scope_missing = false;
+		loop_write_state(l);
+	}
 	l->scope_missing = false;
 	/* Triggers and thresholds are writes: never into a fixture tree (--root), whose files
 	 * would take them as plain text. There the poll alone runs. */
@@ -301,6 +315,7 @@ static void scope_lost(struct loop *l, int r)
 				l->scope, LOOP_SCOPE_RECHECK_USEC / 1000000);
 	loop_teardown_watches(l);
 	l->scope_missing = true;
+	loop_write_state(l); /* "waiting for scope" */
 }
 
 /* ------------------------------------------------------------------ the fast read */

@@ -46,8 +46,20 @@ int cfg_diag_add(struct cfg_diag *d, enum cfg_severity sev, const char *path, un
 /* "path:line: Key: reason" (warnings: "path:line: Key: warning: reason"). Returns buf. */
 char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size);
 
+/* The same without the "warning: " word, for a logger whose level already says it (one
+ * "warning:" a line, not "warning: path: Key: warning: reason"). Returns buf. */
+char *cfg_diag_format_bare(const struct cfg_diag_entry *e, char *buf, size_t size);
+
 /* Print every entry, one a line. */
 void cfg_diag_print(const struct cfg_diag *d, FILE *out);
+
+/*
+ * A scope (Scope=, --scope) as a cgroup path: absolute, no "." / ".." / empty components (a
+ * trailing '/' is dropped; "/" becomes "", the whole machine). One rule for both, so the
+ * command line accepts exactly what the configuration does. 0, -EINVAL, or -ENAMETOOLONG when
+ * it does not fit size (or OG_CGROUP_PATH_MAX). buf is written only on success.
+ */
+int cfg_scope_normalize(const char *v, char *buf, size_t size);
 
 /* The built-in ladder and [Guardian] defaults (see policy/config/cfg_main.c for the reasons). */
 void cfg_config_defaults(struct pol_config *ret);
@@ -85,6 +97,30 @@ int cfg_parse_policy_buf(const char *path, const char *buf, size_t len, const ch
 int cfg_load(const char *root, const char *conf_path, const char *const *policy_dirs,
 	     struct pol_rules *ret, struct cfg_diag *diag);
 
+/* What the policy.d merge set aside (systemd-delta's [OVERRIDDEN] and [MASKED]). */
+enum cfg_delta_kind {
+	CFG_DELTA_HIDDEN = 1, /* path has the name of a file higher up: `by` applies instead */
+	CFG_DELTA_MASKED, /* `by` is a symlink to /dev/null of the same name: neither applies */
+};
+
+struct cfg_delta_entry {
+	enum cfg_delta_kind kind;
+	char *path;
+	char *by;
+};
+
+struct cfg_delta {
+	size_t n;
+	struct cfg_delta_entry *v; /* in lexical order of the file names */
+};
+
+void cfg_delta_free(struct cfg_delta *d);
+
+/* cfg_load() that also lists, into *ret_delta (zero-initialised; filled whatever the result,
+ * free it with cfg_delta_free()), every policy file hidden or masked by a higher one. */
+int cfg_load_delta(const char *root, const char *conf_path, const char *const *policy_dirs,
+		   struct pol_rules *ret, struct cfg_delta *ret_delta, struct cfg_diag *diag);
+
 /*
  * Load explicit files (`oomguardianctl check FILE...`), in the order given: a name ending in
  * ".conf" is the main config (at most one; without one the default conf is used as in
@@ -92,6 +128,11 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
  */
 int cfg_load_files(const char *root, const char *const *files, size_t nfiles, struct pol_rules *ret,
 		   struct cfg_diag *diag);
+
+/* The same with the main config named (conf_path, any name, as `oomguardiand --config`): then
+ * every file given is a policy. conf_path NULL: as cfg_load_files(). */
+int cfg_load_files_conf(const char *root, const char *conf_path, const char *const *files,
+			size_t nfiles, struct pol_rules *ret, struct cfg_diag *diag);
 
 /* Print the effective configuration as normalised INI that parses back to the same rules.
  * cfg_format_rules() writes the main config, then each policy after a "# policy" comment line.

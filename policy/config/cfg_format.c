@@ -46,6 +46,7 @@ int cfg_format_config(const struct pol_config *cfg, FILE *out)
 		cfg_fmt_duration(b, sizeof(b), cfg->default_term_grace_usec));
 	fprintf(out, "Hysteresis=%s\n", cfg_fmt_percent(b, sizeof(b), cfg->hysteresis_permyriad));
 	fprintf(out, "NUMARebalance=%s\n", yesno(cfg->numa_rebalance));
+	fprintf(out, "MachineWideReclaim=%s\n", yesno(cfg->machine_wide_reclaim));
 	fprintf(out, "ReportDirectory=%s\n", cfg->report_dir);
 
 	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++) {

@@ -100,7 +100,7 @@ int cfg_diag_add(struct cfg_diag *d, enum cfg_severity sev, const char *path, un
 	return r;
 }
 
-char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size)
+static char *diag_format(const struct cfg_diag_entry *e, bool severity, char *buf, size_t size)
 {
 	char where[POL_PATH_MAX + 16];
 
@@ -109,16 +109,29 @@ char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size)
 	else
 		snprintf(where, sizeof(where), "%s", e->path);
 	snprintf(buf, size, "%s: %s%s%s%s", where, e->key, e->key[0] ? ": " : "",
-		 e->severity == CFG_SEV_WARNING ? "warning: " : "", e->message);
+		 severity && e->severity == CFG_SEV_WARNING ? "warning: " : "", e->message);
 	return buf;
+}
+
+char *cfg_diag_format(const struct cfg_diag_entry *e, char *buf, size_t size)
+{
+	return diag_format(e, true, buf, size);
+}
+
+char *cfg_diag_format_bare(const struct cfg_diag_entry *e, char *buf, size_t size)
+{
+	return diag_format(e, false, buf, size);
 }
 
 void cfg_diag_print(const struct cfg_diag *d, FILE *out)
 {
 	char buf[POL_PATH_MAX + CFG_KEY_MAX + CFG_MSG_MAX + 32];
 
+	/* Escaped: a file name found in a policy directory may hold control characters. */
 	for (size_t i = 0; i < d->n; i++)
-		fprintf(out, "%s\n", cfg_diag_format(&d->entries[i], buf, sizeof(buf)));
+		fprintf(out, "%s\n",
+			og_escape(buf, sizeof(buf),
+				  cfg_diag_format(&d->entries[i], buf, sizeof(buf))));
 	if (d->ndropped)
 		fprintf(out, "(%u more diagnostics lost: out of memory)\n", d->ndropped);
 }
@@ -333,6 +346,15 @@ static char *line_reader(char *str, int num, void *stream)
 		cfg_err(c, "", "line contains a NUL byte");
 		return comment_line(str);
 	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		/* an escape sequence in a name would reach `check` output and log lines */
+		if ((ch < 0x20 && !is_blank((char)ch)) || ch == 0x7f) {
+			cfg_err(c, "", "line contains the control character 0x%02x", ch);
+			return comment_line(str);
+		}
+	}
 	if (len == 0 || *s == '#' || *s == ';')
 		return comment_line(str);
 	if (len > CFG_LINE_MAX) {
@@ -342,6 +364,23 @@ static char *line_reader(char *str, int num, void *stream)
 	if (*s == '[')
 		return reader_section(c, str, s, len);
 	return reader_assignment(c, str, num, s, len);
+}
+
+/*
+ * "Name=memcached # the cache" is four names: '#' starts a comment only at the start of a line
+ * (systemd's rule). A blank then '#' in a value is almost always a comment meant inline.
+ */
+static void warn_inline_comment(struct cfg_ctx *c, const struct cfg_key *k, const char *value)
+{
+	for (const char *h = strchr(value, '#'); h; h = strchr(h + 1, '#')) {
+		if (h > value && is_blank(h[-1])) {
+			cfg_warn(c, k->key,
+				 "'%.40s' is part of the value: '#' starts a comment only at the "
+				 "start of a line; put the comment on a line of its own",
+				 h);
+			return;
+		}
+	}
 }
 
 static int key_handler(void *user, const char *section, const char *name, const char *value)
@@ -375,6 +414,7 @@ static int key_handler(void *user, const char *section, const char *name, const 
 			c->key_last[i] = c->line;
 		return 1;
 	}
+	warn_inline_comment(c, k, value);
 	r = k->parse(c, k, value, field);
 	if (r >= 0 && value[0] && c->key_line[i] && !(k->flags & CFG_F_MULTI))
 		cfg_warn(c, k->key, "given twice in this file (line %u); the last one wins",

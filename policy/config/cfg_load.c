@@ -114,6 +114,105 @@ static const char *odd_file_kind(const struct stat *st, int fd)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------ who may write it */
+
+/*
+ * Issue 10 item 5, sshd's StrictModes and sudo's rule: whoever can write a policy chooses the
+ * victims (or protects a hog), so a file or directory is trusted only when owned by root (or,
+ * for a non-root `check` of one's own files, by the caller) and writable by nobody else. Group
+ * write is fine for group 0 (as sudo allows: root's group; files made as root under umask 002)
+ * and, for a non-root caller, its own group. sticky_ok: an ancestor directory with the sticky
+ * bit (/tmp) cannot have our entry replaced, so its write bits do not matter; a policy
+ * directory itself gets no such pass (anyone could add a file). NULL if trusted, else why.
+ */
+static const char *untrusted(const struct stat *st, bool sticky_ok, char *buf, size_t size)
+{
+	uid_t me = geteuid();
+	mode_t mode = st->st_mode & 07777;
+
+	if (st->st_uid != 0 && st->st_uid != me) {
+		snprintf(buf, size, "owned by uid %u, not by root", (unsigned)st->st_uid);
+		return buf;
+	}
+	if (sticky_ok && S_ISDIR(st->st_mode) && (mode & S_ISVTX))
+		return NULL;
+	if (mode & S_IWOTH) {
+		snprintf(buf, size, "writable by others (mode %04o)", (unsigned)mode);
+		return buf;
+	}
+	if ((mode & S_IWGRP) && st->st_gid != 0 && !(me != 0 && st->st_gid == getegid())) {
+		snprintf(buf, size, "writable by group %u (mode %04o)", (unsigned)st->st_gid,
+			 (unsigned)mode);
+		return buf;
+	}
+	return NULL;
+}
+
+#define UNTRUSTED_HINT "whoever can write it chooses victims; chown root and chmod go-w"
+
+/* Record why path (of stat st, a file or a policy directory) is not trusted. 0 or -EPERM. */
+static int check_trusted(const char *path, const struct stat *st, struct cfg_diag *diag)
+{
+	char why[96];
+
+	if (!untrusted(st, false, why, sizeof(why)))
+		return 0;
+	cfg_diag_add(diag, CFG_SEV_ERROR, path, 0, "", "refusing it: %s (" UNTRUSTED_HINT ")",
+		     why);
+	return -EPERM;
+}
+
+/* Every directory above path (resolved: symlinks are followed to where the file really is),
+ * up to "/". 0 or -EPERM with the first untrusted one named. */
+static int check_ancestors(const char *path, struct cfg_diag *diag)
+{
+	char real[PATH_MAX], why[96];
+	struct stat st;
+	char *slash;
+
+	if (!realpath(path, real))
+		return 0; /* missing: the read says so */
+	while ((slash = strrchr(real, '/'))) {
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(real, &st) == 0 && untrusted(&st, true, why, sizeof(why))) {
+			cfg_diag_add(diag, CFG_SEV_ERROR, path, 0, "",
+				     "refusing it: its directory '%s' is %s (" UNTRUSTED_HINT ")",
+				     real, why);
+			return -EPERM;
+		}
+		if (strcmp(real, "/") == 0)
+			break;
+	}
+	return 0;
+}
+
+/* Is the file really in the directory it was found in (no symlink to elsewhere)? Then that
+ * directory and its ancestors were checked with the scan. */
+static bool lives_where_found(const char *path)
+{
+	char rp[PATH_MAX], rd[PATH_MAX], dir[PATH_MAX];
+	char *slash;
+
+	og_strscpy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (!slash)
+		og_strscpy(dir, ".", sizeof(dir));
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (!realpath(path, rp) || !realpath(dir, rd))
+		return false;
+	slash = strrchr(rp, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	return strcmp(rp[0] ? rp : "/", rd) == 0;
+}
+
 /*
  * A file that is not a regular file (a FIFO would block open() and read() forever, a device
  * or a /proc file never ends): found in a policy directory (found) it is skipped with a
@@ -131,7 +230,8 @@ static int odd_file(const char *path, const char *what, bool found, struct cfg_d
 }
 
 /*
- * Read a whole file. 0, 1 if skipped (see odd_file()), or an error recorded in diag (-errno).
+ * Read a whole file. 0, 1 if skipped (see odd_file()), or an error recorded in diag (-errno;
+ * -EPERM: not trusted, see untrusted()).
  * *ret_len excludes the NUL. The type is checked before the open (following symlinks: masks are
  * handled before) and again on the fd, which is opened non-blocking in case it changed.
  */
@@ -155,6 +255,8 @@ static int read_file(const char *path, bool found, char **ret, size_t *ret_len,
 	what = odd_file_kind(&st, fd);
 	if (what)
 		return odd_file(path, what, found, diag);
+	if (check_trusted(path, &st, diag) < 0)
+		return -EPERM;
 	if (st.st_size > CFG_FILE_MAX) {
 		errno = EFBIG;
 		goto fail;
@@ -193,14 +295,6 @@ static bool is_policy_name(const char *n)
 	size_t l = strlen(n);
 
 	return n[0] != '.' && l > 7 && strcmp(n + l - 7, ".policy") == 0;
-}
-
-static bool entries_have(const struct entries *e, const char *name)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strcmp(e->v[i].name, name) == 0)
-			return true;
-	return false;
 }
 
 static int entries_add(struct entries *e, const char *dir, const char *name, bool masked)
@@ -242,21 +336,99 @@ static bool is_masked(int dfd, const char *name)
 	return strcmp(target, "/dev/null") == 0;
 }
 
-static int scan_dir(const char *dir, struct entries *e, struct cfg_diag *diag)
+/*
+ * given: named by --policy-dir (must be a directory: "0 policies, protecting nothing" from a
+ * typo is refused, issue 10 item 10); else one of the default search path (may be missing).
+ */
+static const struct entry *entries_get(const struct entries *e, const char *name)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(e->v[i].name, name) == 0)
+			return &e->v[i];
+	return NULL;
+}
+
+/* Record that dir/name is hidden or masked by `by` (NULL delta: not wanted). 0 or -ENOMEM. */
+static int delta_add(struct cfg_delta *d, const char *dir, const char *name,
+		     const struct entry *by)
+{
+	struct cfg_delta_entry *v;
+	char *path;
+
+	if (!d)
+		return 0;
+	v = realloc(d->v, (d->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	d->v = v;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	v[d->n] = (struct cfg_delta_entry){
+		.kind = by->masked ? CFG_DELTA_MASKED : CFG_DELTA_HIDDEN,
+		.path = path,
+		.by = strdup(by->path),
+	};
+	if (!v[d->n].by) {
+		free(path);
+		return -ENOMEM;
+	}
+	d->n++;
+	return 0;
+}
+
+void cfg_delta_free(struct cfg_delta *d)
+{
+	for (size_t i = 0; d && i < d->n; i++) {
+		free(d->v[i].path);
+		free(d->v[i].by);
+	}
+	if (d) {
+		free(d->v);
+		*d = (struct cfg_delta){0};
+	}
+}
+
+static int scan_dir(const char *dir, bool given, struct entries *e, struct cfg_delta *delta,
+		    struct cfg_diag *diag)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	int r = 0;
 
 	if (!d) {
+		if (given && errno == ENOTDIR)
+			return cfg_diag_add(diag, CFG_SEV_ERROR, dir, 0, "",
+					    "cannot open policy directory: not a directory");
+		if (given && errno == ENOENT)
+			return cfg_diag_add(diag, CFG_SEV_ERROR, dir, 0, "",
+					    "cannot open policy directory: %s", strerror(errno));
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return cfg_diag_add(diag, CFG_SEV_ERROR, dir, 0, "", "cannot open directory: %s",
 				    strerror(errno));
 	}
+	{
+		struct stat st;
+
+		/* an untrusted directory is not scanned: the error makes the whole load fail */
+		if ((fstat(dirfd(d), &st) == 0 && check_trusted(dir, &st, diag) < 0) ||
+		    check_ancestors(dir, diag) < 0) {
+			closedir(d);
+			return -EPERM;
+		}
+	}
 	while ((de = readdir(d))) {
-		if (!is_policy_name(de->d_name) || entries_have(e, de->d_name))
+		const struct entry *above;
+
+		if (!is_policy_name(de->d_name))
 			continue;
+		above = entries_get(e, de->d_name);
+		if (above) {
+			r = delta_add(delta, dir, de->d_name, above);
+			if (r < 0)
+				break;
+			continue;
+		}
 		r = entries_add(e, dir, de->d_name, is_masked(dirfd(d), de->d_name));
 		if (r < 0)
 			break;
@@ -292,6 +464,11 @@ static int read_listed(struct pol_rules *w, const char *path, bool found, char *
 
 	if (r != 0)
 		return r;
+	if ((!found || !lives_where_found(path)) && check_ancestors(path, diag) < 0) {
+		free(*ret);
+		*ret = NULL;
+		return -EPERM;
+	}
 	return rules_add_file(w, path);
 }
 
@@ -363,8 +540,22 @@ static int finish(struct pol_rules *w, int r, unsigned errors_before, struct pol
 	return r == -ENOMEM ? r : -EINVAL;
 }
 
+static int delta_cmp(const void *a, const void *b)
+{
+	const char *x = strrchr(((const struct cfg_delta_entry *)a)->path, '/');
+	const char *y = strrchr(((const struct cfg_delta_entry *)b)->path, '/');
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
 int cfg_load(const char *root, const char *conf_path, const char *const *policy_dirs,
 	     struct pol_rules *ret, struct cfg_diag *diag)
+{
+	return cfg_load_delta(root, conf_path, policy_dirs, ret, NULL, diag);
+}
+
+int cfg_load_delta(const char *root, const char *conf_path, const char *const *policy_dirs,
+		   struct pol_rules *ret, struct cfg_delta *ret_delta, struct cfg_diag *diag)
 {
 	unsigned before = diag->nerrors;
 	struct pol_rules w = {0};
@@ -381,7 +572,7 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
 
 	if (policy_dirs) {
 		for (size_t i = 0; policy_dirs[i] && r != -ENOMEM; i++)
-			r = scan_dir(policy_dirs[i], &e, diag);
+			r = scan_dir(policy_dirs[i], true, &e, ret_delta, diag);
 	} else {
 		const char *seen[OG_ELEMENTSOF(default_dirs)];
 		size_t nseen = 0;
@@ -395,11 +586,13 @@ int cfg_load(const char *root, const char *conf_path, const char *const *policy_
 				continue;
 			seen[nseen++] = default_dirs[i];
 			snprintf(dir, sizeof(dir), "%s%s", prefix, default_dirs[i]);
-			r = scan_dir(dir, &e, diag);
+			r = scan_dir(dir, false, &e, ret_delta, diag);
 		}
 	}
 	if (e.n)
 		qsort(e.v, e.n, sizeof(e.v[0]), entry_cmp);
+	if (ret_delta && ret_delta->n)
+		qsort(ret_delta->v, ret_delta->n, sizeof(ret_delta->v[0]), delta_cmp);
 	for (size_t i = 0; i < e.n && r != -ENOMEM; i++)
 		if (!e.v[i].masked)
 			r = load_policy(&w, prefix, e.v[i].path, true, diag);
@@ -417,15 +610,21 @@ static bool is_conf_name(const char *f)
 int cfg_load_files(const char *root, const char *const *files, size_t nfiles, struct pol_rules *ret,
 		   struct cfg_diag *diag)
 {
+	return cfg_load_files_conf(root, NULL, files, nfiles, ret, diag);
+}
+
+int cfg_load_files_conf(const char *root, const char *conf_path, const char *const *files,
+			size_t nfiles, struct pol_rules *ret, struct cfg_diag *diag)
+{
 	unsigned before = diag->nerrors;
 	struct pol_rules w = {0};
-	const char *conf = NULL;
+	const char *conf = conf_path;
 	char prefix[PATH_MAX];
 	int r = 0;
 
 	root_prefix(root, prefix, sizeof(prefix));
 	cfg_config_defaults(&w.cfg);
-	for (size_t i = 0; i < nfiles; i++) {
+	for (size_t i = 0; i < nfiles && !conf_path; i++) {
 		if (!is_conf_name(files[i]))
 			continue;
 		if (conf)
@@ -439,7 +638,7 @@ int cfg_load_files(const char *root, const char *const *files, size_t nfiles, st
 	else
 		load_default_conf(&w, prefix, diag);
 	for (size_t i = 0; i < nfiles && r != -ENOMEM; i++)
-		if (!is_conf_name(files[i]))
+		if (conf_path || !is_conf_name(files[i]))
 			r = load_policy(&w, prefix, files[i], false, diag);
 	return finish(&w, r, before, ret, diag);
 }

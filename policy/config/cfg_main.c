@@ -118,20 +118,31 @@ static bool cgroup_path_ok(const char *v)
 	return true;
 }
 
-static int parse_scope(struct cfg_ctx *c, const struct cfg_key *k, const char *v, void *field)
+int cfg_scope_normalize(const char *v, char *buf, size_t size)
 {
-	char buf[OG_CGROUP_PATH_MAX];
+	char tmp[OG_CGROUP_PATH_MAX];
 	size_t n;
 
 	if (v[0] != '/' || !cgroup_path_ok(v))
+		return -EINVAL;
+	n = og_strscpy(tmp, v, sizeof(tmp));
+	if (n != strlen(v) || n >= size)
+		return -ENAMETOOLONG;
+	while (n > 0 && tmp[n - 1] == '/')
+		tmp[--n] = '\0'; /* "/" is the whole machine: "" */
+	og_strscpy(buf, tmp, size);
+	return 0;
+}
+
+static int parse_scope(struct cfg_ctx *c, const struct cfg_key *k, const char *v, void *field)
+{
+	int r = cfg_scope_normalize(v, field, k->size);
+
+	if (r == -ENAMETOOLONG)
+		return cfg_err(c, k->key, "cgroup path longer than %zu bytes", k->size - 1);
+	if (r < 0)
 		return cfg_err(c, k->key, "expected a cgroup path like '/machine.slice', got '%s'",
 			       v);
-	n = og_strscpy(buf, v, sizeof(buf));
-	if (n != strlen(v))
-		return cfg_err(c, k->key, "cgroup path longer than %zu bytes", sizeof(buf) - 1);
-	while (n > 0 && buf[n - 1] == '/')
-		buf[--n] = '\0'; /* "/" is the whole machine: "" */
-	og_strscpy(field, buf, k->size);
 	return 0;
 }
 
@@ -165,6 +176,7 @@ static const struct cfg_key conf_keys[] = {
 	G("TermGraceSec", cfg_parse_duration, default_term_grace_usec, 0, SEC(600), 0),
 	G("Hysteresis", parse_hysteresis, hysteresis_permyriad, 0, 5000, 0),
 	G("NUMARebalance", cfg_parse_bool, numa_rebalance, 0, 0, 0),
+	G("MachineWideReclaim", cfg_parse_bool, machine_wide_reclaim, 0, 0, 0),
 	G("ReportDirectory", cfg_parse_path, report_dir, 0, 0, CFG_F_ABS),
 	STAGE_KEYS("Reclaim"),
 	STAGE_KEYS("Throttle"),

@@ -701,7 +701,7 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 		if (level == POL_STAGE_RECLAIM && !slab && reclaim_ok)
 			pol_plan_reclaim_report(s, r, st, &m, &tr[level], ret_plan);
 		arm_from = ret_plan->n;
-		pol_plan_compact(s, st, reclaim_ok, ret_plan);
+		pol_plan_compact(s, r, &m, st, reclaim_ok, ret_plan);
 		pol_plan_migrate(s, r, st, ctx, &m, reclaim_ok, ret_plan);
 	}
 	holdoff_arm(r, st, ret_plan, first, arm_from, now_usec);

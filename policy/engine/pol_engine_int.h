@@ -132,7 +132,8 @@ void pol_plan_reclaim_report(const struct og_snapshot *s, const struct pol_rules
 			     struct pol_state *st, const struct pol_measure *m,
 			     const struct pol_trigger *tr, struct pol_plan *plan);
 /* COMPACT the node of a fragmented zone (no order >= 2 block), once until it recovers. */
-void pol_plan_compact(const struct og_snapshot *s, struct pol_state *st, bool allowed,
+void pol_plan_compact(const struct og_snapshot *s, const struct pol_rules *r,
+		      const struct pol_measure *m, struct pol_state *st, bool allowed,
 		      struct pol_plan *plan);
 /* MIGRATE the largest NUMA=yes process off a short node, once until it recovers. */
 void pol_plan_migrate(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,

@@ -20,6 +20,17 @@
 
 /* ------------------------------------------------------------------ reclaim */
 
+/*
+ * Issue 10 item 6: a daemon guarding one cgroup acts on that cgroup only. drop_caches and
+ * compaction work on the whole machine (every tenant's page cache and slab, every node), so in
+ * a scope they need MachineWideReclaim=yes; the scope's own memory.reclaim (cgroup2) is always
+ * fine.
+ */
+static bool machine_wide_ok(const struct pol_rules *r, const struct pol_measure *m)
+{
+	return !m->scope[0] || r->cfg.machine_wide_reclaim;
+}
+
 static const struct og_slab *largest_reclaimable_slab(const struct og_snapshot *s)
 {
 	const struct og_slab *best = NULL;
@@ -48,17 +59,20 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 
 	if (st->slab_dropped)
 		return false;
-	if (m->scoped_limit)
-		slab = s->scope_cg.slab_reclaimable_bytes;
-	else if (s->mem.has & OG_MI_SRECLAIMABLE)
+	if (m->scope[0] && s->has_scope_cg)
+		slab = s->scope_cg.slab_reclaimable_bytes; /* the scope's own, not the host's */
+	else if (!m->scope[0] && (s->mem.has & OG_MI_SRECLAIMABLE))
 		slab = s->mem.sreclaimable_bytes;
 	else
 		return false;
 	share = pol_share_permyriad(slab, m->total);
 	if (share <= SLAB_SHARE_PERMYRIAD)
 		return false;
-	/* memory.reclaim is cgroup2-only: a v1 scope's slab goes with the machine-wide drop */
-	cg = m->scoped_limit && pol_can_reclaim_cgroup(s, m->scope);
+	/* memory.reclaim is cgroup2-only: a v1 scope's slab could only go with the machine-wide
+	 * drop, which a scope may not do unless told (MachineWideReclaim=yes) */
+	cg = m->scope[0] && pol_can_reclaim_cgroup(s, m->scope);
+	if (!cg && !machine_wide_ok(r, m))
+		return false;
 	a = pol_plan_add(plan, cg ? POL_ACT_RECLAIM_CGROUP : POL_ACT_DROP_SLAB, POL_STAGE_RECLAIM);
 	if (!a)
 		return false;
@@ -85,7 +99,9 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 		   m->scoped_limit ? "scope slab_reclaimable" : "SReclaimable",
 		   og_format_bytes(b, sizeof(b), slab), pol_fmt_pct(p, sizeof(p), share),
 		   m->scoped_limit ? "the scope limit" : "MemTotal", extra,
-		   m->scoped_limit && !cg ? " machine-wide (v1 has no memory.reclaim)" : "",
+		   m->scope[0] && !cg ? " machine-wide (v1 has no memory.reclaim; "
+					"MachineWideReclaim=yes)"
+				      : "",
 		   pol_stage_name(level));
 	return true;
 }
@@ -97,6 +113,7 @@ void pol_plan_reclaim_report(const struct og_snapshot *s, const struct pol_rules
 	struct pol_stage_state *ss = &st->stage[POL_STAGE_RECLAIM];
 	uint64_t need = pol_needed_bytes(r, m, POL_STAGE_RECLAIM);
 	bool cg = m->scoped_limit && need > 0 && pol_can_reclaim_cgroup(s, m->scope);
+	bool v1 = m->scoped_limit && need > 0 && !cg;
 	struct pol_action *a;
 	char rule[POL_PATH_MAX + 32], b[16];
 
@@ -122,8 +139,10 @@ void pol_plan_reclaim_report(const struct og_snapshot *s, const struct pol_rules
 		pol_fmtbuf(
 			a->reason, sizeof(a->reason), "%s; %s: the kernel is reclaiming, watching",
 			tr->what[0] ? tr->what : "the reclaim stage is active",
-			m->scoped_limit && need > 0 ? "a v1 memory cgroup has no memory.reclaim"
-						    : "reclaimable slab is small, nothing to drop");
+			v1 ? "a v1 memory cgroup has no memory.reclaim"
+			: m->scope[0] && !machine_wide_ok(r, m)
+				? "only the scope is ours to reclaim (MachineWideReclaim=no)"
+				: "reclaimable slab is small, nothing to drop");
 	}
 }
 
@@ -168,10 +187,13 @@ static bool zone_key(const struct og_zone *z, size_t *ret)
 	return true;
 }
 
-void pol_plan_compact(const struct og_snapshot *s, struct pol_state *st, bool allowed,
+void pol_plan_compact(const struct og_snapshot *s, const struct pol_rules *r,
+		      const struct pol_measure *m, struct pol_state *st, bool allowed,
 		      struct pol_plan *plan)
 {
 	bool planned = false;
+
+	allowed = allowed && machine_wide_ok(r, m); /* compaction is of host nodes */
 
 	for (size_t i = 0; i < s->nzones && i < OG_ZONES_MAX; i++) {
 		const struct og_zone *z = &s->zones[i];

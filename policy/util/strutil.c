@@ -18,6 +18,28 @@ size_t og_strscpy(char *dst, const char *src, size_t size)
 	return n;
 }
 
+char *og_escape(char *dst, size_t size, const char *src)
+{
+	size_t i = 0, o = 0;
+
+	if (size == 0)
+		return dst;
+	for (; src && src[i] && o + 1 < size; o++) {
+		unsigned char ch = (unsigned char)src[i];
+
+		if (ch == 0xc2 && (unsigned char)src[i + 1] >= 0x80 &&
+		    (unsigned char)src[i + 1] <= 0x9f) {
+			dst[o] = '?'; /* U+0080..U+009F: C1 controls (CSI is U+009B) */
+			i += 2;
+			continue;
+		}
+		dst[o] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		i++;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
 bool og_startswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -47,5 +47,15 @@ int og_parse_bool(const char *s);
 /* Format bytes as "1.5G", "512M", "4.0K" into buf. Returns buf. */
 char *og_format_bytes(char *buf, size_t size, uint64_t bytes);
 
+/*
+ * The one escaper for names that come from the kernel or from users (comm, cmdline, cgroup
+ * paths, unit and file names) on their way into a log line, a report or a terminal: control
+ * characters (C0, DEL and the UTF-8 encoded C1 range, which holds CSI) become '?', so a comm
+ * with a newline or a cgroup named "e\r\e[1mFORGED" can neither forge a line nor move the
+ * cursor. Truncates to size - 1 bytes. dst may equal src (the output is never longer). NULL src
+ * is "". Returns dst.
+ */
+char *og_escape(char *dst, size_t size, const char *src);
+
 /* True if s starts with prefix. */
 bool og_startswith(const char *s, const char *prefix);

@@ -15,11 +15,12 @@ fi
 
 tmp=$(mktemp -d /tmp/ogtest-check-$$.XXXXXX) || exit 99
 trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/empty" # a root without etc/: the built-in defaults, no host file read
 fail=0
 nok() { echo "FAIL: $*" >&2; fail=1; }
 
 # 1. shipped vendor policies with the shipped conf
-if ! check --root /nonexistent "$top_srcdir/policy/vendor/oomguardian.conf" \
+if ! check --root "$tmp/empty" "$top_srcdir/policy/vendor/oomguardian.conf" \
 	"$top_srcdir"/policy/vendor/*.policy >"$tmp/out" 2>"$tmp/err"; then
 	nok "shipped policies"; cat "$tmp/err" >&2
 fi
@@ -34,7 +35,7 @@ for d in "$top_srcdir"/contrib/policies/*/; do
 	ncontrib=$((ncontrib + 1))
 	set -- "$top_srcdir"/policy/vendor/*.policy "$d"*.policy
 	[ -f "$d/oomguardian.conf" ] && set -- "$d/oomguardian.conf" "$@"
-	if ! check --quiet --root /nonexistent "$@" 2>"$tmp/err"; then
+	if ! check --quiet --root "$tmp/empty" "$@" 2>"$tmp/err"; then
 		nok "contrib $(basename "$d")"; cat "$tmp/err" >&2
 	fi
 	grep -v ': User: warning: unknown user' "$tmp/err" | grep -q . &&
@@ -57,7 +58,32 @@ cp "$top_srcdir"/policy/vendor/*.policy "$tmp/root/usr/lib/oomguardian/policy.d/
 ln -s /dev/null "$tmp/root/etc/oomguardian/policy.d/20-cron.policy"
 check --root "$tmp/root" >"$tmp/out" 2>"$tmp/err" || nok "--root tree"
 grep -q '^# policy 05-system' "$tmp/out" || nok "--root: vendor policy missing"
-grep -q '20-cron' "$tmp/out" && nok "--root: masked policy still applied"
+grep -q '^# policy 20-cron' "$tmp/out" && nok "--root: masked policy still applied"
+# which file was masked by which, as systemd-delta says it
+grep -qxF "# [MASKED] $tmp/root/usr/lib/oomguardian/policy.d/20-cron.policy by $tmp/root/etc/oomguardian/policy.d/20-cron.policy" \
+	"$tmp/out" || { nok "--root: no [MASKED] line"; cat "$tmp/out" >&2; }
+
+# 3a. the daemon's options: --config of any name, --policy-dir (repeatable), hidden files
+mkdir -p "$tmp/opt/high" "$tmp/opt/low"
+printf '[Guardian]\nHoldOffSec=7s\n' >"$tmp/opt/guardian.cfg"
+printf '[Match]\nName=ogx\n[Policy]\nKillPreference=avoid\n' >"$tmp/opt/high/30-x.policy"
+printf '[Match]\nName=ogx\n[Policy]\nKillPreference=prefer\n' >"$tmp/opt/low/30-x.policy"
+printf '[Match]\nName=ogy\n[Policy]\nKillPreference=avoid\n' >"$tmp/opt/low/40-y.policy"
+check --root "$tmp/empty" --config "$tmp/opt/guardian.cfg" --policy-dir "$tmp/opt/high" \
+	--policy-dir "$tmp/opt/low" >"$tmp/out" 2>"$tmp/err" || { nok "options"; cat "$tmp/err" >&2; }
+grep -qx 'HoldOffSec=7s' "$tmp/out" || nok "--config guardian.cfg not taken"
+grep -qxF "# [OVERRIDDEN] $tmp/opt/low/30-x.policy by $tmp/opt/high/30-x.policy" "$tmp/out" ||
+	{ nok "no [OVERRIDDEN] line"; cat "$tmp/out" >&2; }
+grep -q '^# policy 40-y from ' "$tmp/out" || nok "--policy-dir low not read"
+grep -qx 'KillPreference=prefer' "$tmp/out" && nok "the hidden policy applied"
+# what check accepts, oomguardiand accepts (and the other way round)
+"$top_builddir/oomguardiand" --once --dry-run --root "$top_srcdir/tests/fixtures/pure-cgroup2" \
+	--config "$tmp/opt/guardian.cfg" --policy-dir "$tmp/opt/high" --policy-dir "$tmp/opt/low" \
+	--state-file "$tmp/state" --report-dir "$tmp/rep" >/dev/null 2>"$tmp/err" ||
+	{ nok "the daemon refused what check took"; cat "$tmp/err" >&2; }
+# a main config of any name with policy FILEs
+check --quiet --root "$tmp/empty" --config "$tmp/opt/guardian.cfg" "$tmp/opt/low/40-y.policy" \
+	2>"$tmp/err" || { nok "--config with FILEs"; cat "$tmp/err" >&2; }
 
 # 3b. a FIFO named *.policy: skipped with a warning, no hang (it blocked open() forever)
 mkfifo "$tmp/root/etc/oomguardian/policy.d/30-fifo.policy"

@@ -151,16 +151,16 @@ START_TEST(printable_and_why)
 	strcpy(a.metric, "mem_available_permyriad");
 	a.measured = 525;
 	act_why(&a, buf, sizeof(buf));
-	ck_assert_ptr_nonnull(strstr(buf, "mem_available_permyriad=5.25% limit=20.00%"));
+	ck_assert_ptr_nonnull(strstr(buf, "mem_available=5.25% limit=20.00%"));
 	strcpy(a.metric, "budget_bytes");
 	a.measured = 3ull << 30;
 	a.limit = 2ull << 30;
 	act_why(&a, buf, sizeof(buf));
-	ck_assert_ptr_nonnull(strstr(buf, "budget_bytes=3.0G limit=2.0G"));
+	ck_assert_ptr_nonnull(strstr(buf, "budget=3.0G limit=2.0G"));
 	strcpy(a.metric, "term_grace_usec");
 	a.measured = 2500000;
 	act_why(&a, buf, sizeof(buf));
-	ck_assert_ptr_nonnull(strstr(buf, "term_grace_usec=2.500s"));
+	ck_assert_ptr_nonnull(strstr(buf, "term_grace=2.500s"));
 	strcpy(a.metric, "oom_score_adj");
 	a.measured = (uint64_t)(int64_t)-900;
 	a.limit = 0;
@@ -667,6 +667,23 @@ static void assert_write(size_t i, int fd, const char *path, const char *value)
 	ck_assert_str_eq(rec.calls[i].value, value);
 }
 
+/* Issue 10 item 6: a scoped daemon without MachineWideReclaim=yes never writes host-wide. */
+START_TEST(scoped_machine_wide_actions_are_refused)
+{
+	size_t n = rec.n;
+
+	ctx.machine_wide_denied = true;
+	ck_assert_int_eq(act_drop_caches(&ctx, 2, NULL), -EPERM);
+	ck_assert_int_eq(act_drop_caches(&ctx, 3, NULL), -EPERM);
+	ck_assert_int_eq(act_compact(&ctx, -1, NULL), -EPERM);
+	ck_assert_int_eq(act_compact(&ctx, 0, NULL), -EPERM);
+	ck_assert_uint_eq(rec.n, n); /* nothing written */
+	ctx.machine_wide_denied = false;
+	ck_assert_int_eq(act_drop_caches(&ctx, 2, NULL), 1);
+	ck_assert_uint_eq(rec.n, n + 1);
+}
+END_TEST
+
 START_TEST(mem_actions_write_the_right_files)
 {
 	ck_assert_int_eq(act_drop_caches(&ctx, 2, NULL), 1);
@@ -787,6 +804,24 @@ static int count_logged(const char *needle, void (*fn)(void))
 	free(buf);
 	return n;
 }
+
+/* Issue 10 item 16: a process outside any unit is not "unit ''" in the kill line. */
+static void kill_unitless(void)
+{
+	struct act_victim v;
+
+	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, &v), 0);
+	v.unit[0] = '\0';
+	ck_assert_int_eq(act_victim_kill(&ctx, &v, NULL), 1);
+	act_victim_close(&ctx, &v);
+}
+
+START_TEST(no_empty_unit_in_log_lines)
+{
+	ck_assert_int_eq(count_logged("unit ''", kill_unitless), 0);
+	ck_assert_int_eq(count_logged("SIGKILL pid 4242 (victim) cgroup '", kill_unitless), 1);
+}
+END_TEST
 
 static struct act_seen denied;
 
@@ -936,6 +971,8 @@ static Suite *act_suite(void)
 	tcase_add_test(tc, identity_mismatch_sends_nothing);
 	tcase_add_test(tc, refuses_self_init_kthread_and_no_identity);
 	tcase_add_test(tc, term_then_kill_ordering);
+	tcase_add_test(tc, no_empty_unit_in_log_lines);
+	tcase_add_test(tc, scoped_machine_wide_actions_are_refused);
 	tcase_add_test(tc, refuses_double_signals);
 	tcase_add_test(tc, failed_send_can_be_retried_and_esrch_marks_exit);
 	tcase_add_test(tc, mrelease_errors_are_tolerated);

@@ -559,11 +559,12 @@ START_TEST(conf_values)
 
 	ck_assert_int_eq(parse_conf("[Guardian]\nScope=/machine.slice/\nDryRun=on\nHoldOffSec=1s\n"
 				    "Hysteresis=0.5%\nNUMARebalance=yes\nReportDirectory=/srv/r\n"
+				    "MachineWideReclaim=yes\n"
 				    "[Terminate]\nPressureSomeAbove=70%\nSwapFreeBelow=\n",
 				    &cfg),
 			 0);
 	ck_assert_str_eq(cfg.scope, "/machine.slice");
-	ck_assert(cfg.dry_run && cfg.numa_rebalance);
+	ck_assert(cfg.dry_run && cfg.numa_rebalance && cfg.machine_wide_reclaim);
 	ck_assert_uint_eq(cfg.holdoff_usec, 1000000);
 	ck_assert_uint_eq(cfg.hysteresis_permyriad, 50);
 	ck_assert_str_eq(cfg.report_dir, "/srv/r");
@@ -588,6 +589,192 @@ START_TEST(conf_values)
 	conf_fails("[Policy]\nProtect=yes\n", C ":1: [Policy]: unknown section, expected "
 						"[Guardian], [Reclaim], [Throttle], [Terminate] "
 						"or [Kill]");
+}
+END_TEST
+
+/* Issue 10 item 14: a comment after a value is part of it, and says so. */
+START_TEST(inline_hash_is_warned_about)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nName=memcached # the cache\n[Policy]\n"
+				      "KillPreference=avoid\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(s.match.name.n, 4); /* still what the language says... */
+	ck_assert_diag(P ":2: Name: warning: '# the cache' is part of the value: '#' starts a "
+			 "comment only at the start of a line; put the comment on a line of its "
+			 "own"); /* ...but no longer silently */
+	pol_service_free(&s);
+	cfg_diag_free(&diag);
+	cfg_diag_init(&diag);
+	/* a '#' inside a word (a regex, a path) is no comment: no warning */
+	ck_assert_int_eq(parse_policy("[Match]\nCmdline=~^/usr/bin/x#1\n[Policy]\n"
+				      "KillPreference=avoid\n",
+				      &s),
+			 0);
+	ck_assert_uint_eq(diag.nwarnings, 0);
+	pol_service_free(&s);
+}
+END_TEST
+
+/* Issue 11: check says which file hid which (systemd-delta's OVERRIDDEN). */
+START_TEST(delta_lists_hidden_files)
+{
+	struct cfg_delta d = {0};
+	struct pol_rules r;
+
+	ck_assert_int_eq(cfg_load_delta(MERGE, NULL, NULL, &r, &d, &diag), 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_int_eq(d.v[0].kind, CFG_DELTA_HIDDEN);
+	ck_assert_str_eq(d.v[0].path, MERGE "/usr/lib/oomguardian/policy.d/20-cron.policy");
+	ck_assert_str_eq(d.v[0].by, MERGE "/etc/oomguardian/policy.d/20-cron.policy");
+	cfg_delta_free(&d);
+	pol_rules_free(&r);
+}
+END_TEST
+
+/* A policy that protects everything: what an attacker would write. */
+#define GREEDY "[Match]\nAll=yes\n[Policy]\nKillPreference=never\n"
+
+static void write_mode(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* Issue 10 item 5: files and directories others can write are refused, naming why. */
+START_TEST(untrusted_files_and_dirs_are_refused)
+{
+	char dir[] = "/tmp/ogtest-trust-XXXXXX", pd[64], pol[96], conf[96], want[256];
+	const char *dirs[] = {pd, NULL};
+	struct pol_rules r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pd, sizeof(pd), "%s/policy.d", dir);
+	snprintf(pol, sizeof(pol), "%s/10-greedy.policy", pd);
+	snprintf(conf, sizeof(conf), "%s/any-name.cfg", dir);
+	ck_assert_int_eq(mkdir(pd, 0755), 0);
+	write_mode(pol, GREEDY, 0644);
+	write_mode(conf, "[Guardian]\nHoldOffSec=5s\n", 0644);
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), 0); /* trusted */
+	pol_rules_free(&r);
+
+	/* a world-writable policy */
+	ck_assert_int_eq(chmod(pol, 0666), 0);
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s: refusing it: writable by others (mode 0666) (whoever can write it chooses "
+		 "victims; chown root and chmod go-w)",
+		 pol);
+	ck_assert_diag(want);
+	ck_assert_int_eq(chmod(pol, 0644), 0);
+
+	/* a world-writable policy directory: no sticky pass, anyone could add a file */
+	ck_assert_int_eq(chmod(pd, 01777), 0);
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s: refusing it: writable by others (mode 1777) (whoever can write it chooses "
+		 "victims; chown root and chmod go-w)",
+		 pd);
+	ck_assert_diag(want);
+	ck_assert_int_eq(chmod(pd, 0755), 0);
+
+	/* the main config in a directory others can write (not sticky) */
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, NULL, &r, &diag), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s: refusing it: its directory '%s' is writable by others (mode 0777) "
+		 "(whoever can write it chooses victims; chown root and chmod go-w)",
+		 conf, dir);
+	ck_assert_diag(want);
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+
+	/* group write of root's group (a checkout made as root under umask 002) is fine */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(pol, 0, 0), 0);
+		ck_assert_int_eq(chmod(pol, 0664), 0);
+		ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), 0);
+		pol_rules_free(&r);
+		/* ...of another group is not */
+		ck_assert_int_eq(chown(pol, 0, 65534), 0);
+		ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), -EINVAL);
+		snprintf(want, sizeof(want),
+			 "%s: refusing it: writable by group 65534 (mode 0664) (whoever can write "
+			 "it chooses victims; chown root and chmod go-w)",
+			 pol);
+		ck_assert_diag(want);
+		/* owned by nobody, even read-only */
+		ck_assert_int_eq(chmod(pol, 0444), 0);
+		ck_assert_int_eq(chown(pol, 65534, 65534), 0);
+		ck_assert_int_eq(cfg_load(FIXTURES "/act", conf, dirs, &r, &diag), -EINVAL);
+		snprintf(want, sizeof(want),
+			 "%s: refusing it: owned by uid 65534, not by root (whoever can write it "
+			 "chooses victims; chown root and chmod go-w)",
+			 pol);
+		ck_assert_diag(want);
+		/* named on the command line (check FILE) as well */
+		ck_assert_int_eq(cfg_load_files(FIXTURES "/act", (const char *const[]){pol}, 1, &r,
+						&diag),
+				 -EINVAL);
+	}
+	unlink(pol);
+	unlink(conf);
+	rmdir(pd);
+	rmdir(dir);
+}
+END_TEST
+
+/* Issue 10 item 10: a --policy-dir that is missing or a file is an error, not "0 policies". */
+START_TEST(given_policy_dir_must_be_a_directory)
+{
+	const char *const missing[] = {"/nonexistent-ogtest-dir", NULL};
+	const char *const file[] = {SRCDIR "/policy/vendor/oomguardian.conf", NULL};
+	struct pol_rules r;
+
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", NULL, missing, &r, &diag), -EINVAL);
+	ck_assert_diag("/nonexistent-ogtest-dir: cannot open policy directory: No such file or "
+		       "directory");
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", NULL, file, &r, &diag), -EINVAL);
+	ck_assert_diag(SRCDIR "/policy/vendor/oomguardian.conf: cannot open policy directory: "
+			      "not a directory");
+	/* the default search path may well be missing: no error */
+	ck_assert_int_eq(cfg_load(FIXTURES "/act", NULL, NULL, &r, &diag), 0);
+	pol_rules_free(&r);
+}
+END_TEST
+
+/* Same class as issue 10 item 7: no escape sequence gets into a name (check output, logs). */
+START_TEST(control_characters_are_refused)
+{
+	struct pol_service s;
+
+	ck_assert_int_eq(parse_policy("[Match]\nName=ev\x1b[2Jil\n[Policy]\nKillPreference=avoid\n",
+				      &s),
+			 -EINVAL);
+	ck_assert_diag(P ":2: line contains the control character 0x1b");
+}
+END_TEST
+
+/* --scope and Scope= share one rule (issue 10 item 14). */
+START_TEST(scope_normalize_is_the_scope_rule)
+{
+	char buf[OG_CGROUP_PATH_MAX] = "untouched";
+
+	ck_assert_int_eq(cfg_scope_normalize("/a/../b", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(cfg_scope_normalize("/a/./b", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(cfg_scope_normalize("/a//b", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(cfg_scope_normalize("machine.slice", buf, sizeof(buf)), -EINVAL);
+	ck_assert_str_eq(buf, "untouched");
+	ck_assert_int_eq(cfg_scope_normalize("/machine.slice/", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "/machine.slice");
+	ck_assert_int_eq(cfg_scope_normalize("/", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(cfg_scope_normalize("/machine.slice", buf, 8), -ENAMETOOLONG);
 }
 END_TEST
 
@@ -1029,6 +1216,12 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, shipped_policies_load);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, format_exact);
+	tcase_add_test(tc, inline_hash_is_warned_about);
+	tcase_add_test(tc, scope_normalize_is_the_scope_rule);
+	tcase_add_test(tc, given_policy_dir_must_be_a_directory);
+	tcase_add_test(tc, untrusted_files_and_dirs_are_refused);
+	tcase_add_test(tc, delta_lists_hidden_files);
+	tcase_add_test(tc, control_characters_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -85,16 +85,16 @@ START_TEST(files_and_warnings)
 	const char *const argv[] = {"check",
 				    "--quiet",
 				    "--root",
-				    "/nonexistent",
+				    FIXTURES "/act", /* a directory without etc/ */
 				    MERGE "/usr/lib/oomguardian/policy.d/40-db.policy",
 				    NULL};
 	char *out, *err;
 
-	/* postgres is not in /nonexistent/etc/passwd: a warning, still valid */
+	/* postgres is not in act/etc/passwd: a warning, still valid */
 	ck_assert_int_eq(run(argv, &out, &err), 0);
 	ck_assert_str_eq(err,
 			 MERGE "/usr/lib/oomguardian/policy.d/40-db.policy:2: User: warning: "
-			       "unknown user 'postgres' in '/nonexistent/etc/passwd': can never "
+			       "unknown user 'postgres' in '" FIXTURES "/act/etc/passwd': can never "
 			       "match\n");
 	free(err);
 	free(out);
@@ -105,7 +105,7 @@ END_TEST
 START_TEST(name_only_protection_is_a_warning)
 {
 	char path[] = "/tmp/ogtest-ctlcheck-XXXXXX.policy";
-	const char *const argv[] = {"check", "--quiet", "--root", "/nonexistent", path, NULL};
+	const char *const argv[] = {"check", "--quiet", "--root", FIXTURES "/act", path, NULL};
 	char want[512], *out, *err;
 	int fd = mkstemps(path, 7);
 
@@ -121,6 +121,26 @@ START_TEST(name_only_protection_is_a_warning)
 	ck_assert_str_eq(err, want);
 	free(err);
 	free(out);
+}
+END_TEST
+
+/* Issue 10 item 10: a root that is not there is a usage error, not built-in defaults. */
+START_TEST(missing_root_is_refused)
+{
+	const char *const argv[] = {"check", "--root", "/nonexistent-ogtest-root", NULL};
+	const char *const file[] = {"check", "--root", "/etc/passwd", NULL};
+	char *out, *err;
+
+	ck_assert_int_eq(run(argv, &out, &err), 64);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(err, "oomguardianctl check: --root '/nonexistent-ogtest-root': No such "
+			      "file or directory\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(file, &out, &err), 64);
+	ck_assert_str_eq(err, "oomguardianctl check: --root '/etc/passwd': not a directory\n");
+	free(out);
+	free(err);
 }
 END_TEST
 
@@ -159,6 +179,7 @@ int main(void)
 	tcase_add_test(tc, files_and_warnings);
 	tcase_add_test(tc, name_only_protection_is_a_warning);
 	tcase_add_test(tc, usage);
+	tcase_add_test(tc, missing_root_is_refused);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
 	return og_check_run(s);

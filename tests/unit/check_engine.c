@@ -383,6 +383,20 @@ START_TEST(numa_fragmented_node_compacts_and_migrates_not_kills)
 	tb_s.zones[2].free_blocks[3] = 0;
 	tb_step(32);
 	ck_assert_uint_eq(tb_count(POL_ACT_COMPACT), 1);
+
+	/* Issue 10 item 6: guarding one cgroup, the host's nodes are not ours to compact... */
+	og_strscpy(tb_r.cfg.scope, "/machine.slice", sizeof(tb_r.cfg.scope));
+	tb_s.zones[2].free_blocks[3] = 100;
+	tb_step(60);
+	tb_s.zones[2].free_blocks[3] = 0;
+	for (uint64_t t = 61; t < 90; t += 3) {
+		tb_step(t);
+		ck_assert_uint_eq(tb_count(POL_ACT_COMPACT), 0);
+	}
+	/* ...unless the configuration says so */
+	tb_r.cfg.machine_wide_reclaim = true;
+	tb_step(91);
+	ck_assert_uint_eq(tb_count(POL_ACT_COMPACT), 1);
 }
 END_TEST
 
@@ -506,8 +520,9 @@ END_TEST
 
 START_TEST(v1_scope_plans_no_memory_reclaim)
 {
-	/* memory.reclaim is cgroup2-only: on the v1 layout a report, and the slab goes with the
-	 * machine-wide drop; nothing inert is planned (nor arms a hold-off) */
+	/* memory.reclaim is cgroup2-only: on the v1 layout a report; the slab could only go with
+	 * the machine-wide drop, which a scope does only with MachineWideReclaim=yes (issue 10
+	 * item 6); nothing inert is planned (nor arms a hold-off) */
 	const struct pol_action *a;
 
 	fast_hog_scope(OG_CG_V1);
@@ -520,11 +535,19 @@ START_TEST(v1_scope_plans_no_memory_reclaim)
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(strstr(a->reason, "no memory.reclaim"));
 	ck_assert_uint_eq(tb_st.holdoff_until_usec, 0);
-	/* slab-heavy v1 scope: DROP_SLAB, not RECLAIM_CGROUP */
+	/* slab-heavy v1 scope: no drop_caches for the whole machine by default */
 	pol_state_free(&tb_st);
 	tb_engine_start();
 	tb_s.scope_cg.slab_reclaimable_bytes = 200 * MiB;
 	tb_step(2);
+	ck_assert_ptr_null(tb_act(POL_ACT_RECLAIM_CGROUP));
+	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
+	ck_assert_ptr_null(tb_act(POL_ACT_DROP_CACHES));
+	/* MachineWideReclaim=yes: DROP_SLAB, not RECLAIM_CGROUP */
+	pol_state_free(&tb_st);
+	tb_r.cfg.machine_wide_reclaim = true;
+	tb_engine_start();
+	tb_step(3);
 	ck_assert_ptr_null(tb_act(POL_ACT_RECLAIM_CGROUP));
 	a = tb_act(POL_ACT_DROP_SLAB);
 	ck_assert_ptr_nonnull(a);

@@ -164,7 +164,7 @@ START_TEST(once_on_fixture)
 {
 	struct loop_opts o = { .root_dir = FIXTURES "/openstack-devstack", .dry_run = true,
 			       .once = true };
-	const char *dirs[] = { "/nonexistent-policy-dir", NULL };
+	const char *dirs[] = { FIXTURES "/act", NULL }; /* a directory without policies */
 	struct pol_rules rules = { 0 };
 	struct cfg_diag diag;
 	struct loop *l = NULL;
