@@ -39,10 +39,11 @@ static void no_pidfd(pid_t pid, int err, struct act_victim *v)
 		return;
 	if (err != warned_err) {
 		warned_err = err;
-		(void)log_warning_errno(err,
-					"pidfd_open(%d) failed: %m; signalling with kill(2) after a "
-					"start time check instead",
-					(int)pid);
+		(void)log_warning_errno(
+			err,
+			"pidfd_open(%d) failed: %m; signalling with kill(2) after a "
+			"start time check instead",
+			(int)pid);
 	} else {
 		(void)log_debug_errno(err, "pidfd_open(%d) failed: %m, using kill(2)", (int)pid);
 	}

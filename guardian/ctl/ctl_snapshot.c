@@ -266,8 +266,10 @@ struct j_field {
 	size_t offset;
 };
 
+/* clang-format off */
 #define J_MI(name, field) { name, offsetof(struct og_meminfo, field) }
 #define J_VM(field) { #field, offsetof(struct og_vmstat, field) }
+/* clang-format on */
 
 static void j_add_fields(json_object *o, const void *base, const struct j_field *tab, size_t n)
 {
@@ -282,7 +284,8 @@ static void j_add_fields(json_object *o, const void *base, const struct j_field 
 static json_object *j_memory(const struct og_snapshot *s)
 {
 	static const struct j_field head[] = {
-		J_MI("total_bytes", total_bytes), J_MI("available_bytes", available_bytes),
+		J_MI("total_bytes", total_bytes),
+		J_MI("available_bytes", available_bytes),
 	};
 	static const struct j_field tail[] = {
 		J_MI("free_bytes", free_bytes),
@@ -331,16 +334,26 @@ static json_object *j_memory(const struct og_snapshot *s)
 static json_object *j_vmstat(const struct og_vmstat *vm)
 {
 	static const struct j_field tab[] = {
-		J_VM(pgscan_kswapd),	       J_VM(pgscan_direct),
-		J_VM(pgscan_khugepaged),       J_VM(pgsteal_kswapd),
-		J_VM(pgsteal_direct),	       J_VM(pgsteal_khugepaged),
-		J_VM(workingset_refault_anon), J_VM(workingset_refault_file),
-		J_VM(workingset_activate_anon), J_VM(workingset_activate_file),
-		J_VM(pswpin),		       J_VM(pswpout),
-		J_VM(compact_stall),	       J_VM(compact_fail),
-		J_VM(compact_success),	       J_VM(compact_migrate_scanned),
-		J_VM(compact_free_scanned),    J_VM(numa_pages_migrated),
-		J_VM(pgmigrate_success),       J_VM(pgmigrate_fail),
+		J_VM(pgscan_kswapd),
+		J_VM(pgscan_direct),
+		J_VM(pgscan_khugepaged),
+		J_VM(pgsteal_kswapd),
+		J_VM(pgsteal_direct),
+		J_VM(pgsteal_khugepaged),
+		J_VM(workingset_refault_anon),
+		J_VM(workingset_refault_file),
+		J_VM(workingset_activate_anon),
+		J_VM(workingset_activate_file),
+		J_VM(pswpin),
+		J_VM(pswpout),
+		J_VM(compact_stall),
+		J_VM(compact_fail),
+		J_VM(compact_success),
+		J_VM(compact_migrate_scanned),
+		J_VM(compact_free_scanned),
+		J_VM(numa_pages_migrated),
+		J_VM(pgmigrate_success),
+		J_VM(pgmigrate_fail),
 	};
 	json_object *o = json_object_new_object();
 
@@ -367,8 +380,8 @@ static json_object *j_swap(const struct og_snapshot *s)
 		json_object *x = json_object_new_object();
 
 		json_object_object_add(x, "path", json_object_new_string(d->path));
-		json_object_object_add(x, "type",
-				       json_object_new_string(d->is_partition ? "partition" : "file"));
+		json_object_object_add(
+			x, "type", json_object_new_string(d->is_partition ? "partition" : "file"));
 		json_object_object_add(x, "size_bytes", j_u64(d->size_bytes));
 		json_object_object_add(x, "used_bytes", j_u64(d->used_bytes));
 		json_object_object_add(x, "priority", json_object_new_int(d->priority));
@@ -632,9 +645,11 @@ static int parse_args(int argc, char **argv, struct snap_opts *o)
 			break;
 		case 'h':
 			printf("Usage: oomguardianctl snapshot [--root DIR] [--json] [--top N]\n"
-			       "  --root DIR  read DIR/proc and DIR/sys instead of the live system\n"
+			       "  --root DIR  read DIR/proc and DIR/sys instead of the live "
+			       "system\n"
 			       "  --json      everything as JSON (format in oomguardianctl(8))\n"
-			       "  --top N     rows per table in the text (default 10); the JSON holds "
+			       "  --top N     rows per table in the text (default 10); the JSON "
+			       "holds "
 			       "all\n");
 			return 1;
 		default:
@@ -716,8 +731,7 @@ int ctl_snapshot_main(int argc, char **argv)
 	} else {
 		printf("oomguardian snapshot of %s%s%s%s: %zu processes, %zu cgroups (%s)\n",
 		       c.root.path, s.host[0] ? " (host " : "", s.host, s.host[0] ? ")" : "",
-		       s.nprocs,
-		       s.ncgroups, layout_name(&c.mounts));
+		       s.nprocs, s.ncgroups, layout_name(&c.mounts));
 		text_memory(&s);
 		text_slabs(&s, o.top);
 		text_services(&s, svc, nsvc, o.top);

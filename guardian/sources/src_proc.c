@@ -511,8 +511,7 @@ static uint64_t proc_page_size(const struct og_root *root)
 
 /* Reads the files after stat; the pid dir fd keeps a reused pid from mixing in (its files
  * fail with ESRCH once the original task is gone). */
-static int read_proc_rest(int dfd, unsigned flags, uint64_t page_size, char *buf,
-			  struct og_proc *p)
+static int read_proc_rest(int dfd, unsigned flags, uint64_t page_size, char *buf, struct og_proc *p)
 {
 	ssize_t n;
 	int r;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Process reader (source layer): /proc/PID/{stat,status,cmdline,exe,oom_score,oom_score_adj,
- * cgroup} (and statm before 4.5) into struct og_proc, relative to struct og_root so fixture trees work. Kernel threads
- * are excluded; processes that vanish while being read are skipped, never errors.
+ * cgroup} (and statm before 4.5) into struct og_proc, relative to struct og_root so fixture trees
+ * work. Kernel threads are excluded; processes that vanish while being read are skipped, never
+ * errors.
  */
 #pragma once
 
@@ -25,8 +26,8 @@
 /*
  * /proc/PID/stat: pid, comm, state, ppid, pgrp, flags (9), starttime (22). Split at the LAST
  * ')' because comm may hold spaces, parentheses and newlines. Fills pid, comm, state, ppid,
- * pgid, kthread, starttime_ticks. Returns 0, SRC_PROC_KTHREAD (fields filled, flags has PF_KTHREAD), or
- * -EBADMSG (malformed or truncated; *ret untouched).
+ * pgid, kthread, starttime_ticks. Returns 0, SRC_PROC_KTHREAD (fields filled, flags has
+ * PF_KTHREAD), or -EBADMSG (malformed or truncated; *ret untouched).
  */
 int src_proc_parse_stat(const char *buf, struct og_proc *ret);
 

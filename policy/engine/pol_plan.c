@@ -248,12 +248,12 @@ static const char *tier_text(const struct pol_candidate *c, uint64_t needed, cha
 	return buf;
 }
 
-static const char *unit_text(const struct og_snapshot *s, const struct pol_candidate *c,
-			     char *buf, size_t size)
+static const char *unit_text(const struct og_snapshot *s, const struct pol_candidate *c, char *buf,
+			     size_t size)
 {
-	const char *est = c->proc_index < s->nprocs ?
-				  pol_rss_source_text(s->procs[c->proc_index].rss_source) :
-				  NULL;
+	const char *est = c->proc_index < s->nprocs
+				  ? pol_rss_source_text(s->procs[c->proc_index].rss_source)
+				  : NULL;
 
 	buf[0] = '\0';
 	if (c->target.kind == POL_TGT_PROCESS_GROUP)

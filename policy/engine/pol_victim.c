@@ -17,10 +17,11 @@
  *   process:        RssAnon + VmSwap (og_proc.rss_source says where the anon count came from:
  *                   before Linux 4.5 status has no RssAnon, and statm's resident - shared is
  *                   the same MM_ANONPAGES counter; VmRSS alone is an upper bound; the plan's
- *                   reason names any estimate other than status). Not RssShmem: tmpfs files and SysV/POSIX segments outlive
- *                   the process, and shared anonymous memory stays while another process maps
- *                   it. Not RssFile: clean page cache is reclaimable without killing anybody and
- *                   dirty pages are written back, not freed, by a kill.
+ *                   reason names any estimate other than status). Not RssShmem: tmpfs files
+ *                   and SysV/POSIX segments outlive the process, and shared anonymous memory
+ *                   stays while another process maps it. Not RssFile: clean page cache is
+ *                   reclaimable without killing anybody and dirty pages are written back, not
+ *                   freed, by a kill.
  *   process-group:  the sum over the live members of its process group (same pgid).
  *   cgroup:         memory.current - file (file includes shmem in memory.stat: it stays) plus
  *                   the members' swap, when the cgroup is in the snapshot with its memory

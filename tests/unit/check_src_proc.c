@@ -175,13 +175,14 @@ START_TEST(status_before_4_5_has_vmrss_only)
 {
 	struct og_proc p = sentinel();
 
-	ck_assert_int_eq(src_proc_parse_status("Name:\tqemu-kvm\nUmask:\t0022\nState:\tS (sleeping)\n"
-					       "Uid:\t107\t107\t107\t107\nVmHWM:\t18547600 kB\n"
-					       "VmRSS:\t15943600 kB\nVmData:\t15931024 kB\n"
-					       "VmPTE:\t   37068 kB\nVmSwap:\t 2604000 kB\n"
-					       "Threads:\t12\n",
-					       &p),
-			 0);
+	ck_assert_int_eq(
+		src_proc_parse_status("Name:\tqemu-kvm\nUmask:\t0022\nState:\tS (sleeping)\n"
+				      "Uid:\t107\t107\t107\t107\nVmHWM:\t18547600 kB\n"
+				      "VmRSS:\t15943600 kB\nVmData:\t15931024 kB\n"
+				      "VmPTE:\t   37068 kB\nVmSwap:\t 2604000 kB\n"
+				      "Threads:\t12\n",
+				      &p),
+		0);
 	ck_assert_int_eq(p.rss_source, OG_RSS_VMRSS);
 	ck_assert_uint_eq(p.rss_anon_bytes, 15943600ULL * 1024);
 	ck_assert_uint_eq(p.rss_file_bytes, 0);
@@ -194,14 +195,20 @@ END_TEST
 START_TEST(statm_splits_anon_and_file)
 {
 	static const char *const bad[] = {
-		"", "1 2", "1 2 3", "4585553 3985900\n", "x 2 3 4 0 5 0\n", "1 2 3x 4 0 5 0\n",
+		"",
+		"1 2",
+		"1 2 3",
+		"4585553 3985900\n",
+		"x 2 3 4 0 5 0\n",
+		"1 2 3x 4 0 5 0\n",
 		"10 5 6 1 0 4 0\n", /* shared > resident */
 		"1 18014398509481984 0 0 0 0 0\n", /* overflows in bytes */
 	};
 	struct og_proc p = sentinel();
 
 	/* 3.10 proc_pid_statm(): "%lu %lu %lu %lu 0 %lu 0\n" */
-	ck_assert_int_eq(src_proc_parse_statm("4585553 3985900 3400 390 0 3982790 0\n", 4096, &p), 0);
+	ck_assert_int_eq(src_proc_parse_statm("4585553 3985900 3400 390 0 3982790 0\n", 4096, &p),
+			 0);
 	ck_assert_int_eq(p.rss_source, OG_RSS_STATM);
 	ck_assert_uint_eq(p.rss_anon_bytes, (3985900ULL - 3400) * 4096);
 	ck_assert_uint_eq(p.rss_file_bytes, 3400ULL * 4096);
@@ -222,7 +229,8 @@ END_TEST
 START_TEST(smaps_rollup_anonymous)
 {
 	static const char rollup[] =
-		"55d0c0a00000-7ffd4b5f1000 ---p 00000000 00:00 0                          [rollup]\n"
+		"55d0c0a00000-7ffd4b5f1000 ---p 00000000 00:00 0                          "
+		"[rollup]\n"
 		"Rss:               12800 kB\nPss:                9100 kB\n"
 		"Shared_Clean:       3200 kB\nShared_Dirty:          0 kB\n"
 		"Private_Clean:       800 kB\nPrivate_Dirty:      8800 kB\n"
@@ -246,7 +254,8 @@ END_TEST
 /* The fallback chain on a tree: statm first, smaps_rollup when statm is unusable, else VmRSS. */
 START_TEST(rss_fallback_chain)
 {
-	static const char status[] = "Name:\tx\nUid:\t0\t0\t0\t0\nVmRSS:\t 800 kB\nVmSwap:\t 8 kB\n";
+	static const char status[] =
+		"Name:\tx\nUid:\t0\t0\t0\t0\nVmRSS:\t 800 kB\nVmSwap:\t 8 kB\n";
 	static const char stat_fmt[] = "%d (x) S 1 %d %d 0 -1 4202752 0 0 0 0 0 0 0 0 20 0 1 0 77 "
 				       "1000 200 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 "
 				       "0 0 0 0 0 0 0 0 0 0 0 0 0\n";
@@ -273,8 +282,9 @@ START_TEST(rss_fallback_chain)
 	}
 	og_tmproot_put(dir, "proc/10/statm", "500 200 50 1 0 150 0\n");
 	og_tmproot_put(dir, "proc/11/statm", "garbage\n");
-	og_tmproot_put(dir, "proc/11/smaps_rollup", "0-1 ---p 0 00:00 0 [rollup]\nRss:  800 kB\n"
-						      "Anonymous:  500 kB\n");
+	og_tmproot_put(dir, "proc/11/smaps_rollup",
+		       "0-1 ---p 0 00:00 0 [rollup]\nRss:  800 kB\n"
+		       "Anonymous:  500 kB\n");
 	/* 12: no statm (a fixture captured without it), no smaps_rollup: VmRSS stays */
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
 	for (int i = 0; i < 3; i++)
