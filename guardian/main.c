@@ -19,6 +19,7 @@
 #include "guardian/actions/act.h"
 #include "guardian/actions/act_protect.h"
 #include "guardian/base/log.h"
+#include "guardian/base/log_cfg.h"
 #include "guardian/loop/loop.h"
 #include "guardian/base/root.h"
 #include "guardian/sources/src_cgroup.h"

@@ -217,10 +217,11 @@ int act_victim_signal(const struct act_ctx *ctx, struct act_victim *v, int sig,
 	if (quiet)
 		return 1;
 	log_internal(LOG_NOTICE, 0, ACT_KILL_MESSAGE_ID,
-		     "%s%s pid %d (%s)%s%s%s cgroup '%s': %s%s%s%s",
+		     "%s%s pid %d (%s)%s%s%s%s%s%s: %s%s%s%s",
 		     ctx->dry_run ? "dry-run: would send " : "", act_sig_name(sig), (int)v->pid,
 		     act_printable(v->comm, comm, sizeof(comm)), v->unit[0] ? " unit '" : "",
-		     v->unit, v->unit[0] ? "'" : "", v->cgroup,
+		     v->unit, v->unit[0] ? "'" : "", v->cgroup[0] ? " cgroup '" : "", v->cgroup,
+		     v->cgroup[0] ? "'" : "",
 		     act_why(why, whybuf, sizeof(whybuf)), mrel ? ", mrelease " : "",
 		     mrel ? mrel : "", ctx->dry_run ? " (dry-run)" : "");
 	return 1;
@@ -287,9 +288,10 @@ void act_victim_report(const struct act_ctx *ctx, const struct act_victim *v, ui
 	og_format_bytes(freed, sizeof(freed),
 			after_bytes > before_bytes ? 0 : before_bytes - after_bytes);
 	log_internal(LOG_NOTICE, 0, ACT_KILL_MESSAGE_ID,
-		     "pid %d (%s)%s%s%s cgroup '%s' exited %llu.%03llu s after %s, freed %s%s",
+		     "pid %d (%s)%s%s%s%s%s%s exited %llu.%03llu s after %s, freed %s%s",
 		     (int)v->pid, act_printable(v->comm, comm, sizeof(comm)),
-		     v->unit[0] ? " unit '" : "", v->unit, v->unit[0] ? "'" : "", v->cgroup,
+		     v->unit[0] ? " unit '" : "", v->unit, v->unit[0] ? "'" : "",
+		     v->cgroup[0] ? " cgroup '" : "", v->cgroup, v->cgroup[0] ? "'" : "",
 		     (unsigned long long)(us / 1000000), (unsigned long long)(us / 1000 % 1000),
 		     v->sent & ACT_SENT_TERM ? "SIGTERM" : "SIGKILL", freed,
 		     v->sent & ACT_SENT_KILL && v->sent & ACT_SENT_TERM

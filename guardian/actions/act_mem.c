@@ -49,9 +49,12 @@ static int machine_wide_refused(const struct act_ctx *ctx, const char *what)
 {
 	if (!ctx->machine_wide_denied)
 		return 0;
-	log_warning("not going to %s: guarding one cgroup, and machine-wide actions need "
-		    "MachineWideReclaim=yes, ignoring",
-		    what);
+	/* the engine plans neither in a scope: a real run reaching here is worth a warning, the
+	 * start-up self-test (dry-run through every action) is not */
+	log_internal(ctx->dry_run ? LOG_DEBUG : LOG_WARNING, 0, NULL,
+		     "not going to %s: guarding one cgroup, and machine-wide actions need "
+		     "MachineWideReclaim=yes, ignoring",
+		     what);
 	return -EPERM;
 }
 

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
-#include "policy/config/cfg.h"
 #include "policy/util/strutil.h"
 
 static int max_level = LOG_INFO;
@@ -99,15 +98,4 @@ int log_internal(int level, int error, const char *message_id, const char *fmt, 
 	}
 	errno = saved;
 	return -error;
-}
-
-void log_cfg_diag(const struct cfg_diag *d)
-{
-	char line[POL_PATH_MAX + CFG_KEY_MAX + CFG_MSG_MAX + 32];
-
-	for (size_t i = 0; i < d->n; i++)
-		log_internal(d->entries[i].severity == CFG_SEV_ERROR ? LOG_ERR : LOG_WARNING, 0,
-			     NULL, "%s", cfg_diag_format_bare(&d->entries[i], line, sizeof(line)));
-	if (d->ndropped)
-		log_error("%u more configuration diagnostics lost: out of memory", d->ndropped);
 }

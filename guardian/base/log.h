@@ -29,11 +29,6 @@ void log_set_ident(const char *ident);
 int log_internal(int level, int error, const char *message_id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-struct cfg_diag;
-/* Log every configuration diagnostic: errors at LOG_ERR, warnings at LOG_WARNING, each as
- * "path:line: Key: reason" (the level names the severity once). */
-void log_cfg_diag(const struct cfg_diag *d);
-
 #define log_debug(...) log_internal(LOG_DEBUG, 0, NULL, __VA_ARGS__)
 #define log_info(...) log_internal(LOG_INFO, 0, NULL, __VA_ARGS__)
 #define log_notice(...) log_internal(LOG_NOTICE, 0, NULL, __VA_ARGS__)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
+#include "guardian/base/log_cfg.h"
 #include "guardian/loop/loop_int.h"
 #include "policy/config/cfg.h"
 #include "policy/util/cleanup.h"

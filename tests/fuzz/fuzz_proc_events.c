@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for proc_events_parse_buf(); build and run: tests/fuzz/run.sh BUILDDIR. */
 // clang-format off
-// fuzz-sources: guardian/sources/proc_events.c guardian/base/log.c
+// fuzz-sources: guardian/sources/proc_events.c guardian/base/log.c policy/util/strutil.c
 // fuzz-libs: -lsystemd
 // clang-format on
 #include <stdint.h>

@@ -812,6 +812,18 @@ static void kill_unitless(void)
 
 	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, &v), 0);
 	v.unit[0] = '\0';
+	og_strscpy(v.cgroup, "/user.slice", sizeof(v.cgroup));
+	ck_assert_int_eq(act_victim_kill(&ctx, &v, NULL), 1);
+	act_victim_close(&ctx, &v);
+}
+
+static void kill_unitless_cgroupless(void)
+{
+	struct act_victim v;
+
+	ck_assert_int_eq(act_victim_open(&ctx, 4242, 777, &v), 0);
+	v.unit[0] = '\0';
+	v.cgroup[0] = '\0';
 	ck_assert_int_eq(act_victim_kill(&ctx, &v, NULL), 1);
 	act_victim_close(&ctx, &v);
 }
@@ -819,7 +831,10 @@ static void kill_unitless(void)
 START_TEST(no_empty_unit_in_log_lines)
 {
 	ck_assert_int_eq(count_logged("unit ''", kill_unitless), 0);
-	ck_assert_int_eq(count_logged("SIGKILL pid 4242 (victim) cgroup '", kill_unitless), 1);
+	ck_assert_int_eq(count_logged("SIGKILL pid 4242 (victim) cgroup '/user.slice': ",
+				      kill_unitless),
+			 1);
+	ck_assert_int_eq(count_logged("cgroup ''", kill_unitless_cgroupless), 0);
 }
 END_TEST
 
