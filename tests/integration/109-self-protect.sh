@@ -15,7 +15,7 @@ og_init selfprot 256
 "$sink" "$OG_TMP/notify.sock" 300 >"$OG_TMP/notify.out" &
 sinkpid=$!
 OG_PIDS="$OG_PIDS $sinkpid"
-og_wait_until 30 test -S "$OG_TMP/notify.sock" || og_fail "notify_sink did not bind its socket"
+og_wait_until "$OG_DEADLINE" test -S "$OG_TMP/notify.sock" || og_fail "notify_sink has no socket"
 # The daemon starts at oom_score_adj 500 (raising needs no privilege), so that one which never
 # lowers it is seen even where the floor is 0
 real=$OGD
@@ -80,7 +80,7 @@ grep -q 'debug: own RSS ' "$OG_TMP/daemon.log" && og_ok "RSS logged at start" ||
 	og_fail "no RSS in the debug log"
 
 # --- the watchdog: wait for four pings (at least 4 s), then stop
-og_wait_until 60 pings_ge 4 || og_fail "only $(pings) WATCHDOG=1 in 60 s"
+og_wait_until "$OG_DEADLINE" pings_ge 4 || og_fail "only $(pings) WATCHDOG=1 in $OG_DEADLINE s"
 kill -TERM "$OG_DPID"
 wait "$OG_DPID"
 rc=$?
@@ -88,7 +88,7 @@ rc=$?
 grep -q 'SIGTERM: exiting' "$OG_TMP/daemon.log" || og_fail "no exit message"
 OG_DPID=
 # STOPPING=1 is sent before the exit: it is in the socket, the sink prints it soon
-og_wait_until 30 grep -q ' STOPPING=1' "$OG_TMP/notify.out" && og_ok "STOPPING=1" ||
+og_wait_until "$OG_DEADLINE" grep -q ' STOPPING=1' "$OG_TMP/notify.out" && og_ok "STOPPING=1" ||
 	og_fail "no STOPPING=1"
 kill "$sinkpid" 2>/dev/null
 wait "$sinkpid" 2>/dev/null
