@@ -16,7 +16,7 @@ polite=$OG_PID
 og_wait_gone "$polite" 30 || og_fail "SIGTERM-handling hog still running"
 grep -q "memhog\[$polite\]: SIGTERM, exiting" "$OG_TMP/spawn.out" &&
 	og_ok "victim handled SIGTERM" || og_fail "victim did not see SIGTERM"
-og_wait_reports 30 term
+og_wait_reports "$OG_DEADLINE" term
 f=$(og_reports term | tail -n 1)
 if [ -z "$f" ]; then
 	og_fail "no term report"
@@ -34,10 +34,11 @@ fi
 og_wait_stage none || og_fail "stage did not go back to none: $(grep '^stage=' "$OG_TMP/state")"
 
 # 2. ignores SIGTERM and stops at 380 MiB: between terminate (358) and kill (410)
+kills=$(og_reports_done kill)
 og_spawn "$HOG" --ignore-term --rate 400 --max 380
 stubborn=$OG_PID
 og_wait_gone "$stubborn" 60 || og_fail "SIGTERM-ignoring hog still running after 60 s"
-og_wait_reports 30 kill
+og_wait_reports_n $((kills + 1)) "$OG_DEADLINE" kill # its own, not one of round 1
 k=$(og_reports kill | tail -n 1)
 if [ -z "$k" ]; then
 	og_fail "no kill report for the hog that ignored SIGTERM"

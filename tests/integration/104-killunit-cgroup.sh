@@ -37,7 +37,7 @@ og_wait_gone "$mate" 30 && og_ok "the idle member of the sub-group went with it"
 og_alive "$bystander" && og_ok "the process outside the sub-group survived" ||
 	og_fail "the bystander outside the sub-group was killed"
 [ "$(og_oom_kills)" = 0 ] || og_fail "kernel OOM killer fired"
-og_wait_reports 30 kill
+og_wait_reports "$OG_DEADLINE" kill
 k=$(og_reports kill | tail -n 1)
 [ -n "$k" ] || og_fail "no kill report"
 [ -n "$k" ] && [ "$(og_report_get "$k" target)" = cgroup ] &&
@@ -54,7 +54,7 @@ og_spawn -g job2 "$HOG" --rate 800 --max 1024
 hog2=$OG_PID
 og_wait_gone "$hog2" 30 || og_fail "hog in job2 still running"
 # the round's report is written once the daemon has seen its target gone: the kill is over
-og_wait_reports_n $((done1 + 1)) 30 kill term || og_fail "no report for round 2"
+og_wait_reports_n $((done1 + 1)) "$OG_DEADLINE" kill term || og_fail "no report for round 2"
 og_alive "$prot" && og_ok "job2: the protected member survived the group kill" ||
 	og_fail "job2: the protected member was killed"
 og_alive "$bystander" || og_fail "the bystander was killed in round 2"

@@ -27,7 +27,7 @@ three_members() {
 	n=$(echo "$members" | wc -w)
 	[ "$n" -ge 3 ]
 }
-og_wait_until 30 three_members
+og_wait_until "$OG_DEADLINE" three_members
 [ "$n" = 3 ] || og_fail "expected 3 members in process group $leader, found $n"
 # move one helper out of the scope, into a test group beside it
 out=$(og_outside_group pgout 1024)
@@ -46,7 +46,7 @@ kill -9 "$away" 2>/dev/null
 og_alive "$bystander" && og_ok "the process in another group survived" ||
 	og_fail "the bystander was killed"
 [ "$(og_oom_kills)" = 0 ] && og_ok "kernel OOM kills: 0" || og_fail "kernel OOM killer fired"
-og_wait_reports 30 term kill
+og_wait_reports "$OG_DEADLINE" term kill
 f=$( (og_reports term; og_reports kill) | tail -n 1)
 [ -n "$f" ] && [ "$(og_report_get "$f" target)" = process-group ] &&
 	og_ok "report names the process group" || og_fail "no process-group report"

@@ -18,8 +18,9 @@ EOF2
 
 adj() { cat "/proc/$1/oom_score_adj" 2>/dev/null; }
 adj_is() { [ "$(adj "$1")" = "$2" ]; }
-# wait_adj PID VALUE: true once oom_score_adj of PID is VALUE (a generous 20 s deadline)
-wait_adj() { og_wait_until 20 adj_is "$1" "$2"; }
+# wait_adj PID VALUE: true once oom_score_adj of PID is VALUE (a generous deadline: the event
+# waits while a step walks /proc)
+wait_adj() { og_wait_until "$OG_DEADLINE" adj_is "$1" "$2"; }
 # by_event PID: the daemon logged the process event for PID (the rescan, every 30 s, logs none)
 by_event() { grep -q "debug: process event: pid $1 " "$OG_TMP/daemon.log"; }
 
@@ -40,7 +41,7 @@ if wait_adj "$new" 300; then
 	og_ok "new process protected $(($(og_ms) - t0)) ms after its spawn"
 	by_event "$new" && og_ok "by its exec event" || og_fail "exec: no process event for $new"
 else
-	og_fail "exec: oom_score_adj of $new is $(adj "$new") after 20 s, want 300"
+	og_fail "exec: oom_score_adj of $new is $(adj "$new") after $OG_DEADLINE s, want 300"
 fi
 
 og_spawn "$HOG" --max 0 --name ogadj
@@ -57,7 +58,7 @@ fi
 
 [ "$(adj "$outside")" = 0 ] && og_ok "process outside the scope untouched" ||
 	og_fail "process outside the scope got oom_score_adj $(adj "$outside")"
-og_wait_reports 30 oom_score_adj
+og_wait_reports "$OG_DEADLINE" oom_score_adj
 f=$(og_reports oom_score_adj | head -n 1)
 [ -n "$f" ] && grep -q '^rule=.*10-adj.policy' "$f" && og_ok "protection leaves a report" ||
 	og_fail "no oom_score_adj report naming the policy"

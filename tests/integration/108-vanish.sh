@@ -15,7 +15,7 @@ t_term=$(og_ms)
 kill -9 "$v"
 og_wait_gone "$v" 30 || og_fail "$v survived SIGKILL"
 # the daemon sees it gone (its pidfd) and closes the victim: its report is written then
-og_wait_reports 30 term kill || og_fail "no report for the vanished victim"
+og_wait_reports "$OG_DEADLINE" term kill || og_fail "no report for the vanished victim"
 f=$(og_reports term | tail -n 1)
 [ -n "$f" ] && [ "$(og_report_get "$f" pid)" = "$v" ] &&
 	[ "$(og_report_get "$f" exited)" = yes ] && [ "$(og_report_get "$f" sent_kill)" = no ] &&

@@ -24,7 +24,7 @@ for mode in --handle-term-exit --ignore-term; do
 done
 grep -Eq 'woken by (psi|v1-threshold)' "$OG_TMP/daemon.log" &&
 	og_fail "woken by a PSI or threshold event in poll-only mode"
-og_wait_reports 30 kill
+og_wait_reports "$OG_DEADLINE" kill
 k=$(og_reports kill | tail -n 1)
 [ -n "$k" ] && [ "$(og_report_get "$k" sent_kill)" = yes ] &&
 	og_ok "SIGKILL at the kill threshold" || og_fail "no SIGKILL report for the hog that ignored SIGTERM"

@@ -35,8 +35,8 @@ want=$(setpriv --bounding-set="$set" -- awk '/^CapBnd:/ { print $2 }' /proc/self
 og_spawn "$OG_TMP/ogadj" --max 0
 new=$OG_PID
 adj_300() { [ "$(cat "/proc/$new/oom_score_adj")" = 300 ]; }
-og_wait_until 20 adj_300 && og_ok "new process protected" ||
-	og_fail "new process not protected within 20 s"
+og_wait_until "$OG_DEADLINE" adj_300 && og_ok "new process protected" ||
+	og_fail "new process not protected within $OG_DEADLINE s"
 # by the event (the 30 s rescan logs no such line)
 grep -q "debug: process event: pid $new " "$OG_TMP/daemon.log" &&
 	og_ok "by its exec event: the proc connector works with the unit's capabilities" ||

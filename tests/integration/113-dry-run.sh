@@ -27,7 +27,7 @@ og_wait_log "dry-run: would send SIG\(TERM\|KILL\) pid $hog " &&
 og_wait_log "dry-run: would send SIGKILL pid $hog " ||
 	og_fail "no 'dry-run: would send SIGKILL' in the kill zone"
 og_alive "$hog" && og_ok "hog in the kill zone left alone" || og_fail "dry-run killed the hog"
-og_wait_reports 30 term kill
+og_wait_reports "$OG_DEADLINE" term kill
 f=$( (og_reports term; og_reports kill) | head -n 1)
 [ -n "$f" ] && [ "$(og_report_get "$f" result)" = dry-run ] &&
 	[ "$(og_report_get "$f" dry_run)" = yes ] && og_ok "report says dry-run" ||

@@ -26,8 +26,8 @@ sockets_are() { [ "$(connector_sockets "$OG_DPID")" = "$1" ]; }
 # count to become SOCKETS (the line comes first, the watches and the connector after it)
 reload() {
 	kill -HUP "$OG_DPID"
-	og_wait_until 30 reloads_ge "$1" || og_fail "no reload $1 in 30 s"
-	og_wait_until 30 sockets_are "$2"
+	og_wait_until "$OG_DEADLINE" reloads_ge "$1" || og_fail "no reload $1 in $OG_DEADLINE s"
+	og_wait_until "$OG_DEADLINE" sockets_are "$2"
 }
 adj() { cat "/proc/$1/oom_score_adj" 2>/dev/null; }
 adj_300() { [ "$(adj "$1")" = 300 ]; }
@@ -44,8 +44,8 @@ reload 1 1
 	og_fail "reload with OOMScoreAdjust=: $(connector_sockets "$OG_DPID") connector sockets"
 og_spawn "$OG_TMP/ogpev" --max 0
 new=$OG_PID
-og_wait_until 20 adj_300 "$new" && og_ok "new process protected" ||
-	og_fail "exec: oom_score_adj of $new is $(adj "$new") after 20 s, want 300"
+og_wait_until "$OG_DEADLINE" adj_300 "$new" && og_ok "new process protected" ||
+	og_fail "exec: oom_score_adj of $new is $(adj "$new") after $OG_DEADLINE s, want 300"
 grep -q "debug: process event: pid $new " "$OG_TMP/daemon.log" && og_ok "by its exec event" ||
 	og_fail "no process event for $new (the rescan did it?)"
 

@@ -8,7 +8,7 @@ og_init reloadkeys 512
 "$OGD" --debug --scope="/$OG_CG" --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" \
 	--state-file "$OG_TMP/state" >"$OG_TMP/daemon.log" 2>&1 &
 OG_DPID=$!
-wait_log() { og_wait_log "$1" 30; }
+wait_log() { og_wait_log "$1"; }
 wait_log 'notice: guarding' || og_fail "daemon did not start"
 grep -q '^dry_run=no' "$OG_TMP/state" || og_fail "state file does not say dry_run=no at start"
 

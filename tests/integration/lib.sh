@@ -29,6 +29,10 @@ set -u
 OGD="$top_builddir/oomguardiand"
 HOG="$top_builddir/tests/integration/memhog"
 OG_FAILED=0
+# How long a test waits for something the daemon does (a report, a log line, a stage): idle a
+# step takes milliseconds, but it includes a walk of /proc, and on this shared machine under
+# load (other suites, stress-ng) single steps took 19 s (6570 processes, load 23).
+OG_DEADLINE=${OG_DEADLINE:-120}
 OG_DPID=
 OG_PID=
 OG_PIDS=
@@ -147,8 +151,8 @@ og_spawn() {
 	OG_PIDS="$OG_PIDS $OG_PID"
 	# wait until it is in the group (it execs right after; og_wait_holding waits for a memhog
 	# to be ready). Without this nothing may go on: it would allocate outside the group.
-	og_wait_until 30 grep -qx "$OG_PID" "$mem" || {
-		og_fail "spawned pid $OG_PID did not reach $mem within 30 s"
+	og_wait_until "$OG_DEADLINE" grep -qx "$OG_PID" "$mem" || {
+		og_fail "spawned pid $OG_PID did not reach $mem within $OG_DEADLINE s"
 		exit 1
 	}
 }
@@ -161,7 +165,7 @@ og_start_daemon() {
 	OG_DPID=$!
 	# start-up (self-test, first snapshot) takes well under a second idle; a loaded machine
 	# may stretch it a lot, a daemon that dies ends the wait at once
-	og_wait_until 60 og_daemon_up_or_dead
+	og_wait_until "$OG_DEADLINE" og_daemon_up_or_dead
 	og_alive "$OG_DPID" && grep -q 'notice: guarding' "$OG_TMP/daemon.log" && return 0
 	og_fail "daemon did not start"
 	cat "$OG_TMP/daemon.log"
@@ -226,15 +230,15 @@ og_daemon_up_or_dead() {
 }
 
 og_wait_log() {
-	og_wait_until "${2:-30}" grep -q -- "$1" "$OG_TMP/daemon.log"
+	og_wait_until "${2:-$OG_DEADLINE}" grep -q -- "$1" "$OG_TMP/daemon.log"
 }
 
 og_wait_holding() {
-	og_wait_until "${2:-30}" grep -q "^memhog\[$1\]: holding " "$OG_TMP/spawn.out"
+	og_wait_until "${2:-$OG_DEADLINE}" grep -q "^memhog\[$1\]: holding " "$OG_TMP/spawn.out"
 }
 
 og_wait_stage() {
-	og_wait_until "${2:-30}" grep -qx "stage=$1" "$OG_TMP/state"
+	og_wait_until "${2:-$OG_DEADLINE}" grep -qx "stage=$1" "$OG_TMP/state"
 }
 
 # Report files of one action kind ("kill", "term"), newest last.
@@ -305,7 +309,7 @@ og_rmdir_groups() {
 		# busy until its killed tasks have exited (and freed their memory): seconds on a
 		# loaded machine
 		find "$root" -depth -type d 2>/dev/null | while read -r d; do
-			og_wait_until 30 og_rmdir_gone "$d"
+			og_wait_until "$OG_DEADLINE" og_rmdir_gone "$d"
 		done
 	done
 }
@@ -395,7 +399,7 @@ EOF2
 		og_fail "kernel OOM killer fired $((after - before)) times"
 	og_alive "$OG_PROT" && og_ok "protected stand-in survived" ||
 		og_fail "protected stand-in is gone"
-	og_wait_reports 30 kill term
+	og_wait_reports "$OG_DEADLINE" kill term
 	OG_HOG_REPORTS=$(og_reports kill; og_reports term)
 	[ -n "$OG_HOG_REPORTS" ] || og_fail "no term/kill report"
 	for f in $OG_HOG_REPORTS; do

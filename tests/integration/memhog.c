@@ -35,12 +35,19 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t got_term;
+static char term_msg[64]; /* "memhog[PID]: SIGTERM, exiting\n", made before the handler runs */
+static size_t term_msg_len;
 
+/* --handle-term-exit: exit in the handler itself. Checking a flag between chunks let a hog
+ * that a loaded machine rarely schedules fault in seconds' worth of its chunk first, past the
+ * kill threshold (the daemon then rightly escalated). */
 static void on_term(int sig)
 {
 	(void)sig;
-	got_term = 1;
+	if (write(STDERR_FILENO, term_msg, term_msg_len) < 0) {
+		/* nothing to do: exiting is what counts */
+	}
+	_exit(0);
 }
 
 static uint64_t now_usec(void)
@@ -63,14 +70,6 @@ static unsigned long parse_num(const char *s, const char *what)
 		exit(2);
 	}
 	return v;
-}
-
-static void check_term(int handle_exit)
-{
-	if (got_term && handle_exit) {
-		fprintf(stderr, "memhog[%d]: SIGTERM, exiting\n", (int)getpid());
-		_exit(0);
-	}
 }
 
 /* Write every page of a shared mapping of path (size bytes), forever (until the alarm). */
@@ -163,8 +162,11 @@ int main(int argc, char **argv)
 		chunk = 1;
 	if (ignore_term)
 		signal(SIGTERM, SIG_IGN);
-	else if (handle_exit)
+	else if (handle_exit) {
+		snprintf(term_msg, sizeof(term_msg), "memhog[%d]: SIGTERM, exiting\n", (int)getpid());
+		term_msg_len = strlen(term_msg);
 		signal(SIGTERM, on_term);
+	}
 	if (new_session && setsid() < 0)
 		perror("memhog: setsid");
 	alarm((unsigned)lifetime); /* SIGALRM's default action ends us, also with --ignore-term */
@@ -183,6 +185,10 @@ int main(int argc, char **argv)
 		if (p < 0)
 			perror("memhog: fork");
 	}
+	if (handle_exit) { /* a forked copy says its own pid (a signal meanwhile: the parent's) */
+		snprintf(term_msg, sizeof(term_msg), "memhog[%d]: SIGTERM, exiting\n", (int)getpid());
+		term_msg_len = strlen(term_msg);
+	}
 	printf("%d\n", (int)getpid());
 	fflush(stdout);
 	if (wait_usr1) {
@@ -200,7 +206,6 @@ int main(int argc, char **argv)
 		char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 			       0);
 
-		check_term(handle_exit);
 		if (p == MAP_FAILED) {
 			perror("memhog: mmap");
 			return 3;
@@ -217,8 +222,6 @@ int main(int argc, char **argv)
 	}
 	printf("memhog[%d]: holding %lu MiB\n", (int)getpid(), (unsigned long)done);
 	fflush(stdout);
-	for (;;) {
-		check_term(handle_exit);
+	for (;;)
 		pause();
-	}
 }
