@@ -131,7 +131,7 @@ struct explain_report {
 	bool truncated;			/* ended before its kill line (panic, oops, end of text) */
 	char panic[128];		/* "Kernel panic - not syncing: ..." text, "" if none */
 	/* diagnosis */
-	int classzone;			/* index into zone_names below the gfp mask allows */
+	char classzone[16];		/* highest zone the gfp mask allows ("Normal"), "" if unknown */
 	size_t ncauses;
 	enum explain_cause causes[EXPLAIN_CAUSES_MAX]; /* most important first */
 	char summary[1024];		/* plain words with the numbers */
