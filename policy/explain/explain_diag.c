@@ -465,7 +465,7 @@ static void summary_causes(struct explain_report *r, const struct diag *d, struc
 			if (m->usage_kb != EXPLAIN_UNSET && m->limit_kb != EXPLAIN_UNSET)
 				add(t, " (usage %lld kB of %lld kB", (long long)m->usage_kb,
 				    (long long)m->limit_kb);
-			if (m->failcnt != EXPLAIN_UNSET && m->usage_kb != EXPLAIN_UNSET)
+			if (m->failcnt > 0 && m->usage_kb != EXPLAIN_UNSET)
 				add(t, ", hit %lld times", (long long)m->failcnt);
 			add(t, "%s. ", m->usage_kb != EXPLAIN_UNSET ? ")" : "");
 			break;
@@ -543,10 +543,14 @@ static void summary_outcome(struct explain_report *r, struct text *t)
 		add(t, "The kernel killed %s", k->comm[0] ? k->comm : "a process");
 		if (k->pid != EXPLAIN_UNSET)
 			add(t, " (pid %lld)", (long long)k->pid);
-		if (k->anon_rss_kb != EXPLAIN_UNSET)
-			add(t, ", which held %lld kB anon, %lld kB file and %lld kB shmem memory",
-			    (long long)k->anon_rss_kb, (long long)val(k->file_rss_kb),
-			    (long long)val(k->shmem_rss_kb));
+		if (k->anon_rss_kb != EXPLAIN_UNSET) {
+			add(t, ", which held %lld kB anon", (long long)k->anon_rss_kb);
+			if (k->file_rss_kb != EXPLAIN_UNSET)
+				add(t, ", %lld kB file", (long long)k->file_rss_kb);
+			if (k->shmem_rss_kb != EXPLAIN_UNSET)
+				add(t, ", %lld kB shmem", (long long)k->shmem_rss_kb);
+			add(t, " memory");
+		}
 		add(t, ". ");
 		if (r->has_reaper)
 			add(t, "The OOM reaper then freed its memory down to %lld kB anon. ",

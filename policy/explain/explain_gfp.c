@@ -133,6 +133,45 @@ static const struct gfp_bit *table_for(uint64_t mask, const char *kernel, size_t
 #undef T
 }
 
+static uint64_t bit_of(const struct gfp_bit *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return t[i].bit;
+	return 0;
+}
+
+/* The composite names the kernel's %pGg prints first (include/trace/events/mmflags.h), built
+ * from the table's own bits so they hold for every layout. */
+static uint64_t composite(const struct gfp_bit *t, size_t n, uint64_t mask, char *dst, size_t size,
+			  size_t *len)
+{
+	uint64_t reclaim = bit_of(t, n, "__GFP_WAIT") |
+			   bit_of(t, n, "__GFP_DIRECT_RECLAIM") | bit_of(t, n, "__GFP_KSWAPD_RECLAIM");
+	uint64_t io = bit_of(t, n, "__GFP_IO"), fs = bit_of(t, n, "__GFP_FS");
+	uint64_t hw = bit_of(t, n, "__GFP_HARDWALL"), hm = bit_of(t, n, "__GFP_HIGHMEM");
+	uint64_t mov = bit_of(t, n, "__GFP_MOVABLE");
+	const struct {
+		const char *name;
+		uint64_t bits;
+	} c[] = {
+		{ "GFP_HIGHUSER_MOVABLE", reclaim | io | fs | hw | hm | mov },
+		{ "GFP_HIGHUSER", reclaim | io | fs | hw | hm },
+		{ "GFP_USER", reclaim | io | fs | hw },
+		{ "GFP_KERNEL", reclaim | io | fs },
+		{ "GFP_NOFS", reclaim | io },
+		{ "GFP_NOIO", reclaim },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if ((mask & c[i].bits) == c[i].bits) {
+			*len += (size_t)snprintf(dst, size, "%s", c[i].name);
+			return c[i].bits;
+		}
+	}
+	return 0;
+}
+
 bool explain_gfp_decode(uint64_t mask, const char *kernel, char *dst, size_t size)
 {
 	size_t n, len = 0;
@@ -144,6 +183,8 @@ bool explain_gfp_decode(uint64_t mask, const char *kernel, char *dst, size_t siz
 	dst[0] = '\0';
 	if (!t)
 		return false;
+	mask &= ~composite(t, n, mask, dst, size, &len);
+	rest = mask;
 	for (size_t i = 0; i < n; i++) {
 		if (!(mask & t[i].bit))
 			continue;

@@ -119,7 +119,7 @@ static const char *strip_bracket(const char *s, const char *e, char *ts, size_t 
 size_t explain_strip_line(const char *line, size_t len, char *out, size_t size, char *ts,
 			  size_t ts_size)
 {
-	const char *s = line, *e = line + len, *prev;
+	const char *s = line, *e = line + len, *prev, *q;
 	size_t n;
 
 	if (ts_size)
@@ -145,7 +145,15 @@ size_t explain_strip_line(const char *line, size_t len, char *out, size_t size, 
 				s = c + 1 + (c + 1 < e && c[1] == ' ');
 		}
 		s = strip_syslog(s, e, ts, ts_size);
-		s = strip_bracket(s, e, ts, ts_size);
+		q = strip_bracket(s, e, ts, ts_size);
+		if (q != s) {
+			/* journalctl -o short-monotonic: "[ 5123.456789] host kernel: " */
+			const char *sp = memchr(q, ' ', (size_t)(e - q));
+
+			if (sp && sp > q && e - sp > 8 && memcmp(sp, " kernel: ", 9) == 0)
+				q = sp + 9;
+		}
+		s = q;
 	} while (s != prev && s < e);
 	n = (size_t)(e - s);
 	if (size == 0)
