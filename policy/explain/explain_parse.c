@@ -376,6 +376,7 @@ static void parse_kill(struct explain_report *r, const char *l, const char *afte
 	set_num(&t->file_rss_kb, explain_key_kb(p, "file-rss:"));
 	set_num(&t->shmem_rss_kb, explain_key_kb(p, "shmem-rss:"));
 	set_num(&t->uid, explain_key_num(p, "UID:"));
+	set_num(&t->uid, explain_key_num(p, "UID ")); /* RHEL 7: "(comm), UID 107, total-vm:" */
 	set_num(&t->pgtables_kb, explain_key_kb(p, "pgtables:"));
 	set_num(&t->oom_score_adj, explain_key_num(p, "oom_score_adj:"));
 	r->has_killed = true;
@@ -735,7 +736,7 @@ static void parse_report_line(struct parser *ps, const char *l)
 	} else if (og_startswith(l, "Unreclaimable slab info:")) {
 		ps->last = LAST_SLABINFO;
 	} else if ((p = strstr(l, "Killed process "))) {
-		int64_t score = r->killed.score;
+		struct explain_task chosen = r->killed;
 
 		if (strstr(l, "Memory cgroup out of memory")) {
 			r->kind = EXPLAIN_KIND_MEMCG;
@@ -743,8 +744,14 @@ static void parse_report_line(struct parser *ps, const char *l)
 		}
 		init_task(&r->killed);
 		parse_kill(r, l, p + 15);
-		if (r->killed.score == EXPLAIN_UNSET)
-			r->killed.score = score;
+		/* the "Kill process ... score" line and the oom-kill: summary named the same task
+		 * (2.6.32-4.x may kill a child instead: then they are about another task) */
+		if (chosen.pid == r->killed.pid) {
+			if (r->killed.uid == EXPLAIN_UNSET)
+				r->killed.uid = chosen.uid;
+			if (r->killed.score == EXPLAIN_UNSET)
+				r->killed.score = chosen.score;
+		}
 		ps->closed = true;
 		ps->last = LAST_KILL;
 	} else if ((p = strstr(l, "ill process ")) && (p[-1] == 'K' || p[-1] == 'k')) {
