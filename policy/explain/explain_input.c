@@ -70,12 +70,14 @@ static const char *strip_syslog(const char *s, const char *e, char *ts, size_t t
 		while (tsend < k && *tsend != ' ')
 			tsend++;
 	}
-	set_ts(ts, ts_size, s, (size_t)(tsend - s));
 	k += 6;
 	if (*k == '[')
 		while (k < e && *k != ']')
 			k++;
-	k++; /* ':' or ']' */
+	if (k >= e)
+		return s; /* "kernel[" without its "]": not a prefix */
+	set_ts(ts, ts_size, s, (size_t)(tsend - s));
+	k++; /* past ':' or ']' */
 	if (k < e && *k == ':')
 		k++;
 	if (k < e && *k == ' ')
@@ -155,7 +157,7 @@ size_t explain_strip_line(const char *line, size_t len, char *out, size_t size, 
 		}
 		s = q;
 	} while (s != prev && s < e);
-	n = (size_t)(e - s);
+	n = s < e ? (size_t)(e - s) : 0;
 	if (size == 0)
 		return 0;
 	if (n >= size)

@@ -357,6 +357,9 @@ START_TEST(strip_prefixes)
 		{ "[ 1234]     0  1234    12345 foo", "[ 1234]     0  1234    12345 foo", "" },
 		{ "[ pid ]   uid  tgid", "[ pid ]   uid  tgid", "" },
 		{ "Mar  3 21:14:05 xen01 kernel: x\r", "x", "Mar  3 21:14:05" },
+		{ "Mar  3 21:14:05 xen01 kernel[0]: x", "x", "Mar  3 21:14:05" },
+		/* found by fuzz_explain: a "kernel[" prefix without "]" ran past the line */
+		{ "Mar  3 21:14:05 xen01 kernel[12", "Mar  3 21:14:05 xen01 kernel[12", "" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
