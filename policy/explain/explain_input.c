@@ -148,7 +148,7 @@ size_t explain_strip_line(const char *line, size_t len, char *out, size_t size, 
 		}
 		s = strip_syslog(s, e, ts, ts_size);
 		q = strip_bracket(s, e, ts, ts_size);
-		if (q != s) {
+		if (q != s && q < e) {
 			/* journalctl -o short-monotonic: "[ 5123.456789] host kernel: " */
 			const char *sp = memchr(q, ' ', (size_t)(e - q));
 
