@@ -464,6 +464,8 @@ static void parse_memcg_stats(struct explain_report *r, const char *l)
 		{ "cache:", offsetof(struct explain_memcg, file_kb), false },
 		{ "shmem:", offsetof(struct explain_memcg, shmem_kb), false },
 		{ "anon ", offsetof(struct explain_memcg, anon_kb), true },
+		{ "rss ", offsetof(struct explain_memcg, anon_kb), true },	/* v1 on 5.x+ */
+		{ "cache ", offsetof(struct explain_memcg, file_kb), true },
 		{ "file ", offsetof(struct explain_memcg, file_kb), true },
 		{ "shmem ", offsetof(struct explain_memcg, shmem_kb), true },
 		{ "kernel ", offsetof(struct explain_memcg, kernel_kb), true },
@@ -724,6 +726,8 @@ static void parse_report_line(struct parser *ps, const char *l)
 		parse_memcg_usage(r, l, false);
 	} else if (og_startswith(l, "memory+swap: usage ") || og_startswith(l, "swap: usage ")) {
 		parse_memcg_usage(r, l, true);
+	} else if (og_startswith(l, "kmem: usage ")) {
+		set_num(&r->memcg.kernel_kb, explain_key_kb(l, "usage "));
 	} else if (og_startswith(l, "Memory cgroup stats for ")) {
 		const char *path = l + 24, *colon = strchr(path, ':');
 

@@ -340,6 +340,30 @@ START_TEST(debian612_memcg_v2_and_desktop)
 }
 END_TEST
 
+START_TEST(this_host_618_memcg_v1)
+{
+	const struct explain_report *r;
+
+	parse_corpus("6.18-this-host-memcg-v1-dmesg.log", 3);
+	r = &res.reports[0];
+	ck_assert_int_eq(r->kind, EXPLAIN_KIND_MEMCG);
+	ck_assert_str_eq(r->kernel, "6.18.44-fc-v1045");
+	ck_assert_str_eq(r->memcg.path, "/ogtest-rjson-18142");
+	ck_assert_int_eq(r->memcg.usage_kb, 524288);
+	ck_assert_int_eq(r->memcg.failcnt, 45);
+	ck_assert_int_eq(r->memcg.kernel_kb, 1092);
+	ck_assert_int_eq(r->memcg.anon_kb, 535752704 / 1024); /* "rss" in bytes, one per line */
+	ck_assert_int_eq(r->killed.pid, 18188);
+	ck_assert_int_eq(r->killed.anon_rss_kb, 523008);
+	ck_assert_int_eq(r->killed.pgtables_kb, 1076);
+	ck_assert_uint_eq(r->ntasks, 1);
+	ck_assert_int_eq(r->causes[0], EXPLAIN_CAUSE_MEMCG_LIMIT);
+	ck_assert_int_eq(r->causes[1], EXPLAIN_CAUSE_ANON);
+	ck_assert_str_eq(res.reports[2].memcg.path, "/ogtest-slow-25367");
+	ck_assert_int_eq(res.reports[2].memcg.limit_kb, 262144);
+}
+END_TEST
+
 START_TEST(strip_prefixes)
 {
 	static const struct {
@@ -545,6 +569,7 @@ static Suite *explain_suite(void)
 	tcase_add_test(tc, ubuntu54_koji_slab);
 	tcase_add_test(tc, debian61_numa_allocfail_and_panic);
 	tcase_add_test(tc, debian612_memcg_v2_and_desktop);
+	tcase_add_test(tc, this_host_618_memcg_v1);
 	tcase_add_test(tc, json_contract);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(forms, NULL, teardown);
