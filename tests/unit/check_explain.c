@@ -513,6 +513,87 @@ START_TEST(wrapped_kill_line_and_mempolicy)
 }
 END_TEST
 
+/* RHEL 6 (2.6.32-431): oom_adj and oom_score_adj, "Killed process N, UID N, (comm)" */
+START_TEST(rhel6_kill_line)
+{
+	parse_text("Jun  2 10:00:00 db1 kernel: java invoked oom-killer: gfp_mask=0x201da, order=0, "
+		   "oom_adj=0, oom_score_adj=-100\n"
+		   "Jun  2 10:00:00 db1 kernel: Pid: 2517, comm: java Not tainted "
+		   "2.6.32-431.el6.x86_64 #1\n"
+		   "Jun  2 10:00:00 db1 kernel: Out of memory: Kill process 2517 (java) score 904 or "
+		   "sacrifice child\n"
+		   "Jun  2 10:00:00 db1 kernel: Killed process 2517, UID 500, (java) "
+		   "total-vm:12345678kB, anon-rss:7654321kB, file-rss:12kB\n",
+		   1);
+	ck_assert_int_eq(res.reports[0].trigger.oom_score_adj, -100);
+	ck_assert_int_eq(res.reports[0].trigger.pid, 2517);
+	ck_assert_str_eq(res.reports[0].trigger.comm, "java");
+	ck_assert_str_eq(res.reports[0].kernel, "2.6.32-431.el6.x86_64");
+	ck_assert_int_eq(res.reports[0].killed.uid, 500);
+	ck_assert_str_eq(res.reports[0].killed.comm, "java");
+	ck_assert_int_eq(res.reports[0].killed.score, 904);
+	ck_assert_int_eq(res.reports[0].killed.anon_rss_kb, 7654321);
+}
+END_TEST
+
+/* i386 without NUMA: zones without "Node N", HighMem, GFP_HIGHUSER may use it */
+START_TEST(i386_highmem_non_numa)
+{
+	const struct explain_report *r;
+
+	parse_text("Xorg invoked oom-killer: gfp_mask=0x200da, order=0, oom_score_adj=0\n"
+		   "DMA free:3512kB min:64kB low:80kB high:96kB present:15804kB\n"
+		   "lowmem_reserve[]: 0 865 3023 3023\n"
+		   "Normal free:3644kB min:3728kB low:4660kB high:5592kB present:885944kB\n"
+		   "lowmem_reserve[]: 0 0 17267 17267\n"
+		   "HighMem free:1232kB min:512kB low:2792kB high:5076kB present:2210180kB\n"
+		   "lowmem_reserve[]: 0 0 0 0\n"
+		   "DMA: 2*4kB 2*8kB 0*16kB 1*32kB 2*64kB 0*128kB 1*256kB 0*512kB 1*1024kB 1*2048kB 0*4096kB = 3512kB\n"
+		   "HighMem: 308*4kB 0*8kB = 1232kB\n",
+		   1);
+	r = &res.reports[0];
+	ck_assert_str_eq(r->classzone, "Movable"); /* HIGHMEM|MOVABLE */
+	ck_assert_int_eq(zone(r, -1, "DMA")->verdict, EXPLAIN_ZONE_BELOW_WATERMARK);
+	ck_assert_int_eq(zone(r, -1, "Normal")->verdict, EXPLAIN_ZONE_BELOW_WATERMARK);
+	/* 308 - 0 > 128 pages: HighMem could serve it */
+	ck_assert_int_eq(zone(r, -1, "HighMem")->verdict, EXPLAIN_ZONE_OK);
+	ck_assert_int_eq(zone(r, -1, "HighMem")->free_blocks[0], 308);
+	parse_text("a invoked oom-killer: gfp_mask=0xd0, order=0, oom_score_adj=0\n"
+		   "HighMem free:1232kB min:512kB low:2792kB high:5076kB present:2210180kB\n",
+		   1);
+	/* GFP_KERNEL may not use HighMem */
+	ck_assert_int_eq(res.reports[0].zones[0].verdict, EXPLAIN_ZONE_ABOVE_REQUEST);
+}
+END_TEST
+
+/* 5.x prints the largest unreclaimable caches when they outgrow the LRU lists */
+START_TEST(unreclaimable_slab_info)
+{
+	const struct explain_report *r;
+
+	parse_text("a invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+		   "CPU: 0 PID: 9 Comm: a Not tainted 5.10.0-30-amd64 #1\n"
+		   "Mem-Info:\n"
+		   "active_anon:1000 inactive_anon:1000 isolated_anon:0\n"
+		   " active_file:100 inactive_file:100 isolated_file:0\n"
+		   " slab_reclaimable:2000 slab_unreclaimable:900000\n"
+		   "Unreclaimable slab info:\n"
+		   "Name                      Used          Total\n"
+		   "kmalloc-64              20480KB      20480KB\n"
+		   "nf_conntrack          3500000KB    3520000KB\n"
+		   "kmalloc-4k              40000KB      40960KB\n"
+		   "1048576 pages RAM\n",
+		   1);
+	r = &res.reports[0];
+	ck_assert_uint_eq(r->nslabs, 3);
+	ck_assert_str_eq(r->slabs[0].name, "nf_conntrack");
+	ck_assert_int_eq(r->slabs[0].total_kb, 3520000);
+	ck_assert_str_eq(r->slabs[1].name, "kmalloc-4k");
+	ck_assert_int_eq(r->causes[0], EXPLAIN_CAUSE_KERNEL_MEMORY);
+	ck_assert_ptr_nonnull(strstr(r->summary, "nf_conntrack"));
+}
+END_TEST
+
 START_TEST(nothing_and_garbage)
 {
 	static const char garbage[] = "Node 0 DMA: 1*0kB\nNode 99999 Normal free:-5kB min:\n"
@@ -579,6 +660,9 @@ static Suite *explain_suite(void)
 	tcase_add_test(forms, gfp_by_version);
 	tcase_add_test(forms, watermark_rule_by_version);
 	tcase_add_test(forms, wrapped_kill_line_and_mempolicy);
+	tcase_add_test(forms, rhel6_kill_line);
+	tcase_add_test(forms, i386_highmem_non_numa);
+	tcase_add_test(forms, unreclaimable_slab_info);
 	tcase_add_test(forms, nothing_and_garbage);
 	suite_add_tcase(s, forms);
 	return s;
