@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "policy/explain/explain.h"
 
 #define EXPLAIN_LINE_MAX 2048 /* printk lines are at most 1024 bytes (LOG_LINE_MAX) */
@@ -49,3 +51,65 @@ void explain_diagnose(struct explain_report *r);
 
 /* "3.10.0-1160.el7" -> 310; 0 if unknown. */
 int explain_kernel_version(const char *kernel);
+
+/* ---------------------------------------------------------- records (explain_fields.c) */
+/* Each adds what line l says to the report; keys absent from l leave the fields as they are. */
+
+/* "gfp_mask=0x..(NAMES)" or "mode:0x..(NAMES)" */
+void explain_read_gfp(struct explain_report *r, const char *l);
+/* nodemask=, cpuset=, mems_allowed= */
+void explain_read_nodes(struct explain_report *r, const char *l);
+/* the "invoked oom-killer:" / "page allocation failure" line after the comm */
+void explain_read_trigger(struct explain_report *r, const char *l);
+/* "CPU: N PID: N Comm: C ... VERSION" or 2.6.32's "Pid: N, comm: C ... VERSION" */
+void explain_read_cpu_line(struct explain_report *r, const char *l);
+/* "Node N ZONE" or "ZONE" at the start of l: what follows it, or NULL */
+const char *explain_zone_prefix(const char *l, int *ret_node, char *name, size_t size);
+/* The report's zone (created if new); NULL when EXPLAIN_ZONES_MAX are taken (counted). */
+struct explain_zone *explain_find_zone(struct explain_report *r, int node, const char *name);
+/* free: min: low: high: present: managed: free_cma: reserved_highatomic: */
+void explain_read_zone_tokens(struct explain_zone *z, const char *l);
+/* "N*SIZEkB" entries and the "= TOTALkB"; the first list sets the page size */
+void explain_read_buddy_tokens(struct explain_report *r, struct explain_zone *z, const char *l);
+/* Mem-Info counters (pages; converted when the report ends) */
+void explain_read_meminfo_tokens(struct explain_report *r, const char *l);
+/* a kill line; after points past "Kill process " or "Killed process " */
+void explain_read_kill(struct explain_report *r, const char *l, const char *after);
+/* the wrapped tail of a kill line */
+void explain_read_kill_tokens(struct explain_report *r, const char *l);
+/* 4.19+ "oom-kill:constraint=...,task=...,pid=...,uid=..." */
+void explain_read_oomkill(struct explain_report *r, const char *l);
+/* "memory: usage NkB, limit NkB, failcnt N" (swap: "memory+swap:" or "swap:") */
+void explain_read_memcg_usage(struct explain_report *r, const char *l, bool swap);
+/* "Memory cgroup stats for": v1 inline "rss:NKB" or one "key bytes" per line */
+void explain_read_memcg_stats(struct explain_report *r, const char *l);
+/* a row of "Unreclaimable slab info": "name usedKB totalKB" */
+void explain_read_slab_row(struct explain_report *r, const char *l);
+
+/* ---------------------------------------------------------- small helpers */
+
+static inline void copy_span(char *dst, size_t size, const char *s, size_t n)
+{
+	if (size == 0)
+		return;
+	while (n && s[n - 1] == ' ')
+		n--;
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static inline void set_num(int64_t *dst, int64_t v)
+{
+	if (v != EXPLAIN_UNSET)
+		*dst = v;
+}
+
+static inline const char *skip_sp(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+

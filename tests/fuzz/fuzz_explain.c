@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for explain_parse() and its renderers; build and run: tests/fuzz/run.sh BUILDDIR. */
 // clang-format off
-// fuzz-sources: policy/explain/explain_input.c policy/explain/explain_parse.c policy/explain/explain_gfp.c policy/explain/explain_diag.c policy/explain/explain_text.c policy/explain/explain_json.c policy/util/strutil.c
+// fuzz-sources: policy/explain/explain_input.c policy/explain/explain_parse.c policy/explain/explain_fields.c policy/explain/explain_gfp.c policy/explain/explain_diag.c policy/explain/explain_text.c policy/explain/explain_json.c policy/util/strutil.c
 // fuzz-libs: -ljson-c
 // clang-format on
 #include <stdint.h>
