@@ -101,6 +101,8 @@ struct explain_report {
 	enum explain_constraint constraint;
 	unsigned first_line, last_line;	/* 1-based lines of the input text */
 	char time[48];			/* the first line's timestamp as printed, "" if none */
+	int64_t monotonic_usec;		/* that stamp when it is dmesg's seconds since boot
+					 * ("[ 1447.916805]", /dev/kmsg), to match CLOCK_BOOTTIME */
 	char kernel[64];		/* "3.10.0-1160.2.2.el7.x86_64" */
 	struct explain_task trigger;	/* comm, pid, oom_score_adj (or oom_adj on 2.6.32) */
 	int64_t gfp_mask;

@@ -101,6 +101,7 @@ struct json_object *explain_report_json(const struct explain_report *r)
 	put(o, "constraint", cn ? json_object_new_string(cn) : NULL);
 	put(o, "kernel", str(r->kernel));
 	put(o, "time", str(r->time));
+	put(o, "monotonic_usec", num(r->monotonic_usec));
 	put(o, "first_line", json_object_new_int64(r->first_line));
 	put(o, "last_line", json_object_new_int64(r->last_line));
 	put(o, "trigger", task_json(&r->trigger, false));

@@ -109,6 +109,24 @@ static void finish_report(struct parser *ps)
 	ps->meminfo_pages = false;
 }
 
+/* "1447.916805" (dmesg, /dev/kmsg, journalctl -o short-monotonic) in usec; else EXPLAIN_UNSET */
+static int64_t monotonic_usec(const char *ts)
+{
+	int64_t sec, frac = 0;
+	const char *p;
+	int digits = 0;
+
+	if (!explain_parse_num(ts, &sec, &p) || sec < 0 || *p != '.')
+		return EXPLAIN_UNSET;
+	for (p++; isdigit((unsigned char)*p) && digits < 6; p++, digits++)
+		frac = frac * 10 + (*p - '0');
+	if (*p && !isdigit((unsigned char)*p))
+		return EXPLAIN_UNSET;
+	for (; digits < 6; digits++)
+		frac *= 10;
+	return sec * 1000000 + frac;
+}
+
 static int start_report(struct parser *ps, enum explain_kind kind)
 {
 	finish_report(ps);
@@ -126,6 +144,7 @@ static int start_report(struct parser *ps, enum explain_kind kind)
 	ps->cur->kind = kind;
 	ps->cur->first_line = ps->cur->last_line = ps->lineno;
 	og_strscpy(ps->cur->time, ps->ts, sizeof(ps->cur->time));
+	ps->cur->monotonic_usec = monotonic_usec(ps->ts);
 	return 0;
 }
 

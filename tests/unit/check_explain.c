@@ -79,6 +79,7 @@ START_TEST(seed003_centos7_numa_order2)
 	ck_assert_int_eq(r->constraint, EXPLAIN_CONSTRAINT_UNKNOWN);
 	ck_assert_str_eq(r->kernel, "3.10.0-1160.2.2.el7.x86_64");
 	ck_assert_str_eq(r->time, "Wed Jun 15 06:37:51 2022");
+	ck_assert_int_eq(r->monotonic_usec, EXPLAIN_UNSET);
 	ck_assert_str_eq(r->trigger.comm, "python");
 	ck_assert_int_eq(r->trigger.pid, 24121);
 	ck_assert_int_eq(r->trigger.oom_score_adj, 0);
@@ -348,6 +349,7 @@ START_TEST(this_host_618_memcg_v1)
 	r = &res.reports[0];
 	ck_assert_int_eq(r->kind, EXPLAIN_KIND_MEMCG);
 	ck_assert_str_eq(r->kernel, "6.18.44-fc-v1045");
+	ck_assert_int_eq(r->monotonic_usec, 1447916805LL);
 	ck_assert_str_eq(r->memcg.path, "/ogtest-rjson-18142");
 	ck_assert_int_eq(r->memcg.usage_kb, 524288);
 	ck_assert_int_eq(r->memcg.failcnt, 45);
@@ -431,6 +433,7 @@ START_TEST(kmsg_report_parses)
 	ck_assert_int_eq(res.reports[0].free_kb, 12);
 	ck_assert_int_eq(res.reports[0].killed.anon_rss_kb, 40);
 	ck_assert_str_eq(res.reports[0].time, "0.000100");
+	ck_assert_int_eq(res.reports[0].monotonic_usec, 100);
 }
 END_TEST
 
