@@ -132,6 +132,7 @@ struct explain_report {
 	unsigned ntasks;		/* rows of the task list */
 	bool truncated;			/* ended before its kill line (panic, oops, end of text) */
 	char panic[128];		/* "Kernel panic - not syncing: ..." text, "" if none */
+	char oops[128];			/* the oops line that cut the report off, "" if none */
 	/* diagnosis */
 	char classzone[16];		/* highest zone the gfp mask allows ("Normal"), "" if unknown */
 	size_t ncauses;

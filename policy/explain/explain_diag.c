@@ -556,8 +556,12 @@ static void summary_outcome(struct explain_report *r, struct text *t)
 			add(t, "The OOM reaper then freed its memory down to %lld kB anon. ",
 			    (long long)val(r->reaped.anon_rss_kb));
 	} else if (r->truncated) {
-		add(t, "The report ends before a process was killed%s. ",
-		    r->panic[0] ? "" : " (the log is cut off)");
+		if (r->oops[0])
+			add(t, "The report ends before a process was killed, cut off by a kernel "
+			       "oops (%s). ", r->oops);
+		else
+			add(t, "The report ends before a process was killed%s. ",
+			    r->panic[0] ? "" : " (the text ends or was cut)");
 	}
 	if (r->panic[0])
 		add(t, "The machine panicked: %s. ", r->panic);

@@ -180,6 +180,7 @@ struct json_object *explain_report_json(const struct explain_report *r)
 	put(o, "tasks_listed", json_object_new_int64(r->ntasks));
 	put(o, "truncated", json_object_new_boolean(r->truncated));
 	put(o, "panic", str(r->panic));
+	put(o, "oops", str(r->oops));
 	put(o, "classzone", str(r->classzone));
 	a = json_object_new_array();
 	for (size_t i = 0; i < r->ncauses; i++)

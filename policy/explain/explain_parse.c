@@ -291,6 +291,7 @@ static int boundary(struct parser *ps, const char *l)
 	if (ps->cur && (og_startswith(l, "BUG: unable to handle") || og_startswith(l, "Oops:") ||
 			og_startswith(l, "general protection fault") ||
 			og_startswith(l, "kernel BUG at") || og_startswith(l, "---[ end trace"))) {
+		copy_span(ps->cur->oops, sizeof(ps->cur->oops), l, strlen(l));
 		finish_report(ps);
 		return 1;
 	}

@@ -262,6 +262,8 @@ START_TEST(debian419_docker_memcg_and_oops)
 	ck_assert(r->truncated); /* cut off by an oops */
 	ck_assert(!r->has_killed);
 	ck_assert_str_eq(r->panic, "");
+	ck_assert_str_eq(r->oops, "BUG: unable to handle kernel NULL pointer dereference at "
+				  "0000000000000008");
 }
 END_TEST
 
