@@ -148,7 +148,7 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int get_input(const char *file, struct buf *b, const char **ret_what)
+static int get_input(const char *file, struct buf *b, const char **ret_what, int *ret_kmsg_err)
 {
 	int r;
 
@@ -182,6 +182,7 @@ static int get_input(const char *file, struct buf *b, const char **ret_what)
 		b->len = b->cap = len;
 		return 0;
 	}
+	*ret_kmsg_err = r;
 	b->len = 0;
 	*ret_what = "journalctl -k -b";
 	return read_journal(b);
@@ -198,7 +199,7 @@ int ctl_explain_main(int argc, char **argv)
 	struct buf b = { 0 };
 	const char *file = NULL, *what = "";
 	bool json = false;
-	int c, r, rc = 0;
+	int c, r, rc = 0, kmsg_err = 0;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) >= 0) {
@@ -221,15 +222,16 @@ int ctl_explain_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		file = argv[optind];
-	r = get_input(file, &b, &what);
+	r = get_input(file, &b, &what, &kmsg_err);
 	if (r < 0) {
 		free(b.p);
 		if (r == -EFBIG)
 			fprintf(stderr, "oomguardianctl explain: '%s': larger than %u MiB, not read\n",
 				what, EXPLAIN_INPUT_MAX >> 20);
 		else if (!file)
-			fprintf(stderr, "oomguardianctl explain: cannot read the kernel log "
-					"(/dev/kmsg or journalctl -k): %s\n", strerror(-r));
+			fprintf(stderr, "oomguardianctl explain: cannot read the kernel log: "
+					"/dev/kmsg: %s; journalctl -k -b: %s\n",
+				strerror(-kmsg_err), r == -ENODATA ? "no output" : strerror(-r));
 		else
 			fprintf(stderr, "oomguardianctl explain: '%s': %s\n", what, strerror(-r));
 		return r == -ENOMEM ? 70 : 66;

@@ -79,4 +79,30 @@ out=$("$ctl" explain /nonexistent-$$ 2>&1); rc=$?
 # Text without any report says so and succeeds.
 printf 'hello\nworld\n' | "$ctl" explain - | grep -q "No kernel OOM report" || fail "empty input"
 
+# Without FILE and without /dev/kmsg (an unprivileged user under dmesg_restrict): the journal's
+# kernel messages are read instead (a stand-in journalctl prints a corpus file), and when that
+# gives nothing either, both reasons are named and the exit status is 66.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+	[ "$(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null)" = 1 ]; then
+	fake=$(mktemp -d /tmp/ogtest-explain-journal-$$.XXXXXX)
+	chmod 755 "$fake"
+	cp "$corpus/5.4-koji-nfs-slab-journal.log" "$fake/kern.log"
+	printf '#!/bin/sh\necho "$*" >"%s/args" 2>/dev/null; cat "%s/kern.log"\n' "$fake" "$fake" \
+		>"$fake/journalctl"
+	chmod 755 "$fake/journalctl"
+	chmod 777 "$fake"
+	asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env PATH="$1" "$ctl" explain --json; }
+	asnobody "$fake:/usr/bin:/bin" >"$fake/out.json" 2>"$fake/err"
+	diff -q "$fake/out.json" "$exp/explain-5.4-koji-nfs-slab-journal.json" >/dev/null ||
+		fail "journal fallback: $(cat "$fake/err")"
+	grep -q -- "-k -b" "$fake/args" 2>/dev/null || fail "journal fallback did not ask for -k -b"
+	rm -f "$fake/kern.log"
+	asnobody "$fake:/usr/bin:/bin" >/dev/null 2>"$fake/err"; rc=$?
+	[ "$rc" = 66 ] && grep -q "/dev/kmsg: Operation not permitted; journalctl -k -b: no output" \
+		"$fake/err" || fail "no kernel log: rc $rc, '$(cat "$fake/err")'"
+	rm -rf "$fake"
+else
+	echo "skip: journal fallback (needs root, setpriv and dmesg_restrict=1)"
+fi
+
 [ "$fails" = 0 ]
