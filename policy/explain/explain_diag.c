@@ -450,6 +450,7 @@ static void summary_zones(struct explain_report *r, const struct req *q, struct 
 struct diag {
 	int64_t frag_free_kb;
 	bool legacy_frag;
+	const struct explain_zone *elsewhere; /* a zone that could serve it, on a node not allowed */
 };
 
 static void summary_causes(struct explain_report *r, const struct diag *d, struct text *t)
@@ -470,13 +471,21 @@ static void summary_causes(struct explain_report *r, const struct diag *d, struc
 			add(t, "%s. ", m->usage_kb != EXPLAIN_UNSET ? ")" : "");
 			break;
 		case EXPLAIN_CAUSE_NODE_CONSTRAINT:
-			add(t, "The task may only use memory on node(s) %s%s, while memory elsewhere "
-			       "was not allowed. ",
+			add(t, "The task may only use memory on node(s) %s%s",
 			    r->nodemask[0] && strcmp(r->nodemask, "(null)") ? r->nodemask
 									    : r->mems_allowed,
 			    r->constraint == EXPLAIN_CONSTRAINT_CPUSET ? " (cpuset)"
 			    : r->constraint == EXPLAIN_CONSTRAINT_MEMORY_POLICY ? " (memory policy)"
 										 : "");
+			if (d->elsewhere) {
+				char label[48];
+
+				zone_label(label, sizeof(label), d->elsewhere);
+				add(t, ", but %s, which could have served it (%lld kB free), is on "
+				       "another node",
+				    label, (long long)d->elsewhere->free_kb);
+			}
+			add(t, ". ");
 			break;
 		case EXPLAIN_CAUSE_FRAGMENTATION:
 			add(t, "Memory was free but fragmented: the zones the request could use had "
@@ -602,7 +611,11 @@ void explain_diagnose(struct explain_report *r)
 		}
 		z->verdict = check_zone(r, z, &q);
 		if (!node_allowed(&q, z->node)) {
-			blocked_elsewhere |= z->verdict == EXPLAIN_ZONE_OK;
+			if (z->verdict == EXPLAIN_ZONE_OK) {
+				blocked_elsewhere = true;
+				if (!d.elsewhere || z->free_kb > d.elsewhere->free_kb)
+					d.elsewhere = z;
+			}
 			z->verdict = EXPLAIN_ZONE_NODE_NOT_ALLOWED;
 			continue;
 		}

@@ -306,6 +306,7 @@ START_TEST(debian61_numa_allocfail_and_panic)
 	ck_assert_int_eq(zone(r, 1, "Normal")->verdict, EXPLAIN_ZONE_NO_BLOCK);
 	ck_assert_int_eq(r->causes[0], EXPLAIN_CAUSE_NODE_CONSTRAINT);
 	ck_assert_int_eq(r->causes[1], EXPLAIN_CAUSE_FRAGMENTATION);
+	ck_assert_ptr_nonnull(strstr(r->summary, "node 0 Normal, which could have served it"));
 	ck_assert(!r->truncated); /* a failure has no kill line */
 	r = &res.reports[1];
 	ck_assert_int_eq(r->kind, EXPLAIN_KIND_GLOBAL);
