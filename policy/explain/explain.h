@@ -101,8 +101,9 @@ struct explain_report {
 	enum explain_constraint constraint;
 	unsigned first_line, last_line;	/* 1-based lines of the input text */
 	char time[48];			/* the first line's timestamp as printed, "" if none */
-	int64_t monotonic_usec;		/* that stamp when it is dmesg's seconds since boot
-					 * ("[ 1447.916805]", /dev/kmsg), to match CLOCK_BOOTTIME */
+	int64_t monotonic_usec;		/* that stamp in usec when it is printk's clock
+					 * ("[ 1447.916805]", /dev/kmsg): about CLOCK_MONOTONIC,
+					 * which is how a daemon report is matched to it */
 	char kernel[64];		/* "3.10.0-1160.2.2.el7.x86_64" */
 	struct explain_task trigger;	/* comm, pid, oom_score_adj (or oom_adj on 2.6.32) */
 	int64_t gfp_mask;
@@ -147,8 +148,9 @@ struct explain_result {
 
 /*
  * Find and explain every OOM report and page allocation failure in text[0..len) (need not be
- * NUL-terminated). Returns the number of reports (>= 0, *ret filled, free with
- * explain_result_free()) or -ENOMEM (*ret untouched).
+ * NUL-terminated), in the order of the text. Returns the number of reports (>= 0, *ret
+ * filled, free with explain_result_free()) or -ENOMEM (*ret untouched). Never fails on
+ * malformed text: what cannot be read stays EXPLAIN_UNSET or "".
  */
 int explain_parse(const char *text, size_t len, struct explain_result *ret);
 
