@@ -369,6 +369,29 @@ START_TEST(this_host_618_memcg_v1)
 }
 END_TEST
 
+/* What helper "record" calls for one report */
+START_TEST(one_report_text_and_json)
+{
+	struct json_object *o, *v;
+	char *text;
+
+	parse_corpus("6.12-systemd-memcg-v2-and-desktop-journal-monotonic.log", 2);
+	ck_assert_int_eq(explain_format_report_text(&res.reports[1], &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "global OOM, kernel 6.12.9-amd64, at 7210.118100"));
+	ck_assert_ptr_nonnull(strstr(text, "causes    anon, swap_exhausted"));
+	ck_assert_ptr_null(strstr(text, "cc1plus")); /* only that report */
+	free(text);
+	o = explain_report_json(&res.reports[1]);
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(o, "monotonic_usec", &v));
+	ck_assert_int_eq(json_object_get_int64(v), 7210118100LL);
+	ck_assert(json_object_object_get_ex(o, "killed", &v));
+	ck_assert(json_object_object_get_ex(v, "comm", &v));
+	ck_assert_str_eq(json_object_get_string(v), "Isolated Web Co");
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(strip_prefixes)
 {
 	static const struct {
@@ -658,6 +681,7 @@ static Suite *explain_suite(void)
 	tcase_add_test(tc, debian612_memcg_v2_and_desktop);
 	tcase_add_test(tc, this_host_618_memcg_v1);
 	tcase_add_test(tc, json_contract);
+	tcase_add_test(tc, one_report_text_and_json);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(forms, NULL, teardown);
 	tcase_add_test(forms, strip_prefixes);
