@@ -33,6 +33,7 @@ struct parser {
 	size_t n, cap;
 	struct explain_report *cur;	/* open report, NULL if none */
 	bool closed;			/* the open report had its kill line */
+	bool implicit;			/* it began at "Mem-Info:", without its first lines */
 	enum last_rec last;
 	struct explain_zone *last_zone, *buddy_zone;
 	bool meminfo_pages;		/* Mem-Info counters seen (in pages) */
@@ -82,6 +83,15 @@ static void finish_report(struct parser *ps)
 
 	if (!r)
 		return;
+	if (ps->implicit && !r->has_killed && !r->has_memcg) {
+		/* a Mem-Info dump without any OOM line (SysRq-m, show_mem): not a report */
+		ps->n--;
+		ps->cur = NULL;
+		ps->implicit = ps->closed = ps->meminfo_pages = false;
+		ps->last = LAST_NONE;
+		ps->last_zone = ps->buddy_zone = NULL;
+		return;
+	}
 	if (r->kind != EXPLAIN_KIND_ALLOC_FAILURE && !r->has_killed)
 		r->truncated = true;
 	if (r->page_size == EXPLAIN_UNSET)
@@ -103,7 +113,7 @@ static void finish_report(struct parser *ps)
 		r->constraint = EXPLAIN_CONSTRAINT_MEMCG;
 	explain_diagnose(r);
 	ps->cur = NULL;
-	ps->closed = false;
+	ps->closed = ps->implicit = false;
 	ps->last = LAST_NONE;
 	ps->last_zone = ps->buddy_zone = NULL;
 	ps->meminfo_pages = false;
@@ -298,10 +308,18 @@ static int boundary(struct parser *ps, const char *l)
 	return 0;
 }
 
+/*
+ * A line of a report whose first lines were not pasted. Drivers also log "Out of memory", so
+ * only the OOM killer's own kill lines count, and a report begun by "Mem-Info:" (SysRq-m
+ * prints one too) is kept only if a kill line or memory cgroup line follows.
+ */
 static bool starts_implicit(const char *l)
 {
-	return og_startswith(l, "Mem-Info:") || strstr(l, "Out of memory") ||
-	       strstr(l, "Memory cgroup out of memory") || og_startswith(l, "Killed process") ||
+	return og_startswith(l, "Mem-Info:") || og_startswith(l, "Out of memory: K") ||
+	       og_startswith(l, "Out of memory: k") ||
+	       og_startswith(l, "Out of memory (oom_kill_allocating_task)") ||
+	       og_startswith(l, "Memory cgroup out of memory: K") ||
+	       og_startswith(l, "Killed process ") ||
 	       (og_startswith(l, "Task in ") && strstr(l, "killed as a result of limit")) ||
 	       og_startswith(l, "oom-kill:");
 }
@@ -495,6 +513,7 @@ static int parse_line(struct parser *ps, const char *raw, size_t len)
 						  ? EXPLAIN_KIND_MEMCG
 						  : EXPLAIN_KIND_GLOBAL)) < 0)
 			return r;
+		ps->implicit = og_startswith(l, "Mem-Info:");
 	}
 	parse_report_line(ps, l);
 	return 0;

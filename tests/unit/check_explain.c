@@ -623,6 +623,25 @@ START_TEST(unreclaimable_slab_info)
 }
 END_TEST
 
+/* Pasted without its first lines; and look-alikes that are not reports */
+START_TEST(implicit_starts)
+{
+	parse_text("Mem-Info:\n"
+		   "active_anon:10 inactive_anon:0 isolated_anon:0\n"
+		   "Out of memory: Killed process 7 (bash) total-vm:100kB, anon-rss:40kB, "
+		   "file-rss:0kB, shmem-rss:0kB\n",
+		   1);
+	ck_assert_int_eq(res.reports[0].killed.pid, 7);
+	ck_assert_int_eq(res.reports[0].active_anon_kb, 40);
+	/* SysRq-m prints Mem-Info without any OOM; drivers say "Out of memory" */
+	parse_text("sysrq: Show Memory\nMem-Info:\nactive_anon:10 inactive_anon:0\n"
+		   "Node 0 DMA free:15900kB min:32kB low:40kB high:48kB\n"
+		   "mlx5_core 0000:3b:00.0: Out of memory allocating rx ring\n"
+		   "ata1: Out of memory\n",
+		   0);
+}
+END_TEST
+
 START_TEST(nothing_and_garbage)
 {
 	static const char garbage[] = "Node 0 DMA: 1*0kB\nNode 99999 Normal free:-5kB min:\n"
@@ -693,6 +712,7 @@ static Suite *explain_suite(void)
 	tcase_add_test(forms, rhel6_kill_line);
 	tcase_add_test(forms, i386_highmem_non_numa);
 	tcase_add_test(forms, unreclaimable_slab_info);
+	tcase_add_test(forms, implicit_starts);
 	tcase_add_test(forms, nothing_and_garbage);
 	suite_add_tcase(s, forms);
 	return s;
