@@ -93,6 +93,7 @@ struct explain_memcg {
 	char task_path[EXPLAIN_PATH_MAX]; /* the victim's cgroup, if printed */
 	int64_t usage_kb, limit_kb, failcnt;
 	int64_t swap_usage_kb, swap_limit_kb; /* "memory+swap:" (v1) or "swap:" (v2) */
+	bool swap_is_memsw;		/* true: the v1 memory+swap counter (includes memory) */
 	int64_t anon_kb, file_kb, shmem_kb, kernel_kb; /* "Memory cgroup stats for" */
 };
 

@@ -356,8 +356,11 @@ static void memcg_causes(struct explain_report *r)
 		add_cause(r, EXPLAIN_CAUSE_SHMEM);
 	if ((val(m->anon_kb) - val(m->shmem_kb)) * 2 >= use)
 		add_cause(r, EXPLAIN_CAUSE_ANON);
+	/* v1 memory+swap at its limit with swap really in use (usage above the memory usage);
+	 * v2 prints swap alone, and at its limit that is swap used up */
 	if (m->swap_limit_kb > 0 && m->swap_usage_kb != EXPLAIN_UNSET &&
-	    m->swap_usage_kb * 50 >= m->swap_limit_kb * 49 && m->swap_limit_kb != m->limit_kb)
+	    m->swap_usage_kb * 50 >= m->swap_limit_kb * 49 &&
+	    (m->usage_kb == EXPLAIN_UNSET || m->swap_usage_kb > m->usage_kb || !m->swap_is_memsw))
 		add_cause(r, EXPLAIN_CAUSE_SWAP_EXHAUSTED);
 	if (val(m->kernel_kb) * 4 >= use)
 		add_cause(r, EXPLAIN_CAUSE_KERNEL_MEMORY);

@@ -399,6 +399,7 @@ static bool oom_record(struct parser *ps, const char *l)
 		explain_read_memcg_usage(r, l, false);
 	} else if (og_startswith(l, "memory+swap: usage ") || og_startswith(l, "swap: usage ")) {
 		explain_read_memcg_usage(r, l, true);
+		r->memcg.swap_is_memsw = og_startswith(l, "memory+swap:");
 	} else if (og_startswith(l, "kmem: usage ")) {
 		set_num(&r->memcg.kernel_kb, explain_key_kb(l, "usage "));
 	} else if (og_startswith(l, "Memory cgroup stats for ")) {

@@ -642,6 +642,42 @@ START_TEST(implicit_starts)
 }
 END_TEST
 
+/* The two causes no corpus report has: a page cache reclaim could not shrink in time, and a
+ * memory+swap limit used up */
+START_TEST(page_cache_and_memsw_causes)
+{
+	parse_text("dd invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, "
+		   "oom_score_adj=0\n"
+		   "CPU: 0 PID: 3 Comm: dd Not tainted 5.15.0-91-generic #101-Ubuntu\n"
+		   "Mem-Info:\n"
+		   "active_anon:100000 inactive_anon:20000 isolated_anon:0\n"
+		   " active_file:150000 inactive_file:160000 isolated_file:0\n"
+		   " unevictable:0 dirty:290000 writeback:20000\n"
+		   " slab_reclaimable:5000 slab_unreclaimable:8000\n"
+		   " mapped:1000 shmem:200 pagetables:900 bounce:0\n"
+		   " free:4000 free_pcp:0 free_cma:0\n"
+		   "Free swap  = 0kB\nTotal swap = 0kB\n1048576 pages RAM\n"
+		   "Out of memory: Killed process 3 (dd) total-vm:10000kB, anon-rss:4000kB, "
+		   "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:40kB oom_score_adj:0\n",
+		   1);
+	ck_assert_int_eq(res.reports[0].causes[0], EXPLAIN_CAUSE_PAGE_CACHE);
+	ck_assert(!has_cause(&res.reports[0], EXPLAIN_CAUSE_ANON));
+	ck_assert(!has_cause(&res.reports[0], EXPLAIN_CAUSE_SWAP_EXHAUSTED)); /* no swap at all */
+	parse_text("java invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+		   "memory: usage 1048576kB, limit 2097152kB, failcnt 0\n"
+		   "memory+swap: usage 2097152kB, limit 2097152kB, failcnt 812\n"
+		   "Memory cgroup stats for /batch:\nrss 1073741824\ncache 0\n"
+		   "Memory cgroup out of memory: Killed process 9 (java) total-vm:1kB, anon-rss:1kB, "
+		   "file-rss:0kB, shmem-rss:0kB\n",
+		   1);
+	ck_assert_int_eq(res.reports[0].kind, EXPLAIN_KIND_MEMCG);
+	ck_assert_int_eq(res.reports[0].causes[0], EXPLAIN_CAUSE_MEMCG_LIMIT);
+	ck_assert(has_cause(&res.reports[0], EXPLAIN_CAUSE_SWAP_EXHAUSTED));
+	ck_assert(has_cause(&res.reports[0], EXPLAIN_CAUSE_ANON));
+	ck_assert_str_eq(res.reports[0].memcg.path, "/batch");
+}
+END_TEST
+
 START_TEST(nothing_and_garbage)
 {
 	static const char garbage[] = "Node 0 DMA: 1*0kB\nNode 99999 Normal free:-5kB min:\n"
@@ -713,6 +749,7 @@ static Suite *explain_suite(void)
 	tcase_add_test(forms, i386_highmem_non_numa);
 	tcase_add_test(forms, unreclaimable_slab_info);
 	tcase_add_test(forms, implicit_starts);
+	tcase_add_test(forms, page_cache_and_memsw_causes);
 	tcase_add_test(forms, nothing_and_garbage);
 	suite_add_tcase(s, forms);
 	return s;
