@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "guardian/ctl/ctl_check.h"
+#include "guardian/ctl/ctl_explain.h"
 #include "guardian/ctl/ctl_snapshot.h"
 #include "guardian/base/log.h"
 
@@ -16,6 +17,7 @@ static const struct {
 	{ "check", ctl_check_main,
 	  "[--config FILE] [--policy-dir DIR]... [--root DIR] [--quiet] [FILE...]\n"
 	  "            validate the configuration the daemon would load" },
+	{ "explain", ctl_explain_main, "[--json] [FILE|-]  explain kernel OOM reports" },
 };
 
 static void usage(FILE *f)
