@@ -68,7 +68,9 @@ if inroot dpkg -i /tmp/og-1.deb >"$t/install.log" 2>&1; then ok "dpkg -i $ver"; 
 	no "dpkg -i:"; cat "$t/install.log"; fi
 for f in /usr/sbin/oomguardiand /usr/sbin/oomguardianctl /lib/systemd/system/oomguardiand.service \
 	/usr/lib/oomguardian/policy.d/10-remote-access.policy /usr/lib/tmpfiles.d/oomguardian.conf \
-	/etc/oomguardian/oomguardian.conf /usr/share/man/man8/oomguardiand.8.gz; do
+	/etc/oomguardian/oomguardian.conf /usr/share/man/man8/oomguardiand.8.gz \
+	/usr/share/bash-completion/completions/oomguardianctl \
+	/usr/share/bash-completion/completions/oomguardiand /usr/share/zsh/vendor-completions/_oomguardian; do
 	[ -e "$t/root$f" ] || no "not installed: $f"
 done
 inroot dpkg-query -W -f='${Conffiles}\n' oomguardian | grep -q '^ /etc/oomguardian/oomguardian.conf ' &&
