@@ -19,10 +19,12 @@ RUN_PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 # (2) test: the whole suite on top: clang + libclang-rt-14-dev (fuzzing), procps (ps, pgrep
 # in the integration tests), systemd
 # (systemd-analyze verify of the unit), python3 (contrib/capture-this-host.sh), time
-# (/usr/bin/time in the benchmarks), bash-completion (the completion test), debhelper, lintian
+# (/usr/bin/time in the benchmarks), bash-completion (the completion test), attr (setfattr:
+# the ManagedOOMPreference= xattr test), debhelper, lintian
 # and fakeroot (.ci/run builds and checks the Debian package).
 TEST_PACKAGES="$RUN_PACKAGES
-	clang libclang-rt-14-dev procps systemd python3 time bash-completion debhelper lintian fakeroot"
+	clang libclang-rt-14-dev procps systemd python3 time bash-completion attr debhelper lintian
+	fakeroot"
 
 deps() {
 	missing=""

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "guardian/ctl/ctl_check.h"
+#include "guardian/ctl/ctl_match.h"
 #include "guardian/ctl/ctl_snapshot.h"
 #include "guardian/base/log.h"
 
@@ -14,6 +15,7 @@ static const struct {
 } commands[] = {
 	{ "snapshot", ctl_snapshot_main, "[--root DIR] [--json] [--top N]  where the memory is" },
 	{ "check", ctl_check_main, "[--root DIR] [--quiet] [FILE...]  validate the configuration" },
+	{ "match", ctl_match_main, "[OPTIONS] PID...|--all  policies, protection, kill order" },
 };
 
 static void usage(FILE *f)
