@@ -18,6 +18,7 @@
 #include "guardian/actions/act_protect.h"
 #include "guardian/base/log.h"
 #include "guardian/loop/loop.h"
+#include "guardian/loop/loop_hook.h"
 #include "guardian/base/root.h"
 #include "guardian/sources/src_proc.h"
 #include "policy/config/cfg.h"
@@ -254,6 +255,11 @@ int main(int argc, char **argv)
 		(void)log_error_errno(r, "cannot load the configuration: %m");
 		return 1;
 	}
+	/* ExecAfterAction=: the notifier is forked now, single-threaded and before mlockall. */
+	r = o.once ? 0 : loop_hook_start(rules.cfg.exec_after_action,
+					 rules.cfg.exec_after_action_timeout_usec);
+	if (r < 0)
+		(void)log_warning_errno(r, "cannot start ExecAfterAction: %m, continuing without");
 	r = loop_new(&o, &rules, &l);
 	if (r < 0) {
 		(void)log_error_errno(r, "cannot set up: %m");

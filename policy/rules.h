@@ -118,6 +118,8 @@ struct pol_config {
 	uint64_t hysteresis_permyriad; /* a stage clears only this far above its threshold */
 	bool numa_rebalance;
 	char report_dir[POL_PATH_MAX];
+	char exec_after_action[POL_PATH_MAX]; /* ExecAfterAction= "/path [ARG...]", "" = off */
+	uint64_t exec_after_action_timeout_usec; /* ExecAfterActionTimeoutSec= */
 };
 
 struct pol_rules {
