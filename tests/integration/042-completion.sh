@@ -62,8 +62,35 @@ fi
 got=$(complete oomguardianctl nosuch --x)
 [ -z "$got" ] && echo "ok unknown command: nothing" || { echo "FAIL: nosuch offers '$got'"; fail=1; }
 
+# zsh: an interactive zsh on a pseudo-terminal (zpty) with our fpath; TAB after each line
+# must show the wanted words (read until they appear, 20 s at most).
 if command -v zsh >/dev/null; then
 	zsh -n "$top_srcdir/contrib/completion/zsh/_oomguardian" && echo "ok zsh completion parses" ||
 		{ echo "FAIL: zsh completion does not parse"; fail=1; }
+	cat >"$tmp/complete.zsh" <<'ZEOF'
+zmodload zsh/zpty zsh/datetime
+zpty -b z 'zsh -f -i'
+zpty -w z "PS1='P> '; fpath=($1 \$fpath); PATH=$2:\$PATH; autoload -Uz compinit; compinit -u -D; setopt nobeep"
+# expect LINE WORD...: type LINE and TAB, read until every WORD was shown
+expect() {
+  local line=$1 l all= deadline=$((EPOCHSECONDS + 20)) w missing; shift
+  zpty -w -n z $'\C-u'"$line"$'\t'
+  while (( EPOCHSECONDS < deadline )); do
+    zpty -r -t z l && all+=$l || sleep 0.1
+    missing=
+    for w in "$@"; do [[ $all == *$w* ]] || missing+=" $w"; done
+    [[ -z $missing ]] && { print "ok zsh: '$line' offers $*"; return 0 }
+  done
+  print "FAIL: zsh: '$line' does not offer$missing"
+  return 1
+}
+rc=0
+expect 'oomguardianctl ' snapshot check || rc=1
+expect 'oomguardiand --con' --config || rc=1
+expect 'oomguardianctl snapshot --' --json --root --top || rc=1
+zpty -d z
+exit $rc
+ZEOF
+	zsh -f "$tmp/complete.zsh" "$top_srcdir/contrib/completion/zsh" "$top_builddir" || fail=1
 fi
 exit "$fail"
