@@ -1,25 +1,34 @@
 #!/bin/sh
 # Set up, build, run and test oomguardian on a Debian 12 machine.
-#   contrib/setup.sh run [DAEMON-ARGS...]  install packages, build, run oomguardiand in the foreground
-#   contrib/setup.sh test                  install packages, build, run the whole test suite
-#   contrib/setup.sh deps | build          just that step
+#   contrib/setup.sh run [DAEMON-ARGS...]  install what running needs, build, run oomguardiand
+#                                          in the foreground
+#   contrib/setup.sh test                  install the test toolchain too, build, run the suite
+#   contrib/setup.sh deps | build          just that step (deps: the run packages;
+#   contrib/setup.sh test-deps             test-deps: the test toolchain as well)
 # Environment: BUILDDIR (default ./build), CONFIGURE_FLAGS (extra ./configure flags).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${BUILDDIR:-$top/build}
 
-# Every package the build, the tests and the daemon need (README.md says why each library).
-# build: build-essential autoconf automake autoconf-archive pkg-config and the five -dev
-# libraries + check; fuzzing: clang libclang-rt-14-dev; tests: systemd (systemd-analyze verify),
-# procps, python3 (contrib/capture-this-host.sh), time (/usr/bin/time in the benchmarks).
-PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
-	libsystemd-dev libcgroup-dev libnuma-dev libinih-dev libjson-c-dev check
-	clang libclang-rt-14-dev systemd procps python3 time"
+# Packages, by what needs them (README.md says why each library).
+# (1) run: build the daemon from source and run it: the compiler, autotools and the five -dev
+# libraries, and check (configure requires it; it is only linked into the tests).
+RUN_PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
+	libsystemd-dev libcgroup-dev libnuma-dev libinih-dev libjson-c-dev check"
+# (2) test: the whole suite on top: clang + libclang-rt-14-dev (fuzzing), procps (ps, pgrep
+# in the integration tests), systemd
+# (systemd-analyze verify of the unit), python3 (contrib/capture-this-host.sh), time
+# (/usr/bin/time in the benchmarks), bash-completion (the completion test), attr (setfattr:
+# the ManagedOOMPreference= xattr test), debhelper, lintian
+# and fakeroot (.ci/run builds and checks the Debian package).
+TEST_PACKAGES="$RUN_PACKAGES
+	clang libclang-rt-14-dev procps systemd python3 time bash-completion attr debhelper lintian
+	fakeroot"
 
 deps() {
 	missing=""
-	for p in $PACKAGES; do
+	for p in $1; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 			missing="$missing $p"
 	done
@@ -39,9 +48,9 @@ build() {
 	mkdir -p "$builddir"
 	cd "$builddir"
 	if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
+		# configure's defaults are /etc, /run and /var whatever the prefix (configure.ac)
 		# shellcheck disable=SC2086
-		"$top/configure" -q --sysconfdir=/etc --localstatedir=/var --runstatedir=/run \
-			${CONFIGURE_FLAGS:-}
+		"$top/configure" -q ${CONFIGURE_FLAGS:-}
 	fi
 	make -j"$(nproc)" >/dev/null
 }
@@ -49,23 +58,24 @@ build() {
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-deps) deps ;;
-build) deps; build ;;
+deps) deps "$RUN_PACKAGES" ;;
+test-deps) deps "$TEST_PACKAGES" ;;
+build) deps "$RUN_PACKAGES"; build ;;
 run)
-	deps
+	deps "$RUN_PACKAGES"
 	build
 	# Vendor policies and the default config straight from the source tree (no install).
 	exec "$builddir/oomguardiand" --config "$top/policy/vendor/oomguardian.conf" \
 		--policy-dir "$top/policy/vendor" "$@"
 	;;
 test)
-	deps
+	deps "$TEST_PACKAGES"
 	build
 	cd "$builddir"
 	make -j"$(nproc)" check
 	;;
 *)
-	sed -n '2,7p' "$0" >&2
+	sed -n '2,9p' "$0" >&2
 	exit 64
 	;;
 esac

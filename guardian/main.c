@@ -21,6 +21,7 @@
 #include "guardian/base/log.h"
 #include "guardian/base/log_cfg.h"
 #include "guardian/loop/loop.h"
+#include "guardian/loop/loop_hook.h"
 #include "guardian/base/root.h"
 #include "guardian/sources/src_cgroup.h"
 #include "guardian/sources/src_proc.h"
@@ -430,6 +431,11 @@ int main(int argc, char **argv)
 		pol_rules_free(&rules);
 		return r;
 	}
+	/* ExecAfterAction=: the notifier is forked now, single-threaded and before mlockall. */
+	r = o.once ? 0 : loop_hook_start(rules.cfg.exec_after_action,
+					 rules.cfg.exec_after_action_timeout_usec);
+	if (r < 0)
+		(void)log_warning_errno(r, "cannot start ExecAfterAction: %m, continuing without");
 	r = loop_new(&o, &rules, &l);
 	if (r < 0) {
 		(void)log_error_errno(r, "cannot set up: %m");

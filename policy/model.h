@@ -238,6 +238,14 @@ struct og_proc {
 	char cgroup[OG_CGROUP_PATH_MAX]; /* cgroup2 path ("0::" line), "/" when none */
 	char memcg_v1[OG_CGROUP_PATH_MAX]; /* v1 memory controller path, "" on pure cgroup2 */
 	char unit[OG_UNIT_MAX]; /* systemd unit from the cgroup path, "" if none */
+	uint8_t oomd_pref; /* enum og_oomd_pref: its unit's ManagedOOMPreference= (src_xattr.h) */
+};
+
+/* systemd's ManagedOOMPreference=, read from cgroup xattrs (guardian/sources/src_xattr.h). */
+enum og_oomd_pref {
+	OG_OOMD_NONE = 0,
+	OG_OOMD_AVOID, /* user.oomd_avoid: like KillPreference=avoid */
+	OG_OOMD_OMIT, /* user.oomd_omit: like KillPreference=never */
 };
 
 /* --------------------------------------------------------------------------- cgroups */

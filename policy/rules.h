@@ -120,6 +120,8 @@ struct pol_config {
 	/* With a Scope=: may drop_caches and compaction (machine-wide) run? Default no. */
 	bool machine_wide_reclaim;
 	char report_dir[POL_PATH_MAX];
+	char exec_after_action[POL_PATH_MAX]; /* ExecAfterAction= "/path [ARG...]", "" = off */
+	uint64_t exec_after_action_timeout_usec; /* ExecAfterActionTimeoutSec= */
 };
 
 struct pol_rules {

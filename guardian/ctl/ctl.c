@@ -5,6 +5,7 @@
 
 #include "guardian/ctl/ctl_check.h"
 #include "guardian/ctl/ctl_explain.h"
+#include "guardian/ctl/ctl_match.h"
 #include "guardian/ctl/ctl_snapshot.h"
 #include "guardian/base/log.h"
 
@@ -18,6 +19,7 @@ static const struct {
 	  "[--config FILE] [--policy-dir DIR]... [--root DIR] [--quiet] [FILE...]\n"
 	  "            validate the configuration the daemon would load" },
 	{ "explain", ctl_explain_main, "[--json] [FILE|-]  explain kernel OOM reports" },
+	{ "match", ctl_match_main, "[OPTIONS] PID...|--all  policies, protection, kill order" },
 };
 
 static void usage(FILE *f)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
+#include "guardian/loop/loop_hook.h"
 #include "guardian/loop/loop_int.h"
 #include "policy/util/cleanup.h"
 #include "policy/util/strutil.h"
@@ -355,6 +356,7 @@ int loop_report_flush(struct loop *l)
 						slot->path);
 		else
 			n++;
+		(void)loop_hook_notify(slot->path, slot->text, slot->len); /* ExecAfterAction= */
 		slot->used = false;
 	}
 	if (l->reports_dropped) {

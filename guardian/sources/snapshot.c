@@ -6,6 +6,7 @@
 
 #include "guardian/base/log.h"
 #include "guardian/sources/snapshot.h"
+#include "guardian/sources/src_xattr.h"
 #include "guardian/sources/src_meminfo.h"
 #include "guardian/sources/src_numa.h"
 #include "guardian/sources/src_proc.h"
@@ -135,6 +136,7 @@ static void take_optional(const struct og_collector *c, unsigned what, struct og
 			log_debug_errno(r, "process table unreadable: %m, ignoring");
 			s->nprocs = 0;
 		}
+		src_xattr_fill_procs(c->mounts.v2_fd, s->scope, s->procs, s->nprocs);
 	}
 	if (what & OG_SNAP_HOST)
 		read_host(root, s->host, sizeof(s->host));

@@ -48,6 +48,10 @@ int cfg_format_config(const struct pol_config *cfg, FILE *out)
 	fprintf(out, "NUMARebalance=%s\n", yesno(cfg->numa_rebalance));
 	fprintf(out, "MachineWideReclaim=%s\n", yesno(cfg->machine_wide_reclaim));
 	fprintf(out, "ReportDirectory=%s\n", cfg->report_dir);
+	if (cfg->exec_after_action[0])
+		fprintf(out, "ExecAfterAction=%s\nExecAfterActionTimeoutSec=%s\n",
+			cfg->exec_after_action,
+			cfg_fmt_duration(b, sizeof(b), cfg->exec_after_action_timeout_usec));
 
 	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++) {
 		const struct pol_threshold *t = &cfg->stage[s];

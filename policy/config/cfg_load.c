@@ -31,13 +31,17 @@
 #define CFG_FILE_MAX (1024 * 1024)
 #define DIRS_MAX 8
 
-/* Highest priority first. OG_SYSCONFDIR/OG_VENDORDIR follow --prefix; duplicates are dropped. */
+/*
+ * Highest priority first, in systemd's order (/etc, /run, /usr/local/lib, /usr/lib), with the
+ * configured OG_SYSCONFDIR and OG_VENDORDIR (configure.ac, "paths") before the fixed ones they
+ * stand for; duplicates are dropped.
+ */
 static const char *const default_dirs[] = {
 	OG_SYSCONFDIR "/policy.d",
 	"/etc/oomguardian/policy.d",
 	"/run/oomguardian/policy.d",
-	OG_VENDORDIR "/policy.d",
 	"/usr/local/lib/oomguardian/policy.d",
+	OG_VENDORDIR "/policy.d", /* a --prefix=/usr/local build: the same as the previous */
 	"/usr/lib/oomguardian/policy.d",
 };
 static const char *const default_confs[] = {

@@ -69,6 +69,7 @@ void cfg_config_defaults(struct pol_config *ret)
 	/* A stage clears 2 percentage points above its threshold: no flapping at the edge. */
 	c.hysteresis_permyriad = 200;
 	og_strscpy(c.report_dir, OG_STATEDIR "/reports", sizeof(c.report_dir));
+	c.exec_after_action_timeout_usec = SEC(10); /* a notification, not a job */
 	*ret = c;
 }
 
@@ -178,6 +179,9 @@ static const struct cfg_key conf_keys[] = {
 	G("NUMARebalance", cfg_parse_bool, numa_rebalance, 0, 0, 0),
 	G("MachineWideReclaim", cfg_parse_bool, machine_wide_reclaim, 0, 0, 0),
 	G("ReportDirectory", cfg_parse_path, report_dir, 0, 0, CFG_F_ABS),
+	G("ExecAfterAction", cfg_parse_path, exec_after_action, 0, 0, CFG_F_ABS),
+	G("ExecAfterActionTimeoutSec", cfg_parse_duration, exec_after_action_timeout_usec, SEC(1),
+	  SEC(3600), 0),
 	STAGE_KEYS("Reclaim"),
 	STAGE_KEYS("Throttle"),
 	STAGE_KEYS("Terminate"),

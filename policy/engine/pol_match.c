@@ -102,6 +102,15 @@ void pol_policy_for(const struct pol_rules *r, const struct og_proc *p, struct p
 		pp.kill_pref = pp.svc->kill_pref;
 		pp.kill_unit = pp.svc->kill_unit;
 	}
+	/* systemd's ManagedOOMPreference= (pol_match.h): omit is sticky like Protect=yes, avoid
+	 * applies where no matching file sets KillPreference= itself. */
+	if (p && !pp.protect && p->oomd_pref == OG_OOMD_OMIT) {
+		pp.kill_pref = POL_KP_NEVER;
+		pp.pref_from_oomd = true;
+	} else if (p && p->oomd_pref == OG_OOMD_AVOID && pp.kill_pref == POL_KP_DEFAULT) {
+		pp.kill_pref = POL_KP_AVOID;
+		pp.pref_from_oomd = true;
+	}
 	if (pp.protect)
 		pp.kill_pref = POL_KP_NEVER;
 	*ret = pp;

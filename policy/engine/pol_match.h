@@ -14,6 +14,12 @@
  * "Cgroup=/system.slice/\*" with KillPreference=prefer): Protect=yes is sticky, any matching
  * file that protects the process protects it (pol_policy_for()). To unprotect, mask or override
  * the protecting file itself (same name in /etc, or a /dev/null symlink).
+ *
+ * systemd's ManagedOOMPreference= of the process's unit (og_proc.oomd_pref, from the cgroup
+ * xattrs user.oomd_omit / user.oomd_avoid: guardian/sources/src_xattr.h) acts like one more
+ * policy file that sorts first: omit is KillPreference=never and sticky like Protect=yes (no
+ * policy file lifts it; the unit's author said so), avoid is KillPreference=avoid unless a
+ * matching file sets KillPreference= itself. Neither protects (no OOMScoreAdjust=).
  */
 #pragma once
 
@@ -37,6 +43,7 @@ struct pol_proc_policy {
 	bool protect; /* any matching service has Protect=yes */
 	const struct pol_service *protect_by; /* the first service that protects it */
 	enum pol_kill_pref kill_pref; /* svc's, or DEFAULT; NEVER when protected */
+	bool pref_from_oomd; /* kill_pref is the unit's ManagedOOMPreference= (cgroup xattr) */
 	enum pol_kill_unit kill_unit; /* svc's, or PROCESS */
 	/* OOMScoreAdjust= has its own "set" flag, so it merges per key: the last matching file
 	 * that sets it. NULL: none does. */

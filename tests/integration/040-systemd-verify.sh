@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The unit validates: `systemd-analyze verify` on a copy with ExecStart= pointing at the built
-# binary, and with the man pages it names (Documentation=) found in the source tree.
+# The unit validates: `systemd-analyze verify` on a copy of the built unit with ExecStart=
+# pointing at the built binary, and with the man pages it names (Documentation=) as built.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 command -v systemd-analyze >/dev/null || { echo "SKIP: no systemd-analyze"; exit 77; }
@@ -10,15 +10,17 @@ tmp=$(mktemp -d /tmp/ogtest-unit-$$.XXXXXX) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-sed "s|@sbindir@|$top_builddir|g" "$top_srcdir/systemd/oomguardiand.service.in" \
-	>"$tmp/oomguardiand.service"
+# The unit as built (configure's paths substituted), pointed at the built binary.
+[ -f "$top_builddir/systemd/oomguardiand.service" ] || { echo "FAIL: unit not built"; exit 1; }
+sed "s|^ExecStart=.*/oomguardiand\$|ExecStart=$top_builddir/oomguardiand|" \
+	"$top_builddir/systemd/oomguardiand.service" >"$tmp/oomguardiand.service"
 grep -q "^ExecStart=$top_builddir/oomguardiand\$" "$tmp/oomguardiand.service" ||
 	{ echo "FAIL: ExecStart not substituted"; fail=1; }
 
 # Documentation=man:... is checked by verify through man(1): give it our pages.
 mkdir -p "$tmp/man/man5" "$tmp/man/man8"
-for p in "$top_srcdir"/man/*.5; do ln -s "$p" "$tmp/man/man5/"; done
-for p in "$top_srcdir"/man/*.8; do ln -s "$p" "$tmp/man/man8/"; done
+for p in "$top_builddir"/man/paths/*.5; do ln -s "$p" "$tmp/man/man5/"; done
+for p in "$top_builddir"/man/paths/*.8; do ln -s "$p" "$tmp/man/man8/"; done
 if command -v man >/dev/null; then
 	manopt=
 	export MANPATH="$tmp/man"

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ManagedOOMPreference= from cgroup xattrs. See src_xattr.h for the rules. */
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "guardian/base/log.h"
+#include "guardian/sources/src_xattr.h"
+#include "policy/engine/pol_victim.h"
+#include "policy/util/cleanup.h"
+#include "policy/util/strutil.h"
+
+/* Distinct cgroups remembered per src_xattr_fill_procs() call: a direct-mapped table on the
+ * stack (4 KiB). A collision only costs a second lookup. */
+#define XATTR_CACHE 256
+
+int src_xattr_parse_bool(const char *value, size_t len)
+{
+	char v[8];
+
+	while (len > 0 && (value[len - 1] == '\n' || value[len - 1] == '\0'))
+		len--;
+	if (len == 0 || len >= sizeof(v))
+		return -EINVAL;
+	memcpy(v, value, len);
+	v[len] = '\0';
+	return og_parse_bool(v);
+}
+
+/* "" and "/" are the hierarchy root ("."), "/a/b" is "a/b". */
+static const char *rel_path(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path ? path : ".";
+}
+
+int src_xattr_cgroup_owner(int cg2_fd, const char *path, uid_t *ret_uid)
+{
+	struct stat st;
+
+	if (cg2_fd < 0)
+		return -EBADF;
+	if (fstatat(cg2_fd, rel_path(path), &st, 0) < 0)
+		return -errno;
+	*ret_uid = st.st_uid;
+	return 0;
+}
+
+/* True if the xattr name is set to a true value on fd. */
+static bool xattr_true(int fd, const char *name)
+{
+	char buf[16]; /* "1\n" at most in practice; longer is not a boolean */
+	ssize_t n = fgetxattr(fd, name, buf, sizeof(buf));
+
+	if (n < 0) {
+		if (errno != ENODATA && errno != ENOTSUP)
+			log_debug_errno(-errno, "xattr %s unreadable: %m, ignoring", name);
+		return false;
+	}
+	return src_xattr_parse_bool(buf, (size_t)n) == 1;
+}
+
+/* The preference set on one cgroup (path starts with '/'), with systemd-oomd's owner rule. */
+static int level_pref(int cg2_fd, const char *path, uid_t scope_uid, char *from, size_t size)
+{
+	static const struct {
+		const char *name;
+		bool trusted;
+		enum og_oomd_pref pref;
+	} keys[] = {
+		/* omit first: on one cgroup omit wins over avoid, as in systemd-oomd */
+		{"trusted.oomd_omit", true, OG_OOMD_OMIT},
+		{"user.oomd_omit", false, OG_OOMD_OMIT},
+		{"trusted.oomd_avoid", true, OG_OOMD_AVOID},
+		{"user.oomd_avoid", false, OG_OOMD_AVOID},
+	};
+	_cleanup_close_ int fd = openat(cg2_fd, rel_path(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	bool owner_ok;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return OG_OOMD_NONE; /* vanished meanwhile: nothing to honour */
+	owner_ok = st.st_uid == 0 || st.st_uid == scope_uid;
+	for (size_t i = 0; i < OG_ELEMENTSOF(keys); i++) {
+		if (!keys[i].trusted && !owner_ok)
+			continue;
+		if (!xattr_true(fd, keys[i].name))
+			continue;
+		if (from)
+			snprintf(from, size, "%s on %s", keys[i].name, path);
+		return keys[i].pref;
+	}
+	return OG_OOMD_NONE;
+}
+
+int src_xattr_oomd_pref(int cg2_fd, const char *cgroup, const char *unit, uid_t scope_uid,
+			char *ret_from, size_t from_size)
+{
+	char path[OG_CGROUP_PATH_MAX];
+	size_t ulen = unit ? strlen(unit) : 0;
+
+	if (ret_from && from_size)
+		ret_from[0] = '\0';
+	if (cg2_fd < 0 || !cgroup || cgroup[0] != '/')
+		return OG_OOMD_NONE;
+	og_strscpy(path, cgroup, sizeof(path));
+	for (;;) {
+		char *slash = strrchr(path, '/');
+		int pref;
+
+		if (!slash || slash[1] == '\0')
+			return OG_OOMD_NONE; /* the root: systemd never marks it */
+		pref = level_pref(cg2_fd, path, scope_uid, ret_from, from_size);
+		if (pref != OG_OOMD_NONE)
+			return pref;
+		/* this level is the unit's own cgroup (or there is no unit): stop here */
+		if (ulen == 0 || strcmp(slash + 1, unit) == 0)
+			return OG_OOMD_NONE;
+		*slash = '\0';
+	}
+}
+
+void src_xattr_fill_procs(int cg2_fd, const char *scope, struct og_proc *procs, size_t n)
+{
+	struct {
+		uint64_t hash;
+		uint8_t pref;
+		bool used;
+	} cache[XATTR_CACHE] = {0};
+	uid_t scope_uid = 0;
+
+	if (cg2_fd >= 0 && scope && scope[0] && strcmp(scope, "/") != 0 &&
+	    src_xattr_cgroup_owner(cg2_fd, scope, &scope_uid) < 0)
+		scope_uid = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct og_proc *p = &procs[i];
+		uint64_t h;
+		size_t slot;
+
+		p->oomd_pref = OG_OOMD_NONE;
+		if (cg2_fd < 0 || p->cgroup[0] != '/' || p->cgroup[1] == '\0')
+			continue;
+		h = pol_cgroup_hash(p->cgroup);
+		slot = h % XATTR_CACHE;
+		if (!cache[slot].used || cache[slot].hash != h) {
+			cache[slot].hash = h;
+			cache[slot].used = true;
+			cache[slot].pref = (uint8_t)src_xattr_oomd_pref(cg2_fd, p->cgroup, p->unit,
+									scope_uid, NULL, 0);
+		}
+		p->oomd_pref = cache[slot].pref;
+	}
+}
