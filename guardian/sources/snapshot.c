@@ -83,10 +83,10 @@ static bool scope_is_machine(const char *scope)
 
 /* Optional parts: a failure leaves the part empty and is logged at debug (sources are
  * allowed to be missing: no PSI on 3.10, no NUMA sysfs in a container, slabinfo 0400). */
-static void take_optional(const struct og_collector *c, unsigned what, struct og_snapshot *s)
+static int take_optional(const struct og_collector *c, unsigned what, struct og_snapshot *s)
 {
 	const struct og_root *root = &c->root;
-	int r;
+	int r, ret = 0;
 
 	if (what & OG_SNAP_PSI) {
 		r = src_read_pressure(root, &s->psi);
@@ -119,6 +119,8 @@ static void take_optional(const struct og_collector *c, unsigned what, struct og
 		if (r < 0) {
 			log_debug_errno(r, "process table unreadable: %m, ignoring");
 			s->nprocs = 0;
+		} else if (r == 1) {
+			ret = OG_SNAP_PROCS_TRUNCATED; /* never silently: the caller says so */
 		}
 	}
 	if ((what & OG_SNAP_CGROUPS) && c->mounts.layout != OG_CG_NONE) {
@@ -130,6 +132,7 @@ static void take_optional(const struct og_collector *c, unsigned what, struct og
 			s->ncgroups = 0;
 		}
 	}
+	return ret;
 }
 
 int og_snapshot_take(const struct og_collector *c, unsigned what, const char *scope,
@@ -156,6 +159,5 @@ int og_snapshot_take(const struct og_collector *c, unsigned what, const char *sc
 		else
 			s->has_scope_cg = true;
 	}
-	take_optional(c, what, s);
-	return 0;
+	return take_optional(c, what, s);
 }

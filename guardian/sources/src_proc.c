@@ -565,3 +565,32 @@ int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, 
 {
 	return src_read_procs_opt(root, 0, arr, cap, ret_n);
 }
+
+int src_proc_parse_statm(const char *buf, uint64_t page_size, uint64_t *ret_anon_bytes)
+{
+	uint64_t size, resident, shared;
+	const char *p;
+
+	if (og_parse_u64_prefix(buf, &size, &p) < 0 || *p != ' ' ||
+	    og_parse_u64_prefix(p + 1, &resident, &p) < 0 || *p != ' ' ||
+	    og_parse_u64_prefix(p + 1, &shared, &p) < 0 || (*p != ' ' && *p != '\n' && *p))
+		return -EBADMSG;
+	if (resident > UINT64_MAX / page_size)
+		return -EBADMSG;
+	*ret_anon_bytes = resident > shared ? (resident - shared) * page_size : 0;
+	return 0;
+}
+
+int src_read_statm_anon(const struct og_root *root, pid_t pid, uint64_t page_size,
+			uint64_t *ret_anon_bytes)
+{
+	char path[32], buf[160]; /* 7 numbers of at most 20 digits */
+	ssize_t n;
+
+	fmt_pid(pid, path, sizeof(path) - 8);
+	strcat(path, "/statm");
+	n = read_whole_at(root->proc_fd, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return src_proc_parse_statm(buf, page_size, ret_anon_bytes);
+}

@@ -91,3 +91,14 @@ enum src_proc_flags {
 /* src_read_procs() with enum src_proc_flags; same returns. */
 int src_read_procs_opt(const struct og_root *root, unsigned flags, struct og_proc *arr, size_t cap,
 		       size_t *ret_n);
+
+/*
+ * /proc/PID/statm: "size resident shared text lib data dt" in pages. resident - shared is the
+ * process's anonymous RSS (shared counts file and shmem pages): what ranking needs, from the
+ * smallest file the kernel has per process (~30 bytes, no mmap lock taken). 0 or -EBADMSG.
+ */
+int src_proc_parse_statm(const char *buf, uint64_t page_size, uint64_t *ret_anon_bytes);
+
+/* src_proc_parse_statm() of root's proc/PID/statm. 0, -ENOENT/-ESRCH (gone), -EBADMSG. */
+int src_read_statm_anon(const struct og_root *root, pid_t pid, uint64_t page_size,
+			uint64_t *ret_anon_bytes);
