@@ -271,6 +271,8 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 	set_stage(l, l->plan.stage);
 }
 
+static void table_arm(struct loop *l, bool more);
+
 static void rearm_poll(struct loop *l, uint64_t now, uint64_t interval)
 {
 	/* Accuracy 1/10 of the interval: the default 250 ms slack would undo the fast poll. */
@@ -318,6 +320,10 @@ static void tick(struct loop *l, bool urgent)
 		loop_act_escalate(l, now);
 	hot = r < 0 || l->avail_bytes < term_thr + term_thr / 4;
 	near = hot || l->avail_bytes < top_thr + top_thr / 4 || l->stage != POL_STAGE_NONE;
+	if (near != l->near) { /* the background measurement follows (loop_procs.c) */
+		l->near = near;
+		table_arm(l, false);
+	}
 	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
 	 * terminate-kill gap since the last decision), else every 100 ms: a host that sits near
 	 * the terminate rung with nothing left to kill must not burn a core on snapshots. */
@@ -365,8 +371,12 @@ static void table_arm(struct loop *l, bool more)
 
 	if (!l->table_src)
 		return;
-	if (more || l->table.nstale > 0 || l->rescan_due || l->rescan_deep_due)
+	if (l->near)
+		at = now + LOOP_SWEEP_TICK_USEC;
+	else if (more || l->rescan_due || l->rescan_deep_due)
 		at = now + LOOP_TABLE_TICK_USEC;
+	else if (l->table.nstale > 0) /* new processes: read once they have lived a while */
+		at = now + LOOP_TABLE_SETTLE_MS * 1000ULL;
 	else
 		at = l->next_rescan_usec < l->next_deep_usec ? l->next_rescan_usec
 							     : l->next_deep_usec;
@@ -609,14 +619,13 @@ int loop_run(struct loop *l)
 
 	if (r < 0)
 		return r;
-	/* The whole table now (every process read once, protection applied as it is read):
-	 * from here on events and bounded rescans keep it current. */
+	/* Every pid now; those an OOMScoreAdjust= policy may match are read (and protected) at
+	 * once, the rest in bounded steps from the table timer: ~20,000 processes at ~30 us
+	 * each would hold up the start by a second. Events and rescans keep it current. */
+	l->table.clock_ms = (uint32_t)(loop_now_usec() / 1000);
 	while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL, NULL) > 0)
 		;
-	while (proc_table_refresh(&l->table, &l->col.root, SIZE_MAX, NULL, NULL) > 0)
-		;
-	loop_procs_retag(l);
-	loop_protect_all(l);
+	loop_procs_peek_all(l);
 	log_info("process table: %zu processes, %zu bytes%s", l->table.n,
 		 proc_table_bytes(&l->table),
 		 l->have_proc_events ? ", kept current by the proc connector"

@@ -195,10 +195,13 @@ static void report_victim(struct loop *l, const struct pol_action *a, const char
 		if (l->victims[i].used && &l->victims[i].v == v)
 			lv = &l->victims[i];
 	l->rep_extra.victim_bytes = own;
-	l->rep_extra.partial = l->view_partial;
-	l->rep_extra.cross_to_kill_usec = lv && lv->crossed_usec && v->kill_usec > lv->crossed_usec
-						  ? v->kill_usec - lv->crossed_usec
-						  : 0;
+	l->rep_extra.partial = lv ? lv->partial : l->view_partial;
+	/* To the SIGKILL call itself: the process_mrelease() after it (tens of ms for a large
+	 * victim) reaps memory, it does not delay the signal. */
+	l->rep_extra.cross_to_kill_usec =
+		lv && lv->crossed_usec && lv->kill_call_usec > lv->crossed_usec
+			? lv->kill_call_usec - lv->crossed_usec
+			: 0;
 	loop_report_queue(l, a, result, v, freed, elapsed, since_cross, path, size);
 	memset(&l->rep_extra, 0, sizeof(l->rep_extra));
 }
@@ -278,6 +281,7 @@ static struct loop_victim *victim_hold(struct loop *l, const struct pol_action *
 	lv->why = *a;
 	lv->before_bytes = measure_now(l);
 	lv->own_bytes = a->target.expected_free_bytes;
+	lv->partial = l->view_partial; /* of the decision that chose it */
 	lv->crossed_usec = l->kill_crossed_usec;
 	lv->deadline_usec =
 		now +
@@ -316,6 +320,8 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 		lv->why = *a;
 		if (!lv->crossed_usec)
 			lv->crossed_usec = l->kill_crossed_usec;
+		if (!(lv->v.sent & ACT_SENT_KILL))
+			lv->kill_call_usec = loop_now_usec();
 		r = act_victim_kill(&l->actx, &lv->v, a);
 	} else {
 		r = act_victim_term(&l->actx, &lv->v, a);

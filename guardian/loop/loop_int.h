@@ -30,14 +30,21 @@
 #define LOOP_CAND_MAX 512
 #define LOOP_CAP_SNAP_PROCS (2 * LOOP_CAND_MAX)
 /*
- * A decision in the terminate/kill zone ranks by the anon RSS measured at the last full
- * ranking (one statm per process, at most LOOP_RANK_FRESH_USEC ago) and reads statm again
+ * A decision ranks by the anon RSS measured at the last full ranking or background sweep (one
+ * statm per process, started at most LOOP_RANK_FRESH_USEC ago) and reads statm again
  * only for the LOOP_FRESH_TOP best of them, the must-haves and processes never measured (new
  * ones, such as a hog just started): a few dozen reads instead of one per process. A process
  * outside that top that grew past all of them within LOOP_RANK_FRESH_USEC is ranked by its old
  * size until the next full ranking.
  */
-#define LOOP_RANK_FRESH_USEC 2000000ULL
+#define LOOP_RANK_FRESH_USEC 3000000ULL
+/* While a stage is near, the table timer measures the guarded processes in the background
+ * (statm, this many every LOOP_SWEEP_TICK_USEC: 20,000 in about 2 s), so that decisions rank
+ * from measurements younger than LOOP_RANK_FRESH_USEC and read only their top few again. */
+#define LOOP_SWEEP_PER_TICK 1024
+#define LOOP_SWEEP_TICK_USEC 100000ULL
+/* Processes the table has not read yet that one decision reads whole: the largest ones. */
+#define LOOP_DECISION_LOADS 64
 #define LOOP_FRESH_TOP 64
 #define LOOP_CAP_CGROUPS 4096
 #define LOOP_CAP_SLABS 1024
@@ -51,6 +58,10 @@
 #define LOOP_DEEP_FALLBACK_USEC (60 * 1000000ULL) /* ... and without it */
 #define LOOP_TABLE_TICK_USEC 50000ULL /* between two bounded steps of table work */
 #define LOOP_TABLE_LOADS_PER_TICK 256 /* full reads of new processes per step (~25 us each) */
+/* A new process is read once it has lived this long (or at once when a decision needs it, or
+ * when its comm may match an OOMScoreAdjust= policy): the thousands of short-lived processes
+ * of a build cost an insert and a remove each, no read. */
+#define LOOP_TABLE_SETTLE_MS 1000
 #define LOOP_TABLE_SCAN_PER_TICK 1024 /* pids listed per rescan step */
 #define LOOP_CGROUP_DEPTH_MAX 16 /* scope walk for cgroup.procs */
 
@@ -108,6 +119,8 @@ struct loop_victim {
 	uint64_t before_bytes; /* available (whole machine) or usage (scope) at the first signal,
 				* moved on when another victim's exit claimed what was freed */
 	uint64_t own_bytes; /* the victim's own anon + swap when chosen (statm just before) */
+	uint64_t kill_call_usec; /* just before the SIGKILL system call (act_victim_kill) */
+	bool partial; /* chosen from a partial process view */
 	uint64_t crossed_usec; /* when available first fell below the kill threshold, 0: never */
 	uint64_t deadline_usec; /* give up waiting (kill_timeout) */
 	char report[POL_PATH_MAX + 64]; /* its report file */
@@ -186,9 +199,15 @@ struct loop {
 	struct proc_table table;
 	struct og_proc *scratch; /* one entry materialised at a time */
 	struct loop_cand *cand, *must; /* LOOP_CAND_MAX each, allocated and touched at start */
-	size_t ncand, nmust, fill_seen, fill_loaded, fill_missing, fill_read;
+	size_t ncand, nmust, fill_seen, fill_loaded, fill_missing, fill_read, fill_unread;
+	uint64_t fill_unread_max, fill_best_anon;
+	struct loop_cand stale_cand[LOOP_DECISION_LOADS]; /* heap: unread, by anon */
+	size_t nstale_cand;
 	bool fill_cached; /* this decision ranks from the last full ranking (LOOP_FRESH_TOP) */
-	uint64_t last_rank_usec; /* the last full ranking (every candidate's statm read) */
+	uint64_t last_rank_usec; /* start of the last full ranking or sweep (every statm read) */
+	bool near; /* a stage is near (tick): measure in the background */
+	size_t sweep_pos;
+	uint64_t sweep_started_usec;
 	bool view_partial; /* the last decision's view lacked processes */
 	bool view_partial_logged, table_partial_logged;
 	bool rescan_due, rescan_deep_due;
@@ -222,6 +241,8 @@ void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid);
 /* Bounded table work (stale entries, a rescan step); true: more waiting. */
 bool loop_procs_work(struct loop *l, uint64_t now);
 void loop_procs_retag(struct loop *l); /* after a reload */
+/* Every stale entry an OOMScoreAdjust= policy may match: read and protected now (start-up). */
+void loop_procs_peek_all(struct loop *l);
 /* Fill l->snap.procs with this decision's candidates; hot: the terminate/kill zone (see
  * LOOP_FRESH_TOP). 0 or -errno (scope unreadable). */
 int loop_procs_fill(struct loop *l, bool hot, uint64_t now);

@@ -108,6 +108,13 @@ bool loop_procs_cgroup_has_protected(struct loop *l, const char *cg)
 
 /* ------------------------------------------------------------------ keeping it current */
 
+static void remember(struct pt_proc *e, uint64_t anon)
+{
+	e->anon_kib = anon >> 10 > UINT32_MAX ? UINT32_MAX : (uint32_t)(anon >> 10);
+	e->flags |= PT_MEASURED;
+}
+
+
 int loop_procs_init(struct loop *l)
 {
 	char buf[32];
@@ -167,6 +174,7 @@ static void table_partial_warn(struct loop *l)
 
 void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid)
 {
+	l->table.clock_ms = (uint32_t)(loop_now_usec() / 1000);
 	switch (kind) {
 	case PE_FORK:
 	case PE_EXEC:
@@ -188,16 +196,125 @@ void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid)
  * Bounded work for one timer tick: stale entries first (new processes), then a rescan step.
  * Returns true when more work is waiting (the caller comes back soon).
  */
+/*
+ * Could a process called comm match a policy that sets OOMScoreAdjust=? Only when every such
+ * policy lists Name= can the answer be "no" from the comm alone (all keys of a [Match] must
+ * match). A build starts thousands of cc1/as/ld a minute: one read of /proc/PID/comm each
+ * instead of eight files is what keeps the daemon idle on such a machine.
+ */
+static bool comm_may_match(const struct loop *l, const char *comm)
+{
+	for (size_t i = 0; i < l->rules.nservices; i++) {
+		const struct pol_service *s = &l->rules.services[i];
+
+		if (!s->has_oom_score_adj)
+			continue;
+		if (s->match.all || s->match.name.n == 0)
+			return true;
+		for (size_t j = 0; j < s->match.name.n; j++)
+			if (strcmp(s->match.name.v[j], comm) == 0)
+				return true;
+	}
+	return false;
+}
+
+static bool rules_protect(const struct loop *l)
+{
+	for (size_t i = 0; i < l->rules.nservices; i++)
+		if (l->rules.services[i].has_oom_score_adj)
+			return true;
+	return false;
+}
+
+/* New processes that an OOMScoreAdjust= policy may match are read (and protected) at once;
+ * the others wait for LOOP_TABLE_SETTLE_MS. One comm read each, once per exec. */
+static void peek_new(struct loop *l, size_t budget)
+{
+	if (!l->table.nstale || !rules_protect(l))
+		return;
+	for (size_t i = l->table.n; i > 0 && budget > 0; i--) {
+		struct pt_proc *e;
+		char path[32], comm[64]; /* TASK_COMM_LEN is 16 */
+		pid_t pid;
+
+		if (i > l->table.n)
+			continue;
+		e = &l->table.ents[i - 1];
+		if ((e->flags & (PT_STALE | PT_PEEKED)) != PT_STALE)
+			continue;
+		budget--;
+		pid = e->pid;
+		e->flags |= PT_PEEKED;
+		snprintf(path, sizeof(path), "%d/comm", (int)pid);
+		if (og_read_at(l->col.root.proc_fd, path, comm, sizeof(comm)) < 0) {
+			proc_table_remove(&l->table, pid); /* gone already */
+			continue;
+		}
+		comm[strcspn(comm, "\n")] = '\0';
+		if (comm_may_match(l, comm) && (e = proc_table_load(&l->table, &l->col.root, pid,
+								     NULL)))
+			loaded(l, e);
+	}
+}
+
+/*
+ * One step of the background measurement (while a stage is near): statm of the next
+ * LOOP_SWEEP_PER_TICK guarded entries. A pass that reaches the end dates the ranking.
+ */
+static void sweep_step(struct loop *l, uint64_t now)
+{
+	size_t budget = LOOP_SWEEP_PER_TICK;
+
+	if (l->sweep_pos == 0)
+		l->sweep_started_usec = now;
+	while (budget > 0 && l->sweep_pos < l->table.n) {
+		struct pt_proc *e = &l->table.ents[l->sweep_pos];
+		uint64_t anon;
+
+		/* not read yet (stale): measured too, its tag is not known yet */
+		if ((e->flags & (PT_KTHREAD | PT_UNREADABLE)) ||
+		    (!(e->flags & PT_STALE) &&
+		     (!(e->tag & LOOP_TAG_VALID) || (e->tag & (LOOP_TAG_NEVER | LOOP_TAG_OUTSIDE))))) {
+			l->sweep_pos++;
+			continue;
+		}
+		budget--;
+		if (src_read_statm_anon(&l->col.root, e->pid, l->col.page_size, &anon) < 0) {
+			proc_table_remove(&l->table, e->pid); /* gone: the last entry moves here */
+			continue;
+		}
+		remember(e, anon);
+		l->sweep_pos++;
+	}
+	if (l->sweep_pos >= l->table.n) {
+		l->last_rank_usec = l->sweep_started_usec;
+		l->sweep_pos = 0;
+	}
+}
+
+void loop_procs_peek_all(struct loop *l)
+{
+	peek_new(l, SIZE_MAX);
+}
+
 bool loop_procs_work(struct loop *l, uint64_t now)
 {
-	size_t left;
 	bool deep;
 	int r;
 
-	left = proc_table_refresh(&l->table, &l->col.root, LOOP_TABLE_LOADS_PER_TICK, loaded, l);
+	l->table.clock_ms = (uint32_t)(now / 1000);
+	peek_new(l, LOOP_TABLE_LOADS_PER_TICK);
+	if (proc_table_refresh(&l->table, &l->col.root, LOOP_TABLE_LOADS_PER_TICK,
+			       LOOP_TABLE_SETTLE_MS, loaded, l) > 0) {
+		table_partial_warn(l);
+		return true; /* a burst of new processes: the rest in the next step */
+	}
 	table_partial_warn(l);
-	if (left > 0)
-		return true;
+	if (l->near) {
+		sweep_step(l, now);
+		return true; /* keep measuring while near */
+	}
+	l->sweep_pos = 0;
 	if (l->table.scan_fd < 0) {
 		if (!l->rescan_deep_due && !l->rescan_due && now < l->next_rescan_usec)
 			return false;
@@ -289,55 +406,35 @@ static bool is_inflight(const struct loop *l, const struct pt_proc *e)
 	return false;
 }
 
-static void remember(struct pt_proc *e, uint64_t anon)
+/* Rank a loaded entry: never-victims cost nothing, the rest one statm (unless have_anon). */
+static void rank(struct loop *l, struct pt_proc *e, bool have_anon, uint64_t anon, bool fresh)
 {
-	e->anon_kib = anon >> 10 > UINT32_MAX ? UINT32_MAX : (uint32_t)(anon >> 10);
-	e->flags |= PT_MEASURED;
-}
-
-/* One pid of the guarded set. */
-static void visit(struct loop *l, pid_t pid)
-{
-	struct pt_proc *e = proc_table_get(&l->table, pid);
 	struct loop_cand c;
-	uint64_t anon = 0;
-	bool must, fresh = false;
+	bool must;
 
-	l->fill_seen++;
-	if (!e || (e->flags & PT_STALE)) {
-		e = proc_table_load(&l->table, &l->col.root, pid, NULL);
-		l->fill_loaded++;
-		if (e)
-			loaded(l, e);
-		else if (l->table.partial && !proc_table_get(&l->table, pid))
-			l->fill_missing++; /* unknown and no room: not ranked (partial view) */
-	}
-	if (!e || (e->flags & (PT_KTHREAD | PT_UNREADABLE | PT_STALE)))
+	if (e->flags & (PT_KTHREAD | PT_UNREADABLE | PT_STALE))
 		return;
 	if (!(e->tag & LOOP_TAG_VALID))
 		loaded(l, e);
-	if (l->scope[0] && (e->tag & LOOP_TAG_OUTSIDE)) {
-		/* cgroup.procs says it is in the scope now: it moved; learn its new cgroup */
-		e = proc_table_load(&l->table, &l->col.root, pid, NULL);
-		if (!e)
-			return;
-		loaded(l, e);
-	}
 	must = is_inflight(l, e) || (e->tag & LOOP_TAG_MUST);
 	if ((e->tag & LOOP_TAG_NEVER) && !must)
 		return; /* never a victim: no read at all */
-	if (l->fill_cached && !must && (e->flags & PT_MEASURED)) {
+	if (have_anon) {
+		/* read by visit() just now */
+	} else if (l->fill_cached && !must && (e->flags & PT_MEASURED)) {
 		anon = (uint64_t)e->anon_kib << 10;
 	} else {
-		if (src_read_statm_anon(&l->col.root, pid, l->col.page_size, &anon) < 0)
+		if (src_read_statm_anon(&l->col.root, e->pid, l->col.page_size, &anon) < 0)
 			return; /* gone meanwhile */
 		remember(e, anon);
 		fresh = true;
 		l->fill_read++;
 	}
 	c = (struct loop_cand){
-		.pid = pid, .anon_bytes = anon, .key = cand_key(e->tag, anon), .fresh = fresh
+		.pid = e->pid, .anon_bytes = anon, .key = cand_key(e->tag, anon), .fresh = fresh
 	};
+	if (c.anon_bytes > l->fill_best_anon)
+		l->fill_best_anon = c.anon_bytes;
 	if (must) {
 		if (l->nmust < LOOP_CAND_MAX)
 			l->must[l->nmust++] = c;
@@ -348,6 +445,73 @@ static void visit(struct loop *l, pid_t pid)
 	if (anon == 0)
 		return;
 	heap_push(l->cand, &l->ncand, LOOP_CAND_MAX, c);
+}
+
+/*
+ * One pid of the guarded set. A process the table has not read yet (new within the last
+ * second, or moved into the scope) costs a statm now; only the LOOP_DECISION_LOADS largest of
+ * those are read whole (after the walk), the rest wait for the table timer.
+ */
+static void visit(struct loop *l, pid_t pid)
+{
+	struct pt_proc *e = proc_table_get(&l->table, pid);
+	struct loop_cand c = { .pid = pid };
+
+	l->fill_seen++;
+	if (e && !(e->flags & PT_STALE) && !(l->scope[0] && (e->tag & LOOP_TAG_OUTSIDE))) {
+		rank(l, e, false, 0, false);
+		return;
+	}
+	if (e && (e->flags & (PT_KTHREAD | PT_UNREADABLE)))
+		return;
+	if (l->fill_cached && e && (e->flags & PT_MEASURED)) {
+		c.anon_bytes = (uint64_t)e->anon_kib << 10; /* measured by the sweep */
+	} else {
+		if (src_read_statm_anon(&l->col.root, pid, l->col.page_size, &c.anon_bytes) < 0)
+			return; /* gone */
+		c.fresh = true;
+		l->fill_read++;
+		if (e)
+			remember(e, c.anon_bytes);
+	}
+	if (c.anon_bytes == 0 && (!e || (!is_inflight(l, e) && !(e->tag & LOOP_TAG_MUST))))
+		return; /* frees nothing: never the victim */
+	c.key = c.anon_bytes;
+	if (l->nstale_cand == LOOP_DECISION_LOADS) {
+		struct loop_cand out = c;
+
+		if (c.key > l->stale_cand[0].key) { /* keep the larger: the root is the smallest */
+			out = l->stale_cand[0];
+			l->stale_cand[0] = c;
+			heap_sift_down(l->stale_cand, l->nstale_cand, 0);
+		}
+		l->fill_unread++;
+		if (out.anon_bytes > l->fill_unread_max)
+			l->fill_unread_max = out.anon_bytes;
+		return;
+	}
+	heap_push(l->stale_cand, &l->nstale_cand, LOOP_DECISION_LOADS, c);
+}
+
+/* The largest unread ones, read whole now; then ranked like the rest. */
+static void load_unread(struct loop *l)
+{
+	for (size_t i = 0; i < l->nstale_cand; i++) {
+		const struct loop_cand *c = &l->stale_cand[i];
+		struct pt_proc *e = proc_table_load(&l->table, &l->col.root, c->pid, NULL);
+
+		l->fill_loaded++;
+		if (!e) {
+			if (l->table.partial && !proc_table_get(&l->table, c->pid))
+				l->fill_missing++; /* no room in the table: not ranked */
+			continue;
+		}
+		loaded(l, e);
+		rank(l, e, true, c->anon_bytes, c->fresh);
+	}
+	/* Unread ones that could outrank the best candidate by size: this view is partial. */
+	if (l->fill_unread && l->fill_unread_max > l->fill_best_anon)
+		l->fill_missing += l->fill_unread;
 }
 
 /* Every pid listed in dirfd/cgroup.procs, then the same below (child groups). */
@@ -445,8 +609,11 @@ int loop_procs_fill(struct loop *l, bool hot, uint64_t now)
 	_cleanup_close_ int dfd = -1;
 
 	l->ncand = l->nmust = 0;
-	l->fill_seen = l->fill_loaded = l->fill_missing = l->fill_read = 0;
-	l->fill_cached = hot && l->last_rank_usec && now - l->last_rank_usec < LOOP_RANK_FRESH_USEC;
+	l->fill_seen = l->fill_loaded = l->fill_missing = l->fill_read = l->fill_unread = 0;
+	l->fill_unread_max = l->fill_best_anon = 0;
+	l->nstale_cand = 0;
+	(void)hot; /* any decision may rank from a fresh enough sweep */
+	l->fill_cached = l->last_rank_usec && now - l->last_rank_usec < LOOP_RANK_FRESH_USEC;
 	if (!l->fill_cached)
 		l->last_rank_usec = now;
 	if (l->scope[0]) {
@@ -457,6 +624,7 @@ int loop_procs_fill(struct loop *l, bool hot, uint64_t now)
 	} else {
 		walk_proc(l);
 	}
+	load_unread(l);
 	l->snap.nprocs = 0;
 	for (size_t i = 0; i < l->nmust; i++)
 		add_proc(l, &l->must[i]);
@@ -493,8 +661,8 @@ int loop_procs_fill(struct loop *l, bool hot, uint64_t now)
 	if (l->view_partial && !l->view_partial_logged) {
 		l->view_partial_logged = true;
 		log_warning("decision made from a partial process view: %zu of %zu processes could "
-			    "not be ranked (process table or candidate array full); reports say "
-			    "process_table=partial",
+			    "not be ranked (not read yet, or the process table or candidate array "
+			    "full); reports say process_table=partial",
 			    l->fill_missing, l->fill_seen);
 	}
 	return 0;

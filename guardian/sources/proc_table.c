@@ -199,6 +199,7 @@ static struct pt_proc *ent_insert(struct proc_table *t, pid_t pid)
 	e->pid = pid;
 	e->flags = PT_STALE;
 	e->gen = t->gen;
+	e->noted_ms = t->clock_ms;
 	t->idx[find_slot(t, pid)] = (uint32_t)++t->n;
 	t->nstale++;
 	return e;
@@ -246,6 +247,8 @@ int proc_table_note(struct proc_table *t, pid_t pid)
 		e->flags |= PT_STALE;
 		t->nstale++;
 	}
+	e->flags &= (uint16_t)~PT_PEEKED;
+	e->noted_ms = t->clock_ms;
 	return 0;
 }
 
@@ -292,6 +295,11 @@ int proc_table_set(struct proc_table *t, const struct og_proc *p, uint32_t tag)
 		ent_strings_put(t, &n);
 		t->partial = true;
 		return -ENOMEM;
+	}
+	/* The same process (or one known by pid only so far): its last measurement holds. */
+	if ((!ret || (e->flags & PT_STALE && !e->starttime_ticks)) && (e->flags & PT_MEASURED)) {
+		n.anon_kib = e->anon_kib;
+		n.flags |= PT_MEASURED;
 	}
 	n.swap_kib = (uint32_t)(p->swap_bytes >> 10);
 	n.oom_score_adj = (int16_t)p->oom_score_adj;
@@ -350,20 +358,28 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 }
 
 size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size_t budget,
-			  void (*cb)(void *userdata, struct pt_proc *e), void *userdata)
+			  uint32_t min_age_ms, void (*cb)(void *userdata, struct pt_proc *e),
+			  void *userdata)
 {
+	size_t left = 0;
+
 	/* From the end: loads may drop entries (the last one moves into the hole). */
-	for (size_t i = t->n; i > 0 && budget > 0 && t->nstale > 0; i--) {
+	for (size_t i = t->n; i > 0 && t->nstale > 0; i--) {
 		struct pt_proc *e;
 
-		if (i > t->n || !(t->ents[i - 1].flags & PT_STALE))
+		if (i > t->n || !(t->ents[i - 1].flags & PT_STALE) ||
+		    t->clock_ms - t->ents[i - 1].noted_ms < min_age_ms)
 			continue;
+		if (budget == 0) {
+			left++;
+			continue;
+		}
 		budget--;
 		e = proc_table_load(t, root, t->ents[i - 1].pid, NULL);
 		if (e && cb)
 			cb(userdata, e);
 	}
-	return t->nstale;
+	return left;
 }
 
 /* ------------------------------------------------------------------ rescans */
@@ -396,11 +412,16 @@ static void scan_one(struct proc_table *t, const struct og_root *root, pid_t pid
 {
 	struct pt_proc *e = proc_table_get(t, pid);
 
-	if (e && !(e->flags & PT_STALE) && (!t->scan_deep || still_same(root, e))) {
-		e->gen = t->gen;
+	if (e && ((e->flags & PT_STALE) || !t->scan_deep || still_same(root, e))) {
+		e->gen = t->gen; /* known (or already waiting to be read) */
 		return;
 	}
-	e = proc_table_load(t, root, pid, NULL);
+	if (!e) { /* new to us: read later (proc_table_refresh), like a fork event */
+		if (proc_table_note(t, pid) == 0)
+			proc_table_get(t, pid)->gen = t->gen;
+		return;
+	}
+	e = proc_table_load(t, root, pid, NULL); /* changed identity, comm or cgroup */
 	if (e) {
 		e->gen = t->gen;
 		if (cb)

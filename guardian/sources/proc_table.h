@@ -35,6 +35,7 @@ enum pt_flags {
 	PT_KTHREAD = 1u << 1, /* a kernel thread: never a candidate, kept so it is not re-read */
 	PT_UNREADABLE = 1u << 2, /* its files could not be used: skipped, retried by a rescan */
 	PT_MEASURED = 1u << 3, /* anon_kib holds a measurement (the caller's, from statm) */
+	PT_PEEKED = 1u << 4, /* stale, and the caller has looked at it once (its comm) */
 };
 
 struct pt_proc {
@@ -48,6 +49,7 @@ struct pt_proc {
 	uint16_t flags; /* enum pt_flags */
 	uint32_t tag; /* the caller's own word (the loop: cached policy of this process) */
 	uint32_t gen; /* rescan generation that last saw it */
+	uint32_t noted_ms; /* t->clock_ms when an event marked it stale */
 };
 
 struct proc_table {
@@ -60,6 +62,7 @@ struct proc_table {
 	size_t nstale;
 	bool partial; /* an insert failed: the table lacks processes */
 	uint32_t gen;
+	uint32_t clock_ms; /* the caller's clock (ms, may wrap), stamped on noted entries */
 	/* the rescan in progress (proc_table_rescan_step) */
 	int scan_fd;
 	bool scan_deep;
@@ -102,16 +105,19 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 				bool *ret_new);
 
 /*
- * Read up to budget stale entries (proc_table_load); cb (may be NULL) is called for each one
- * stored. Returns how many are still stale.
+ * Read up to budget stale entries noted at least min_age_ms ago (by t->clock_ms: a process
+ * that lives shorter than that is never read); cb (may be NULL) is called for each one stored.
+ * Returns how many old enough were left for lack of budget (t->nstale counts all).
  */
 size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size_t budget,
-			  void (*cb)(void *userdata, struct pt_proc *e), void *userdata);
+			  uint32_t min_age_ms, void (*cb)(void *userdata, struct pt_proc *e),
+			  void *userdata);
 
 /*
- * A rescan of root's proc/ in steps of at most budget pids. deep: also read each known pid's
- * stat and cgroup (pid reuse, comm and cgroup changes; ~2 small reads a pid), else only
- * unknown pids are read. cb as for proc_table_refresh() for every entry (re)loaded. Returns 1
+ * A rescan of root's proc/ in steps of at most budget pids. Unknown pids are noted (stale: read
+ * by proc_table_refresh(), as after a fork event). deep: also read each known pid's stat and
+ * cgroup (pid reuse, comm and cgroup changes; ~2 small reads a pid) and reload those that
+ * changed. cb as for proc_table_refresh() for every entry reloaded. Returns 1
  * while the walk goes on, 0 when it finished (entries not seen by it were dropped), -errno when
  * proc/ cannot be listed. A new walk starts with the first call after the last one ended.
  */

@@ -388,4 +388,7 @@ og_busy_hog() {
 			og_fail "$_what: $_f has no victim_bytes"
 		grep -q '^process_table=partial' "$_f" && og_fail "$_what: $_f made from a partial view"
 	done
+	# what the decisions cost (for the log; timing is never asserted)
+	grep -E 'step: stage (terminate|kill)|SIGTERM pid|SIGKILL pid' "$OG_TMP/daemon.log" |
+		sed 's/^/info: /' | tail -n 6
 }

@@ -81,6 +81,7 @@ static void rescan_all(bool deep)
 	while ((r = proc_table_rescan_step(&t, &root, deep, 2, NULL, NULL)) > 0)
 		;
 	ck_assert_int_eq(r, 0);
+	proc_table_refresh(&t, &root, SIZE_MAX, 0, NULL, NULL); /* what the rescan noted */
 }
 
 START_TEST(fork_exec_exit_events)
@@ -94,7 +95,7 @@ START_TEST(fork_exec_exit_events)
 	ck_assert_ptr_nonnull(e);
 	ck_assert(e->flags & PT_STALE);
 	ck_assert_uint_eq(t.nstale, 1);
-	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, NULL, NULL), 0);
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 0, NULL, NULL), 0);
 	e = proc_table_get(&t, 100);
 	ck_assert(!(e->flags & PT_STALE));
 	ck_assert_str_eq(pt_str(e->comm), "shell");
@@ -105,7 +106,7 @@ START_TEST(fork_exec_exit_events)
 	/* exec: same pid, a new program */
 	put_proc(100, "worker", 5000, "/user.slice/a.service");
 	ck_assert_int_eq(proc_table_note(&t, 100), 0);
-	proc_table_refresh(&t, &root, 16, NULL, NULL);
+	proc_table_refresh(&t, &root, 16, 0, NULL, NULL);
 	ck_assert_str_eq(pt_str(proc_table_get(&t, 100)->comm), "worker");
 	/* exit */
 	proc_table_remove(&t, 100);
@@ -113,8 +114,27 @@ START_TEST(fork_exec_exit_events)
 	ck_assert_uint_eq(t.n, 0);
 	/* a stale pid that is gone by the time it is read is dropped, not kept */
 	ck_assert_int_eq(proc_table_note(&t, 4242), 0);
-	proc_table_refresh(&t, &root, 16, NULL, NULL);
+	proc_table_refresh(&t, &root, 16, 0, NULL, NULL);
 	ck_assert_ptr_null(proc_table_get(&t, 4242));
+}
+END_TEST
+
+START_TEST(short_lived_never_read)
+{
+	put_proc(200, "long", 9, "/x");
+	t.clock_ms = 1000;
+	ck_assert_int_eq(proc_table_note(&t, 200), 0);
+	ck_assert_int_eq(proc_table_note(&t, 201), 0);
+	t.clock_ms = 1500;
+	/* younger than a second: not read yet */
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 1000, NULL, NULL), 0);
+	ck_assert_uint_eq(t.nstale, 2);
+	proc_table_remove(&t, 201); /* exited meanwhile: never cost a read */
+	t.clock_ms = 2100;
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 1000, NULL, NULL), 0);
+	ck_assert_uint_eq(t.nstale, 0);
+	ck_assert_str_eq(pt_str(proc_table_get(&t, 200)->comm), "long");
+	ck_assert_ptr_null(proc_table_get(&t, 201));
 }
 END_TEST
 
@@ -148,6 +168,7 @@ START_TEST(pid_reuse_new_starttime)
 	/* 77 exited and another process got the pid; the exit event was lost */
 	put_proc(77, "new", 2000, "/z");
 	rescan_all(false); /* shallow: a known pid is not read again */
+	ck_assert_uint_eq(t.nstale, 0);
 	ck_assert_str_eq(pt_str(proc_table_get(&t, 77)->comm), "old");
 	rescan_all(true); /* deep: stat shows the new starttime */
 	ck_assert_uint_eq(proc_table_get(&t, 77)->starttime_ticks, 2000);
@@ -169,7 +190,7 @@ START_TEST(comm_and_cgroup_change)
 	/* prctl(PR_SET_NAME): a COMM event marks it stale */
 	put_proc(5, "after", 50, "/a.slice/one.service");
 	ck_assert_int_eq(proc_table_note(&t, 5), 0);
-	proc_table_refresh(&t, &root, 1, NULL, NULL);
+	proc_table_refresh(&t, &root, 1, 0, NULL, NULL);
 	ck_assert_str_eq(pt_str(proc_table_get(&t, 5)->comm), "after");
 	/* moved to another cgroup (no event for that): a deep rescan sees it */
 	put_proc(5, "after", 50, "/a.slice/two.service");
@@ -297,7 +318,9 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60); /* a loaded machine creates the proc/ trees slowly */
 	tcase_add_test(tc, fork_exec_exit_events);
+	tcase_add_test(tc, short_lived_never_read);
 	tcase_add_test(tc, lost_events_healed_by_rescan);
 	tcase_add_test(tc, pid_reuse_new_starttime);
 	tcase_add_test(tc, comm_and_cgroup_change);
