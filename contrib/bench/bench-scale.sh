@@ -130,7 +130,9 @@ daemon_cpu() ( # SECONDS NAME
 	. "$top_srcdir/tests/integration/lib.sh"
 	og_init "sidle$2" 256
 	og_start_daemon
-	sleep 2 # start-up (self-test, the first table fill) is not idle time
+	# start-up (self-test, reading every process once) is not idle time
+	og_wait_log 'process table complete' 300
+	sleep 1
 	t0=$(awk '{ print $14 + $15 }' "/proc/$OG_DPID/stat")
 	sleep "$1"
 	t1=$(awk '{ print $14 + $15 }' "/proc/$OG_DPID/stat")

@@ -209,7 +209,7 @@ struct loop {
 	size_t sweep_pos;
 	uint64_t sweep_started_usec;
 	bool view_partial; /* the last decision's view lacked processes */
-	bool view_partial_logged, table_partial_logged;
+	bool view_partial_logged, table_partial_logged, table_complete_logged;
 	bool rescan_due, rescan_deep_due;
 	uint64_t next_deep_usec;
 	sd_event_source *table_src; /* bounded table work (timer) */

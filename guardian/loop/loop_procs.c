@@ -310,6 +310,11 @@ bool loop_procs_work(struct loop *l, uint64_t now)
 		return true; /* a burst of new processes: the rest in the next step */
 	}
 	table_partial_warn(l);
+	if (!l->table_complete_logged && l->table.nstale == 0) {
+		l->table_complete_logged = true;
+		log_debug("process table complete: %zu processes read, %zu strings, %zu bytes",
+			  l->table.n, l->table.nstrs, proc_table_bytes(&l->table));
+	}
 	if (l->near) {
 		sweep_step(l, now);
 		return true; /* keep measuring while near */
