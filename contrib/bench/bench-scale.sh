@@ -155,7 +155,7 @@ declare -A cpu_idle cpu_busy rss_of
 for n in $counts; do
 	stop_idlers
 	# what runs on the host besides: the idle group brings the total to about n
-	others=$(ls -d /proc/[0-9]* | wc -l)
+	others=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
 	want=$((n > others ? n - others : 0))
 	idle_pid=$(start_idlers "$want")
 	wait_count "$want"

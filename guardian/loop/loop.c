@@ -121,6 +121,7 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	r = loop_procs_init(l);
 	if (r < 0)
 		goto fail;
+	loop_act_rules_changed(l);
 	r = pol_state_init(&l->st, &l->rules);
 	if (r >= 0) /* the per-step policy cache, sized once: pol_step() never allocates */
 		r = pol_state_reserve(&l->st, LOOP_CAP_SNAP_PROCS);
@@ -533,6 +534,7 @@ static void reload(struct loop *l)
 		setup_proc_events(l);
 	rescan_arm(l); /* its period depends on the connector */
 	loop_procs_retag(l); /* the cached policy of every process follows the new rules */
+	loop_act_rules_changed(l);
 	loop_protect_all(l);
 	tick(l, true);
 }
@@ -626,6 +628,7 @@ int loop_run(struct loop *l)
 	while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL, NULL) > 0)
 		;
 	loop_procs_peek_all(l);
+	l->started_usec = loop_now_usec();
 	log_info("process table: %zu processes, %zu bytes%s", l->table.n,
 		 proc_table_bytes(&l->table),
 		 l->have_proc_events ? ", kept current by the proc connector"
@@ -650,6 +653,14 @@ int loop_once(struct loop *l, FILE *out)
 	uint64_t now = loop_now_usec();
 	int r;
 
+	if (live_root(l)) { /* one decision and out: read every process now, whole */
+		while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL,
+					      NULL) > 0)
+			;
+		while (proc_table_refresh(&l->table, &l->col.root, SIZE_MAX, 0, NULL, NULL) > 0)
+			;
+		loop_procs_retag(l);
+	}
 	r = take_snapshot(l, OG_SNAP_ALL, false, now);
 	if (r < 0)
 		return log_error_errno(r, "cannot take a snapshot of '%s': %m", l->root_dir);

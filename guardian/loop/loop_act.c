@@ -340,6 +340,11 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 		victim_done(l, lv, "dry-run");
 }
 
+void loop_act_rules_changed(struct loop *l)
+{
+	pol_stage_rule(&l->rules.cfg, POL_STAGE_KILL, l->kill_rule, sizeof(l->kill_rule));
+}
+
 void loop_act_escalate(struct loop *l, uint64_t now)
 {
 	for (size_t i = 0; i < LOOP_VICTIMS_MAX; i++) {
@@ -349,17 +354,19 @@ void loop_act_escalate(struct loop *l, uint64_t now)
 		if (!lv->used || (lv->v.sent & ACT_SENT_KILL) || lv->why.kind != POL_ACT_TERM ||
 		    l->dry_run)
 			continue;
+		/* Copies only: nothing is formatted before the signal (the rule string was
+		 * formatted when the rules were loaded, loop_act_rules_changed()). */
 		a = lv->why;
 		a.kind = POL_ACT_KILL;
 		a.stage = POL_STAGE_KILL;
-		pol_stage_rule(&l->rules.cfg, POL_STAGE_KILL, a.rule, sizeof(a.rule));
+		og_strscpy(a.rule, l->kill_rule, sizeof(a.rule));
 		og_strscpy(a.metric, "available_bytes", sizeof(a.metric));
 		a.measured = l->avail_bytes;
 		a.limit = loop_threshold_bytes(&l->rules.cfg.stage[POL_STAGE_KILL], l->total_bytes);
-		snprintf(a.reason, sizeof(a.reason),
-			 "available below the kill threshold while pid %d was in its SIGTERM grace: "
-			 "SIGKILL at once, no new decision",
-			 (int)lv->v.pid);
+		og_strscpy(a.reason,
+			   "available memory fell below the kill threshold during the victim's "
+			   "SIGTERM grace: SIGKILL at once, no new decision",
+			   sizeof(a.reason));
 		act_process(l, &a, now);
 	}
 }

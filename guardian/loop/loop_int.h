@@ -210,6 +210,7 @@ struct loop {
 	uint64_t sweep_started_usec;
 	bool view_partial; /* the last decision's view lacked processes */
 	bool view_partial_logged, table_partial_logged, table_complete_logged;
+	uint64_t started_usec; /* loop_run(): the table was listed */
 	bool rescan_due, rescan_deep_due;
 	uint64_t next_deep_usec;
 	sd_event_source *table_src; /* bounded table work (timer) */
@@ -219,6 +220,8 @@ struct loop {
 		uint64_t cross_to_kill_usec; /* kill threshold crossing to SIGKILL */
 		bool partial;
 	} rep_extra;
+
+	char kill_rule[POL_PATH_MAX + 32]; /* "path:line [Kill]", for loop_act_escalate() */
 
 	struct loop_victim victims[LOOP_VICTIMS_MAX];
 	struct loop_group *groups; /* LOOP_GROUPS_MAX, allocated once (act_group is large) */
@@ -253,6 +256,7 @@ bool loop_procs_cgroup_has_protected(struct loop *l, const char *cg);
 /* loop_act.c: plan execution, victims, protection, reports */
 /* Below the kill threshold with a SIGTERMed victim in flight: SIGKILL it now, no decision. */
 void loop_act_escalate(struct loop *l, uint64_t now);
+void loop_act_rules_changed(struct loop *l); /* at start and after a reload */
 void loop_act_plan(struct loop *l, uint64_t now);
 bool loop_act_inflight(struct loop *l, uint64_t now);
 void loop_act_release_all(struct loop *l);

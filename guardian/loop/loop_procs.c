@@ -310,7 +310,10 @@ bool loop_procs_work(struct loop *l, uint64_t now)
 		return true; /* a burst of new processes: the rest in the next step */
 	}
 	table_partial_warn(l);
-	if (!l->table_complete_logged && l->table.nstale == 0) {
+	/* Once everything noted at start has had its settle time and been read (new processes
+	 * of a busy machine keep nstale above 0 forever: not a condition to wait for). */
+	if (!l->table_complete_logged && l->started_usec &&
+	    now - l->started_usec > 2 * LOOP_TABLE_SETTLE_MS * 1000ULL) {
 		l->table_complete_logged = true;
 		log_debug("process table complete: %zu processes read, %zu strings, %zu bytes",
 			  l->table.n, l->table.nstrs, proc_table_bytes(&l->table));
