@@ -321,6 +321,7 @@ static void tick(struct loop *l, bool urgent)
 		loop_act_escalate(l, now);
 	hot = r < 0 || l->avail_bytes < term_thr + term_thr / 4;
 	near = hot || l->avail_bytes < top_thr + top_thr / 4 || l->stage != POL_STAGE_NONE;
+	l->hot = hot && r >= 0;
 	if (near != l->near) { /* the background measurement follows (loop_procs.c) */
 		l->near = near;
 		table_arm(l, false);

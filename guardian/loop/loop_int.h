@@ -58,6 +58,7 @@
 #define LOOP_DEEP_FALLBACK_USEC (60 * 1000000ULL) /* ... and without it */
 #define LOOP_TABLE_TICK_USEC 50000ULL /* between two bounded steps of table work */
 #define LOOP_TABLE_LOADS_PER_TICK 256 /* full reads of new processes per step (~25 us each) */
+#define LOOP_TABLE_WORK_USEC 4000ULL /* and at most this long a step (then the poll runs) */
 /* A new process is read once it has lived this long (or at once when a decision needs it, or
  * when its comm may match an OOMScoreAdjust= policy): the thousands of short-lived processes
  * of a build cost an insert and a remove each, no read. */
@@ -206,6 +207,7 @@ struct loop {
 	bool fill_cached; /* this decision ranks from the last full ranking (LOOP_FRESH_TOP) */
 	uint64_t last_rank_usec; /* start of the last full ranking or sweep (every statm read) */
 	bool near; /* a stage is near (tick): measure in the background */
+	bool hot; /* the terminate/kill zone (tick): no background table work at all */
 	size_t sweep_pos;
 	uint64_t sweep_started_usec;
 	bool view_partial; /* the last decision's view lacked processes */

@@ -285,6 +285,8 @@ static void sweep_step(struct loop *l, uint64_t now)
 		}
 		remember(e, anon);
 		l->sweep_pos++;
+		if ((budget & 63) == 0 && loop_now_usec() - now > LOOP_TABLE_WORK_USEC)
+			break; /* the rest in the next step: the poll comes first */
 	}
 	if (l->sweep_pos >= l->table.n) {
 		l->last_rank_usec = l->sweep_started_usec;
@@ -304,10 +306,20 @@ bool loop_procs_work(struct loop *l, uint64_t now)
 
 	l->table.clock_ms = (uint32_t)(now / 1000);
 	peek_new(l, LOOP_TABLE_LOADS_PER_TICK);
-	if (proc_table_refresh(&l->table, &l->col.root, LOOP_TABLE_LOADS_PER_TICK,
-			       LOOP_TABLE_SETTLE_MS, loaded, l) > 0) {
-		table_partial_warn(l);
-		return true; /* a burst of new processes: the rest in the next step */
+	/* In the terminate/kill zone the loop must be free for the poll: no table work. */
+	if (l->hot)
+		return true;
+	/* A burst of new processes: loads in slices of 16 for at most LOOP_TABLE_WORK_USEC,
+	 * so the poll is never held up for long; the rest in the next step. */
+	for (size_t done = 0; done < LOOP_TABLE_LOADS_PER_TICK; done += 16) {
+		if (proc_table_refresh(&l->table, &l->col.root, 16, LOOP_TABLE_SETTLE_MS, loaded,
+				       l) == 0)
+			break;
+		if (loop_now_usec() - now > LOOP_TABLE_WORK_USEC ||
+		    done + 16 >= LOOP_TABLE_LOADS_PER_TICK) {
+			table_partial_warn(l);
+			return true;
+		}
 	}
 	table_partial_warn(l);
 	/* Once everything noted at start has had its settle time and been read (new processes
