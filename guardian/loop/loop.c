@@ -398,8 +398,8 @@ static void rescan_arm(struct loop *l)
 {
 	uint64_t now = loop_now_usec();
 
-	l->next_rescan_usec = now + (l->have_proc_events ? LOOP_RESCAN_USEC
-							 : LOOP_RESCAN_FALLBACK_USEC);
+	l->next_rescan_usec =
+		now + (l->have_proc_events ? LOOP_RESCAN_USEC : LOOP_RESCAN_FALLBACK_USEC);
 	if (l->next_deep_usec > now + LOOP_DEEP_RESCAN_USEC || !l->next_deep_usec ||
 	    (!l->have_proc_events && l->next_deep_usec > now + LOOP_DEEP_FALLBACK_USEC))
 		l->next_deep_usec = now + (l->have_proc_events ? LOOP_DEEP_RESCAN_USEC
@@ -449,8 +449,8 @@ static void setup_proc_events(struct loop *l)
 
 	if (strcmp(l->root_dir, "/") != 0) /* the connector speaks of this kernel's pids */
 		return;
-	r = proc_events_open_kinds(&l->pe, PE_WANT(PE_FORK) | PE_WANT(PE_EXEC) |
-						   PE_WANT(PE_COMM) | PE_WANT(PE_EXIT));
+	r = proc_events_open_kinds(&l->pe, PE_WANT(PE_FORK) | PE_WANT(PE_EXEC) | PE_WANT(PE_COMM) |
+						   PE_WANT(PE_EXIT));
 
 	if (r >= 0)
 		r = sd_event_add_io(l->ev, &l->procev_src, proc_events_fd(&l->pe), EPOLLIN,

@@ -114,7 +114,6 @@ static void remember(struct pt_proc *e, uint64_t anon)
 	e->flags |= PT_MEASURED;
 }
 
-
 int loop_procs_init(struct loop *l)
 {
 	char buf[32];
@@ -123,12 +122,12 @@ int loop_procs_init(struct loop *l)
 	int r;
 
 	if (og_read_at(l->col.root.proc_fd, "sys/kernel/pid_max", buf, sizeof(buf)) > 0 &&
-	    og_parse_u64_prefix(buf, &pid_max, &(const char *){ NULL }) < 0)
+	    og_parse_u64_prefix(buf, &pid_max, &(const char *){NULL}) < 0)
 		pid_max = 4194304;
 	/* Twice what runs now (at least 4096), touched now; it doubles when full. */
 	{
-		_cleanup_close_ int fd = openat(l->col.root.proc_fd, ".", O_RDONLY | O_DIRECTORY |
-								      O_CLOEXEC);
+		_cleanup_close_ int fd =
+			openat(l->col.root.proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char dents[8192] __attribute__((aligned(8)));
 		ssize_t n;
 		size_t count = 0;
@@ -251,8 +250,8 @@ static void peek_new(struct loop *l, size_t budget)
 			continue;
 		}
 		comm[strcspn(comm, "\n")] = '\0';
-		if (comm_may_match(l, comm) && (e = proc_table_load(&l->table, &l->col.root, pid,
-								     NULL)))
+		if (comm_may_match(l, comm) &&
+		    (e = proc_table_load(&l->table, &l->col.root, pid, NULL)))
 			loaded(l, e);
 	}
 }
@@ -273,8 +272,8 @@ static void sweep_step(struct loop *l, uint64_t now)
 
 		/* not read yet (stale): measured too, its tag is not known yet */
 		if ((e->flags & (PT_KTHREAD | PT_UNREADABLE)) ||
-		    (!(e->flags & PT_STALE) &&
-		     (!(e->tag & LOOP_TAG_VALID) || (e->tag & (LOOP_TAG_NEVER | LOOP_TAG_OUTSIDE))))) {
+		    (!(e->flags & PT_STALE) && (!(e->tag & LOOP_TAG_VALID) ||
+						(e->tag & (LOOP_TAG_NEVER | LOOP_TAG_OUTSIDE))))) {
 			l->sweep_pos++;
 			continue;
 		}
@@ -348,8 +347,8 @@ bool loop_procs_work(struct loop *l, uint64_t now)
 	} else {
 		deep = l->table.scan_deep;
 	}
-	r = proc_table_rescan_step(&l->table, &l->col.root, deep, LOOP_TABLE_SCAN_PER_TICK,
-				   loaded, l);
+	r = proc_table_rescan_step(&l->table, &l->col.root, deep, LOOP_TABLE_SCAN_PER_TICK, loaded,
+				   l);
 	if (r < 0)
 		(void)log_debug_errno(r, "process table rescan: %m");
 	table_partial_warn(l);
@@ -451,8 +450,7 @@ static void rank(struct loop *l, struct pt_proc *e, bool have_anon, uint64_t ano
 		l->fill_read++;
 	}
 	c = (struct loop_cand){
-		.pid = e->pid, .anon_bytes = anon, .key = cand_key(e->tag, anon), .fresh = fresh
-	};
+		.pid = e->pid, .anon_bytes = anon, .key = cand_key(e->tag, anon), .fresh = fresh};
 	if (c.anon_bytes > l->fill_best_anon)
 		l->fill_best_anon = c.anon_bytes;
 	if (must) {
@@ -475,7 +473,7 @@ static void rank(struct loop *l, struct pt_proc *e, bool have_anon, uint64_t ano
 static void visit(struct loop *l, pid_t pid)
 {
 	struct pt_proc *e = proc_table_get(&l->table, pid);
-	struct loop_cand c = { .pid = pid };
+	struct loop_cand c = {.pid = pid};
 
 	l->fill_seen++;
 	if (e && !(e->flags & PT_STALE) && !(l->scope[0] && (e->tag & LOOP_TAG_OUTSIDE))) {
@@ -582,7 +580,8 @@ static void walk_cgroup(struct loop *l, int dirfd, int depth)
 
 static void walk_proc(struct loop *l)
 {
-	_cleanup_close_ int fd = openat(l->col.root.proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd =
+		openat(l->col.root.proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char dents[16384] __attribute__((aligned(8)));
 	ssize_t len;
 
@@ -665,8 +664,8 @@ int loop_procs_fill(struct loop *l, bool hot, uint64_t now)
 			continue;
 		k++;
 		l->fill_read++;
-		if (src_read_statm_anon(&l->col.root, c->pid, l->col.page_size,
-					&c->anon_bytes) < 0) {
+		if (src_read_statm_anon(&l->col.root, c->pid, l->col.page_size, &c->anon_bytes) <
+		    0) {
 			c->anon_bytes = 0; /* gone */
 			continue;
 		}

@@ -157,10 +157,13 @@ static unsigned short pe_filter_build(unsigned kinds, struct sock_filter *prog)
 					       J(n, drop));
 	n++;
 	if (fork) { /* child */
-		prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PE_OFF_CHILD_PID);
+		prog[n++] =
+			(struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PE_OFF_CHILD_PID);
 		prog[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
-		prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PE_OFF_CHILD_TGID);
-		prog[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(n, accept), 0);
+		prog[n++] =
+			(struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PE_OFF_CHILD_TGID);
+		prog[n] =
+			(struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(n, accept), 0);
 		n++;
 	}
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0); /* drop */

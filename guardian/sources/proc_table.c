@@ -269,7 +269,7 @@ int proc_table_set_flags(struct proc_table *t, pid_t pid, uint16_t flags)
 int proc_table_set(struct proc_table *t, const struct og_proc *p, uint32_t tag)
 {
 	struct pt_proc *e = proc_table_get(t, p->pid);
-	struct pt_proc n = { 0 };
+	struct pt_proc n = {0};
 	int ret = 0;
 
 	if (!e) {
@@ -346,7 +346,8 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 		return NULL;
 	}
 	if (r != 0) {
-		(void)proc_table_set_flags(t, pid, r == SRC_PROC_KTHREAD ? PT_KTHREAD : PT_UNREADABLE);
+		(void)proc_table_set_flags(t, pid,
+					   r == SRC_PROC_KTHREAD ? PT_KTHREAD : PT_UNREADABLE);
 		return NULL;
 	}
 	r = proc_table_set(t, &p, 0);

@@ -5,7 +5,8 @@
  * exist, and waits. SIGTERM (or SIGINT) to the parent ends the whole group; every process also
  * ends by itself after --lifetime seconds (default 300), so a test that dies leaves nothing for
  * long. --rate R: after the N, keep starting R short-lived processes a second (each exits at
- * once: fork, exec /bin/true, exit), for the "process starts" CPU figure. Only run inside a memory-limited test cgroup.
+ * once: fork, exec /bin/true, exit), for the "process starts" CPU figure. Only run inside a
+ * memory-limited test cgroup.
  *
  *   idlers N [--lifetime SEC] [--rate PER_SEC]
  */
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 {
 	unsigned long n, lifetime = 300, rate = 0, made = 0;
 	char *stacks;
-	struct sigaction sa = { .sa_handler = on_term };
+	struct sigaction sa = {.sa_handler = on_term};
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: idlers N [--lifetime SEC] [--rate PER_SEC]\n");
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (!stop) {
 		if (rate) {
-			struct timespec ts = { 0, (long)(1000000000UL / rate) };
+			struct timespec ts = {0, (long)(1000000000UL / rate)};
 
 			if (fork() == 0) {
 				execl("/bin/true", "true", (char *)NULL);

@@ -281,10 +281,10 @@ static void ev_cb(void *ud, enum pe_kind kind, pid_t pid)
 
 static size_t put_fork(char *buf, size_t off, pid_t parent, pid_t child, pid_t child_tgid)
 {
-	struct proc_event ev = { .what = PROC_EVENT_FORK };
-	struct nlmsghdr h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(ev)),
-			      .nlmsg_type = NLMSG_DONE };
-	struct cn_msg cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(ev) };
+	struct proc_event ev = {.what = PROC_EVENT_FORK};
+	struct nlmsghdr h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(ev)),
+			     .nlmsg_type = NLMSG_DONE};
+	struct cn_msg cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC}, .len = sizeof(ev)};
 
 	ev.event_data.fork.parent_pid = ev.event_data.fork.parent_tgid = parent;
 	ev.event_data.fork.child_pid = child;
@@ -298,7 +298,7 @@ static size_t put_fork(char *buf, size_t off, pid_t parent, pid_t child, pid_t c
 START_TEST(fork_events_parsed)
 {
 	char buf[1024] __attribute__((aligned(8)));
-	struct ev_log l = { 0 };
+	struct ev_log l = {0};
 	size_t off = 0;
 
 	memset(buf, 0, sizeof(buf));
