@@ -114,12 +114,18 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 		(void)log_error_errno(r, "cannot open root '%s': %m", l->root_dir);
 		goto fail;
 	}
-	r = og_snapshot_alloc(&l->snap, LOOP_CAP_PROCS, LOOP_CAP_CGROUPS, LOOP_CAP_SLABS);
+	r = og_snapshot_alloc(&l->snap, LOOP_CAP_SNAP_PROCS, LOOP_CAP_CGROUPS, LOOP_CAP_SLABS);
 	if (r < 0)
 		goto fail;
+	/* Touched now: the decision's candidates are written here under pressure. */
+	memset(l->snap.procs, 0x5a, LOOP_CAP_SNAP_PROCS * sizeof(*l->snap.procs));
+	r = loop_procs_init(l);
+	if (r < 0)
+		goto fail;
+	loop_act_rules_changed(l);
 	r = pol_state_init(&l->st, &l->rules);
 	if (r >= 0) /* the per-step policy cache, sized once: pol_step() never allocates */
-		r = pol_state_reserve(&l->st, LOOP_CAP_PROCS);
+		r = pol_state_reserve(&l->st, LOOP_CAP_SNAP_PROCS);
 	if (r < 0)
 		goto fail;
 	/* Under a fixture root our own pid means nothing (and must not make plans differ). */
@@ -152,6 +158,7 @@ void loop_free(struct loop *l)
 		loop_unref_src(&l->sig_src[i]);
 	loop_unref_src(&l->poll_src);
 	loop_unref_src(&l->rescan_src);
+	loop_unref_src(&l->table_src);
 	loop_unref_src(&l->procev_src);
 	proc_events_close(&l->pe);
 	loop_close_fd(&l->meminfo_fd);
@@ -160,6 +167,7 @@ void loop_free(struct loop *l)
 	pol_state_free(&l->st);
 	pol_rules_free(&l->rules);
 	og_snapshot_free(&l->snap);
+	loop_procs_free(l);
 	og_collector_close(&l->col);
 	free(l->groups);
 	free(l->reports);
@@ -201,6 +209,35 @@ static void set_stage(struct loop *l, enum pol_stage stage)
 	sd_notifyf(0, "STATUS=stage %s, available %s of %s", pol_stage_name(stage), a, t);
 }
 
+static bool live_root(const struct loop *l)
+{
+	return strcmp(l->root_dir, "/") == 0;
+}
+
+/*
+ * The snapshot of one decision. On the live system the processes come from the table
+ * (loop_procs_fill: one statm read a candidate); under a fixture root from a whole read of its
+ * proc/ (small trees), refused when it does not fit. 0 or -errno.
+ */
+static int take_snapshot(struct loop *l, unsigned what, bool hot, uint64_t now)
+{
+	bool table = live_root(l) && (what & OG_SNAP_PROCS);
+	int r;
+
+	if (table)
+		what &= ~(unsigned)OG_SNAP_PROCS;
+	r = og_snapshot_take(&l->col, what, l->scope, now, &l->snap);
+	if (r == OG_SNAP_PROCS_TRUNCATED) {
+		log_error("the process table of root '%s' holds more than %zu processes: not "
+			  "deciding from a cut table",
+			  l->root_dir, l->snap.cap_procs);
+		return -EFBIG;
+	}
+	if (r >= 0 && table)
+		r = loop_procs_fill(l, hot, now);
+	return r;
+}
+
 static void full_step(struct loop *l, uint64_t now, bool hot)
 {
 	unsigned what = OG_SNAP_ALL;
@@ -211,7 +248,7 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 	 * (hundreds of sysfs files), which only the reclaim and NUMA rungs use. */
 	if (hot)
 		what &= ~(unsigned)(OG_SNAP_SLAB | OG_SNAP_NUMA);
-	r = og_snapshot_take(&l->col, what, l->scope, now, &l->snap);
+	r = take_snapshot(l, what, hot, now);
 	l->last_full_usec = now;
 	if (r < 0) {
 		(void)log_warning_errno(r, "snapshot failed: %m, skipping this tick");
@@ -225,14 +262,19 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 		(void)log_warning_errno(r, "decision failed: %m, skipping this tick");
 		return;
 	}
-	log_debug("step: stage %s, available %" PRIu64 " of %" PRIu64 ", %d actions, %zu procs; "
-		  "snapshot %" PRIu64 " us, decision %" PRIu64 " us",
+	log_debug("step: stage %s, available %" PRIu64 " of %" PRIu64 ", %d actions, %zu procs "
+		  "(%zu guarded, %zu statm, %zu read whole%s); snapshot %" PRIu64 " us, "
+		  "decision %" PRIu64 " us",
 		  pol_stage_name(l->plan.stage), l->plan.avail_bytes, l->plan.total_bytes, r,
-		  l->snap.nprocs, t_snap - now, loop_now_usec() - t_snap);
+		  l->snap.nprocs, l->fill_seen, l->fill_read, l->fill_loaded,
+		  l->fill_cached ? ", ranked from the last full ranking" : "", t_snap - now,
+		  loop_now_usec() - t_snap);
 	if (r > 0)
 		loop_act_plan(l, now);
 	set_stage(l, l->plan.stage);
 }
+
+static void table_arm(struct loop *l, bool more);
 
 static void rearm_poll(struct loop *l, uint64_t now, uint64_t interval)
 {
@@ -275,8 +317,17 @@ static void tick(struct loop *l, bool urgent)
 		l->kill_crossed_usec = 0;
 	}
 	inflight = loop_act_inflight(l, now);
+	/* Below the kill threshold with a SIGTERMed victim: SIGKILL it now, before any
+	 * decision (a few system calls; the decision that follows only confirms it). */
+	if (inflight && l->kill_crossed_usec)
+		loop_act_escalate(l, now);
 	hot = r < 0 || l->avail_bytes < term_thr + term_thr / 4;
 	near = hot || l->avail_bytes < top_thr + top_thr / 4 || l->stage != POL_STAGE_NONE;
+	l->hot = hot && r >= 0;
+	if (near != l->near) { /* the background measurement follows (loop_procs.c) */
+		l->near = near;
+		table_arm(l, false);
+	}
 	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
 	 * terminate-kill gap since the last decision), else every 100 ms: a host that sits near
 	 * the terminate rung with nothing left to kill must not burn a core on snapshots. */
@@ -284,7 +335,11 @@ static void tick(struct loop *l, bool urgent)
 	    l->avail_bytes + (term_thr > kill_thr ? (term_thr - kill_thr) / 4 : 0) >
 		    l->last_full_avail_bytes)
 		hot_due = false;
-	if (urgent || inflight || (hot && hot_due) ||
+	/* In flight, the victim's exit (pidfd) and the kill threshold need no decision: one
+	 * every LOOP_INFLIGHT_STEP_USEC for grace escalation and further victims. */
+	if (inflight && now - l->last_full_usec < LOOP_INFLIGHT_STEP_USEC)
+		hot_due = false;
+	if (urgent || (inflight && hot_due) || (hot && hot_due) ||
 	    (near && !hot && now - l->last_full_usec >= LOOP_NEAR_STEP_USEC) ||
 	    (now - l->last_full_usec >= LOOP_SLOW_STEP_USEC && needs_slow_step(l))) {
 		l->last_full_avail_bytes = l->avail_bytes;
@@ -313,45 +368,50 @@ static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ------------------------------------------------------------------ protection */
 
-static bool rules_want_proc_events(const struct loop *l);
-
-static void rescan_arm(struct loop *l)
+/* Table work: soon while some is waiting, else at the next rescan. */
+static void table_arm(struct loop *l, bool more)
 {
-	uint64_t every = l->have_proc_events ? LOOP_RESCAN_USEC : LOOP_RESCAN_FALLBACK_USEC;
+	uint64_t now = loop_now_usec(), at;
 
-	if (!rules_want_proc_events(l)) { /* nothing to protect: no rescan either */
-		sd_event_source_set_enabled(l->rescan_src, SD_EVENT_OFF);
+	if (!l->table_src)
 		return;
-	}
-	sd_event_source_set_time(l->rescan_src, loop_now_usec() + every);
-	sd_event_source_set_enabled(l->rescan_src, SD_EVENT_ONESHOT);
+	if (l->near)
+		at = now + LOOP_SWEEP_TICK_USEC;
+	else if (more || l->rescan_due || l->rescan_deep_due)
+		at = now + LOOP_TABLE_TICK_USEC;
+	else if (l->table.nstale > 0) /* new processes: read once they have lived a while */
+		at = now + LOOP_TABLE_SETTLE_MS * 1000ULL;
+	else
+		at = l->next_rescan_usec < l->next_deep_usec ? l->next_rescan_usec
+							     : l->next_deep_usec;
+	sd_event_source_set_time(l->table_src, at);
+	sd_event_source_set_enabled(l->table_src, SD_EVENT_ONESHOT);
 }
 
-static int rescan_timer(sd_event_source *s, uint64_t usec, void *userdata)
+static int table_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct loop *l = userdata;
 
-	loop_protect_all(l);
-	rescan_arm(l);
+	table_arm(l, loop_procs_work(l, loop_now_usec()));
 	return 0;
+}
+
+static void rescan_arm(struct loop *l)
+{
+	uint64_t now = loop_now_usec();
+
+	l->next_rescan_usec =
+		now + (l->have_proc_events ? LOOP_RESCAN_USEC : LOOP_RESCAN_FALLBACK_USEC);
+	if (l->next_deep_usec > now + LOOP_DEEP_RESCAN_USEC || !l->next_deep_usec ||
+	    (!l->have_proc_events && l->next_deep_usec > now + LOOP_DEEP_FALLBACK_USEC))
+		l->next_deep_usec = now + (l->have_proc_events ? LOOP_DEEP_RESCAN_USEC
+							       : LOOP_DEEP_FALLBACK_USEC);
+	table_arm(l, false);
 }
 
 static void proc_event(void *userdata, enum pe_kind kind, pid_t pid)
 {
-	struct loop *l = userdata;
-
-	switch (kind) {
-	case PE_EXEC:
-	case PE_COMM:
-		loop_protect_pid(l, pid);
-		break;
-	case PE_OVERFLOW:
-		log_debug("proc connector overflowed, rescanning");
-		loop_protect_all(l);
-		break;
-	case PE_EXIT:
-		break;
-	}
+	loop_procs_event(userdata, kind, pid);
 }
 
 static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -359,6 +419,9 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	struct loop *l = userdata;
 	int r = proc_events_read(&l->pe, proc_event, l);
 
+	/* New processes are read now (a bounded number; the table timer does the rest): the
+	 * short-lived ones of a burst have exited meanwhile and cost nothing. */
+	table_arm(l, loop_procs_work(l, loop_now_usec()));
 	if (r < 0 && r != -EAGAIN) {
 		(void)log_warning_errno(
 			r, "proc connector failed: %m; rescanning every %llu s instead",
@@ -372,16 +435,9 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 }
 
 /*
- * Process events are only worth their cost when a policy sets OOMScoreAdjust= (the only thing
- * done with them). Without one the daemon does not subscribe at all.
+ * Process events keep the process table current (fork, exec, comm, exit: issue 7) and carry
+ * protection to new processes. The kernel filters out threads; a burst is read in one go.
  */
-static bool rules_want_proc_events(const struct loop *l)
-{
-	for (size_t i = 0; i < l->rules.nservices; i++)
-		if (l->rules.services[i].has_oom_score_adj)
-			return true;
-	return false;
-}
 
 /* A burst of execs (a build, a shell loop) is read in one go: after one dispatch the source
  * rests for this long while the kernel queues (4 MiB). A lone exec is still seen at once,
@@ -395,11 +451,8 @@ static void setup_proc_events(struct loop *l)
 
 	if (strcmp(l->root_dir, "/") != 0) /* the connector speaks of this kernel's pids */
 		return;
-	if (!rules_want_proc_events(l)) {
-		log_debug("no policy sets OOMScoreAdjust=: not listening to process events");
-		return;
-	}
-	r = proc_events_open(&l->pe);
+	r = proc_events_open_kinds(&l->pe, PE_WANT(PE_FORK) | PE_WANT(PE_EXEC) | PE_WANT(PE_COMM) |
+						   PE_WANT(PE_EXIT));
 
 	if (r >= 0)
 		r = sd_event_add_io(l->ev, &l->procev_src, proc_events_fd(&l->pe), EPOLLIN,
@@ -407,8 +460,8 @@ static void setup_proc_events(struct loop *l)
 	if (r >= 0 && sd_event_source_set_ratelimit(l->procev_src, LOOP_PROCEV_BATCH_USEC, 1) < 0)
 		log_debug("proc connector: no rate limit on its source, reading every event");
 	if (r < 0) {
-		log_info("no proc connector (%s): protecting new processes by a rescan every "
-			 "%llu s",
+		log_info("no proc connector (%s): new processes are found (and protected) by a "
+			 "rescan every %llu s",
 			 strerror(-r), LOOP_RESCAN_FALLBACK_USEC / 1000000);
 		proc_events_close(&l->pe);
 		return;
@@ -481,14 +534,11 @@ static void reload(struct loop *l)
 		   l->rules.nservices == 1 ? "y" : "ies", l->rules.nfiles,
 		   l->rules.nfiles == 1 ? "" : "s");
 	loop_setup_watches(l); /* thresholds follow the new ladder */
-	if (l->have_proc_events && !rules_want_proc_events(l)) { /* events follow OOMScoreAdjust= */
-		loop_unref_src(&l->procev_src);
-		proc_events_close(&l->pe);
-		l->have_proc_events = false;
-	} else if (!l->have_proc_events) {
+	if (!l->have_proc_events)
 		setup_proc_events(l);
-	}
 	rescan_arm(l); /* its period depends on the connector */
+	loop_procs_retag(l); /* the cached policy of every process follows the new rules */
+	loop_act_rules_changed(l);
 	loop_protect_all(l);
 	tick(l, true);
 }
@@ -551,8 +601,8 @@ static int setup(struct loop *l)
 	r = sd_event_add_time(l->ev, &l->poll_src, CLOCK_MONOTONIC, loop_now_usec(), 1000,
 			      poll_timer, l);
 	if (r >= 0)
-		r = sd_event_add_time(l->ev, &l->rescan_src, CLOCK_MONOTONIC, UINT64_MAX, 100000,
-				      rescan_timer, l);
+		r = sd_event_add_time(l->ev, &l->table_src, CLOCK_MONOTONIC, UINT64_MAX, 10000,
+				      table_timer, l);
 	if (r < 0)
 		return log_error_errno(r, "cannot add timers: %m");
 	sd_event_source_set_enabled(l->poll_src, SD_EVENT_ONESHOT);
@@ -575,7 +625,18 @@ int loop_run(struct loop *l)
 
 	if (r < 0)
 		return r;
-	loop_protect_all(l);
+	/* Every pid now; those an OOMScoreAdjust= policy may match are read (and protected) at
+	 * once, the rest in bounded steps from the table timer: ~20,000 processes at ~30 us
+	 * each would hold up the start by a second. Events and rescans keep it current. */
+	l->table.clock_ms = (uint32_t)(loop_now_usec() / 1000);
+	while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL, NULL) > 0)
+		;
+	loop_procs_peek_all(l);
+	l->started_usec = loop_now_usec();
+	log_info("process table: %zu processes, %zu bytes%s", l->table.n,
+		 proc_table_bytes(&l->table),
+		 l->have_proc_events ? ", kept current by the proc connector"
+				     : ", kept current by rescans");
 	rescan_arm(l);
 	r = loop_fast_read(l);
 	loop_write_state(l);
@@ -597,7 +658,15 @@ int loop_once(struct loop *l, FILE *out)
 	uint64_t now = loop_now_usec();
 	int r;
 
-	r = og_snapshot_take(&l->col, OG_SNAP_ALL, l->scope, now, &l->snap);
+	if (live_root(l)) { /* one decision and out: read every process now, whole */
+		while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL,
+					      NULL) > 0)
+			;
+		while (proc_table_refresh(&l->table, &l->col.root, SIZE_MAX, 0, NULL, NULL) > 0)
+			;
+		loop_procs_retag(l);
+	}
+	r = take_snapshot(l, OG_SNAP_ALL, false, now);
 	if (r < 0)
 		return log_error_errno(r, "cannot take a snapshot of '%s': %m", l->root_dir);
 	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);

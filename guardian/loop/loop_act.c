@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
@@ -42,6 +44,12 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p)
 	if (pol_protect_plan(&l->rules, p, &l->st, &a) == 0)
 		return;
 	r = act_set_oom_score_adj(&l->actx, p->pid, p->starttime_ticks, (int)(int64_t)a.value, &a);
+	if (r == 1 && !l->dry_run) {
+		struct pt_proc *e = proc_table_get(&l->table, p->pid);
+
+		if (e && e->starttime_ticks == p->starttime_ticks)
+			e->oom_score_adj = (int16_t)(int64_t)a.value;
+	}
 	if (r == 1)
 		loop_report_queue(l, &a, l->dry_run ? "dry-run" : "written", NULL, 0, 0, 0, NULL,
 				  0);
@@ -49,66 +57,19 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p)
 		(void)log_debug_errno(r, "oom_score_adj of %d: %m", (int)p->pid);
 }
 
-/*
- * Could a process called comm match a policy that sets OOMScoreAdjust=? Only when every such
- * policy lists Name= can the answer be "no" from the comm alone (all keys of a [Match] must
- * match). A build starts thousands of cc1/as/ld a minute: one read of /proc/PID/comm each
- * instead of eight files is what keeps the daemon idle on such a machine.
- */
-static bool comm_may_match(const struct loop *l, const char *comm)
-{
-	for (size_t i = 0; i < l->rules.nservices; i++) {
-		const struct pol_service *s = &l->rules.services[i];
-
-		if (!s->has_oom_score_adj)
-			continue;
-		if (s->match.all || s->match.name.n == 0)
-			return true;
-		for (size_t j = 0; j < s->match.name.n; j++)
-			if (strcmp(s->match.name.v[j], comm) == 0)
-				return true;
-	}
-	return false;
-}
-
-void loop_protect_pid(struct loop *l, pid_t pid)
-{
-	char path[32], buf[4096]; /* /proc/PID/cgroup: one line per hierarchy, ~600 B hybrid */
-	struct og_proc p = { 0 };
-	int r;
-
-	snprintf(path, sizeof(path), "%d/comm", (int)pid);
-	if (og_read_at(l->col.root.proc_fd, path, buf, sizeof(buf)) < 0)
-		return;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (!comm_may_match(l, buf))
-		return;
-	/* A scoped daemon sees every exec of the machine: look at the cgroup first (one read)
-	 * and leave processes outside the scope alone without reading the rest. */
-	if (l->scope[0]) {
-		snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
-		if (og_read_at(l->col.root.proc_fd, path, buf, sizeof(buf)) < 0 ||
-		    src_proc_parse_cgroup(buf, &p) < 0 || !loop_proc_in_scope(l, &p))
-			return;
-	}
-	/* The tests wait for this to tell a protection by the event from one by the rescan. */
-	log_debug("process event: pid %d may match a policy, checking it", (int)pid);
-	r = src_read_proc(&l->col.root, pid, &p);
-	if (r != 0) /* gone already, a kernel thread, or unreadable */
-		return;
-	loop_protect_proc(l, &p);
-}
-
+/* Every process of the table that a policy gives an OOMScoreAdjust= (no reads but the writes:
+ * what the policy asks is cached in each entry's tag). */
 void loop_protect_all(struct loop *l)
 {
-	int r = og_snapshot_take(&l->col, OG_SNAP_PROCS, l->scope, loop_now_usec(), &l->snap);
+	for (size_t i = 0; i < l->table.n; i++) {
+		const struct pt_proc *e = &l->table.ents[i];
 
-	if (r < 0) {
-		(void)log_debug_errno(r, "protection rescan: %m");
-		return;
+		if ((e->tag & (LOOP_TAG_ADJ | LOOP_TAG_OUTSIDE)) != LOOP_TAG_ADJ ||
+		    (e->flags & (PT_STALE | PT_KTHREAD | PT_UNREADABLE)))
+			continue;
+		proc_table_to_proc(e, l->scratch);
+		loop_protect_proc(l, l->scratch);
 	}
-	for (size_t i = 0; i < l->snap.nprocs; i++)
-		loop_protect_proc(l, &l->snap.procs[i]);
 }
 
 /*
@@ -121,7 +82,23 @@ static bool member_protected(void *userdata, pid_t pid, uint64_t starttime_ticks
 	struct loop *l = userdata;
 	struct pol_proc_policy pp;
 	struct og_proc p;
+	bool known, prot = loop_procs_protected(l, pid, starttime_ticks, &known);
 
+	if (known && prot)
+		return true;
+	/* Its cgroup now (one small read): a member may have moved out of the scope since the
+	 * table read it, and no event says so. Unreadable: spare it. */
+	if (l->scope[0]) {
+		char path[32], buf[4096]; /* one line a hierarchy, ~600 B hybrid */
+
+		snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
+		memset(&p, 0, offsetof(struct og_proc, comm));
+		if (og_read_at(l->col.root.proc_fd, path, buf, sizeof(buf)) < 0 ||
+		    src_proc_parse_cgroup(buf, &p) < 0 || !loop_proc_in_scope(l, &p))
+			return true;
+	}
+	if (known)
+		return false;
 	for (size_t i = 0; i < l->snap.nprocs; i++) {
 		if (l->snap.procs[i].pid == pid &&
 		    l->snap.procs[i].starttime_ticks == starttime_ticks) {
@@ -142,6 +119,9 @@ static bool cgroup_has_protected(struct loop *l, const char *cg)
 {
 	struct pol_proc_policy pp;
 
+	/* The snapshot holds the candidates only, the table every process. */
+	if (strcmp(l->root_dir, "/") == 0 && loop_procs_cgroup_has_protected(l, cg))
+		return true;
 	for (size_t i = 0; i < l->snap.nprocs; i++) {
 		const struct og_proc *p = &l->snap.procs[i];
 
@@ -189,6 +169,43 @@ static uint64_t freed_since(struct loop *l, uint64_t before)
 
 /* ------------------------------------------------------------------ single victims */
 
+/*
+ * After a victim's exit claimed what was freed since its baseline, every other victim and group
+ * in flight starts counting from now: two victims never both claim the same bytes.
+ */
+static void rebase_others(struct loop *l, const void *done)
+{
+	uint64_t now = measure(l);
+
+	for (size_t i = 0; i < LOOP_VICTIMS_MAX; i++)
+		if (l->victims[i].used && (const void *)&l->victims[i] != done)
+			l->victims[i].before_bytes = now;
+	for (size_t i = 0; i < LOOP_GROUPS_MAX; i++)
+		if (l->groups[i].used && (const void *)&l->groups[i] != done)
+			l->groups[i].before_bytes = now;
+}
+
+static void report_victim(struct loop *l, const struct pol_action *a, const char *result,
+			  const struct act_victim *v, uint64_t own, uint64_t freed,
+			  uint64_t elapsed, uint64_t since_cross, char *path, size_t size)
+{
+	const struct loop_victim *lv = NULL;
+
+	for (size_t i = 0; i < LOOP_VICTIMS_MAX && !lv; i++)
+		if (l->victims[i].used && &l->victims[i].v == v)
+			lv = &l->victims[i];
+	l->rep_extra.victim_bytes = own;
+	l->rep_extra.partial = lv ? lv->partial : l->view_partial;
+	/* To the SIGKILL call itself: the process_mrelease() after it (tens of ms for a large
+	 * victim) reaps memory, it does not delay the signal. */
+	l->rep_extra.cross_to_kill_usec =
+		lv && lv->crossed_usec && lv->kill_call_usec > lv->crossed_usec
+			? lv->kill_call_usec - lv->crossed_usec
+			: 0;
+	loop_report_queue(l, a, result, v, freed, elapsed, since_cross, path, size);
+	memset(&l->rep_extra, 0, sizeof(l->rep_extra));
+}
+
 static void victim_done(struct loop *l, struct loop_victim *lv, const char *result)
 {
 	uint64_t now = loop_now_usec(), freed = freed_since(l, lv->before_bytes);
@@ -201,8 +218,10 @@ static void victim_done(struct loop *l, struct loop_victim *lv, const char *resu
 	/* act_victim_report logs freed = before - after: hand it what we measured. */
 	if (lv->v.exited)
 		act_victim_report(&l->actx, &lv->v, freed, 0);
-	loop_report_queue(l, &lv->why, result, &lv->v, freed, elapsed, since_cross, lv->report,
-			  sizeof(lv->report));
+	if (lv->v.exited)
+		rebase_others(l, lv);
+	report_victim(l, &lv->why, result, &lv->v, lv->own_bytes, freed, elapsed, since_cross,
+		      lv->report, sizeof(lv->report));
 	if (lv->src) {
 		sd_event_source_set_enabled(lv->src, SD_EVENT_OFF);
 		sd_event_source_unref(lv->src);
@@ -261,15 +280,24 @@ static struct loop_victim *victim_hold(struct loop *l, const struct pol_action *
 	lv->used = true;
 	lv->why = *a;
 	lv->before_bytes = measure_now(l);
+	lv->own_bytes = a->target.expected_free_bytes;
+	lv->partial = l->view_partial; /* of the decision that chose it */
 	lv->crossed_usec = l->kill_crossed_usec;
 	lv->deadline_usec =
 		now +
 		(l->rules.cfg.kill_timeout_usec ? l->rules.cfg.kill_timeout_usec : 10000000ULL) +
 		(a->kind == POL_ACT_TERM ? a->value : 0);
-	if (act_victim_fd(&lv->v) >= 0 &&
-	    sd_event_add_io(l->ev, &lv->src, act_victim_fd(&lv->v), EPOLLIN, victim_io, l) < 0)
-		lv->src = NULL; /* polled from loop_act_inflight() instead */
 	return lv;
+}
+
+/* The pidfd watch, added after the signal (it allocates): an exit before it is seen by the
+ * first poll of loop_act_inflight() or by the watch itself (a pidfd stays readable). */
+static void victim_watch(struct loop *l, struct loop_victim *lv)
+{
+	if (lv->src || !l->ev || act_victim_fd(&lv->v) < 0)
+		return;
+	if (sd_event_add_io(l->ev, &lv->src, act_victim_fd(&lv->v), EPOLLIN, victim_io, l) < 0)
+		lv->src = NULL; /* polled from loop_act_inflight() instead */
 }
 
 static void act_process(struct loop *l, const struct pol_action *a, uint64_t now)
@@ -285,13 +313,15 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 		/* An escalation is an action of its own: close the SIGTERM's report, start one. */
 		if (lv->report[0] && lv->why.kind == POL_ACT_TERM &&
 		    !(lv->v.sent & ACT_SENT_KILL)) {
-			loop_report_queue(l, &lv->why, "escalated", &lv->v, 0, 0, 0, lv->report,
-					  sizeof(lv->report));
+			report_victim(l, &lv->why, "escalated", &lv->v, lv->own_bytes, 0, 0, 0,
+				      lv->report, sizeof(lv->report));
 			lv->report[0] = '\0';
 		}
 		lv->why = *a;
 		if (!lv->crossed_usec)
 			lv->crossed_usec = l->kill_crossed_usec;
+		if (!(lv->v.sent & ACT_SENT_KILL))
+			lv->kill_call_usec = loop_now_usec();
 		r = act_victim_kill(&l->actx, &lv->v, a);
 	} else {
 		r = act_victim_term(&l->actx, &lv->v, a);
@@ -300,13 +330,45 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 		victim_done(l, lv, "vanished");
 		return;
 	}
+	victim_watch(l, lv);
 	if (r < 0 && r != -EALREADY)
 		(void)log_warning_errno(r, "signal to %d failed: %m", (int)lv->v.pid);
 	if (r == 1) /* a first report now; victim_done() rewrites it with what was freed */
-		loop_report_queue(l, a, "signalled", &lv->v, 0, 0, 0, lv->report,
-				  sizeof(lv->report));
+		report_victim(l, a, "signalled", &lv->v, lv->own_bytes, 0, 0, 0, lv->report,
+			      sizeof(lv->report));
 	if (l->dry_run)
 		victim_done(l, lv, "dry-run");
+}
+
+void loop_act_rules_changed(struct loop *l)
+{
+	pol_stage_rule(&l->rules.cfg, POL_STAGE_KILL, l->kill_rule, sizeof(l->kill_rule));
+}
+
+void loop_act_escalate(struct loop *l, uint64_t now)
+{
+	for (size_t i = 0; i < LOOP_VICTIMS_MAX; i++) {
+		struct loop_victim *lv = &l->victims[i];
+		struct pol_action a;
+
+		if (!lv->used || (lv->v.sent & ACT_SENT_KILL) || lv->why.kind != POL_ACT_TERM ||
+		    l->dry_run)
+			continue;
+		/* Copies only: nothing is formatted before the signal (the rule string was
+		 * formatted when the rules were loaded, loop_act_rules_changed()). */
+		a = lv->why;
+		a.kind = POL_ACT_KILL;
+		a.stage = POL_STAGE_KILL;
+		og_strscpy(a.rule, l->kill_rule, sizeof(a.rule));
+		og_strscpy(a.metric, "available_bytes", sizeof(a.metric));
+		a.measured = l->avail_bytes;
+		a.limit = loop_threshold_bytes(&l->rules.cfg.stage[POL_STAGE_KILL], l->total_bytes);
+		og_strscpy(a.reason,
+			   "available memory fell below the kill threshold during the victim's "
+			   "SIGTERM grace: SIGKILL at once, no new decision",
+			   sizeof(a.reason));
+		act_process(l, &a, now);
+	}
 }
 
 /* ------------------------------------------------------------------ groups */

@@ -11,6 +11,7 @@
 #include "guardian/loop/loop.h"
 #include "guardian/loop/loop_worker.h"
 #include "guardian/sources/proc_events.h"
+#include "guardian/sources/proc_table.h"
 #include "guardian/sources/snapshot.h"
 #include "policy/engine/pol_engine.h"
 
@@ -19,17 +20,66 @@
 #define LOOP_PSI_MAX 2 /* "some" and "full" triggers, one fd each */
 #define LOOP_THRESH_MAX 4 /* v1 usage thresholds (one per ladder rung) */
 
-/* The cap of the snapshot tables: pid_max is 4 M but a host with more than 16 k processes is
- * not the target; src_read_procs() stops (and says so) when the table is full. */
-#define LOOP_CAP_PROCS 16384
+/*
+ * Processes handed to the engine per decision (loop_procs.c): up to LOOP_CAND_MAX that must be
+ * there (in-flight victims, group kills, budgeted services) and the best LOOP_CAND_MAX of the
+ * rest by (KillPreference tier, anon RSS). The process table itself has no such bound: it
+ * grows with the machine (proc_table.h). Fixture roots (--root) are read whole into the same
+ * array (the old path, og_snapshot_take): a tree with more processes is refused, not cut.
+ */
+#define LOOP_CAND_MAX 512
+#define LOOP_CAP_SNAP_PROCS (2 * LOOP_CAND_MAX)
+/*
+ * A decision ranks by the anon RSS measured at the last full ranking or background sweep (one
+ * statm per process, started at most LOOP_RANK_FRESH_USEC ago) and reads statm again
+ * only for the LOOP_FRESH_TOP best of them, the must-haves and processes never measured (new
+ * ones, such as a hog just started): a few dozen reads instead of one per process. A process
+ * outside that top that grew past all of them within LOOP_RANK_FRESH_USEC is ranked by its old
+ * size until the next full ranking.
+ */
+#define LOOP_RANK_FRESH_USEC 3000000ULL
+/* While a stage is near, the table timer measures the guarded processes in the background
+ * (statm, this many every LOOP_SWEEP_TICK_USEC: 20,000 in about 2 s), so that decisions rank
+ * from measurements younger than LOOP_RANK_FRESH_USEC and read only their top few again. */
+#define LOOP_SWEEP_PER_TICK 1024
+#define LOOP_SWEEP_TICK_USEC 100000ULL
+/* Processes the table has not read yet that one decision reads whole: the largest ones. */
+#define LOOP_DECISION_LOADS 64
+#define LOOP_FRESH_TOP 64
 #define LOOP_CAP_CGROUPS 4096
 #define LOOP_CAP_SLABS 1024
 
-#define LOOP_RESCAN_USEC (30 * 1000000ULL) /* protection rescan with the proc connector */
+/* Table rescans (loop_procs.c). Shallow: list proc/, read only pids the table lacks (~2 ms at
+ * 20,000 processes). Deep: also stat + cgroup of every known pid (pid reuse, comm and cgroup
+ * changes; ~0.2 s of CPU at 20,000): after lost events (ENOBUFS) and now and then. */
+#define LOOP_RESCAN_USEC (30 * 1000000ULL) /* shallow, with the proc connector */
 #define LOOP_RESCAN_FALLBACK_USEC (2 * 1000000ULL) /* ... and without it */
+#define LOOP_DEEP_RESCAN_USEC (600 * 1000000ULL) /* deep, with the proc connector */
+#define LOOP_DEEP_FALLBACK_USEC (60 * 1000000ULL) /* ... and without it */
+#define LOOP_TABLE_TICK_USEC 50000ULL /* between two bounded steps of table work */
+#define LOOP_TABLE_LOADS_PER_TICK 256 /* full reads of new processes per step (~25 us each) */
+#define LOOP_TABLE_WORK_USEC 4000ULL /* and at most this long a step (then the poll runs) */
+/* A new process is read once it has lived this long (or at once when a decision needs it, or
+ * when its comm may match an OOMScoreAdjust= policy): the thousands of short-lived processes
+ * of a build cost an insert and a remove each, no read. */
+#define LOOP_TABLE_SETTLE_MS 1000
+#define LOOP_TABLE_SCAN_PER_TICK 1024 /* pids listed per rescan step */
+#define LOOP_CGROUP_DEPTH_MAX 16 /* scope walk for cgroup.procs */
+
+/* Cached policy of a table entry (pt_proc.tag), computed when it is loaded or on reload. */
+#define LOOP_TAG_VALID (1u << 31)
+#define LOOP_TAG_NEVER (1u << 0) /* protected, KillPreference=never, adj -1000, PID 1, us */
+#define LOOP_TAG_PREFER (1u << 1)
+#define LOOP_TAG_AVOID (1u << 2)
+#define LOOP_TAG_MUST (1u << 3) /* group kill unit or budgeted service: the engine needs all */
+#define LOOP_TAG_ADJ (1u << 4) /* a policy sets OOMScoreAdjust= */
+#define LOOP_TAG_OUTSIDE (1u << 5) /* outside the scope (by its cgroup when loaded) */
 #define LOOP_SLOW_STEP_USEC (10 * 1000000ULL) /* full decision when nothing woke us */
 #define LOOP_SCOPE_RECHECK_USEC (5 * 1000000ULL) /* scope cgroup gone: look again */
-#define LOOP_INFLIGHT_POLL_USEC 50000ULL /* while a victim is signalled */
+#define LOOP_INFLIGHT_POLL_USEC 50000ULL /* fast poll while a victim is signalled */
+/* While a victim is in flight a full decision runs at most this often: its exit (pidfd) and
+ * the kill threshold (SIGKILL at once, loop_act_escalate) need none. */
+#define LOOP_INFLIGHT_STEP_USEC 250000ULL
 /* A stage is active or near but not the terminate/kill zone: decide once a second. A full
  * snapshot plus decision costs ~100 ms at 4000 processes; a host may sit in the reclaim stage
  * for hours. */
@@ -55,12 +105,23 @@ struct loop_report_slot {
 	char text[LOOP_REPORT_TEXT_MAX];
 };
 
+struct loop_cand { /* a process ranked for this decision */
+	pid_t pid;
+	uint64_t anon_bytes; /* statm, just read */
+	uint64_t key; /* tier and anon: larger is a better victim */
+	bool fresh; /* anon_bytes read for this decision (else: the last full ranking's) */
+};
+
 struct loop_victim {
 	bool used;
 	struct act_victim v;
 	sd_event_source *src;
 	struct pol_action why; /* the plan entry that chose it (copied: the plan is refilled) */
-	uint64_t before_bytes; /* available (whole machine) or usage (scope) at the first signal */
+	uint64_t before_bytes; /* available (whole machine) or usage (scope) at the first signal,
+				* moved on when another victim's exit claimed what was freed */
+	uint64_t own_bytes; /* the victim's own anon + swap when chosen (statm just before) */
+	uint64_t kill_call_usec; /* just before the SIGKILL system call (act_victim_kill) */
+	bool partial; /* chosen from a partial process view */
 	uint64_t crossed_usec; /* when available first fell below the kill threshold, 0: never */
 	uint64_t deadline_usec; /* give up waiting (kill_timeout) */
 	char report[POL_PATH_MAX + 64]; /* its report file */
@@ -135,6 +196,35 @@ struct loop {
 	sd_event_source *worker_src;
 	bool worker_busy_logged;
 
+	/* the process table (loop_procs.c) and one decision's candidates */
+	struct proc_table table;
+	struct og_proc *scratch; /* one entry materialised at a time */
+	struct loop_cand *cand, *must; /* LOOP_CAND_MAX each, allocated and touched at start */
+	size_t ncand, nmust, fill_seen, fill_loaded, fill_missing, fill_read, fill_unread;
+	uint64_t fill_unread_max, fill_best_anon;
+	struct loop_cand stale_cand[LOOP_DECISION_LOADS]; /* heap: unread, by anon */
+	size_t nstale_cand;
+	bool fill_cached; /* this decision ranks from the last full ranking (LOOP_FRESH_TOP) */
+	uint64_t last_rank_usec; /* start of the last full ranking or sweep (every statm read) */
+	bool near; /* a stage is near (tick): measure in the background */
+	bool hot; /* the terminate/kill zone (tick): no background table work at all */
+	size_t sweep_pos;
+	uint64_t sweep_started_usec;
+	bool view_partial; /* the last decision's view lacked processes */
+	bool view_partial_logged, table_partial_logged, table_complete_logged;
+	uint64_t started_usec; /* loop_run(): the table was listed */
+	bool rescan_due, rescan_deep_due;
+	uint64_t next_deep_usec;
+	sd_event_source *table_src; /* bounded table work (timer) */
+	/* what the next loop_report_queue() adds (set by loop_act.c around the call) */
+	struct {
+		uint64_t victim_bytes;
+		uint64_t cross_to_kill_usec; /* kill threshold crossing to SIGKILL */
+		bool partial;
+	} rep_extra;
+
+	char kill_rule[POL_PATH_MAX + 32]; /* "path:line [Kill]", for loop_act_escalate() */
+
 	struct loop_victim victims[LOOP_VICTIMS_MAX];
 	struct loop_group *groups; /* LOOP_GROUPS_MAX, allocated once (act_group is large) */
 };
@@ -149,14 +239,32 @@ void loop_unref_src(sd_event_source **s); /* disable, unref, set NULL */
 void loop_setup_watches(struct loop *l); /* (re)open the scope: sets scope_missing if gone */
 void loop_teardown_watches(struct loop *l);
 
+/* loop_procs.c: the process table and the decision's candidates */
+int loop_procs_init(struct loop *l); /* 0 or -ENOMEM */
+void loop_procs_free(struct loop *l);
+void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid);
+/* Bounded table work (stale entries, a rescan step); true: more waiting. */
+bool loop_procs_work(struct loop *l, uint64_t now);
+void loop_procs_retag(struct loop *l); /* after a reload */
+/* Every stale entry an OOMScoreAdjust= policy may match: read and protected now (start-up). */
+void loop_procs_peek_all(struct loop *l);
+/* Fill l->snap.procs with this decision's candidates; hot: the terminate/kill zone (see
+ * LOOP_FRESH_TOP). 0 or -errno (scope unreadable). */
+int loop_procs_fill(struct loop *l, bool hot, uint64_t now);
+/* From the table: is pid (this starttime) never to be signalled? *ret_known false: not known. */
+bool loop_procs_protected(struct loop *l, pid_t pid, uint64_t starttime_ticks, bool *ret_known);
+bool loop_procs_cgroup_has_protected(struct loop *l, const char *cg);
+
 /* loop_act.c: plan execution, victims, protection, reports */
+/* Below the kill threshold with a SIGTERMed victim in flight: SIGKILL it now, no decision. */
+void loop_act_escalate(struct loop *l, uint64_t now);
+void loop_act_rules_changed(struct loop *l); /* at start and after a reload */
 void loop_act_plan(struct loop *l, uint64_t now);
 bool loop_act_inflight(struct loop *l, uint64_t now);
 void loop_act_release_all(struct loop *l);
 int loop_act_setup(struct loop *l); /* the worker's completion source (after sd_event_new) */
 void loop_act_teardown(struct loop *l); /* stop the worker, drop its source */
 void loop_protect_proc(struct loop *l, const struct og_proc *p);
-void loop_protect_pid(struct loop *l, pid_t pid);
 void loop_protect_all(struct loop *l);
 bool loop_proc_in_scope(const struct loop *l, const struct og_proc *p);
 /* inactive_file of a memory.stat buffer (v1: total_inactive_file), in bytes. 0 or -EBADMSG. */

@@ -232,6 +232,13 @@ static void format_report(struct loop_sbuf *b, const struct loop *l, const struc
 	}
 	loop_sbuf_printf(b, "freed_bytes=%" PRIu64 "\nelapsed_usec=%" PRIu64 "\n", freed, elapsed);
 	loop_sbuf_printf(b, "since_kill_threshold_usec=%" PRIu64 "\n", since_cross);
+	if (l->rep_extra.victim_bytes) /* its own anon + swap when chosen, apart from freed */
+		loop_sbuf_printf(b, "victim_bytes=%" PRIu64 "\n", l->rep_extra.victim_bytes);
+	if (l->rep_extra.cross_to_kill_usec) /* kill threshold crossing to SIGKILL */
+		loop_sbuf_printf(b, "kill_threshold_to_sigkill_usec=%" PRIu64 "\n",
+				 l->rep_extra.cross_to_kill_usec);
+	if (l->rep_extra.partial) /* chosen from a partial process view (loop_procs.c) */
+		put_str(b, "process_table", "partial");
 }
 
 int loop_report_queue(struct loop *l, const struct pol_action *a, const char *result,

@@ -82,7 +82,12 @@ _Static_assert(offsetof(struct proc_event, event_data.comm.process_pid) ==
 			       offsetof(struct proc_event, event_data.exec.process_tgid),
 	       "pid and tgid at the same offsets in exec, comm and exit");
 
-#define PE_FILTER_MAX 17 /* 14 + one per kind */
+/* fork: parent_pid 52, parent_tgid 56, child_pid 60, child_tgid 64 */
+#define PE_OFF_CHILD_PID (PE_OFF_EV + offsetof(struct proc_event, event_data.fork.child_pid))
+#define PE_OFF_CHILD_TGID (PE_OFF_EV + offsetof(struct proc_event, event_data.fork.child_tgid))
+_Static_assert(PE_OFF_CHILD_PID == 60 && PE_OFF_CHILD_TGID == 64, "fork event layout");
+
+#define PE_FILTER_MAX 24 /* 14 + one per kind + the child leader check (4) */
 
 /*
  * The program for kinds (PE_WANT() bits) into prog[PE_FILTER_MAX]; returns its length.
@@ -103,12 +108,15 @@ static unsigned short pe_filter_build(unsigned kinds, struct sock_filter *prog)
 		{PE_COMM, PROC_EVENT_COMM, true}, /* a thread's rename leaves /proc/TGID/comm */
 		{PE_EXIT, PROC_EVENT_EXIT, true},
 	};
-	unsigned n = 0, nk = 0, leader, drop, accept;
+	bool fork = kinds & PE_WANT(PE_FORK);
+	unsigned n = 0, nk = 0, leader, child, drop, accept;
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		nk += !!(kinds & PE_WANT(map[i].kind));
+	nk += fork;
 	leader = 8 + nk;
-	drop = leader + 4;
+	child = leader + 4; /* only with fork: the child's pid == tgid */
+	drop = child + (fork ? 4 : 0);
 	accept = drop + 1;
 #define J(i, target) ((unsigned char)((target) - (i) - 1))
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS,
@@ -136,12 +144,28 @@ static unsigned short pe_filter_build(unsigned kinds, struct sock_filter *prog)
 						       J(n, map[i].leader_only ? leader : accept), 0);
 		n++;
 	}
+	if (fork) {
+		prog[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						       htonl(PROC_EVENT_FORK), J(n, child), 0);
+		n++;
+	}
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0); /* leader - 1 */
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PE_OFF_PID);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PE_OFF_TGID);
-	prog[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(n, accept), 0);
+	prog[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(n, accept),
+					       J(n, drop));
 	n++;
+	if (fork) { /* child */
+		prog[n++] =
+			(struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PE_OFF_CHILD_PID);
+		prog[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+		prog[n++] =
+			(struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PE_OFF_CHILD_TGID);
+		prog[n] =
+			(struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, J(n, accept), 0);
+		n++;
+	}
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0); /* drop */
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu); /* accept */
 #undef J
@@ -165,7 +189,7 @@ int proc_events_open_kinds(struct proc_events *ret, unsigned kinds)
 	int fd, r, rcvbuf = 4 << 20;
 
 	*ret = (struct proc_events){.fd = -1};
-	kinds &= PE_WANT(PE_EXEC) | PE_WANT(PE_COMM) | PE_WANT(PE_EXIT);
+	kinds &= PE_WANT(PE_EXEC) | PE_WANT(PE_COMM) | PE_WANT(PE_EXIT) | PE_WANT(PE_FORK);
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -226,6 +250,7 @@ static int pe_dispatch(const struct proc_event *ev,
 int proc_events_parse_buf(const char *buf, size_t len,
 			  void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata)
 {
+	/* the two pid fields of exec/comm/exit; a fork is checked for its child fields below */
 	size_t need = offsetof(struct proc_event, event_data) + 2 * sizeof(__kernel_pid_t);
 	int n = 0;
 
@@ -268,8 +293,14 @@ static int pe_dispatch(const struct proc_event *ev,
 			return 0; /* a thread, not the process */
 		cb(userdata, PE_EXIT, ev->event_data.exit.process_tgid);
 		return 1;
+	case PROC_EVENT_FORK:
+		if (ev->event_data.fork.child_pid != ev->event_data.fork.child_tgid ||
+		    ev->event_data.fork.child_pid <= 0)
+			return 0; /* a new thread (or no child at all) */
+		cb(userdata, PE_FORK, ev->event_data.fork.child_tgid);
+		return 1;
 	default:
-		return 0; /* fork, uid, gid, sid, ptrace, coredump, the LISTEN ack (NONE) */
+		return 0; /* uid, gid, sid, ptrace, coredump, the LISTEN ack (NONE) */
 	}
 }
 

@@ -24,6 +24,7 @@ enum pe_kind {
 	PE_COMM, /* pid changed its comm (prctl PR_SET_NAME, or a write to /proc/PID/comm) */
 	PE_EXIT, /* a process (thread group) exited */
 	PE_OVERFLOW, /* the socket buffer overflowed (ENOBUFS): events were lost, pid 0; rescan */
+	PE_FORK, /* a new process (thread group leader; pid is the child's): fork() without exec */
 };
 
 /* Bits for proc_events_open_kinds(): which events the kernel delivers. */
@@ -44,11 +45,11 @@ struct proc_events {
 
 /*
  * Open the connector socket, bind to the proc multicast group, attach the socket filter for
- * kinds (PE_WANT() bits of PE_EXEC, PE_COMM, PE_EXIT; COMM and EXIT only of a thread-group
- * leader) and send PROC_CN_MCAST_LISTEN. If the filter cannot be attached the socket works
- * unfiltered (pe->filtered false; proc_events_read() drops what was not asked for).
- * 0, or -errno: -EPROTONOSUPPORT (no connector), -EPERM/-EACCES (not allowed), -ENOMEM,
- * others. On failure *ret has fd -1 and proc_events_close() is safe.
+ * kinds (PE_WANT() bits of PE_EXEC, PE_COMM, PE_EXIT, PE_FORK; COMM, EXIT and FORK only of a
+ * thread-group leader: a new thread is no new process) and send PROC_CN_MCAST_LISTEN. If the filter
+ * cannot be attached the socket works unfiltered (pe->filtered false; proc_events_read() drops what
+ * was not asked for). 0, or -errno: -EPROTONOSUPPORT (no connector), -EPERM/-EACCES (not allowed),
+ * -ENOMEM, others. On failure *ret has fd -1 and proc_events_close() is safe.
  */
 int proc_events_open_kinds(struct proc_events *ret, unsigned kinds);
 

@@ -99,10 +99,10 @@ static void read_host(const struct og_root *root, char *buf, size_t size)
 
 /* Optional parts: a failure leaves the part empty and is logged at debug (sources are
  * allowed to be missing: no PSI on 3.10, no NUMA sysfs in a container, slabinfo 0400). */
-static void take_optional(const struct og_collector *c, unsigned what, struct og_snapshot *s)
+static int take_optional(const struct og_collector *c, unsigned what, struct og_snapshot *s)
 {
 	const struct og_root *root = &c->root;
-	int r;
+	int r, ret = 0;
 
 	if (what & OG_SNAP_PSI) {
 		r = src_read_pressure(root, &s->psi);
@@ -135,6 +135,8 @@ static void take_optional(const struct og_collector *c, unsigned what, struct og
 		if (r < 0) {
 			log_debug_errno(r, "process table unreadable: %m, ignoring");
 			s->nprocs = 0;
+		} else if (r == 1) {
+			ret = OG_SNAP_PROCS_TRUNCATED; /* never silently: the caller says so */
 		}
 		src_xattr_fill_procs(c->mounts.v2_fd, s->scope, s->procs, s->nprocs);
 	}
@@ -149,6 +151,7 @@ static void take_optional(const struct og_collector *c, unsigned what, struct og
 			s->ncgroups = 0;
 		}
 	}
+	return ret;
 }
 
 int og_snapshot_take(const struct og_collector *c, unsigned what, const char *scope,
@@ -175,6 +178,5 @@ int og_snapshot_take(const struct og_collector *c, unsigned what, const char *sc
 		else
 			s->has_scope_cg = true;
 	}
-	take_optional(c, what, s);
-	return 0;
+	return take_optional(c, what, s);
 }

@@ -39,8 +39,11 @@ void og_snapshot_free(struct og_snapshot *s);
 /*
  * Fill the parts of s named by `what` (enum og_snap_what); scope is a cgroup path or NULL/""
  * for the whole machine. now_usec is stored as given. Missing optional sources (no PSI, no
- * NUMA sysfs, unreadable slabinfo) leave their part empty. Returns 0, or -errno when meminfo
- * itself cannot be read (nothing else is fatal).
+ * NUMA sysfs, unreadable slabinfo) leave their part empty. Returns 0,
+ * OG_SNAP_PROCS_TRUNCATED when the process table filled up before the end of proc/ (the
+ * caller must not rank from it as if it were whole), or -errno when meminfo itself cannot be
+ * read (nothing else is fatal).
  */
+#define OG_SNAP_PROCS_TRUNCATED 1
 int og_snapshot_take(const struct og_collector *c, unsigned what, const char *scope,
 		     uint64_t now_usec, struct og_snapshot *s);

@@ -668,3 +668,28 @@ int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, 
 {
 	return src_read_procs_opt(root, 0, arr, cap, ret_n);
 }
+
+int src_proc_parse_statm_anon(const char *buf, uint64_t page_size, uint64_t *ret_anon_bytes)
+{
+	struct og_proc p;
+	int r = src_proc_parse_statm(buf, page_size, &p);
+
+	if (r < 0)
+		return r;
+	*ret_anon_bytes = p.rss_anon_bytes;
+	return 0;
+}
+
+int src_read_statm_anon(const struct og_root *root, pid_t pid, uint64_t page_size,
+			uint64_t *ret_anon_bytes)
+{
+	char path[32], buf[160]; /* 7 numbers of at most 20 digits */
+	ssize_t n;
+
+	fmt_pid(pid, path, sizeof(path) - 8);
+	strcat(path, "/statm");
+	n = read_whole_at(root->proc_fd, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return src_proc_parse_statm_anon(buf, page_size, ret_anon_bytes);
+}

@@ -120,3 +120,13 @@ enum src_proc_flags {
 /* src_read_procs() with enum src_proc_flags; same returns. */
 int src_read_procs_opt(const struct og_root *root, unsigned flags, struct og_proc *arr, size_t cap,
 		       size_t *ret_n);
+
+/*
+ * The anonymous RSS of src_proc_parse_statm() (resident - shared): what ranking needs, from the
+ * smallest file the kernel has per process (~30 bytes, no mmap lock taken). Same returns.
+ */
+int src_proc_parse_statm_anon(const char *buf, uint64_t page_size, uint64_t *ret_anon_bytes);
+
+/* src_proc_parse_statm_anon() of root's proc/PID/statm. 0, -ENOENT/-ESRCH (gone), -EBADMSG. */
+int src_read_statm_anon(const struct og_root *root, pid_t pid, uint64_t page_size,
+			uint64_t *ret_anon_bytes);

@@ -145,6 +145,10 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 size_t pol_protect_plan(const struct pol_rules *r, const struct og_proc *p, struct pol_state *st,
 			struct pol_action *ret);
 
+/* "path:line [Kill]" of a stage's threshold, for action->rule (also the loop's own SIGKILL of
+ * a victim in its SIGTERM grace). */
+void pol_stage_rule(const struct pol_config *cfg, enum pol_stage stage, char *buf, size_t size);
+
 /* Stage name for reports: "none", "reclaim", "throttle", "terminate", "kill". */
 const char *pol_stage_name(enum pol_stage stage);
 

@@ -58,8 +58,6 @@ uint64_t pol_share_permyriad(uint64_t part, uint64_t whole);
 uint64_t pol_of_permyriad(uint64_t whole, uint64_t permyriad);
 /* a - b, or 0. */
 uint64_t pol_sat_sub(uint64_t a, uint64_t b);
-/* "path:line [Kill]" of a stage's threshold, for action->rule. */
-void pol_stage_rule(const struct pol_config *cfg, enum pol_stage stage, char *buf, size_t size);
 /* Append a zeroed action (target SYSTEM, nodes -1); NULL when the plan is full. */
 struct pol_action *pol_plan_add(struct pol_plan *plan, enum pol_action_kind kind,
 				enum pol_stage stage);

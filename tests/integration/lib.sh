@@ -406,3 +406,72 @@ EOF2
 		[ "$(og_report_get "$f" pid)" = "$OG_HOG" ] || og_fail "$f: victim is not the $what"
 	done
 }
+
+# --- busy hosts (issue 7) ---
+#   og_idlers N               start N tiny idle processes in the group (tests/integration/idlers:
+#                             one process group, ~30 KiB each) and wait until all N are in it;
+#                             the leader's pid in $OG_IDLERS
+#   og_group_count            processes in the group (cgroup.procs of the scope, not its children)
+#   og_busy_hog WHAT RATE MAX_MIB WAIT_S
+#                             a hog (memhog --rate RATE --max MAX_MIB, ignoring SIGTERM) started
+#                             after everything else (the newest pid) must be killed by the daemon
+#                             within WAIT_S seconds: kernel OOM kills 0, every idle process alive,
+#                             every term/kill report naming the hog; pid in $OG_HOG
+IDLERS="$top_builddir/tests/integration/idlers"
+
+og_group_count() {
+	wc -l <"$OG_MEMCG/cgroup.procs"
+}
+
+og_idlers() {
+	[ -x "$IDLERS" ] || og_skip "idlers not built"
+	_want=$(($(og_group_count) + $1 + 1))
+	og_spawn "$IDLERS" "$1" --lifetime 600
+	OG_IDLERS=$OG_PID
+	_i=0
+	while [ "$(og_group_count)" -lt "$_want" ]; do
+		[ $_i -lt 1200 ] || { og_fail "only $(og_group_count) of $_want processes started"; exit 1; }
+		og_alive "$OG_IDLERS" || { og_fail "idlers died"; exit 1; }
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+# og_wait_log PATTERN SECONDS: wait until the daemon log has a line matching PATTERN.
+og_wait_log() {
+	_i=0
+	while ! grep -q "$1" "$OG_TMP/daemon.log"; do
+		[ $_i -lt $(($2 * 20)) ] || return 1
+		og_alive "$OG_DPID" || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+og_busy_hog() {
+	_what=$1
+	_n=$(og_group_count)
+	before=$(og_oom_kills)
+	og_spawn "$HOG" --ignore-term --name oghog --rate "$2" --chunk 4 --max "$3" --lifetime 120
+	OG_HOG=$OG_PID
+	og_wait_gone "$OG_HOG" "$4" || og_fail "$_what: hog still running after $4 s"
+	og_wait_reports 10 kill term || og_fail "$_what: no finished term/kill report"
+	after=$(og_oom_kills)
+	[ "$after" = "$before" ] && og_ok "$_what: kernel OOM kills: 0" ||
+		og_fail "$_what: kernel OOM killer fired $((after - before)) times"
+	# the hog is gone and nobody else: every idle process (and the leader) still runs
+	[ "$(og_group_count)" -ge "$_n" ] && og_ok "$_what: all $_n other processes alive" ||
+		og_fail "$_what: $(og_group_count) of $_n other processes left"
+	_reports=$(og_reports kill; og_reports term)
+	[ -n "$_reports" ] || og_fail "$_what: no term/kill report"
+	for _f in $_reports; do
+		[ "$(og_report_get "$_f" pid)" = "$OG_HOG" ] ||
+			og_fail "$_what: $_f names pid $(og_report_get "$_f" pid), not the hog $OG_HOG"
+		[ -n "$(og_report_get "$_f" victim_bytes)" ] ||
+			og_fail "$_what: $_f has no victim_bytes"
+		grep -q '^process_table=partial' "$_f" && og_fail "$_what: $_f made from a partial view"
+	done
+	# what the decisions cost (for the log; timing is never asserted)
+	grep -E 'step: stage (terminate|kill)|SIGTERM pid|SIGKILL pid' "$OG_TMP/daemon.log" |
+		sed 's/^/info: /' | tail -n 6
+}
