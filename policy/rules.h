@@ -118,6 +118,8 @@ struct pol_config {
 	uint64_t hysteresis_permyriad; /* a stage clears only this far above its threshold */
 	bool numa_rebalance;
 	char report_dir[POL_PATH_MAX];
+	int report_max_files; /* ReportMaxFiles=: keep the newest this many reports; 0 = any */
+	uint64_t report_max_age_usec; /* ReportMaxAgeSec=: delete older ones; 0 = never */
 };
 
 struct pol_rules {

@@ -47,6 +47,9 @@ int cfg_format_config(const struct pol_config *cfg, FILE *out)
 	fprintf(out, "Hysteresis=%s\n", cfg_fmt_percent(b, sizeof(b), cfg->hysteresis_permyriad));
 	fprintf(out, "NUMARebalance=%s\n", yesno(cfg->numa_rebalance));
 	fprintf(out, "ReportDirectory=%s\n", cfg->report_dir);
+	fprintf(out, "ReportMaxFiles=%d\n", cfg->report_max_files);
+	fprintf(out, "ReportMaxAgeSec=%s\n",
+		cfg_fmt_duration(b, sizeof(b), cfg->report_max_age_usec));
 
 	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++) {
 		const struct pol_threshold *t = &cfg->stage[s];

@@ -69,6 +69,10 @@ void cfg_config_defaults(struct pol_config *ret)
 	/* A stage clears 2 percentage points above its threshold: no flapping at the edge. */
 	c.hysteresis_permyriad = 200;
 	og_strscpy(c.report_dir, OG_STATEDIR "/reports", sizeof(c.report_dir));
+	/* Retention: a report is 10-60 KiB (the flight recorder is most of it); 1000 of them are
+	 * at most ~60 MiB, and a month covers the incident reviews they are for. */
+	c.report_max_files = 1000;
+	c.report_max_age_usec = SEC(30 * 24 * 3600);
 	*ret = c;
 }
 
@@ -166,6 +170,9 @@ static const struct cfg_key conf_keys[] = {
 	G("Hysteresis", parse_hysteresis, hysteresis_permyriad, 0, 5000, 0),
 	G("NUMARebalance", cfg_parse_bool, numa_rebalance, 0, 0, 0),
 	G("ReportDirectory", cfg_parse_path, report_dir, 0, 0, CFG_F_ABS),
+	G("ReportMaxFiles", cfg_parse_int, report_max_files, 0, 1000000, 0),
+	G("ReportMaxAgeSec", cfg_parse_duration, report_max_age_usec, 0, SEC(3650LL * 24 * 3600),
+	  0),
 	STAGE_KEYS("Reclaim"),
 	STAGE_KEYS("Throttle"),
 	STAGE_KEYS("Terminate"),
