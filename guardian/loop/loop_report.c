@@ -222,6 +222,7 @@ int loop_record_alloc(struct loop *l)
 	l->rec->lock_fd = -1;
 	l->rec->lock_path[0] = '\0';
 	l->rec->state_warned = l->rec->report_warned = false;
+	l->rec->owns_state = false;
 	l->rec->last_prune_usec = 0;
 	l->rec->protected_ok = l->rec->protected_refused = 0;
 	for (size_t i = 0; i < LOOP_PROTECT_AGG_MAX; i++)
@@ -235,10 +236,10 @@ void loop_record_free(struct loop *l)
 {
 	if (l->rec)
 		loop_unref_src(&l->rec->fr_src);
-	if (l->rec && l->rec->lock_fd >= 0) {
+	if (l->rec && l->rec->owns_state)
 		loop_write_state_stopped(l);
+	if (l->rec && l->rec->lock_fd >= 0)
 		close(l->rec->lock_fd);
-	}
 	free(l->rec);
 	l->rec = NULL;
 	free(l->reports);
@@ -254,6 +255,9 @@ void loop_report_capture_machine(const struct loop *l, struct loop_report_machin
 	m->valid = true;
 	m->avail_bytes = l->plan.avail_bytes ? l->plan.avail_bytes : l->avail_bytes;
 	m->total_bytes = l->plan.total_bytes ? l->plan.total_bytes : l->total_bytes;
+	m->scope = l->scope[0] != '\0';
+	m->machine_avail_bytes = s->mem.available_bytes;
+	m->machine_total_bytes = s->mem.total_bytes;
 	m->swap_total_bytes = s->mem.swap_total_bytes;
 	m->swap_free_bytes = s->mem.swap_free_bytes;
 	m->has_psi = s->psi.available && s->psi.memory.has_some;
@@ -364,8 +368,16 @@ static struct loop_report_slot *slot_new(struct loop *l, const struct pol_action
 	loop_report_capture_machine(l, &s->m);
 	s->ntop = 0;
 	if (a->kind == POL_ACT_TERM || a->kind == POL_ACT_KILL || a->kind == POL_ACT_REPORT) {
-		s->ntop = l->plan.ntop;
-		memcpy(s->top, l->plan.top, s->ntop * sizeof(s->top[0]));
+		const struct loop_report_slot *from = NULL;
+
+		/* An escalation is decided without a new ranking: the SIGTERM's report (still in
+		 * the ring, its victim in flight) has the candidates it was chosen from. */
+		for (size_t i = 0; !l->plan.ntop && i < LOOP_REPORTS_MAX && !from; i++)
+			if (&l->reports[i] != s && l->reports[i].used && l->reports[i].ntop &&
+			    l->reports[i].why.target.pid == a->target.pid)
+				from = &l->reports[i];
+		s->ntop = from ? from->ntop : l->plan.ntop;
+		memcpy(s->top, from ? from->top : l->plan.top, s->ntop * sizeof(s->top[0]));
 	}
 	if (a->kind == POL_ACT_OOM_SCORE_ADJ)
 		s->victim.known = false;
@@ -667,7 +679,8 @@ static void write_state(struct loop *l, bool running)
 	struct loop_sbuf b = {text, 0, sizeof(text), false};
 	int r;
 
-	if (!l->state_file[0] || !l->rec) /* a fixture run without --state-file */
+	/* Not ours: a fixture run without --state-file, --once, or another daemon's. */
+	if (!l->state_file[0] || !l->rec || !l->rec->owns_state)
 		return;
 	text[0] = '\0';
 	state_text(l, &b, running);
@@ -723,8 +736,12 @@ int loop_lock(struct loop *l)
 				  l->state_file, l->rec->lock_path);
 		return r;
 	}
+	/* The guardian must not stay down for want of a lock file: go on, and say so. */
+	l->rec->owns_state = true;
 	if (r < 0)
-		return log_error_errno(r, "cannot take the lock '%s': %s%s%m", l->rec->lock_path,
-				       why, why[0] ? ": " : "");
+		(void)log_warning_errno(r,
+					"cannot take the lock '%s': %s%s%m; a second daemon would "
+					"not be refused, ignoring",
+					l->rec->lock_path, why, why[0] ? ": " : "");
 	return 0;
 }

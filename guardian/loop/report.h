@@ -26,7 +26,9 @@
 /* The machine at the decision (from the snapshot the plan was made from). */
 struct loop_report_machine {
 	bool valid;
+	bool scope; /* avail/total are the guarded scope's (its limit), not the machine's */
 	uint64_t avail_bytes, total_bytes, swap_total_bytes, swap_free_bytes;
+	uint64_t machine_avail_bytes, machine_total_bytes; /* MemAvailable, MemTotal */
 	bool has_psi;
 	uint32_t psi_some_avg10_centi, psi_full_avg10_centi;
 	size_t nslabs; /* 0 and slabs_read false: the kill zone skips the slab walk */
@@ -91,6 +93,7 @@ struct loop_last_action {
 struct loop_record {
 	int lock_fd;
 	char lock_path[POL_PATH_MAX + 8];
+	bool owns_state; /* the lock is ours (or could not be taken): we write the state file */
 	bool state_warned, report_warned;
 	uint64_t last_prune_usec;
 	unsigned protected_ok, protected_refused; /* oom_score_adj writes since start */

@@ -172,6 +172,8 @@ static struct json_object *sent_json(const struct loop_report_slot *s)
 		put_s(o, "memory_release", "not called");
 	} else if (v->mrelease_r == 0) {
 		put_s(o, "memory_release", "done");
+	} else if (v->mrelease_r == -ESRCH) { /* the exit beat it to the memory: fine */
+		put_s(o, "memory_release", "not needed: already reaped");
 	} else {
 		snprintf(buf, sizeof(buf), "failed: %s", strerror(-v->mrelease_r));
 		put_s(o, "memory_release", buf);
@@ -214,8 +216,11 @@ static struct json_object *machine_json(const struct loop_report_machine *m)
 	if (!m->valid)
 		return NULL;
 	o = json_object_new_object();
+	put_s(o, "measured_on", m->scope ? "scope" : "machine");
 	put_u(o, "available_bytes", m->avail_bytes);
 	put_u(o, "total_bytes", m->total_bytes);
+	put_u(o, "machine_available_bytes", m->machine_avail_bytes);
+	put_u(o, "machine_total_bytes", m->machine_total_bytes);
 	put_u(o, "swap_total_bytes", m->swap_total_bytes);
 	put_u(o, "swap_free_bytes", m->swap_free_bytes);
 	if (m->has_psi) {

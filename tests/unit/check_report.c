@@ -449,10 +449,12 @@ START_TEST(one_daemon_per_state_file)
 		      "%s", err);
 	free(err);
 	ck_assert_ptr_null(l2);
-	/* --once takes no lock: it never acts */
+	/* --once takes no lock (it never acts) and leaves the state alone */
 	o.once = true;
 	ck_assert_int_eq(loop_new(&o, &r2, &l2), 0);
+	loop_write_state(l2);
 	loop_free(l2);
+	ck_assert_str_eq(state_get(slurp(state), "running", v, sizeof(v)), "yes");
 	loop_free(l);
 	ck_assert_int_eq(loop_lock_probe(lock, &holder), 0);
 	ck_assert_str_eq(state_get(slurp(state), "running", v, sizeof(v)), "no");
@@ -465,7 +467,7 @@ END_TEST
 START_TEST(state_write_failure_warns_once)
 {
 	char dir[OG_TMPROOT_MAX], state[128];
-	struct loop_opts o = {.root_dir = FIXTURES "/this-host", .once = true};
+	struct loop_opts o = {.root_dir = FIXTURES "/this-host"};
 	struct pol_rules rules = {0};
 	struct loop *l = NULL;
 	struct og_capture cap;
@@ -477,7 +479,12 @@ START_TEST(state_write_failure_warns_once)
 	og_tmproot_put(dir, "file", "x");
 	snprintf(state, sizeof(state), "%s/file/state", dir); /* a file where a dir must be */
 	o.state_file = state;
+	/* no lock either: the daemon goes on and says so */
+	og_capture_begin(&cap, STDERR_FILENO);
 	ck_assert_int_eq(loop_new(&o, &rules, &l), 0);
+	err = og_capture_end(&cap);
+	ck_assert_ptr_nonnull(strstr(err, "cannot take the lock"));
+	free(err);
 	og_capture_begin(&cap, STDERR_FILENO);
 	loop_write_state(l);
 	loop_write_state(l);
