@@ -61,5 +61,5 @@ if bad:
 EOPY
 [ "$(stat -c %a "$f")" = 640 ] && og_ok "report mode 0640" || og_fail "report mode $(stat -c %a "$f")"
 ls -A "$OG_TMP/reports" | grep -q '\.tmp$' && og_fail "a temporary file was left behind"
-[ -n "${OG_KEEP:-}" ] && cp "$f" "$OG_KEEP"
+[ -n "${OG_KEEP:-}" ] && cp "$f" "$OG_KEEP" # keep it for a look (not in the suite)
 og_finish
