@@ -143,6 +143,17 @@ static size_t pick_services(struct json_object *samples, const char **ret)
 	return k;
 }
 
+/* A service's value in a sample: its name may hold dots, so no dotted lookup. */
+static struct json_object *svc_value(struct json_object *sample, const char *svc)
+{
+	struct json_object *sv = ctl_json_get(sample, "services"), *v = NULL;
+
+	if (!sv || !json_object_is_type(sv, json_type_object) ||
+	    !json_object_object_get_ex(sv, svc, &v))
+		return NULL;
+	return v;
+}
+
 static void series(FILE *out, const struct plot *p, struct json_object *samples, const char *id,
 		   const char *cls, const char *key, const char *svc, bool psi, const char *color)
 {
@@ -150,7 +161,7 @@ static void series(FILE *out, const struct plot *p, struct json_object *samples,
 
 	for (size_t i = 0; i < json_object_array_length(samples); i++) {
 		struct json_object *s = json_object_array_get_idx(samples, i);
-		struct json_object *v = svc ? ctl_json_get(ctl_json_get(s, "services"), svc) : NULL;
+		struct json_object *v = svc ? svc_value(s, svc) : NULL;
 
 		npts += svc ? v != NULL : ctl_json_get(s, key) != NULL;
 	}
@@ -164,8 +175,7 @@ static void series(FILE *out, const struct plot *p, struct json_object *samples,
 		svc ? "1.5" : "2.5");
 	for (size_t i = 0; i < json_object_array_length(samples); i++) {
 		struct json_object *s = json_object_array_get_idx(samples, i);
-		struct json_object *v =
-			svc ? ctl_json_get(ctl_json_get(s, "services"), svc) : ctl_json_get(s, key);
+		struct json_object *v = svc ? svc_value(s, svc) : ctl_json_get(s, key);
 		double t = ctl_html_iso_to_sec(ctl_json_str(s, "time"));
 
 		if (!v || !t)

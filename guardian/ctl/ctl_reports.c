@@ -263,7 +263,9 @@ static void print_line(FILE *out, struct json_object *r)
 	const char *t = ctl_json_str(r, "time"), *kind = ctl_json_str(r, "target.kind");
 	int64_t pid;
 
-	fprintf(out, "%-19.19s %-13s %-13s ", t ? t : "?", ctl_json_str(r, "action") ?: "?",
+	fprintf(out, "%-19.19s %-13s %-13s ", t ? t : "?",
+		strcmp(ctl_json_str(r, "action") ?: "", "report") == 0 ? "no-action"
+								       : ctl_json_str(r, "action") ?: "?",
 		ctl_json_str(r, "result") ?: "?");
 	if (ctl_json_int(r, "target.pid", &pid) && pid > 0) {
 		fprintf(out, "pid %" PRId64 " ", pid);

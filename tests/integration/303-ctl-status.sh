@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# oomguardianctl status tells a running daemon from a state file (its lock), shows the stage,
+# scope and the last actions; reports lists what it did and report shows one; a daemon that
+# died without cleaning up is called stale, not running.
+. "$top_srcdir/tests/integration/lib.sh"
+CTL="$top_builddir/oomguardianctl"
+
+og_init ctlstatus 512
+og_start_daemon
+"$CTL" status --state-file "$OG_TMP/state" >"$OG_TMP/st.txt"
+rc=$?
+[ "$rc" = 0 ] && grep -q "^oomguardiand: running (pid $OG_DPID" "$OG_TMP/st.txt" &&
+	og_ok "status: running" || { og_fail "status rc $rc"; cat "$OG_TMP/st.txt"; }
+grep -q "^Scope: *//*$OG_CG" "$OG_TMP/st.txt" || og_fail "status does not show the scope"
+"$CTL" status --json --state-file "$OG_TMP/state" >"$OG_TMP/st.json"
+python3 - "$OG_TMP/st.json" "$OG_DPID" <<'EOPY' || og_fail "status --json"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["running"] is True and s["pid"] == int(sys.argv[2]) and s["stale"] is False, s
+assert s["dry_run"] is False and s["stage"] == "none", s
+EOPY
+# an action to show: a hog parked in the kill zone
+og_spawn "$HOG" --ignore-term --rate 100 --max 460
+hog=$OG_PID
+og_wait_gone "$hog" 20 || og_fail "hog still running"
+og_wait_reports 10 kill || og_fail "no kill report"
+i=0
+until "$CTL" status --state-file "$OG_TMP/state" | grep -q " kill .*pid $hog"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || break
+	sleep 0.05
+done
+"$CTL" status --state-file "$OG_TMP/state" >"$OG_TMP/st.txt"
+grep -q "^  .* kill .*pid $hog memhog, freed" "$OG_TMP/st.txt" && og_ok "status: the last action" ||
+	{ og_fail "status does not show the kill"; cat "$OG_TMP/st.txt"; }
+"$CTL" reports --report-dir "$OG_TMP/reports" >"$OG_TMP/list.txt"
+grep -q " kill .*pid $hog memhog" "$OG_TMP/list.txt" && og_ok "reports lists the kill" ||
+	{ og_fail "reports"; cat "$OG_TMP/list.txt"; }
+# the state file knows the report directory: no --report-dir needed
+"$CTL" reports --state-file "$OG_TMP/state" --json >"$OG_TMP/list.json"
+id=$(python3 -c 'import json,sys; print([r["id"] for r in json.load(open(sys.argv[1])) if r["action"] == "kill"][-1])' "$OG_TMP/list.json") ||
+	og_fail "reports --json"
+"$CTL" report --report-dir "$OG_TMP/reports" "$id" >"$OG_TMP/one.txt" &&
+	grep -q "^Victim: *pid $hog memhog uid 0" "$OG_TMP/one.txt" && og_ok "report $id" ||
+	{ og_fail "report $id"; cat "$OG_TMP/one.txt"; }
+"$CTL" reports --report-dir "$OG_TMP/reports" --since 1h | grep -q " kill " ||
+	og_fail "reports --since 1h misses the kill"
+"$CTL" reports --report-dir "$OG_TMP/reports" --since 2099-01-01 | grep -q " kill " &&
+	og_fail "reports --since 2099 shows the kill"
+# died without cleaning up: the state says running=yes, the lock says otherwise
+kill -9 "$OG_DPID"
+wait "$OG_DPID" 2>/dev/null
+OG_DPID=
+"$CTL" status --state-file "$OG_TMP/state" >"$OG_TMP/st.txt"
+rc=$?
+[ "$rc" = 3 ] && grep -q "not running (it died without cleaning up" "$OG_TMP/st.txt" &&
+	og_ok "status: stale state, exit 3" || { og_fail "stale: rc $rc"; cat "$OG_TMP/st.txt"; }
+"$CTL" status --state-file "$OG_TMP/nonexistent" >"$OG_TMP/st.txt"
+[ $? = 3 ] && grep -q "no state file" "$OG_TMP/st.txt" || og_fail "status without a state file"
+og_finish
