@@ -120,6 +120,8 @@ struct pol_config {
 	char report_dir[POL_PATH_MAX];
 	int report_max_files; /* ReportMaxFiles=: keep the newest this many reports; 0 = any */
 	uint64_t report_max_age_usec; /* ReportMaxAgeSec=: delete older ones; 0 = never */
+	char metrics_file[POL_PATH_MAX]; /* MetricsFile=: Prometheus text, "" = off */
+	char metrics_socket[POL_PATH_MAX]; /* MetricsSocket=: served over HTTP/1.0, "" = off */
 };
 
 struct pol_rules {

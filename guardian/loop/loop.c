@@ -464,6 +464,7 @@ static void reload(struct loop *l)
 		log_warning("%s", cfg_diag_format(&diag.entries[i], line, sizeof(line)));
 	cfg_diag_free(&diag);
 	if (r < 0) {
+		loop_record_reload_failed(l);
 		(void)log_error_errno(r, "reload failed (%m): keeping the running policy");
 		return;
 	}

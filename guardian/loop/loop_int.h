@@ -167,7 +167,11 @@ void loop_write_state_stopped(struct loop *l); /* at exit: running=no */
 int loop_lock(struct loop *l);
 int loop_record_alloc(struct loop *l); /* the report ring and the record, touched */
 void loop_record_free(struct loop *l); /* marks the state stopped, drops the lock */
-void loop_record_setup(struct loop *l); /* the flight recorder's timer (after sd_event_new) */
+void loop_record_setup(struct loop *l); /* recorder and metrics sources (after sd_event_new) */
+void loop_record_reload_failed(struct loop *l); /* counted for the metrics */
+void loop_metrics_setup(struct loop *l); /* MetricsFile= timer, MetricsSocket= */
+void loop_metrics_teardown(struct loop *l);
+void loop_metrics_write(struct loop *l); /* MetricsFile= now, unless a victim is in flight */
 void loop_report_protect_refused(struct loop *l); /* the kernel refused an oom_score_adj */
 /* Format a report into a free slot of the ring (or the slot already holding `path`): no
  * allocation, no file system. path: in/out, "" = a new file name (written back). 0, or

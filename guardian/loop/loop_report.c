@@ -229,6 +229,15 @@ int loop_record_alloc(struct loop *l)
 		l->rec->agg[i].rule[0] = '\0';
 	l->rec->nlast = l->rec->last_next = 0;
 	l->rec->fr_src = NULL;
+	memset(&l->rec->metrics, 0, sizeof(l->rec->metrics));
+	l->rec->metrics_warned = false;
+	l->rec->start_usec = realtime_usec();
+	l->rec->metrics_src = l->rec->msock_src = NULL;
+	l->rec->msock_fd = -1;
+	for (size_t i = 0; i < LOOP_METRICS_CONNS; i++) {
+		l->rec->conns[i].fd = -1;
+		l->rec->conns[i].src = NULL;
+	}
 	return 0;
 }
 
@@ -236,6 +245,7 @@ void loop_record_free(struct loop *l)
 {
 	if (l->rec)
 		loop_unref_src(&l->rec->fr_src);
+	loop_metrics_teardown(l);
 	if (l->rec && l->rec->owns_state)
 		loop_write_state_stopped(l);
 	if (l->rec && l->rec->lock_fd >= 0)
@@ -496,6 +506,12 @@ void loop_record_setup(struct loop *l)
 		r = sd_event_source_set_enabled(l->rec->fr_src, SD_EVENT_ON);
 	if (r < 0)
 		(void)log_warning_errno(r, "flight recorder: %m; reports go without it, ignoring");
+	loop_metrics_setup(l);
+}
+
+void loop_record_reload_failed(struct loop *l)
+{
+	l->rec->metrics.reload_failures++;
 }
 
 /* ------------------------------------------------------------------ flush (idle) */
@@ -529,13 +545,32 @@ static void remember_action(struct loop *l, const struct loop_report_slot *s)
 	e->freed_bytes = s->freed_bytes;
 }
 
+/* From the kill threshold's crossing to the signal: the report knows the crossing to the exit
+ * (since_cross) and, on the act layer's clock, the signal and the exit. 0: not measured. */
+static uint64_t signal_latency_usec(const struct loop_report_slot *s)
+{
+	const struct act_victim *v = &s->v;
+	uint64_t sig;
+
+	if (!s->has_victim || !s->since_cross_usec || !v->exited_usec)
+		return 0;
+	sig = v->sent & ACT_SENT_KILL ? v->kill_usec : v->term_usec;
+	if (!sig || sig > v->exited_usec || v->exited_usec - sig >= s->since_cross_usec)
+		return 0;
+	return s->since_cross_usec - (v->exited_usec - sig);
+}
+
 void loop_report_finished(struct loop *l, const struct loop_report_slot *s, const char *path)
 {
 	/* The one place a finished report goes out: remembered for the state file (status),
 	 * and handed to whatever wants it after this line. path is NULL when the run writes no
 	 * report files. */
 	remember_action(l, s);
-	(void)path;
+	if (s->why.kind != POL_ACT_OOM_SCORE_ADJ)
+		loop_metrics_count(&l->rec->metrics, s->why.kind, s->result, s->freed_bytes,
+				   signal_latency_usec(s));
+	if (path)
+		l->rec->metrics.reports_written++;
 }
 
 static int write_slot(struct loop *l, int dirfd, struct loop_report_slot *s, const char *host)
@@ -618,11 +653,13 @@ int loop_report_flush(struct loop *l)
 		close(dirfd);
 	}
 	if (l->reports_dropped) {
+		l->rec->metrics.reports_lost += l->reports_dropped;
 		log_warning("report queue full: %u reports lost while victims were in flight",
 			    l->reports_dropped);
 		l->reports_dropped = 0;
 	}
 	loop_write_state(l); /* the last actions and protection counts */
+	loop_metrics_write(l);
 	return n;
 }
 

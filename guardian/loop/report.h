@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "guardian/actions/act_kill.h"
+#include "guardian/loop/metrics.h"
 #include "guardian/loop/recorder.h"
 #include "policy/plan.h"
 
@@ -102,6 +103,19 @@ struct loop_record {
 	struct loop_last_action last[LOOP_LAST_ACTIONS];
 	struct loop_recorder fr;
 	struct sd_event_source *fr_src; /* one sample a second */
+
+	/* metrics (metrics.h, loop_metrics.c) */
+	struct loop_metrics metrics;
+	char metrics_text[LOOP_METRICS_TEXT_MAX];
+	bool metrics_warned;
+	uint64_t start_usec; /* realtime */
+	struct sd_event_source *metrics_src, *msock_src;
+	int msock_fd;
+	struct loop_metrics_conn {
+		int fd;
+		struct sd_event_source *src;
+		uint64_t deadline_usec;
+	} conns[LOOP_METRICS_CONNS];
 };
 
 struct loop;

@@ -48,6 +48,8 @@ int cfg_format_config(const struct pol_config *cfg, FILE *out)
 	fprintf(out, "NUMARebalance=%s\n", yesno(cfg->numa_rebalance));
 	fprintf(out, "ReportDirectory=%s\n", cfg->report_dir);
 	fprintf(out, "ReportMaxFiles=%d\n", cfg->report_max_files);
+	fprintf(out, "MetricsFile=%s\n", cfg->metrics_file);
+	fprintf(out, "MetricsSocket=%s\n", cfg->metrics_socket);
 	fprintf(out, "ReportMaxAgeSec=%s\n",
 		cfg_fmt_duration(b, sizeof(b), cfg->report_max_age_usec));
 

@@ -171,6 +171,8 @@ static const struct cfg_key conf_keys[] = {
 	G("NUMARebalance", cfg_parse_bool, numa_rebalance, 0, 0, 0),
 	G("ReportDirectory", cfg_parse_path, report_dir, 0, 0, CFG_F_ABS),
 	G("ReportMaxFiles", cfg_parse_int, report_max_files, 0, 1000000, 0),
+	G("MetricsFile", cfg_parse_path, metrics_file, 0, 0, CFG_F_ABS),
+	G("MetricsSocket", cfg_parse_path, metrics_socket, 0, 0, CFG_F_ABS),
 	G("ReportMaxAgeSec", cfg_parse_duration, report_max_age_usec, 0, SEC(3650LL * 24 * 3600),
 	  0),
 	STAGE_KEYS("Reclaim"),

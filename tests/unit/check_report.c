@@ -588,6 +588,71 @@ START_TEST(flight_recorder_ring)
 }
 END_TEST
 
+/* The Prometheus text: counters end in _total, the histogram is cumulative and its buckets
+ * take the latency where it belongs, base units (seconds, ratios), and the buffer's end is
+ * -ENOBUFS, not a cut text. */
+START_TEST(metrics_text)
+{
+	static char buf[LOOP_METRICS_TEXT_MAX];
+	struct loop_metrics m = {0};
+	struct loop_metrics_view v = {0};
+	int n;
+
+	v.stage = POL_STAGE_KILL;
+	v.stage_since_usec = 1764645195000001ULL;
+	v.avail_bytes = 123;
+	v.total_bytes = 1000;
+	v.has_psi = true;
+	v.psi_some_centi = 1234; /* 12.34 % */
+	v.psi_full_centi = 5;
+	v.protect_accepted = 7;
+	v.has_oom_kill = true;
+	v.kernel_oom_kill = 3;
+	loop_metrics_count(&m, POL_ACT_KILL, "killed", 4096, 3000); /* 3 ms: le 0.005 */
+	loop_metrics_count(&m, POL_ACT_KILL, "killed", 1024, 7000000); /* 7 s: +Inf only */
+	loop_metrics_count(&m, POL_ACT_TERM, "escalated", 0, 0);
+	loop_metrics_count(&m, POL_ACT_REPORT, "nothing-to-do", 0, 0);
+	loop_metrics_count(&m, POL_ACT_DROP_CACHES, "some new word", 0, 0);
+	n = loop_metrics_format(buf, sizeof(buf), &m, &v);
+	ck_assert_int_gt(n, 0);
+	ck_assert_uint_eq(strlen(buf), (size_t)n);
+	ck_assert_ptr_nonnull(strstr(buf, "\noomguardian_stage{stage=\"kill\",level=\"4\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\noomguardian_stage{stage=\"none\",level=\"0\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\noomguardian_stage_since_seconds 1764645195.000001\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "oomguardian_memory_available_bytes{scope=\"machine\"} 123\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "oomguardian_memory_pressure_avg10_ratio{kind=\"some\"} 0.1234\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "oomguardian_memory_pressure_avg10_ratio{kind=\"full\"} 0.0005\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "oomguardian_actions_total{kind=\"kill\",result=\"killed\"} 2\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "oomguardian_actions_total{kind=\"term\",result=\"escalated\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(
+		buf, "oomguardian_actions_total{kind=\"drop_caches\",result=\"other\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "oomguardian_freed_bytes_total{kind=\"kill\"} 5120\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "_bucket{le=\"0.002500\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "_bucket{le=\"0.005000\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "_bucket{le=\"5.000000\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "_bucket{le=\"+Inf\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "oomguardian_kill_latency_seconds_sum 7.003000\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "oomguardian_kill_latency_seconds_count 2\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "oomguardian_kernel_oom_kill_total 3\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "# TYPE oomguardian_actions_total counter\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "# TYPE oomguardian_kill_latency_seconds histogram\n"));
+	/* every sample line: name{labels} value; every counter ends in _total */
+	for (const char *p = buf; *p; p = strchr(p, '\n') + 1) {
+		if (strncmp(p, "# TYPE ", 7) == 0 && strstr(p, " counter\n") &&
+		    strstr(p, " counter\n") < strchr(p, '\n') + 1)
+			ck_assert_msg(strncmp(strstr(p, " counter\n") - 6, "_total", 6) == 0,
+				      "%.60s", p);
+		ck_assert_msg(*p == '#' || strncmp(p, "oomguardian_", 12) == 0, "%.60s", p);
+	}
+	ck_assert_int_eq(loop_metrics_format(buf, 200, &m, &v), -ENOBUFS);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -604,6 +669,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, state_write_failure_warns_once);
 	tcase_add_test(tc, files_are_created_safely);
 	tcase_add_test(tc, flight_recorder_ring);
+	tcase_add_test(tc, metrics_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
