@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
+#include "guardian/loop/journal.h"
 #include "guardian/loop/loop_files.h"
 #include "guardian/loop/report.h"
 #include "guardian/sources/src_psi.h"
@@ -563,14 +564,15 @@ static uint64_t signal_latency_usec(const struct loop_report_slot *s)
 void loop_report_finished(struct loop *l, const struct loop_report_slot *s, const char *path)
 {
 	/* The one place a finished report goes out: remembered for the state file (status),
-	 * and handed to whatever wants it after this line. path is NULL when the run writes no
-	 * report files. */
+	 * counted for the metrics, sent to the journal, and handed to whatever else wants it
+	 * after these lines. path is NULL when the run writes no report files. */
 	remember_action(l, s);
 	if (s->why.kind != POL_ACT_OOM_SCORE_ADJ)
 		loop_metrics_count(&l->rec->metrics, s->why.kind, s->result, s->freed_bytes,
 				   signal_latency_usec(s));
 	if (path)
 		l->rec->metrics.reports_written++;
+	loop_journal_report(s, path);
 }
 
 static int write_slot(struct loop *l, int dirfd, struct loop_report_slot *s, const char *host)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
+#include "guardian/loop/journal.h"
 #include "guardian/loop/loop.h"
 #include "guardian/loop/loop_files.h"
 #include "guardian/loop/loop_int.h"
@@ -653,6 +654,77 @@ START_TEST(metrics_text)
 }
 END_TEST
 
+/* The journal entries, through a recording sink: one per finished report, the MESSAGE_ID of
+ * its kind, the structured fields; one entry per policy and minute for protection. */
+static char journal_seen[8][4096];
+static int journal_n;
+
+static void record_sink(void *userdata, const struct iovec *iov, size_t n)
+{
+	char *p;
+
+	(void)userdata;
+	if (journal_n == 8)
+		return;
+	p = journal_seen[journal_n++];
+	p[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		strncat(p, iov[i].iov_base, iov[i].iov_len);
+		strcat(p, "\n");
+	}
+}
+
+START_TEST(journal_fields)
+{
+	char tmpl[] = "/tmp/ogtest-journal-XXXXXX", path[POL_PATH_MAX + 64] = "";
+	struct loop_opts o = {.root_dir = FIXTURES "/this-host", .dry_run = true};
+	struct pol_rules rules = {0};
+	struct pol_action a = term_action(), p = {0};
+	struct act_victim v = {0};
+	struct loop *l = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	o.report_dir = tmpl;
+	ck_assert_int_eq(loop_new(&o, &rules, &l), 0);
+	loop_journal_set_sink(record_sink, NULL);
+	a.kind = POL_ACT_KILL;
+	v.pid = 321;
+	v.sent = ACT_SENT_KILL;
+	v.exited = true;
+	strcpy(v.comm, "hog\nFORGED");
+	ck_assert_int_eq(
+		loop_report_queue(l, &a, "killed", &v, 5 << 20, 900, 0, path, sizeof(path)), 0);
+	p.kind = POL_ACT_OOM_SCORE_ADJ;
+	p.target.kind = POL_TGT_PROCESS;
+	strcpy(p.rule, "policy.d/10-db.policy");
+	p.value = (uint64_t)(int64_t)-900;
+	for (int i = 0; i < 5; i++) {
+		p.target.pid = 500 + i;
+		ck_assert_int_eq(loop_report_queue(l, &p, "written", NULL, 0, 0, 0, NULL, 0), 0);
+		loop_report_flush(l);
+	}
+	loop_journal_set_sink(NULL, NULL);
+	ck_assert_int_eq(journal_n, 2); /* the kill, and the policy's first process */
+	ck_assert_ptr_nonnull(strstr(journal_seen[0], "MESSAGE_ID=" OG_MID_KILL "\n"));
+	ck_assert_ptr_nonnull(strstr(journal_seen[0], "\nOOMGUARDIAN_VICTIM_PID=321\n"));
+	ck_assert_ptr_nonnull(strstr(journal_seen[0], "\nOOMGUARDIAN_VICTIM_UNIT=hog.service\n"));
+	ck_assert_ptr_nonnull(
+		strstr(journal_seen[0], "\nOOMGUARDIAN_RULE=test.conf:9 [Terminate]\n"));
+	ck_assert_ptr_nonnull(strstr(journal_seen[0], "\nOOMGUARDIAN_FREED_BYTES=5242880\n"));
+	ck_assert_ptr_nonnull(strstr(journal_seen[0], "\nOOMGUARDIAN_DRY_RUN=yes\n"));
+	ck_assert_ptr_nonnull(strstr(journal_seen[0], "\nOOMGUARDIAN_REPORT=/tmp/ogtest-journal-"));
+	/* the comm keeps its bytes in its field, MESSAGE shows it on one line */
+	ck_assert_ptr_nonnull(strstr(journal_seen[0], "OOMGUARDIAN_VICTIM_COMM=hog\nFORGED\n"));
+	ck_assert_ptr_nonnull(
+		strstr(journal_seen[0], "MESSAGE=dry-run: kill hog?FORGED (pid 321)"));
+	ck_assert_ptr_nonnull(strstr(journal_seen[1], "MESSAGE_ID=" OG_MID_PROTECT "\n"));
+	ck_assert_ptr_nonnull(strstr(journal_seen[1], "\nOOMGUARDIAN_OOM_SCORE_ADJ=-900\n"));
+	ck_assert_ptr_null(strstr(journal_seen[1], "OOMGUARDIAN_MEASURED"));
+	loop_free(l);
+	og_tmproot_remove(tmpl);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -670,6 +742,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, files_are_created_safely);
 	tcase_add_test(tc, flight_recorder_ring);
 	tcase_add_test(tc, metrics_text);
+	tcase_add_test(tc, journal_fields);
 	suite_add_tcase(s, tc);
 	return s;
 }
