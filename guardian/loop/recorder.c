@@ -12,6 +12,7 @@ void loop_recorder_init(struct loop_recorder *fr)
 	fr->n = fr->next = fr->nnames = 0;
 	fr->nsamples = 0;
 	fr->last_snap_usec = 0;
+	fr->ntracked = 0;
 }
 
 const struct loop_fr_sample *loop_recorder_at(const struct loop_recorder *fr, size_t i)
@@ -99,8 +100,11 @@ static void add_services(struct loop_recorder *fr, struct loop_fr_sample *s,
 	for (size_t i = 0; i < nb; i++) {
 		s->svc[i].name = name_index(fr, service_name(snap->cgroups[best[i]].path));
 		s->svc[i].bytes = snap->cgroups[best[i]].current_bytes;
+		og_strscpy(fr->tracked[i], snap->cgroups[best[i]].path, sizeof(fr->tracked[i]));
 	}
 	s->nsvc = (uint8_t)nb;
+	if (nb) /* a processes-only snapshot (the protection rescan) has no cgroups */
+		fr->ntracked = nb;
 }
 
 void loop_recorder_add(struct loop_recorder *fr, uint64_t now_realtime_usec, uint64_t now_mono_usec,
@@ -128,4 +132,18 @@ void loop_recorder_add(struct loop_recorder *fr, uint64_t now_realtime_usec, uin
 		add_services(fr, s, snap);
 		fr->last_snap_usec = snap->now_usec;
 	}
+}
+
+void loop_recorder_add_service(struct loop_recorder *fr, const char *path, uint64_t bytes)
+{
+	struct loop_fr_sample *s;
+
+	if (!fr->n)
+		return;
+	s = &fr->s[(fr->next + LOOP_FR_SAMPLES - 1) % LOOP_FR_SAMPLES];
+	if (s->nsvc == LOOP_FR_TOP)
+		return;
+	s->svc[s->nsvc].name = name_index(fr, service_name(path));
+	s->svc[s->nsvc].bytes = bytes;
+	s->nsvc++;
 }

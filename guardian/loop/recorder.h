@@ -3,8 +3,10 @@
  * The flight recorder: the last LOOP_FR_SAMPLES seconds of available memory, memory PSI, the
  * stage and the largest services, in a ring allocated (and touched) once. Sampled once a
  * second from a timer of its own (one pread of the PSI file; available memory is the fast
- * poll's last read; services come from the loop's snapshot while it is fresh, i.e. near or in a
- * stage, when the loop takes them anyway). Written with every report (report_json.c).
+ * poll's last read). Services come from the loop's snapshot while it is fresh (near or in a
+ * stage, when the loop takes them anyway); between snapshots the services the last one found
+ * largest are read directly every LOOP_FR_SVC_EVERY samples (one usage file each).
+ * Written with every report (report_json.c).
  */
 #pragma once
 
@@ -20,6 +22,7 @@
 #define LOOP_FR_NAMES 48 /* distinct service names in the ring (least recently seen replaced) */
 #define LOOP_FR_NAME_MAX 96
 #define LOOP_FR_SNAP_FRESH_USEC 3000000ULL /* a snapshot older than this is not sampled */
+#define LOOP_FR_SVC_EVERY 5 /* between snapshots: read the tracked services every 5th sample */
 
 struct loop_fr_sample {
 	uint64_t time_usec; /* CLOCK_REALTIME */
@@ -42,6 +45,8 @@ struct loop_recorder {
 	uint64_t name_seen[LOOP_FR_NAMES]; /* sample counter when last used */
 	uint64_t nsamples; /* ever taken */
 	uint64_t last_snap_usec; /* monotonic now_usec of the snapshot last sampled */
+	size_t ntracked; /* the largest services of the last fresh snapshot, by cgroup path */
+	char tracked[LOOP_FR_TOP][OG_CGROUP_PATH_MAX];
 };
 
 /* Empty the ring and touch every page of it (before mlockall). */
@@ -55,6 +60,9 @@ void loop_recorder_init(struct loop_recorder *fr);
 void loop_recorder_add(struct loop_recorder *fr, uint64_t now_realtime_usec, uint64_t now_mono_usec,
 		       uint64_t avail_bytes, uint64_t total_bytes, const struct og_psi *psi,
 		       int stage, const struct og_snapshot *snap);
+
+/* Add a service's usage to the newest sample (between snapshots). Pure. */
+void loop_recorder_add_service(struct loop_recorder *fr, const char *path, uint64_t bytes);
 
 /* The i-th sample, oldest first (i < fr->n). */
 const struct loop_fr_sample *loop_recorder_at(const struct loop_recorder *fr, size_t i);

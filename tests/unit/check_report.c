@@ -586,6 +586,16 @@ START_TEST(flight_recorder_ring)
 	ck_assert_str_eq(fr.names[fr.s[0].svc[2].name], "db.service");
 	ck_assert_uint_eq(fr.s[0].psi_some_centi, 1234);
 	ck_assert_uint_eq(fr.s[0].psi_full_centi, 56);
+	/* between snapshots the tracked services are added by path, under their names */
+	ck_assert_uint_eq(fr.ntracked, 3);
+	ck_assert_str_eq(fr.tracked[2], "/system.slice/db.service");
+	loop_recorder_add(&fr, 2, snap.now_usec + 10000000, 1, 1000, NULL, 2, &snap);
+	ck_assert_uint_eq(fr.s[1].nsvc, 0);
+	ck_assert(!fr.s[1].has_psi);
+	loop_recorder_add_service(&fr, fr.tracked[2], 77);
+	ck_assert_uint_eq(fr.s[1].nsvc, 1);
+	ck_assert_str_eq(fr.names[fr.s[1].svc[0].name], "db.service");
+	ck_assert_uint_eq(fr.s[1].svc[0].bytes, 77);
 }
 END_TEST
 
