@@ -12,7 +12,7 @@
  * while no victim or group is in flight. Between a SIGTERM and its escalation check nothing
  * opens, allocates or renames anything under the report directory.
  *
- * Measured (contrib-less ad-hoc benchmark, this 2-core VM under load, 16384-process table):
+ * Measured (an ad-hoc run on this 2-core VM under load, with a 16384-process table):
  * queueing a new report costs ~0.9 us when the victim is among the ranked candidates and ~31 us
  * when its process has to be found by a pass over the table; the idle flush (json-c and the
  * file) ~0.6 ms per report. A slot is ~11.6 KiB, the ring ~182 KiB, the record ~100 KiB.
