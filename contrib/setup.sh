@@ -12,10 +12,11 @@ builddir=${BUILDDIR:-$top/build}
 # Every package the build, the tests and the daemon need (README.md says why each library).
 # build: build-essential autoconf automake autoconf-archive pkg-config and the five -dev
 # libraries + check; fuzzing: clang libclang-rt-14-dev; tests: systemd (systemd-analyze verify),
-# procps, python3 (contrib/capture-this-host.sh), time (/usr/bin/time in the benchmarks).
+# procps, python3 (contrib/capture-this-host.sh), time (/usr/bin/time in the benchmarks),
+# chromium (304 renders the incident page headless).
 PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 	libsystemd-dev libcgroup-dev libnuma-dev libinih-dev libjson-c-dev check
-	clang libclang-rt-14-dev systemd procps python3 time"
+	clang libclang-rt-14-dev systemd procps python3 time chromium"
 
 deps() {
 	missing=""
