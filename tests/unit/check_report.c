@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "guardian/base/log.h"
+#include "guardian/ctl/ctl_html.h"
+#include "guardian/ctl/ctl_reports.h"
 #include "guardian/loop/journal.h"
 #include "guardian/loop/loop.h"
 #include "guardian/loop/loop_files.h"
@@ -735,6 +737,75 @@ START_TEST(journal_fields)
 }
 END_TEST
 
+/* oomguardianctl's readers: --since forms, report IDs (whole name, unique prefix, ambiguous),
+ * and the HTML page's escaping and plot from the committed fixture report. */
+START_TEST(ctl_since_and_ids)
+{
+	const char *dir = FIXTURES "/reports";
+	uint64_t now = 1764645195ULL * 1000000ULL, t = 0;
+	struct json_object *r = NULL;
+	char path[1024];
+
+	ck_assert_int_eq(ctl_parse_since("1h", now, &t), 0);
+	ck_assert_uint_eq(t, now - 3600ULL * 1000000ULL);
+	ck_assert_int_eq(ctl_parse_since("2026-12-02", now, &t), 0);
+	ck_assert_uint_eq(t, 1796169600ULL * 1000000ULL);
+	ck_assert_int_eq(ctl_parse_since("2026-12-02T03:15", now, &t), 0);
+	ck_assert_uint_eq(t, (1796169600ULL + 3 * 3600 + 15 * 60) * 1000000ULL);
+	ck_assert_int_eq(ctl_parse_since("2026-12-02T03:15:30Z", now, &t), 0);
+	ck_assert_int_eq(ctl_parse_since("yesterday", now, &t), -EINVAL);
+	ck_assert_int_eq(ctl_parse_since("2026-12-02T03", now, &t), -EINVAL);
+	ck_assert_str_eq(ctl_kv_get("a=1\nrunning=no\nrun=x\n", "running"), "no");
+	ck_assert_ptr_null(ctl_kv_get("running_x=1\n", "running"));
+	ck_assert_int_eq(ctl_report_load(dir, "2026", &r, path), -EEXIST);
+	ck_assert_int_eq(ctl_report_load(dir, "2099", &r, path), -ENOENT);
+	ck_assert_int_eq(ctl_report_load(dir, "20261202T0329", &r, path), 0);
+	ck_assert_str_eq(ctl_json_str(r, "action"), "kill");
+	json_object_put(r);
+	ck_assert_int_eq(
+		ctl_report_load(dir, "20261202T032000.500000Z-17457-2-no-action.json", &r, path),
+		0);
+	ck_assert_str_eq(ctl_json_str(r, "decision"), "not-acted");
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(html_page_escapes_and_plots)
+{
+	struct json_object *r = NULL, *k;
+	char path[1024], *page = NULL;
+	size_t len = 0;
+	FILE *f;
+	const char *p;
+	int polylines = 0;
+
+	ck_assert_int_eq(ctl_report_load(FIXTURES "/reports", "20261202T0329", &r, path), 0);
+	k = json_tokener_parse(
+		"{\"format\": 1, \"reports\": [{\"kind\": \"memcg\", "
+		"\"killed\": {\"pid\": 17470, \"comm\": \"memhog\"}, "
+		"\"causes\": [\"memcg_limit\", \"anon\"], \"summary\": \"a <b>limit</b>\"}]}");
+	ck_assert_ptr_nonnull(k);
+	f = open_memstream(&page, &len);
+	ck_assert_int_eq(ctl_html_write(f, r, k), 0);
+	fclose(f);
+	ck_assert_ptr_null(strstr(page, "<script"));
+	ck_assert_ptr_nonnull(strstr(page, "mem&lt;script&gt;document.title=&#39;pwned&#39;"));
+	ck_assert_ptr_nonnull(strstr(page, "\\x1b[1mFORGED")); /* the escape shown, not sent */
+	ck_assert_ptr_nonnull(
+		strstr(page, "id=\"avail\" class=\"series available\" data-points=\"5\""));
+	for (p = page; (p = strstr(p, "<polyline")); p++)
+		polylines++;
+	ck_assert_int_eq(polylines, 5); /* available, PSI some and full, two services */
+	ck_assert_ptr_nonnull(strstr(page, "memcg_limit, anon"));
+	ck_assert_ptr_nonnull(strstr(page, "a &lt;b&gt;limit&lt;/b&gt;"));
+	ck_assert(ctl_html_iso_to_sec("2026-12-02T03:29:10.457282Z") > 1796182150.45);
+	ck_assert(ctl_html_iso_to_sec("2026-12-02T03:29:10.457282Z") < 1796182150.46);
+	free(page);
+	json_object_put(k);
+	json_object_put(r);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -753,6 +824,10 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, flight_recorder_ring);
 	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, journal_fields);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ctl");
+	tcase_add_test(tc, ctl_since_and_ids);
+	tcase_add_test(tc, html_page_escapes_and_plots);
 	suite_add_tcase(s, tc);
 	return s;
 }
