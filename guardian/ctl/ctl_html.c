@@ -490,16 +490,21 @@ static void machine(FILE *out, struct json_object *r)
 }
 
 /* `explain --json` output: one block per kernel report, its summary and causes. */
-static void kernel(FILE *out, struct json_object *k)
+static void kernel(FILE *out, struct json_object *k, const char *why)
 {
-	struct json_object *reps = ctl_json_get(k, "reports");
+	struct json_object *reps = k ? ctl_json_get(k, "reports") : NULL;
 
 	fputs("<section id=\"kernel\"><h2>The kernel's OOM reports of the same minutes</h2>\n",
 	      out);
 	if (!reps || !json_object_array_length(reps)) {
-		fputs("<p>None in the kernel log around this report.</p></section>\n", out);
+		fputs("<p>", out);
+		esc(out, why ? why : "None in the kernel log around this report.");
+		fputs("</p></section>\n", out);
 		return;
 	}
+	fputs("<p class=\"small\">From ", out);
+	esc(out, ctl_json_str(k, "source") ?: "the kernel log");
+	fputs(", explained by <code>oomguardianctl explain</code>.</p>\n", out);
 	for (size_t i = 0; i < json_object_array_length(reps); i++) {
 		struct json_object *e = json_object_array_get_idx(reps, i), *c;
 
@@ -526,7 +531,7 @@ static void kernel(FILE *out, struct json_object *k)
 	fputs("</section>\n", out);
 }
 
-int ctl_html_write(FILE *out, struct json_object *r, struct json_object *k)
+int ctl_html_write(FILE *out, struct json_object *r, struct json_object *k, const char *why)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
 	      "charset=\"utf-8\">\n<title>oomguardian: ",
@@ -569,8 +574,8 @@ int ctl_html_write(FILE *out, struct json_object *r, struct json_object *k)
 	decision(out, r);
 	candidates(out, r);
 	machine(out, r);
-	if (k)
-		kernel(out, k);
+	if (k || why)
+		kernel(out, k, why);
 	fputs("<p class=\"small\">Written by oomguardianctl " PACKAGE_VERSION
 	      " from the daemon's report file.</p>\n</body></html>\n",
 	      out);

@@ -13,9 +13,11 @@ struct json_object;
 
 /*
  * Write the page for report (a parsed report file). kernel: `explain --json` output for the
- * kernel log around the report ({"format": 1, "reports": [...]}) or NULL. 0 or -EIO.
+ * kernel log around the report ({"format": 1, "reports": [...]}) or NULL; why: what the page
+ * says when there is none (NULL: the section is left out). 0 or -EIO.
  */
-int ctl_html_write(FILE *out, struct json_object *report, struct json_object *kernel);
+int ctl_html_write(FILE *out, struct json_object *report, struct json_object *kernel,
+		   const char *why);
 
 /* Seconds since the epoch (with microseconds) of an ISO 8601 UTC time as reports write it
  * ("2026-12-02T03:28:47.737801Z"), or 0 when it is not one. */

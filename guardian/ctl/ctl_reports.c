@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "guardian/ctl/ctl_html.h"
+#include "guardian/ctl/ctl_kernel.h"
 #include "guardian/ctl/ctl_reports.h"
 #include "policy/util/cleanup.h"
 #include "policy/util/strutil.h"
@@ -563,12 +564,37 @@ static void print_report(FILE *out, struct json_object *r, const char *path)
 	}
 }
 
+/* The kernel's reports of the minutes around r: from klog, else this boot's log when r is
+ * this host's (another host's report says nothing about our kernel log). */
+static void kernel_around(struct json_object *r, const char *klog, struct json_object **ret,
+			  const char **ret_why)
+{
+	char host[256] = "";
+	double t = ctl_html_iso_to_sec(ctl_json_str(r, "time"));
+	double u = ctl_html_iso_to_sec(ctl_json_str(r, "updated"));
+
+	if (!klog && (gethostname(host, sizeof(host) - 1) < 0 || !ctl_json_str(r, "host") ||
+		      strcmp(host, ctl_json_str(r, "host")) != 0)) {
+		*ret_why = "not looked for: the report is another host's (give --kernel-log FILE)";
+		return;
+	}
+	if (!t) {
+		*ret_why = "not looked for: the report has no time";
+		return;
+	}
+	ctl_kernel_reports(klog, t - CTL_KERNEL_BEFORE_SEC, (u > t ? u : t) + CTL_KERNEL_AFTER_SEC,
+			   ret, ret_why);
+}
+
 static void report_usage(FILE *out)
 {
-	fputs("Usage: oomguardianctl report [--json|--html] [--report-dir DIR] ID\n"
-	      "Show one report (ID: its name as 'reports' lists it, a unique prefix, or a path).\n"
-	      "--json prints the report file, --html one self-contained page with a timeline\n"
-	      "plot of the flight recorder, the decision and the candidates.\n",
+	fputs("Usage: oomguardianctl report [--json|--html] [--report-dir DIR]\n"
+	      "                            [--kernel-log FILE|--no-kernel-log] ID\n"
+	      "Show one report (ID: its name as 'reports' lists it, a unique prefix, or a path)\n"
+	      "with the kernel's OOM reports of the same minutes explained (from FILE, or the\n"
+	      "kernel log of this boot when the report is this host's). --json prints the\n"
+	      "report file, --html one self-contained page with a timeline plot of the flight\n"
+	      "recorder, the decision, the candidates and the kernel's reports.\n",
 	      out);
 }
 
@@ -579,11 +605,14 @@ int ctl_report_main(int argc, char **argv)
 		{"html", no_argument, NULL, 'H'},
 		{"report-dir", required_argument, NULL, 'd'},
 		{"state-file", required_argument, NULL, 'S'},
+		{"kernel-log", required_argument, NULL, 'k'},
+		{"no-kernel-log", no_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *state = NULL;
-	bool json = false, html = false;
+	const char *dir = NULL, *state = NULL, *klog = NULL, *why = NULL;
+	bool json = false, html = false, no_kernel = false;
+	struct json_object *kernel = NULL;
 	struct json_object *r = NULL;
 	char path[1024];
 	int c, ret;
@@ -602,6 +631,12 @@ int ctl_report_main(int argc, char **argv)
 			break;
 		case 'S':
 			state = optarg;
+			break;
+		case 'k':
+			klog = optarg;
+			break;
+		case 'K':
+			no_kernel = true;
 			break;
 		case 'h':
 			report_usage(stdout);
@@ -624,14 +659,20 @@ int ctl_report_main(int argc, char **argv)
 					  : strerror(-ret));
 		return 1;
 	}
+	if (!json && !no_kernel)
+		kernel_around(r, klog, &kernel, &why);
 	if (json)
 		puts(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
 							       JSON_C_TO_STRING_SPACED |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (html)
-		ret = ctl_html_write(stdout, r, NULL);
-	else
+		ret = ctl_html_write(stdout, r, kernel, why);
+	else {
 		print_report(stdout, r, path);
+		if (!no_kernel)
+			ctl_kernel_print(stdout, kernel, why);
+	}
+	json_object_put(kernel);
 	json_object_put(r);
 	return ret < 0 || fflush(stdout) != 0 ? 1 : 0;
 }

@@ -786,7 +786,7 @@ START_TEST(html_page_escapes_and_plots)
 		"\"causes\": [\"memcg_limit\", \"anon\"], \"summary\": \"a <b>limit</b>\"}]}");
 	ck_assert_ptr_nonnull(k);
 	f = open_memstream(&page, &len);
-	ck_assert_int_eq(ctl_html_write(f, r, k), 0);
+	ck_assert_int_eq(ctl_html_write(f, r, k, NULL), 0);
 	fclose(f);
 	ck_assert_ptr_null(strstr(page, "<script"));
 	ck_assert_ptr_nonnull(strstr(page, "mem&lt;script&gt;document.title=&#39;pwned&#39;"));
