@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "guardian/ctl/ctl_check.h"
-#include "guardian/ctl/ctl_reports.h"
 #include "guardian/ctl/ctl_snapshot.h"
+#include "guardian/ctl/ctl_reports.h"
 #include "guardian/base/log.h"
 
 static const struct {
@@ -13,11 +13,11 @@ static const struct {
 	int (*main)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "snapshot", ctl_snapshot_main, "[--root DIR] [--json] [--top N]  where the memory is" },
-	{ "check", ctl_check_main, "[--root DIR] [--quiet] [FILE...]  validate the configuration" },
 	{ "status", ctl_status_main, "[--json]  is the daemon running, what is it doing" },
 	{ "reports", ctl_reports_main, "[--since WHEN] [--json]  what it did" },
 	{ "report", ctl_report_main, "[--json|--html] ID  one report, or its incident page" },
+	{ "snapshot", ctl_snapshot_main, "[--root DIR] [--json] [--top N]  where the memory is" },
+	{ "check", ctl_check_main, "[--root DIR] [--quiet] [FILE...]  validate the configuration" },
 };
 
 static void usage(FILE *f)
