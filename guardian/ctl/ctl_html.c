@@ -509,6 +509,8 @@ static void kernel(FILE *out, struct json_object *k, const char *why)
 		struct json_object *e = json_object_array_get_idx(reps, i), *c;
 
 		fputs("<div class=\"kreport\"><h3>", out);
+		esc(out, ctl_json_str(e, "time_utc") ?: ctl_json_str(e, "time") ?: "");
+		fputs(" ", out);
 		esc(out, ctl_json_str(e, "kind") ?: "report");
 		if (ctl_json_str(e, "killed.comm")) {
 			fprintf(out, ": killed pid %" PRId64 " ", ctl_json_i64(e, "killed.pid"));

@@ -25,6 +25,13 @@ double ctl_kernel_time(const char *t, double btime, int this_year)
 
 	if (!t || !*t)
 		return 0;
+	if (*t >= '0' && *t <= '9') { /* "123.456789": seconds since boot, as explain prints it */
+		char *e;
+
+		sec = strtod(t, &e);
+		if (*e == '\0')
+			return btime > 0 ? btime + sec : 0;
+	}
 	if (t[0] == '[') {
 		char *e;
 
@@ -165,8 +172,15 @@ int ctl_kernel_reports(const char *file, double from, double to, struct json_obj
 		struct json_object *e = json_object_array_get_idx(reps, i);
 		double t = ctl_kernel_time(ctl_json_str(e, "time"), btime, tm.tm_year + 1900);
 
-		if (t >= from && t <= to)
+		if (t >= from && t <= to) {
+			time_t tt = (time_t)t;
+			struct tm utc;
+			char iso[32];
+
+			strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &utc));
+			json_object_object_add(e, "time_utc", json_object_new_string(iso));
 			json_object_array_add(keep, json_object_get(e));
+		}
 	}
 	res = json_object_new_object();
 	json_object_object_add(res, "format", json_object_new_int(1));
@@ -195,7 +209,7 @@ void ctl_kernel_print(FILE *out, struct json_object *k, const char *why)
 		struct json_object *e = json_object_array_get_idx(reps, i), *c;
 
 		fputs("  ", out);
-		ctl_put_safe(out, ctl_json_str(e, "time") ?: "?");
+		ctl_put_safe(out, ctl_json_str(e, "time_utc") ?: ctl_json_str(e, "time") ?: "?");
 		fprintf(out, " %s", ctl_json_str(e, "kind") ?: "?");
 		if (ctl_json_str(e, "killed.comm")) {
 			fprintf(out, ": killed pid %" PRId64 " ", ctl_json_i64(e, "killed.pid"));

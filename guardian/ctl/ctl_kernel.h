@@ -24,8 +24,9 @@ int ctl_kernel_reports(const char *file, double from_sec, double to_sec, struct 
 		       const char **ret_why);
 
 /* Seconds since the epoch of an explain report's "time" as the kernel log printed it:
- * "[  123.456789]" (since boot: btime_sec added), "[Wed Dec  2 03:29:10 2026]" (dmesg -T,
- * local time), "Dec  2 03:29:10" (syslog, local time, this year) or ISO 8601. 0 if unknown. */
+ * "123.456789" or "[  123.456789]" (since boot: btime_sec added), "[Wed Dec  2 03:29:10 2026]"
+ * (dmesg -T, local time), "Dec  2 03:29:10" (syslog, local time, this year) or ISO 8601. 0 if
+ * unknown. */
 double ctl_kernel_time(const char *printed, double btime_sec, int this_year);
 
 /* Print the kept reports as text (after a report's own lines). */

@@ -56,7 +56,7 @@ int ctl_read_file(const char *path, char **ret)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
 	char *buf;
-	size_t len = 0;
+	size_t len = 0, cap;
 
 	if (fd < 0)
 		return -errno;
@@ -66,12 +66,25 @@ int ctl_read_file(const char *path, char **ret)
 		return -EINVAL;
 	if (st.st_size > CTL_FILE_MAX)
 		return -EFBIG;
-	buf = malloc((size_t)st.st_size + 1);
+	/* /proc files say size 0: read to the end whatever the size said */
+	cap = (size_t)st.st_size + 4096;
+	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+	for (;;) {
+		ssize_t n;
 
+		if (len + 1 >= cap) {
+			char *nb = cap < CTL_FILE_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (!nb) {
+				free(buf);
+				return cap < CTL_FILE_MAX ? -ENOMEM : -EFBIG;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

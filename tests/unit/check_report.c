@@ -17,6 +17,7 @@
 
 #include "guardian/base/log.h"
 #include "guardian/ctl/ctl_html.h"
+#include "guardian/ctl/ctl_kernel.h"
 #include "guardian/ctl/ctl_reports.h"
 #include "guardian/loop/journal.h"
 #include "guardian/loop/loop.h"
@@ -757,6 +758,13 @@ START_TEST(ctl_since_and_ids)
 	ck_assert_int_eq(ctl_parse_since("2026-12-02T03", now, &t), -EINVAL);
 	ck_assert_str_eq(ctl_kv_get("a=1\nrunning=no\nrun=x\n", "running"), "no");
 	ck_assert_ptr_null(ctl_kv_get("running_x=1\n", "running"));
+	/* kernel log times as explain passes them on */
+	ck_assert(ctl_kernel_time("3893.5", 1000.0, 2026) == 4893.5);
+	ck_assert(ctl_kernel_time("[ 3893.5]", 1000.0, 2026) == 4893.5);
+	ck_assert(ctl_kernel_time("3893.5", 0, 2026) == 0); /* no boot time: cannot place it */
+	ck_assert(ctl_kernel_time("2026-12-02T03:29:10Z", 0, 2026) == 1796182150.0);
+	ck_assert(ctl_kernel_time("2026-12-02T04:29:10+01:00", 0, 2026) == 1796182150.0);
+	ck_assert(ctl_kernel_time("nonsense", 1000.0, 2026) == 0);
 	ck_assert_int_eq(ctl_report_load(dir, "2026", &r, path), -EEXIST);
 	ck_assert_int_eq(ctl_report_load(dir, "2099", &r, path), -ENOENT);
 	ck_assert_int_eq(ctl_report_load(dir, "20261202T0329", &r, path), 0);
