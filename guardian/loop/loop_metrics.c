@@ -183,6 +183,7 @@ static int open_socket(struct loop *l, const char *path)
 		return r;
 	}
 	l->rec->msock_fd = fd;
+	og_strscpy(l->rec->msock_path, path, sizeof(l->rec->msock_path)); /* rules may go first */
 	return 0;
 }
 
@@ -229,7 +230,7 @@ void loop_metrics_teardown(struct loop *l)
 	loop_unref_src(&l->rec->msock_src);
 	if (l->rec->msock_fd >= 0) {
 		close(l->rec->msock_fd);
-		unlink(l->rules.cfg.metrics_socket);
+		unlink(l->rec->msock_path);
 		l->rec->msock_fd = -1;
 	}
 }

@@ -111,6 +111,7 @@ struct loop_record {
 	uint64_t start_usec; /* realtime */
 	struct sd_event_source *metrics_src, *msock_src;
 	int msock_fd;
+	char msock_path[108]; /* sizeof(sun_path) */
 	struct loop_metrics_conn {
 		int fd;
 		struct sd_event_source *src;

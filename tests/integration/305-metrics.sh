@@ -84,4 +84,10 @@ if bad:
     sys.exit(1)
 EOPY
 ls -A "$OG_TMP/prom" | grep -q '\.tmp$' && og_fail "a temporary metrics file was left"
+kill -TERM "$OG_DPID"
+wait "$OG_DPID"
+rc=$?
+OG_DPID=
+[ "$rc" = 0 ] || og_fail "daemon exit status $rc"
+[ -e "$OG_TMP/metrics.sock" ] && og_fail "the metrics socket was left behind at exit"
 og_finish
