@@ -185,6 +185,8 @@ bool loop_reports_may_flush(const struct loop *l);
 int loop_report_flush(struct loop *l);
 void loop_sbuf_printf(struct loop_sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* "key=value\n" with control characters of value as '?' (one line whatever it holds). */
+void loop_sbuf_put_str(struct loop_sbuf *b, const char *key, const char *v);
 void loop_format_action_buf(struct loop_sbuf *b, const struct pol_action *a);
 void loop_format_action(FILE *out, const struct pol_action *a);
 int loop_mkdir_p(const char *path);

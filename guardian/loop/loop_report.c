@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the loop leaves behind: one JSON report per action and per stage that fired with nothing
- * allowed to be done (report.h, report_json.c), the state file (what stage, since when, the
- * last actions) and the lock that makes one daemon per state file, the --once plan printout,
- * and the pure arithmetic of the fast poll.
+ * allowed to be done (report.h, report_json.c), the flight recorder's sampling, the --once
+ * plan printout, and the pure arithmetic of the fast poll. The state file and the lock are in
+ * loop_state.c.
  *
  * Reports are off the hot path: loop_report_queue() copies what the report needs (the action,
  * the victim, the candidates, a machine summary from the snapshot) into a slot of a ring
@@ -104,7 +104,7 @@ void loop_sbuf_printf(struct loop_sbuf *b, const char *fmt, ...)
 }
 
 /* Values printed raw and on one line: a hostile comm with a newline stays on its line. */
-static void put_str(struct loop_sbuf *b, const char *key, const char *v)
+void loop_sbuf_put_str(struct loop_sbuf *b, const char *key, const char *v)
 {
 	loop_sbuf_printf(b, "%s=", key);
 	for (; *v && b->len + 2 < b->size; v++)
@@ -127,13 +127,13 @@ void loop_format_action_buf(struct loop_sbuf *b, const struct pol_action *a)
 		loop_sbuf_printf(b, "pid=%d\n", (int)t->pid);
 		if (t->kind == POL_TGT_PROCESS_GROUP)
 			loop_sbuf_printf(b, "pgid=%d\n", (int)t->pgid);
-		put_str(b, "comm", t->comm);
-		put_str(b, "cgroup", t->cgroup);
-		put_str(b, "unit", t->unit);
+		loop_sbuf_put_str(b, "comm", t->comm);
+		loop_sbuf_put_str(b, "cgroup", t->cgroup);
+		loop_sbuf_put_str(b, "unit", t->unit);
 		break;
 	case POL_TGT_CGROUP:
-		put_str(b, "cgroup", t->cgroup);
-		put_str(b, "unit", t->unit);
+		loop_sbuf_put_str(b, "cgroup", t->cgroup);
+		loop_sbuf_put_str(b, "unit", t->unit);
 		break;
 	case POL_TGT_NODE:
 		loop_sbuf_printf(b, "node=%d\nnode_to=%d\n", t->node, t->node_to);
@@ -147,10 +147,10 @@ void loop_format_action_buf(struct loop_sbuf *b, const struct pol_action *a)
 		loop_sbuf_printf(b, "value=%" PRId64 "\n", (int64_t)a->value);
 	else
 		loop_sbuf_printf(b, "value=%" PRIu64 "\n", a->value);
-	put_str(b, "rule", a->rule);
-	put_str(b, "metric", a->metric);
+	loop_sbuf_put_str(b, "rule", a->rule);
+	loop_sbuf_put_str(b, "metric", a->metric);
 	loop_sbuf_printf(b, "measured=%" PRIu64 "\nlimit=%" PRIu64 "\n", a->measured, a->limit);
-	put_str(b, "reason", a->reason);
+	loop_sbuf_put_str(b, "reason", a->reason);
 }
 
 void loop_format_action(FILE *out, const struct pol_action *a)
@@ -169,7 +169,7 @@ static void put_str_file(FILE *out, const char *key, const char *v)
 	struct loop_sbuf b = { text, 0, sizeof(text), false };
 
 	text[0] = '\0';
-	put_str(&b, key, v);
+	loop_sbuf_put_str(&b, key, v);
 	fputs(text, out);
 }
 
@@ -702,117 +702,4 @@ int loop_mkdir_p(const char *path)
 	_cleanup_close_ int fd = -1;
 
 	return loop_dir_open(path, true, &fd, NULL);
-}
-
-/* ------------------------------------------------------------------ state file and lock */
-
-static void state_text(struct loop *l, struct loop_sbuf *b, bool running)
-{
-	char ts[64];
-	time_t t = (time_t)(l->stage_since_usec / 1000000);
-	struct tm tm;
-
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	loop_sbuf_printf(b, "running=%s\npid=%d\nversion=%s\n", running ? "yes" : "no",
-			 (int)getpid(), PACKAGE_VERSION);
-	loop_sbuf_printf(b, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\n",
-			 pol_stage_name(l->stage), ts, l->stage_since_usec);
-	put_str(b, "scope", l->scope[0] ? l->scope : "/");
-	if (strcmp(l->root_dir, "/") != 0)
-		put_str(b, "root", l->root_dir);
-	loop_sbuf_printf(b, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
-			 l->dry_run ? "yes" : "no", l->avail_bytes, l->total_bytes);
-	loop_sbuf_printf(b, "policies=%zu\npolicy_files=%zu\n", l->rules.nservices,
-			 l->rules.nfiles);
-	loop_sbuf_printf(b, "protected=%u\nprotect_refused=%u\n", l->rec->protected_ok,
-			 l->rec->protected_refused);
-	put_str(b, "report_dir", l->report_dir);
-	for (size_t i = 0; i < l->rec->nlast; i++) {
-		size_t k = (l->rec->last_next + LOOP_LAST_ACTIONS - l->rec->nlast + i) %
-			   LOOP_LAST_ACTIONS;
-		const struct loop_last_action *e = &l->rec->last[k];
-		char key[48], val[OG_COMM_MAX + 160];
-
-		t = (time_t)(e->time_usec / 1000000);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-		snprintf(key, sizeof(key), "last_action.%zu", i + 1);
-		if (snprintf(val, sizeof(val), "%s %s %s %d %" PRIu64 " %s", ts, e->kind, e->result,
-			     (int)e->pid, e->freed_bytes, e->comm) >= (int)sizeof(val))
-			continue; /* cannot happen: the fields are bounded */
-		put_str(b, key, val);
-	}
-}
-
-static void write_state(struct loop *l, bool running)
-{
-	char text[POL_PATH_MAX * 2 + 2048 + LOOP_LAST_ACTIONS * (OG_COMM_MAX + 160)];
-	char why[LOOP_FILES_WHY_MAX];
-	struct loop_sbuf b = {text, 0, sizeof(text), false};
-	int r;
-
-	/* Not ours: a fixture run without --state-file, --once, or another daemon's. */
-	if (!l->state_file[0] || !l->rec || !l->rec->owns_state)
-		return;
-	text[0] = '\0';
-	state_text(l, &b, running);
-	if (!running) {
-		char ts[64];
-		time_t t = time(NULL);
-		struct tm tm;
-
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-		loop_sbuf_printf(&b, "stopped=%s\n", ts);
-	}
-	r = loop_file_write(l->state_file, text, b.len, 0644, why);
-	if (r < 0 && !l->rec->state_warned) {
-		(void)log_warning_errno(r,
-					"cannot write the state file '%s': %s%s%m; "
-					"'oomguardianctl status' cannot show the stage until it "
-					"can, ignoring",
-					l->state_file, why, why[0] ? ": " : "");
-		l->rec->state_warned = true;
-	} else if (r >= 0) {
-		l->rec->state_warned = false;
-	}
-}
-
-void loop_write_state(struct loop *l)
-{
-	write_state(l, true);
-}
-
-void loop_write_state_stopped(struct loop *l)
-{
-	write_state(l, false);
-}
-
-int loop_lock(struct loop *l)
-{
-	char why[LOOP_FILES_WHY_MAX];
-	pid_t holder = 0;
-	int r;
-
-	if (!l->state_file[0])
-		return 0;
-	snprintf(l->rec->lock_path, sizeof(l->rec->lock_path), "%s.lock", l->state_file);
-	r = loop_lock_take(l->rec->lock_path, &l->rec->lock_fd, &holder, why);
-	if (r == -EBUSY) {
-		if (holder)
-			log_error("another oomguardiand (pid %d) is running with the state file "
-				  "'%s' (it holds '%s'): not starting a second one",
-				  (int)holder, l->state_file, l->rec->lock_path);
-		else
-			log_error("another oomguardiand is running with the state file '%s' (it "
-				  "holds '%s'): not starting a second one",
-				  l->state_file, l->rec->lock_path);
-		return r;
-	}
-	/* The guardian must not stay down for want of a lock file: go on, and say so. */
-	l->rec->owns_state = true;
-	if (r < 0)
-		(void)log_warning_errno(r,
-					"cannot take the lock '%s': %s%s%m; a second daemon would "
-					"not be refused, ignoring",
-					l->rec->lock_path, why, why[0] ? ": " : "");
-	return 0;
 }
