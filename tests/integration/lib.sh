@@ -152,7 +152,8 @@ og_start_daemon() {
 		>"$OG_TMP/daemon.log" 2>&1 &
 	OG_DPID=$!
 	i=0
-	while [ $i -lt 100 ]; do
+	# generous: the start-up self-test takes a full snapshot, seconds on a loaded machine
+	while [ $i -lt 600 ]; do
 		grep -q 'notice: guarding' "$OG_TMP/daemon.log" && return 0
 		og_alive "$OG_DPID" || break
 		sleep 0.05
