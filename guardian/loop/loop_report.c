@@ -593,11 +593,15 @@ static uint64_t signal_latency_usec(const struct loop_report_slot *s)
 	return s->since_cross_usec - (v->exited_usec - sig);
 }
 
-void loop_report_finished(struct loop *l, const struct loop_report_slot *s, const char *path)
+void loop_report_finished(struct loop *l, const struct loop_report_slot *s, const char *path,
+			  const char *text, size_t len)
 {
 	/* The one place a finished report goes out: remembered for the state file (status),
 	 * counted for the metrics, sent to the journal, and handed to whatever else wants it
-	 * after these lines. path is NULL when the run writes no report files. */
+	 * after these lines (ExecAfterAction=). path is NULL when the run writes no report
+	 * files; text/len is the report's JSON (NULL/0 if it could not be formatted). */
+	(void)text;
+	(void)len;
 	remember_action(l, s);
 	if (s->why.kind != POL_ACT_OOM_SCORE_ADJ)
 		loop_metrics_count(&l->rec->metrics, s->why.kind, s->result, s->freed_bytes,
@@ -607,20 +611,28 @@ void loop_report_finished(struct loop *l, const struct loop_report_slot *s, cons
 	loop_journal_report(s, path);
 }
 
-static int write_slot(struct loop *l, int dirfd, struct loop_report_slot *s, const char *host)
+/* Format one slot, write it (dirfd >= 0), and hand it out. 1 written, 0 not (no report
+ * directory, or it could not be used), -errno. */
+static int flush_slot(struct loop *l, int dirfd, struct loop_report_slot *s, const char *host)
 {
 	struct json_object *o = loop_report_json(s, host, &l->rec->fr);
-	const char *text, *name = strrchr(s->path, '/');
-	int r;
+	const char *text = NULL, *name = strrchr(s->path, '/');
+	int r = -ENOMEM;
 
-	if (!o)
-		return -ENOMEM;
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	r = text ? loop_file_write_at(dirfd, name ? name + 1 : s->path, text, strlen(text), 0640)
-		 : -ENOMEM;
+	if (o)
+		text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_SPACED |
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text && dirfd >= 0)
+		r = loop_file_write_at(dirfd, name ? name + 1 : s->path, text, strlen(text), 0640);
+	else if (text)
+		r = 0;
+	if (r < 0 && dirfd >= 0)
+		(void)log_warning_errno(r, "cannot write report '%s': %m, ignoring", s->path);
+	loop_report_finished(l, s, r == 0 && dirfd >= 0 ? s->path : NULL, text,
+			     text ? strlen(text) : 0);
 	json_object_put(o);
-	return r;
+	return r < 0 ? r : dirfd >= 0;
 }
 
 static void prune(struct loop *l, int dirfd)
@@ -671,15 +683,11 @@ int loop_report_flush(struct loop *l)
 				l->rec->report_warned = true;
 			}
 		}
-		r = dirfd >= 0 ? write_slot(l, dirfd, slot, host) : -EBADF;
-		if (r < 0 && dirfd >= 0)
-			(void)log_warning_errno(r, "cannot write report '%s': %m, ignoring",
-						slot->path);
-		if (r >= 0) {
+		r = flush_slot(l, dirfd, slot, host);
+		if (r > 0) {
 			n++;
 			l->rec->report_warned = false;
 		}
-		loop_report_finished(l, slot, r >= 0 ? slot->path : NULL);
 		slot->used = false;
 	}
 	if (dirfd >= 0) {

@@ -145,8 +145,10 @@ int loop_reports_prune(int dirfd, unsigned max_files, uint64_t max_age_usec,
 		       uint64_t now_realtime_usec);
 
 /*
- * The single place a finished report is handed out (written, counted, announced). Hook for
- * anything that wants to see finished reports (ExecAfterAction=): called once per report file
- * written, after it is on disk, from the idle flush. path: the file; s: its slot.
+ * The single place a finished report is handed out (remembered, counted, journalled). Hook
+ * for anything that wants to see finished reports (ExecAfterAction=): called once per report,
+ * after its file is on disk, from the idle flush. path: the file, NULL when none was written;
+ * text/len: its JSON; s: its slot.
  */
-void loop_report_finished(struct loop *l, const struct loop_report_slot *s, const char *path);
+void loop_report_finished(struct loop *l, const struct loop_report_slot *s, const char *path,
+			  const char *text, size_t len);
