@@ -64,8 +64,8 @@ static struct json_object *status_json(const char *state_file, int running, pid_
 				       const char *text)
 {
 	struct json_object *o = json_object_new_object(), *acts = json_object_new_array();
-	static const char *const strs[] = {"stage",   "since",	    "scope",  "root",
-					   "version", "report_dir", "stopped"};
+	static const char *const strs[] = {"stage", "since",   "scope",	     "status",
+					   "root",  "version", "report_dir", "stopped"};
 	static const char *const nums[] = {"available_bytes", "total_bytes", "policies",
 					   "policy_files",    "protected",   "protect_refused"};
 
@@ -148,6 +148,8 @@ static void print_status(FILE *out, struct json_object *s)
 		fputs("the whole machine", out);
 	else
 		ctl_put_safe(out, ctl_json_str(s, "scope"));
+	if (ctl_json_str(s, "status") && strcmp(ctl_json_str(s, "status"), "guarding") != 0)
+		fprintf(out, " (%s)", ctl_json_str(s, "status"));
 	if (ctl_json_str(s, "root")) {
 		fputs(" (fixture root ", out);
 		ctl_put_safe(out, ctl_json_str(s, "root"));

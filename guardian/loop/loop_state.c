@@ -29,6 +29,9 @@ static void state_text(struct loop *l, struct loop_sbuf *b, bool running)
 	loop_sbuf_printf(b, "stage=%s\nsince=%s\nsince_usec=%" PRIu64 "\n",
 			 pol_stage_name(l->stage), ts, l->stage_since_usec);
 	loop_sbuf_put_str(b, "scope", l->scope[0] ? l->scope : "/");
+	/* a scope that does not exist (yet) is not guarded (issue 10 item 11) */
+	loop_sbuf_printf(b, "status=%s\n",
+			 l->scope[0] && l->scope_missing ? "waiting for scope" : "guarding");
 	if (strcmp(l->root_dir, "/") != 0)
 		loop_sbuf_put_str(b, "root", l->root_dir);
 	loop_sbuf_printf(b, "dry_run=%s\navailable_bytes=%" PRIu64 "\ntotal_bytes=%" PRIu64 "\n",
