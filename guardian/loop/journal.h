@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/uio.h>
 
@@ -31,5 +32,6 @@ void loop_journal_set_sink(loop_journal_sink_fn fn, void *userdata);
 /* The MESSAGE_ID of a finished report (by action and result). */
 const char *loop_journal_message_id(const struct loop_report_slot *s);
 
-/* Send the entry of one finished report; path: its file or NULL. */
-void loop_journal_report(const struct loop_report_slot *s, const char *path);
+/* Send the entry of one finished report; path: its file or NULL. A fixture run (--root) sends
+ * nothing to the journal (its pids are not this machine's), only to an installed sink. */
+void loop_journal_report(const struct loop_report_slot *s, const char *path, bool fixture);

@@ -608,7 +608,7 @@ void loop_report_finished(struct loop *l, const struct loop_report_slot *s, cons
 				   signal_latency_usec(s));
 	if (path)
 		l->rec->metrics.reports_written++;
-	loop_journal_report(s, path);
+	loop_journal_report(s, path, strcmp(l->root_dir, "/") != 0);
 }
 
 /* Format one slot, write it (dirfd >= 0), and hand it out. 1 written, 0 not (no report
