@@ -59,6 +59,35 @@ static struct json_object *last_action(const char *v)
 	return o;
 }
 
+/* "ACCEPTED REFUSED OOM_SCORE_ADJ POLICY" lines: what each protection policy achieved. */
+static struct json_object *protect_policies(const char *text)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 1; i <= 64; i++) {
+		char key[32];
+		const char *v;
+		unsigned ok = 0, refused = 0;
+		long long adj = 0;
+		int n = 0;
+		struct json_object *o;
+
+		snprintf(key, sizeof(key), "protect_policy.%d", i);
+		v = ctl_kv_get(text, key);
+		if (!v)
+			break;
+		if (sscanf(v, "%u %u %lld %n", &ok, &refused, &adj, &n) < 3 || n <= 0)
+			continue;
+		o = json_object_new_object();
+		put_str(o, "policy", v + n);
+		json_object_object_add(o, "accepted", json_object_new_int64(ok));
+		json_object_object_add(o, "refused", json_object_new_int64(refused));
+		json_object_object_add(o, "oom_score_adj", json_object_new_int64(adj));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 /* Everything status knows, as JSON (the text form is printed from it). */
 static struct json_object *status_json(const char *state_file, int running, pid_t holder,
 				       const char *text)
@@ -109,6 +138,7 @@ static struct json_object *status_json(const char *state_file, int running, pid_
 			json_object_array_add(acts, a);
 	}
 	json_object_object_add(o, "last_actions", acts);
+	json_object_object_add(o, "protect_policies", protect_policies(text));
 	return o;
 }
 
@@ -169,6 +199,19 @@ static void print_status(FILE *out, struct json_object *s)
 	if (ju(s, "protect_refused"))
 		fprintf(out, ", %" PRIu64 " refused (below 0 needs CAP_SYS_RESOURCE)",
 			ju(s, "protect_refused"));
+	for (size_t i = 0; ctl_json_get(s, "protect_policies") &&
+			   i < json_object_array_length(ctl_json_get(s, "protect_policies"));
+	     i++) {
+		struct json_object *e =
+			json_object_array_get_idx(ctl_json_get(s, "protect_policies"), i);
+
+		fputs("\n            ", out);
+		ctl_put_safe(out, ctl_json_str(e, "policy") ?: "?");
+		fprintf(out,
+			" (oom_score_adj %" PRId64 "): %" PRId64 " accepted, %" PRId64 " refused",
+			ctl_json_i64(e, "oom_score_adj"), ctl_json_i64(e, "accepted"),
+			ctl_json_i64(e, "refused"));
+	}
 	fputs("\nReports:    ", out);
 	ctl_put_safe(out, ctl_json_str(s, "report_dir") && ctl_json_str(s, "report_dir")[0]
 				  ? ctl_json_str(s, "report_dir")

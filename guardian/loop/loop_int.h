@@ -172,7 +172,8 @@ void loop_record_reload_failed(struct loop *l); /* counted for the metrics */
 void loop_metrics_setup(struct loop *l); /* MetricsFile= timer, MetricsSocket= */
 void loop_metrics_teardown(struct loop *l);
 void loop_metrics_write(struct loop *l); /* MetricsFile= now, unless a victim is in flight */
-void loop_report_protect_refused(struct loop *l); /* the kernel refused an oom_score_adj */
+/* The kernel refused the oom_score_adj of protection action a (counted per policy). */
+void loop_report_protect_refused(struct loop *l, const struct pol_action *a);
 /* Format a report into a free slot of the ring (or the slot already holding `path`): no
  * allocation, no file system. path: in/out, "" = a new file name (written back). 0, or
  * -ENOBUFS when the ring is full (counted, logged at the next flush). Arms report_src. */

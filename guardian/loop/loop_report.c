@@ -445,12 +445,11 @@ static int queue(struct loop *l, const struct pol_action *a, const char *result,
 }
 
 /* Protection records: one report per policy and minute, rewritten with the count so far. */
-static int queue_protect(struct loop *l, const struct pol_action *a, const char *result)
+/* The bookkeeping of a protection policy (made on first use; the least recent one goes). */
+static struct loop_protect_agg *protect_agg(struct loop *l, const struct pol_action *a)
 {
-	uint64_t now = loop_now_usec();
 	struct loop_protect_agg *g = NULL, *oldest = &l->rec->agg[0];
 
-	l->rec->protected_ok++;
 	for (size_t i = 0; i < LOOP_PROTECT_AGG_MAX && !g; i++) {
 		struct loop_protect_agg *e = &l->rec->agg[i];
 
@@ -464,7 +463,19 @@ static int queue_protect(struct loop *l, const struct pol_action *a, const char 
 		g = oldest;
 		og_strscpy(g->rule, a->rule, sizeof(g->rule));
 		g->window_start_usec = 0;
+		g->total_ok = g->total_refused = 0;
 	}
+	g->oom_score_adj = (int64_t)a->value;
+	return g;
+}
+
+static int queue_protect(struct loop *l, const struct pol_action *a, const char *result)
+{
+	uint64_t now = loop_now_usec();
+	struct loop_protect_agg *g = protect_agg(l, a);
+
+	l->rec->protected_ok++;
+	g->total_ok++;
 	if (!g->window_start_usec || now - g->window_start_usec >= LOOP_PROTECT_WINDOW_USEC) {
 		g->window_start_usec = now;
 		g->count = 0;
@@ -484,9 +495,10 @@ int loop_report_queue(struct loop *l, const struct pol_action *a, const char *re
 		     0);
 }
 
-void loop_report_protect_refused(struct loop *l)
+void loop_report_protect_refused(struct loop *l, const struct pol_action *a)
 {
 	l->rec->protected_refused++;
+	protect_agg(l, a)->total_refused++;
 }
 
 /* ------------------------------------------------------------------ flight recorder */

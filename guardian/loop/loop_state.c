@@ -40,6 +40,17 @@ static void state_text(struct loop *l, struct loop_sbuf *b, bool running)
 			 l->rules.nfiles);
 	loop_sbuf_printf(b, "protected=%u\nprotect_refused=%u\n", l->rec->protected_ok,
 			 l->rec->protected_refused);
+	for (size_t i = 0, k = 0; i < LOOP_PROTECT_AGG_MAX; i++) {
+		const struct loop_protect_agg *g = &l->rec->agg[i];
+		char key[48], val[POL_PATH_MAX + 96];
+
+		if (!g->rule[0])
+			continue;
+		snprintf(key, sizeof(key), "protect_policy.%zu", ++k);
+		if (snprintf(val, sizeof(val), "%u %u %" PRId64 " %s", g->total_ok,
+			     g->total_refused, g->oom_score_adj, g->rule) < (int)sizeof(val))
+			loop_sbuf_put_str(b, key, val); /* ACCEPTED REFUSED OOM_SCORE_ADJ POLICY */
+	}
 	loop_sbuf_put_str(b, "report_dir", l->report_dir);
 	for (size_t i = 0; i < l->rec->nlast; i++) {
 		size_t k = (l->rec->last_next + LOOP_LAST_ACTIONS - l->rec->nlast + i) %
@@ -59,15 +70,16 @@ static void state_text(struct loop *l, struct loop_sbuf *b, bool running)
 
 static void write_state(struct loop *l, bool running)
 {
-	char text[POL_PATH_MAX * 2 + 2048 + LOOP_LAST_ACTIONS * (OG_COMM_MAX + 160)];
 	char why[LOOP_FILES_WHY_MAX];
-	struct loop_sbuf b = {text, 0, sizeof(text), false};
+	struct loop_sbuf b;
 	int r;
 
 	/* Not ours: a fixture run without --state-file, --once, or another daemon's. */
 	if (!l->state_file[0] || !l->rec || !l->rec->owns_state)
 		return;
-	text[0] = '\0';
+	/* the record's buffer, touched at start: no fresh stack pages on a stage change */
+	b = (struct loop_sbuf){l->rec->state_text, 0, sizeof(l->rec->state_text), false};
+	b.p[0] = '\0';
 	state_text(l, &b, running);
 	if (!running) {
 		char ts[64];
@@ -77,7 +89,7 @@ static void write_state(struct loop *l, bool running)
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 		loop_sbuf_printf(&b, "stopped=%s\n", ts);
 	}
-	r = loop_file_write(l->state_file, text, b.len, 0644, why);
+	r = loop_file_write(l->state_file, b.p, b.len, 0644, why);
 	if (r < 0 && !l->rec->state_warned) {
 		(void)log_warning_errno(r,
 					"cannot write the state file '%s': %s%s%m; "

@@ -80,6 +80,8 @@ struct loop_protect_agg {
 	uint64_t window_start_usec; /* monotonic */
 	unsigned count;
 	char path[POL_PATH_MAX + 64]; /* the report of this window */
+	unsigned total_ok, total_refused; /* since start (or since this entry was reused) */
+	int64_t oom_score_adj; /* what the policy sets */
 };
 
 struct loop_last_action {
@@ -103,6 +105,10 @@ struct loop_record {
 	struct loop_last_action last[LOOP_LAST_ACTIONS];
 	struct loop_recorder fr;
 	struct sd_event_source *fr_src; /* one sample a second */
+
+	/* the state file's text: ~40 keys, the last actions and one line per protection policy */
+	char state_text[POL_PATH_MAX * 2 + 2048 + LOOP_LAST_ACTIONS * (OG_COMM_MAX + 160) +
+			LOOP_PROTECT_AGG_MAX * (POL_PATH_MAX + 128)];
 
 	/* metrics (metrics.h, loop_metrics.c) */
 	struct loop_metrics metrics;

@@ -7,12 +7,33 @@
 CTL="$top_builddir/oomguardianctl"
 
 og_init ctlstatus 512
+# two protection policies: +300 the kernel accepts; -100 it refuses without CAP_SYS_RESOURCE
+printf '[Match]\nName=ogplus\n[Policy]\nOOMScoreAdjust=300\n' >"$OG_TMP/policy.d/20-plus.policy"
+printf '[Match]\nName=ogminus\n[Policy]\nOOMScoreAdjust=-100\n' >"$OG_TMP/policy.d/21-minus.policy"
+og_spawn "$HOG" --name ogplus --max 0
+og_spawn "$HOG" --name ogminus --max 0
 og_start_daemon
 "$CTL" status --state-file "$OG_TMP/state" >"$OG_TMP/st.txt"
 rc=$?
 [ "$rc" = 0 ] && grep -q "^oomguardiand: running (pid $OG_DPID" "$OG_TMP/st.txt" &&
 	og_ok "status: running" || { og_fail "status rc $rc"; cat "$OG_TMP/st.txt"; }
 grep -q "^Scope: *//*$OG_CG" "$OG_TMP/st.txt" || og_fail "status does not show the scope"
+i=0
+until "$CTL" status --state-file "$OG_TMP/state" | grep -q "21-minus.policy (oom_score_adj -100): [0-9]* accepted, [0-9]* refused"; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || break
+	sleep 0.05
+done
+"$CTL" status --state-file "$OG_TMP/state" >"$OG_TMP/st.txt"
+grep -q "20-plus.policy (oom_score_adj 300): [1-9][0-9]* accepted, 0 refused" "$OG_TMP/st.txt" &&
+	og_ok "status: a protection policy the kernel accepted" ||
+	{ og_fail "status: no accepted protection policy"; cat "$OG_TMP/st.txt"; }
+if [ "$(cat "/proc/$OG_PID/oom_score_adj")" = -100 ]; then # CAP_SYS_RESOURCE here
+	grep -q "21-minus.policy (oom_score_adj -100): [1-9][0-9]* accepted" "$OG_TMP/st.txt"
+else
+	grep -q "21-minus.policy (oom_score_adj -100): 0 accepted, [1-9][0-9]* refused" "$OG_TMP/st.txt"
+fi && og_ok "status: what the kernel said to -100" ||
+	{ og_fail "status: the -100 policy"; cat "$OG_TMP/st.txt"; }
 "$CTL" status --json --state-file "$OG_TMP/state" >"$OG_TMP/st.json"
 python3 - "$OG_TMP/st.json" "$OG_DPID" <<'EOPY' || og_fail "status --json"
 import json, sys
