@@ -6,6 +6,17 @@
 . "$top_srcdir/tests/integration/lib.sh"
 CTL="$top_builddir/oomguardianctl"
 
+# status_when PATTERN: wait (up to 10 s) for status to show PATTERN; its text in st.txt
+status_when() {
+	i=0
+	until "$CTL" status --state-file "$OG_TMP/state" | grep -q "$1"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || break
+		sleep 0.05
+	done
+	"$CTL" status --state-file "$OG_TMP/state" >"$OG_TMP/st.txt"
+}
+
 og_init ctlstatus 512
 # two protection policies: +300 the kernel accepts; -100 it refuses without CAP_SYS_RESOURCE
 printf '[Match]\nName=ogplus\n[Policy]\nOOMScoreAdjust=300\n' >"$OG_TMP/policy.d/20-plus.policy"
@@ -18,13 +29,7 @@ rc=$?
 [ "$rc" = 0 ] && grep -q "^oomguardiand: running (pid $OG_DPID" "$OG_TMP/st.txt" &&
 	og_ok "status: running" || { og_fail "status rc $rc"; cat "$OG_TMP/st.txt"; }
 grep -q "^Scope: *//*$OG_CG" "$OG_TMP/st.txt" || og_fail "status does not show the scope"
-i=0
-until "$CTL" status --state-file "$OG_TMP/state" | grep -q "21-minus.policy (oom_score_adj -100): [0-9]* accepted, [0-9]* refused"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || break
-	sleep 0.05
-done
-"$CTL" status --state-file "$OG_TMP/state" >"$OG_TMP/st.txt"
+status_when "21-minus.policy (oom_score_adj -100): [0-9]* accepted, [0-9]* refused"
 grep -q "20-plus.policy (oom_score_adj 300): [1-9][0-9]* accepted, 0 refused" "$OG_TMP/st.txt" &&
 	og_ok "status: a protection policy the kernel accepted" ||
 	{ og_fail "status: no accepted protection policy"; cat "$OG_TMP/st.txt"; }
@@ -46,13 +51,7 @@ og_spawn "$HOG" --ignore-term --rate 100 --max 460
 hog=$OG_PID
 og_wait_gone "$hog" 20 || og_fail "hog still running"
 og_wait_reports 10 kill || og_fail "no kill report"
-i=0
-until "$CTL" status --state-file "$OG_TMP/state" | grep -q " kill .*pid $hog"; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || break
-	sleep 0.05
-done
-"$CTL" status --state-file "$OG_TMP/state" >"$OG_TMP/st.txt"
+status_when " kill .*pid $hog"
 grep -q "^  .* kill .*pid $hog memhog, freed" "$OG_TMP/st.txt" && og_ok "status: the last action" ||
 	{ og_fail "status does not show the kill"; cat "$OG_TMP/st.txt"; }
 "$CTL" reports --report-dir "$OG_TMP/reports" >"$OG_TMP/list.txt"
