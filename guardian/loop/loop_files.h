@@ -7,7 +7,8 @@
  * not writable by group or others; a world-writable ancestor only if sticky and root's, like
  * /tmp). Files are written to an O_EXCL temporary under the directory fd and renamed over the
  * old one, so a reader never sees half a file and nobody can plant one for us to write through.
- * No stdio and no allocation: the state file is written on a stage change.
+ * No FILE streams and no allocation (snprintf into stack buffers only): the state file is
+ * written on a stage change.
  */
 #pragma once
 
