@@ -27,7 +27,7 @@ echo
 echo "--- what the daemon logged (NOTICE and up, self-test omitted) ---"
 grep -E ': (notice|warning|error):' "$OG_TMP/daemon.log" | grep -v -e self-test -e libcgroup
 echo
-for f in "$OG_TMP"/reports/*-kill.report "$OG_TMP"/reports/*-term.report; do
+for f in "$OG_TMP"/reports/*-kill.json "$OG_TMP"/reports/*-term.json; do
 	[ -f "$f" ] || continue
 	echo "--- report $(basename "$f") ---"
 	cat "$f"

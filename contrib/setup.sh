@@ -21,10 +21,11 @@ RUN_PACKAGES="build-essential autoconf automake autoconf-archive pkg-config
 # (systemd-analyze verify of the unit), python3 (contrib/capture-this-host.sh), time
 # (/usr/bin/time in the benchmarks), bash-completion (the completion test), attr (setfattr:
 # the ManagedOOMPreference= xattr test), debhelper, lintian
-# and fakeroot (.ci/run builds and checks the Debian package).
+# and fakeroot (.ci/run builds and checks the Debian package), chromium (304 renders the
+# incident page headless).
 TEST_PACKAGES="$RUN_PACKAGES
 	clang libclang-rt-14-dev procps systemd python3 time bash-completion attr debhelper lintian
-	fakeroot"
+	fakeroot chromium"
 
 deps() {
 	missing=""

@@ -53,7 +53,8 @@ static void help(void)
 	       "  -1, --once             take one snapshot, print the plan and exit\n"
 	       "      --report-dir DIR   where action reports go (default: " OG_STATEDIR
 	       "/reports)\n"
-	       "      --state-file FILE  the stage file (default: " OG_RUNSTATEDIR "/state)\n"
+	       "      --state-file FILE  state file and lock (default: " OG_RUNSTATEDIR "/state)\n"
+	       "                         (with --root: no reports or state file unless given)\n"
 	       "  -d, --debug            log at debug level\n"
 	       "  -h, --help             show this help and exit\n"
 	       "  -V, --version          show the version and exit\n"

@@ -122,6 +122,10 @@ struct pol_config {
 	char report_dir[POL_PATH_MAX];
 	char exec_after_action[POL_PATH_MAX]; /* ExecAfterAction= "/path [ARG...]", "" = off */
 	uint64_t exec_after_action_timeout_usec; /* ExecAfterActionTimeoutSec= */
+	int report_max_files; /* ReportMaxFiles=: keep the newest this many reports; 0 = any */
+	uint64_t report_max_age_usec; /* ReportMaxAgeSec=: delete older ones; 0 = never */
+	char metrics_file[POL_PATH_MAX]; /* MetricsFile=: Prometheus text, "" = off */
+	char metrics_socket[POL_PATH_MAX]; /* MetricsSocket=: served over HTTP/1.0, "" = off */
 };
 
 struct pol_rules {

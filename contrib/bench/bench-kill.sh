@@ -53,7 +53,10 @@ one_run() (
 	og_wait_gone "$hog" 60
 	sleep 0.3
 	kills=$(($(og_oom_kills) - before))
-	f=$(grep -l "^victim_pid=$hog\$" "$OG_TMP"/reports/*-kill.report 2>/dev/null | tail -n 1)
+	f=
+	for r in "$OG_TMP"/reports/*-kill.json; do
+		[ -f "$r" ] && [ "$(og_report_get "$r" pid)" = "$hog" ] && f=$r
+	done
 	ours=0
 	cross=-
 	el=-

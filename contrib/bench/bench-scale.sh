@@ -110,7 +110,10 @@ one_run() (
 	og_wait_gone "$hog" 60
 	og_wait_reports 5 kill term
 	kills=$(($(og_oom_kills) - before))
-	f=$(grep -l "^victim_pid=$hog\$" "$OG_TMP"/reports/*-kill.report 2>/dev/null | tail -n 1)
+	f=
+	for g in $(og_reports kill); do
+		[ "$(og_report_get "$g" pid)" = "$hog" ] && f=$g
+	done
 	right=0
 	cross=-
 	if [ -n "$f" ] && [ "$(og_report_get "$f" exited)" = yes ]; then

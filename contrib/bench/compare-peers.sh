@@ -151,8 +151,8 @@ start_peer() {
 # what the peer did or would have done, from its log
 peer_actions() {
 	case $1 in
-	oomguardiand) ls "$2"/reports/*-term.report "$2"/reports/*-kill.report 2>/dev/null |
-		while read -r f; do sed -n 's/^\(victim_\)\{0,1\}pid=//p' "$f" | head -n 1; done |
+	oomguardiand) ls "$2"/reports/*-term.json "$2"/reports/*-kill.json 2>/dev/null |
+		while read -r f; do og_report_get "$f" pid; done |
 		grep -cx "$3" ;;
 	earlyoom) grep -c 'sending SIG[A-Z]* to process' "$2/daemon.log" ;;
 	nohang) grep -c '^DRYRUN: would send' "$2/daemon.log" ;;

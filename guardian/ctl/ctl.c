@@ -7,6 +7,7 @@
 #include "guardian/ctl/ctl_explain.h"
 #include "guardian/ctl/ctl_match.h"
 #include "guardian/ctl/ctl_snapshot.h"
+#include "guardian/ctl/ctl_reports.h"
 #include "guardian/base/log.h"
 
 static const struct {
@@ -14,6 +15,9 @@ static const struct {
 	int (*main)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "status", ctl_status_main, "[--json]  is the daemon running, what is it doing" },
+	{ "reports", ctl_reports_main, "[--since WHEN] [--json]  what it did" },
+	{ "report", ctl_report_main, "[--json|--html] ID  one report, or its incident page" },
 	{ "snapshot", ctl_snapshot_main, "[--root DIR] [--json] [--top N]  where the memory is" },
 	{ "check", ctl_check_main,
 	  "[--config FILE] [--policy-dir DIR]... [--root DIR] [--quiet] [FILE...]\n"

@@ -56,7 +56,7 @@ static void apply_rules_config(struct loop *l)
 		og_strscpy(l->scope, cfg->scope, sizeof(l->scope));
 	if (scope_is_machine(l->scope))
 		l->scope[0] = '\0';
-	if (!l->report_dir[0])
+	if (!l->report_dir[0] && strcmp(l->root_dir, "/") == 0) /* a fixture run: only if told */
 		og_strscpy(l->report_dir,
 			   cfg->report_dir[0] ? cfg->report_dir : OG_STATEDIR "/reports",
 			   sizeof(l->report_dir));
@@ -93,22 +93,24 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 		l->report_dir_from_cli = true;
 	}
 	l->dry_run_from_cli = o->dry_run;
-	og_strscpy(l->state_file, o->state_file ? o->state_file : OG_RUNSTATEDIR "/state",
-		   sizeof(l->state_file));
+	/* A fixture run (--root) writes only where it is told: no state file by default. */
+	if (o->state_file)
+		og_strscpy(l->state_file, o->state_file, sizeof(l->state_file));
+	else if (strcmp(l->root_dir, "/") == 0)
+		og_strscpy(l->state_file, OG_RUNSTATEDIR "/state", sizeof(l->state_file));
 	l->dry_run = o->dry_run;
 	apply_rules_config(l);
 
 	l->groups = calloc(LOOP_GROUPS_MAX, sizeof(*l->groups));
-	l->reports = malloc(LOOP_REPORTS_MAX * sizeof(*l->reports));
-	if (!l->groups || !l->reports) {
+	if (!l->groups || loop_record_alloc(l) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	/* Touch every page now (before mlockall): a report queued under pressure must not fault
-	 * in a fresh page. Not zeroes, which the compiler may turn back into an untouched calloc. */
-	memset(l->reports, 0x5a, LOOP_REPORTS_MAX * sizeof(*l->reports));
-	for (size_t i = 0; i < LOOP_REPORTS_MAX; i++)
-		l->reports[i].used = false;
+	if (!o->once) { /* one daemon per state file */
+		r = loop_lock(l);
+		if (r < 0)
+			goto fail;
+	}
 	r = og_collector_open(&l->col, l->root_dir);
 	if (r < 0) {
 		(void)log_error_errno(r, "cannot open root '%s': %m", l->root_dir);
@@ -131,6 +133,7 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	/* Under a fixture root our own pid means nothing (and must not make plans differ). */
 	l->pctx.self_pid = strcmp(l->root_dir, "/") == 0 ? getpid() : 0;
 	act_ctx_init(&l->actx, &l->col.root, &l->col.mounts, l->dry_run);
+	l->dry_run = l->actx.dry_run; /* a fixture root is dry-run, and its reports say so */
 	l->actx.denied = &l->denied;
 	l->actx.machine_wide_denied = l->scope[0] && !l->rules.cfg.machine_wide_reclaim;
 	r = loop_worker_start(&l->worker); /* before mlockall: its stack is locked with us */
@@ -170,7 +173,7 @@ void loop_free(struct loop *l)
 	loop_procs_free(l);
 	og_collector_close(&l->col);
 	free(l->groups);
-	free(l->reports);
+	loop_record_free(l); /* after the flush: marks the state stopped, drops the lock */
 	free(l);
 }
 
@@ -478,7 +481,8 @@ static void reload_report_dir_and_dry_run(struct loop *l, const struct pol_confi
 	const char *dir = cfg->report_dir[0] ? cfg->report_dir : OG_STATEDIR "/reports";
 	int r;
 
-	if (!l->report_dir_from_cli && strcmp(dir, l->report_dir) != 0) {
+	if (!l->report_dir_from_cli && strcmp(l->root_dir, "/") == 0 &&
+	    strcmp(dir, l->report_dir) != 0) {
 		r = loop_mkdir_p(dir);
 		if (r < 0)
 			(void)log_warning_errno(r,
@@ -513,6 +517,7 @@ static void reload(struct loop *l)
 	log_cfg_diag(&diag);
 	cfg_diag_free(&diag);
 	if (r < 0) {
+		loop_record_reload_failed(l);
 		(void)log_error_errno(r, "reload failed (%m): keeping the running policy");
 		return;
 	}
@@ -613,6 +618,7 @@ static int setup(struct loop *l)
 		return log_error_errno(r, "cannot add the report source: %m");
 	sd_event_source_set_enabled(l->report_src, SD_EVENT_OFF);
 	loop_act_setup(l);
+	loop_record_setup(l);
 	loop_setup_watches(l);
 	setup_proc_events(l);
 	return 0;

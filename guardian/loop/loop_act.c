@@ -53,7 +53,9 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p)
 	if (r == 1)
 		loop_report_queue(l, &a, l->dry_run ? "dry-run" : "written", NULL, 0, 0, 0, NULL,
 				  0);
-	else if (r < 0 && r != -ESRCH && r != -EACCES)
+	else if (r == -EACCES) /* below 0 without CAP_SYS_RESOURCE: status counts it */
+		loop_report_protect_refused(l, &a);
+	else if (r < 0 && r != -ESRCH)
 		(void)log_debug_errno(r, "oom_score_adj of %d: %m", (int)p->pid);
 }
 

@@ -85,11 +85,13 @@
  * for hours. */
 #define LOOP_NEAR_STEP_USEC 1000000ULL
 
-/* Reports waiting to be written (loop_report.c): a victim's reports are rewritten in place
- * (same slot), so a ring this size holds a burst of kills plus protection reports. */
+/* Reports waiting to be written (loop_report.c, the slot is in report.h): a victim's reports
+ * are rewritten in place (same slot), so a ring this size holds a burst of kills plus
+ * protection reports. */
 #define LOOP_REPORTS_MAX 16
-/* One report: the action's strings (all in struct pol_action) plus the scope and ~40 keys. */
+/* One action printed as key=value (the --once plan): its strings plus ~20 keys. */
 #define LOOP_REPORT_TEXT_MAX (sizeof(struct pol_action) + OG_CGROUP_PATH_MAX + 1024)
+#define LOOP_PRUNE_EVERY_USEC (60 * 1000000ULL) /* retention is applied at most this often */
 
 struct loop_sbuf { /* appending snprintf into a fixed buffer; never allocates */
 	char *p;
@@ -97,13 +99,8 @@ struct loop_sbuf { /* appending snprintf into a fixed buffer; never allocates */
 	bool truncated;
 };
 
-struct loop_report_slot {
-	bool used;
-	unsigned seq; /* queue order: the oldest is written first */
-	size_t len;
-	char path[POL_PATH_MAX + 64];
-	char text[LOOP_REPORT_TEXT_MAX];
-};
+struct loop_report_slot;
+struct loop_record;
 
 struct loop_cand { /* a process ranked for this decision */
 	pid_t pid;
@@ -190,6 +187,7 @@ struct loop {
 	struct loop_report_slot *reports; /* LOOP_REPORTS_MAX, allocated and touched in loop_new() */
 	unsigned report_qseq, reports_dropped;
 	sd_event_source *report_src; /* idle-priority defer: loop_report_flush() when calm */
+	struct loop_record *rec; /* lock, state, protection records, flight recorder (report.h) */
 
 	/* drop_caches and compaction run here, the loop goes on meanwhile */
 	struct loop_worker worker;
@@ -271,6 +269,19 @@ bool loop_proc_in_scope(const struct loop *l, const struct og_proc *p);
 int loop_parse_inactive_file(const char *buf, bool v1, uint64_t *ret_bytes);
 int loop_fast_read(struct loop *l); /* 0 or -errno; -ENOENT etc. mark the scope missing */
 void loop_write_state(struct loop *l);
+void loop_write_state_stopped(struct loop *l); /* at exit: running=no */
+/* One daemon per state file: flock its "<state file>.lock". 0, -EBUSY (logged: who holds it)
+ * or -errno. Nothing to lock (0) when the run has no state file. */
+int loop_lock(struct loop *l);
+int loop_record_alloc(struct loop *l); /* the report ring and the record, touched */
+void loop_record_free(struct loop *l); /* marks the state stopped, drops the lock */
+void loop_record_setup(struct loop *l); /* recorder and metrics sources (after sd_event_new) */
+void loop_record_reload_failed(struct loop *l); /* counted for the metrics */
+void loop_metrics_setup(struct loop *l); /* MetricsFile= timer, MetricsSocket= */
+void loop_metrics_teardown(struct loop *l);
+void loop_metrics_write(struct loop *l); /* MetricsFile= now, unless a victim is in flight */
+/* The kernel refused the oom_score_adj of protection action a (counted per policy). */
+void loop_report_protect_refused(struct loop *l, const struct pol_action *a);
 /* Format a report into a free slot of the ring (or the slot already holding `path`): no
  * allocation, no file system. path: in/out, "" = a new file name (written back). 0, or
  * -ENOBUFS when the ring is full (counted, logged at the next flush). Arms report_src. */
@@ -283,6 +294,8 @@ bool loop_reports_may_flush(const struct loop *l);
 int loop_report_flush(struct loop *l);
 void loop_sbuf_printf(struct loop_sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* "key=value\n" with control characters of value as '?' (one line whatever it holds). */
+void loop_sbuf_put_str(struct loop_sbuf *b, const char *key, const char *v);
 void loop_format_action_buf(struct loop_sbuf *b, const struct pol_action *a);
 void loop_format_action(FILE *out, const struct pol_action *a);
 int loop_mkdir_p(const char *path);

@@ -52,6 +52,11 @@ int cfg_format_config(const struct pol_config *cfg, FILE *out)
 		fprintf(out, "ExecAfterAction=%s\nExecAfterActionTimeoutSec=%s\n",
 			cfg->exec_after_action,
 			cfg_fmt_duration(b, sizeof(b), cfg->exec_after_action_timeout_usec));
+	fprintf(out, "ReportMaxFiles=%d\n", cfg->report_max_files);
+	fprintf(out, "MetricsFile=%s\n", cfg->metrics_file);
+	fprintf(out, "MetricsSocket=%s\n", cfg->metrics_socket);
+	fprintf(out, "ReportMaxAgeSec=%s\n",
+		cfg_fmt_duration(b, sizeof(b), cfg->report_max_age_usec));
 
 	for (int s = POL_STAGE_RECLAIM; s < POL_STAGE__MAX; s++) {
 		const struct pol_threshold *t = &cfg->stage[s];

@@ -70,6 +70,10 @@ void cfg_config_defaults(struct pol_config *ret)
 	c.hysteresis_permyriad = 200;
 	og_strscpy(c.report_dir, OG_STATEDIR "/reports", sizeof(c.report_dir));
 	c.exec_after_action_timeout_usec = SEC(10); /* a notification, not a job */
+	/* Retention: a report is 10-60 KiB (the flight recorder is most of it); 1000 of them are
+	 * at most ~60 MiB, and a month covers the incident reviews they are for. */
+	c.report_max_files = 1000;
+	c.report_max_age_usec = SEC(30 * 24 * 3600);
 	*ret = c;
 }
 
@@ -182,6 +186,11 @@ static const struct cfg_key conf_keys[] = {
 	G("ExecAfterAction", cfg_parse_path, exec_after_action, 0, 0, CFG_F_ABS),
 	G("ExecAfterActionTimeoutSec", cfg_parse_duration, exec_after_action_timeout_usec, SEC(1),
 	  SEC(3600), 0),
+	G("ReportMaxFiles", cfg_parse_int, report_max_files, 0, 1000000, 0),
+	G("MetricsFile", cfg_parse_path, metrics_file, 0, 0, CFG_F_ABS),
+	G("MetricsSocket", cfg_parse_path, metrics_socket, 0, 0, CFG_F_ABS),
+	G("ReportMaxAgeSec", cfg_parse_duration, report_max_age_usec, 0, SEC(3650LL * 24 * 3600),
+	  0),
 	STAGE_KEYS("Reclaim"),
 	STAGE_KEYS("Throttle"),
 	STAGE_KEYS("Terminate"),

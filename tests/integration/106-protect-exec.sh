@@ -60,6 +60,6 @@ fi
 	og_fail "process outside the scope got oom_score_adj $(adj "$outside")"
 og_wait_reports "$OG_DEADLINE" oom_score_adj
 f=$(og_reports oom_score_adj | head -n 1)
-[ -n "$f" ] && grep -q '^rule=.*10-adj.policy' "$f" && og_ok "protection leaves a report" ||
+[ -n "$f" ] && og_report_get "$f" rule | grep -q '10-adj.policy' && og_ok "protection leaves a report" ||
 	og_fail "no oom_score_adj report naming the policy"
 og_finish

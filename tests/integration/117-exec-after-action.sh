@@ -27,7 +27,7 @@ if grep -q "^OOMGUARDIAN_VICTIM_PID=$hog\$" "$OG_TMP/hook.env" 2>/dev/null; then
 		og_fail "no OOMGUARDIAN_RESULT"
 	rep=$(sed -n 's/^OOMGUARDIAN_REPORT=//p' "$OG_TMP/hook.env")
 	case $rep in
-	"$OG_TMP"/reports/*.report) [ -f "$rep" ] && og_ok "OOMGUARDIAN_REPORT names the report file" ||
+	"$OG_TMP"/reports/*.json) [ -f "$rep" ] && og_ok "OOMGUARDIAN_REPORT names the report file" ||
 		og_fail "OOMGUARDIAN_REPORT=$rep does not exist" ;;
 	*) og_fail "OOMGUARDIAN_REPORT=$rep is not in the report directory" ;;
 	esac

@@ -243,7 +243,7 @@ og_wait_stage() {
 
 # Report files of one action kind ("kill", "term"), newest last.
 og_reports() {
-	ls "$OG_TMP/reports/"*-"$1".report 2>/dev/null
+	ls "$OG_TMP/reports/"*-"$1".json 2>/dev/null
 }
 
 # Wait up to $1 seconds for a report of one of the kinds $2... whose outcome is known (result
@@ -288,8 +288,21 @@ og_pgid_members() {
 	done
 }
 
-og_report_get() { # FILE KEY
-	sed -n "s/^$2=//p" "$1" | head -n 1
+# og_report_get FILE KEY: one value of a JSON report, booleans as yes/no, null as "". KEY is a
+# dotted path (victim.cmdline) or one of the short names below.
+og_report_get() {
+	python3 - "$1" "$2" <<'EOPY'
+import json, sys
+short = {"pid": "target.pid", "target": "target.kind", "cgroup": "target.cgroup",
+         "sent_term": "sent.sigterm", "sent_kill": "sent.sigkill", "exited": "sent.exited"}
+try:
+    v = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(0)
+for k in short.get(sys.argv[2], sys.argv[2]).split("."):
+    v = v[int(k)] if isinstance(v, list) else (v or {}).get(k)
+print("" if v is None else ("yes" if v else "no") if isinstance(v, bool) else v)
+EOPY
 }
 
 # Kill every task of the group and its children (all started by this test), remove the groups.
