@@ -130,7 +130,10 @@ configure_base() {
 install_make() { # ROOT
 	local root=$1 b=$VM_CACHE/build
 	(cd "$top" && { [ -x configure ] || autoreconf -fi >/dev/null 2>&1; })
+	# a build configured from another tree (CI clones into a new folder each time) is stale
+	[ "$(cat "$b/.og-top" 2>/dev/null)" = "$top" ] || rm -rf "$b"
 	mkdir -p "$b"
+	echo "$top" >"$b/.og-top"
 	(cd "$b" && { [ -f Makefile ] || "$top/configure" -q --prefix=/usr --sysconfdir=/etc \
 		--localstatedir=/var --runstatedir=/run; } && make -s -j2 >/dev/null &&
 		make -s install DESTDIR="$root" >/dev/null)
@@ -196,4 +199,4 @@ main() {
 		vm_log "image up to date ($h)"
 	fi
 }
-main
+main; exit $?

@@ -252,4 +252,4 @@ echo "vm: $pass passed, $fail failed, $skip skipped (logs: $runs)"
 [ "$fail" = 0 ]
 }
 # All in a function: bash has read the whole script before anything runs.
-main
+main; exit $?
