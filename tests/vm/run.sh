@@ -161,6 +161,13 @@ run_one() {
 		kill -0 "$qpid" 2>/dev/null || break
 		sleep 1
 	done
+	if [ "$st" != done ]; then
+		if [ "$budget" -gt 0 ] && [ "$(date +%s)" -ge $((t_begin + budget)) ]; then
+			echo "limit=time budget OG_VM_BUDGET_S=$budget reached during the run" >>"$dir/host"
+		else
+			echo "unfinished=the scenario did not finish within 900 s" >>"$dir/host"
+		fi
+	fi
 	# a last login after the incident
 	t0=$(ms_now)
 	ssh_guest "$port" 'cat /run/ogvm/result' >"$dir/result" 2>/dev/null
@@ -187,14 +194,28 @@ verdict() {
 		return
 	fi
 	[ -s "$d/result" ] || { echo "FAIL (no result from the guest)"; return; }
+	[ -n "$(val "$d/host" unfinished)" ] && { echo "FAIL ($(val "$d/host" unfinished))"; return; }
 	fails=$(sed -n 's/^check=fail://p' "$d/result" | tr '\n' ';')
+	# Failed checks that tests/vm/known-limits lists for this scenario are the daemon's known
+	# limits: the run is SKIPped with the reason and what was measured, never counted as a
+	# pass. A limit that got fixed passes; any other failed check still FAILs.
+	local c limits="" unknown=""
+	while IFS= read -r c; do
+		[ -n "$c" ] || continue
+		lim=$(awk -v s="$2" -v c="${c%% *}" '$1 == s && $2 == c { $1 = $2 = ""; sub(/^ +/, ""); print; exit }' \
+			"$here/known-limits" 2>/dev/null)
+		if [ -n "$lim" ]; then limits="$limits $c: $lim;"; else unknown="$unknown $c;"; fi
+	done < <(sed -n 's/^check=fail://p' "$d/result")
+	[ -n "$limits" ] && [ -z "$unknown" ] && fails=
 	probes_bad=$(awk '$3 != 0' "$d/probes" | wc -l)
 	during=$(awk '$3 == 0 && $4 == "incident"' "$d/probes" | wc -l)
 	after=$(awk '$3 == 0 && ($4 == "after" || $4 == "done" || $4 == "final")' "$d/probes" | wc -l)
 	[ "$probes_bad" -gt 0 ] && fails="$fails ssh: $probes_bad logins failed;"
 	[ "$after" -gt 0 ] || fails="$fails ssh: no login after the incident;"
 	[ "$(val "$d/host" host_oom_kills)" = 0 ] || fails="$fails qemu hit its host cgroup limit;"
-	if [ -z "$fails" ]; then
+	if [ -z "$fails" ] && [ -n "$limits" ]; then
+		echo "SKIP (known limit:$limits logins during: $during, after: $after)"
+	elif [ -z "$fails" ]; then
 		echo "PASS (logins during: $during, after: $after)"
 	else
 		echo "FAIL ($fails)"
@@ -234,7 +255,7 @@ for scen in $scenarios; do
 			echo "run_s=$(($(date +%s) - t_run))" >>"$d/host"
 		fi
 		if [ "$g" = oomguardian ]; then
-			v=$(verdict "$d")
+			v=$(verdict "$d" "${scen%@*}")
 			echo "vm $scen: $v"
 			case $v in PASS*) pass=$((pass + 1)) ;; SKIP*) skip=$((skip + 1)) ;; *) fail=$((fail + 1)) ;; esac
 		fi
