@@ -149,7 +149,7 @@ run_one() {
 		{ echo "limit=could not start the scenario" >>"$dir/host"; cleanup; return 0; }
 	# ssh logins from the host all through the incident and after: one at a time, each timed
 	: >"$dir/probes"
-	local deadline=$(($(date +%s) + 900))
+	local deadline=$(($(date +%s) + 1500))
 	[ "$budget" -gt 0 ] && [ $((t_begin + budget)) -lt $deadline ] && deadline=$((t_begin + budget))
 	while [ "$(date +%s)" -lt $deadline ]; do
 		t0=$(ms_now)
@@ -165,7 +165,7 @@ run_one() {
 		if [ "$budget" -gt 0 ] && [ "$(date +%s)" -ge $((t_begin + budget)) ]; then
 			echo "limit=time budget OG_VM_BUDGET_S=$budget reached during the run" >>"$dir/host"
 		else
-			echo "unfinished=the scenario did not finish within 900 s" >>"$dir/host"
+			echo "unfinished=the scenario did not finish within 1500 s" >>"$dir/host"
 		fi
 	fi
 	# a last login after the incident

@@ -108,7 +108,7 @@ run_unit() { # UNIT CMD...: a transient service in system.slice; prints its Main
 	done
 	return 1
 }
-bystander=$(run_unit ogbystander "$L/memhog" --max 40 --name bystander --lifetime 900)
+bystander=$(run_unit ogbystander "$L/memhog" --max 40 --name bystander --lifetime 3600)
 hogpids=
 
 hog_start() { # RATE MAX [extra memhog args]
@@ -116,7 +116,7 @@ hog_start() { # RATE MAX [extra memhog args]
 	shift 2
 	t_start=$(now)
 	phase incident
-	hogpids=$(run_unit oghog "$@" "$L/memhog" --rate "$rate" --max "$max" --name hog --lifetime 600)
+	hogpids=$(run_unit oghog "$@" "$L/memhog" --rate "$rate" --max "$max" --name hog --lifetime 1200)
 }
 # wait until every hog pid is gone or SECONDS passed; sets t_gone
 hog_wait() {
@@ -172,7 +172,7 @@ case $scenario in
 fast-hog)
 	# the whole machine: an allocator as fast as the machine can fault memory in
 	hog_start 0 8192
-	hog_wait 180
+	hog_wait 600
 	finish
 	if [ "$guardian" = oomguardian ]; then
 		check hog_killed $([ -n "$t_gone" ]; echo $?) ""
@@ -185,7 +185,7 @@ fast-hog)
 	;;
 slow-leak)
 	hog_start 20 8192
-	hog_wait 300
+	hog_wait 600
 	finish
 	[ "$guardian" = oomguardian ] &&
 		check hog_killed $([ -n "$t_gone" ]; echo $?) "" &&
@@ -212,7 +212,7 @@ slab)
 	avail=$(meminfo_kib MemAvailable)
 	max=$(((avail - total * 12 / 100) / 1024))
 	out hog_mib "$max"
-	hogpids=$(run_unit oghog "$L/memhog" --rate 50 --max "$max" --name hog --lifetime 600)
+	hogpids=$(run_unit oghog "$L/memhog" --rate 50 --max "$max" --name hog --lifetime 1200)
 	# wait for the hog to reach its size, then give the guardian time to act
 	for _ in $(seq 600); do
 		rss=$(awk '/^VmRSS:/ { print $2 }' /proc/"$hogpids"/status 2>/dev/null || echo 0)
@@ -258,7 +258,7 @@ reload)
 		check error_names_file_line $(journal -u oomguardiand | grep -q '99-broken.policy:4'; echo $?) ""
 		check same_pid $([ "$(mainpid oomguardiand)" = "$gpid" ]; echo $?) "($gpid -> $(mainpid oomguardiand))"
 		hog_start 0 8192
-		hog_wait 180
+		hog_wait 600
 		finish
 		check hog_killed $([ -n "$t_gone" ]; echo $?) "(old rules still act)"
 		rm -f /etc/oomguardian/policy.d/99-broken.policy
@@ -275,8 +275,8 @@ numa)
 		phase incident
 		t_start=$(now)
 		hogpids=$(run_unit oghog numactl --membind=1 --cpunodebind=1 "$L/memhog" --rate 50 \
-			--max $((n1 * 2 / 1024)) --name hog --lifetime 600)
-		hog_wait 240
+			--max $((n1 * 2 / 1024)) --name hog --lifetime 1200)
+		hog_wait 600
 		for n in 0 1; do
 			out "node${n}_free_kib" "$(awk '/MemFree/ { print $4 }' /sys/devices/system/node/node$n/meminfo)"
 		done
