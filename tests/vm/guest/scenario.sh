@@ -1,0 +1,393 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Guest side of the VM test tier: run one scenario against one guardian and write what the
+# kernel and the processes say. Started by tests/vm/run.sh over ssh as a transient unit
+# (ogdriver.service, OOMScoreAdjust=-1000: the harness must outlive the incident), copied to
+# /run/ogvm first so nothing is read over 9p during the incident.
+#   scenario.sh SCENARIO GUARDIAN SHAPE
+# /run/ogvm/state   the phase the host's ssh probes read: setup, incident, after, done
+# /run/ogvm/result  key=value lines; check=ok|fail:<why> lines decide PASS for oomguardian;
+#                   limit=<why> marks a scenario that cannot pass here
+set -u
+scenario=$1 guardian=$2 shape=$3
+R=/run/ogvm
+L=/usr/local/lib/ogvm
+mkdir -p "$R"
+: >"$R/result"
+phase() { echo "$1" >"$R/state"; }
+out() { echo "$1=$2" >>"$R/result"; }
+check() { # NAME CONDITION-RESULT(0/1) DETAIL
+	if [ "$2" = 0 ]; then out check "ok:$1 $3"; else out check "fail:$1 $3"; fi
+}
+now() { cut -d' ' -f1 /proc/uptime; }
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+meminfo_kib() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+mainpid() { systemctl show -p MainPID --value "$1" 2>/dev/null; }
+phase setup
+# A guest may run several scenarios (run.sh reuses it per shape): start clean.
+systemctl stop oomguardiand earlyoom nohang systemd-oomd oghog ogbystander ogbudget ogfill \
+	2>/dev/null
+systemctl reset-failed 2>/dev/null
+rm -rf /run/systemd/system/nohang.service.d
+rm -f /etc/oomguardian/policy.d/99-broken.policy /etc/oomguardian/policy.d/50-ogbudget.policy
+systemctl daemon-reload
+dmesg0=$(dmesg | wc -l)
+
+# --- the shape -----------------------------------------------------------------------------
+if [ "$shape" = zram ] && [ "$(awk '/^SwapTotal/ { print $2 }' /proc/meminfo)" = 0 ]; then
+	modprobe zram && dev=$(zramctl -f -s 640M) && mkswap -q "$dev" >/dev/null && swapon "$dev" ||
+		out limit "zram swap could not be set up"
+fi
+out shape "$shape nodes=$(ls -d /sys/devices/system/node/node* | wc -l) mem_kib=$(meminfo_kib MemTotal) swap_kib=$(meminfo_kib SwapTotal)"
+out kernel "$(uname -r)"
+out cgroup "$(stat -fc %T /sys/fs/cgroup)"
+
+# --- what a scenario needs before the guardian starts ------------------------------------------
+if [ "$scenario" = budget ]; then
+	# a service with a MemoryBudget= that it will overshoot (read at start: no reload needed)
+	mkdir -p /etc/oomguardian/policy.d
+	printf '[Match]\nUnit=ogbudget.service\n\n[Policy]\nMemoryBudget=200M\nOnBudget=throttle\n' \
+		>/etc/oomguardian/policy.d/50-ogbudget.policy
+fi
+
+# --- the guardian --------------------------------------------------------------------------
+gunit=
+case $guardian in
+oomguardian) gunit=oomguardiand.service ;;
+earlyoom) gunit=earlyoom.service ;;
+nohang) gunit=nohang.service ;;
+nohang-psi)
+	gunit=nohang.service
+	sed 's/^psi_checking_enabled[[:space:]]*=.*/psi_checking_enabled = True/' \
+		/etc/nohang/nohang.conf >"$R/nohang-psi.conf"
+	mkdir -p /run/systemd/system/nohang.service.d
+	printf '[Service]\nExecStart=\nExecStart=/usr/sbin/nohang --monitor --config %s\n' \
+		"$R/nohang-psi.conf" >/run/systemd/system/nohang.service.d/psi.conf
+	systemctl daemon-reload
+	;;
+systemd-oomd) gunit=systemd-oomd.service ;;
+kernel) ;;
+*) out limit "unknown guardian '$guardian'"; phase done; exit 0 ;;
+esac
+if [ -n "$gunit" ]; then
+	systemctl start "$gunit" || out limit "'$gunit' did not start"
+	for _ in $(seq 100); do
+		[ "$(systemctl is-active "$gunit")" = active ] && break
+		sleep 0.2
+	done
+	gpid=$(mainpid "$gunit")
+	out guardian_active "$(systemctl is-active "$gunit")"
+else
+	gpid=0
+fi
+# let it settle (protection of sshd & co. happens within a second of start)
+for _ in $(seq 30); do
+	[ "$guardian" != oomguardian ] && break
+	[ "$(cat /proc/"$(mainpid ssh.service)"/oom_score_adj)" = -1000 ] && break
+	sleep 0.2
+done
+cpu_ticks() { [ "$1" -gt 0 ] 2>/dev/null && awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+gcpu0=$(cpu_ticks "$gpid")
+oom0=$(vmstat oom_kill)
+reports0=$(ls /var/lib/oomguardian/reports/ 2>/dev/null | wc -l)
+sshd=$(mainpid ssh.service)
+out sshd_oom_score_adj "$(cat /proc/"$sshd"/oom_score_adj)"
+journal_cursor=$(journalctl -n0 --show-cursor 2>/dev/null | sed -n 's/^-- cursor: //p')
+
+# A stand-in for a small service that must not die, and the hog.
+run_unit() { # UNIT CMD...: a transient service in system.slice; prints its MainPID
+	local u=$1
+	shift
+	systemctl reset-failed "$u" 2>/dev/null
+	systemd-run -q --unit="$u" -p KillMode=process "$@" || return 1
+	for _ in $(seq 50); do
+		p=$(mainpid "$u")
+		[ "${p:-0}" -gt 0 ] && { echo "$p"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+bystander=$(run_unit ogbystander "$L/memhog" --max 40 --name bystander --lifetime 3600)
+hogpids=
+
+hog_start() { # RATE MAX [extra memhog args]
+	local rate=$1 max=$2
+	shift 2
+	t_start=$(now)
+	phase incident
+	hogpids=$(run_unit oghog "$@" "$L/memhog" --rate "$rate" --max "$max" --name hog --lifetime 1200)
+}
+# wait until every hog pid is gone or SECONDS passed; sets t_gone
+hog_wait() {
+	local end p left
+	end=$(awk -v n="$(now)" -v s="$1" 'BEGIN { print n + s }')
+	t_gone=
+	while awk -v n="$(now)" -v e="$end" 'BEGIN { exit !(n < e) }'; do
+		left=0
+		for p in $hogpids; do alive "$p" && left=1; done
+		[ "$left" = 0 ] && { t_gone=$(now); break; }
+		sleep 0.1
+	done
+}
+kernel_victims() { dmesg | tail -n +$((dmesg0 + 1)) | sed -n 's/.*Killed process \([0-9]*\) (\([^)]*\)).*/\1:\2/p' | tr '\n' ' '; }
+
+# The common end: who died, counters, guardian cost. Assertions for oomguardian.
+finish() {
+	local oom1 p dead_hogs=0 wrong=
+	phase after
+	oom1=$(vmstat oom_kill)
+	out oom_kills $((oom1 - oom0))
+	for p in $hogpids; do alive "$p" || dead_hogs=$((dead_hogs + 1)); done
+	alive "$bystander" || wrong="$wrong bystander"
+	alive "$sshd" || wrong="$wrong sshd"
+	[ -n "$gpid" ] && [ "$gpid" -gt 0 ] && ! alive "$gpid" && [ "${1:-}" != guardian-may-die ] &&
+		wrong="$wrong guardian"
+	if [ -n "$wrong" ]; then
+		out victim "wrong:${wrong# }"
+	elif [ -n "$hogpids" ] && [ "$dead_hogs" -gt 0 ]; then
+		out victim right
+	else
+		out victim none
+	fi
+	out kernel_victims "$(kernel_victims)"
+	[ -n "${t_gone:-}" ] && out kill_s "$(awk -v a="$t_start" -v b="$t_gone" 'BEGIN { printf "%.1f", b - a }')"
+	if [ "$gpid" -gt 0 ] 2>/dev/null; then
+		out guardian_cpu_s "$(awk -v a="$gcpu0" -v b="$(cpu_ticks "$gpid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
+		out guardian_rss_kib "$(awk '/^VmHWM:/ { print $2 }' /proc/"$gpid"/status 2>/dev/null)"
+	fi
+	out reports $(($(ls /var/lib/oomguardian/reports/ 2>/dev/null | wc -l) - reports0))
+	out swap_used_kib $(($(meminfo_kib SwapTotal) - $(meminfo_kib SwapFree)))
+	[ "$guardian" = oomguardian ] || return 0
+	check oom_kill_delta_0 $([ $((oom1 - oom0)) = 0 ]; echo $?) "($((oom1 - oom0)))"
+	check victim_right $([ -z "$wrong" ]; echo $?) "(wrong:${wrong:-none})"
+	check guardian_alive $([ "$(systemctl is-active oomguardiand)" = active ]; echo $?) ""
+	check sshd_protected $([ "$(cat /proc/"$sshd"/oom_score_adj 2>/dev/null)" = -1000 ]; echo $?) \
+		"(oom_score_adj $(cat /proc/"$sshd"/oom_score_adj 2>/dev/null))"
+}
+journal() { journalctl -q --no-pager ${journal_cursor:+--after-cursor="$journal_cursor"} "$@" 2>/dev/null; }
+save_journal() { journal -o short-monotonic >"$R/journal.txt"; }
+
+case $scenario in
+fast-hog)
+	# the whole machine: an allocator as fast as the machine can fault memory in
+	hog_start 0 8192
+	hog_wait 600
+	finish
+	if [ "$guardian" = oomguardian ]; then
+		check hog_killed $([ -n "$t_gone" ]; echo $?) ""
+		check report_written $([ "$(ls /var/lib/oomguardian/reports/ | wc -l)" -gt "$reports0" ]; echo $?) ""
+		# the kill and the victim's exit, with their journal MESSAGE_ID (oomguardiand(8))
+		n=$(journal MESSAGE_ID=f7ac68fdfe7c4491bac6cde0323adf2d -o cat | wc -l)
+		journal MESSAGE_ID=f7ac68fdfe7c4491bac6cde0323adf2d -o cat | head -n 2 | sed 's/^/message_id: /' >>"$R/result"
+		check journal_message_id $([ "$n" -ge 2 ]; echo $?) "($n entries)"
+	fi
+	;;
+slow-leak)
+	hog_start 20 8192
+	hog_wait 600
+	finish
+	[ "$guardian" = oomguardian ] &&
+		check hog_killed $([ -n "$t_gone" ]; echo $?) "" &&
+		check report_written $([ "$(ls /var/lib/oomguardian/reports/ | wc -l)" -gt "$reports0" ]; echo $?) ""
+	;;
+slab)
+	# Negative dentries: reclaimable slab no process owns, then an allocator that leaves about
+	# 12% available (the reclaim stage, above terminate): a slab drop and nobody killed.
+	total=$(meminfo_kib MemTotal)
+	phase incident
+	t_start=$(now)
+	# enough dentries (192 bytes each) for reclaimable slab at 25% of RAM (the engine drops
+	# slab above 20%), looked up by one worker per CPU
+	want=$(((total * 25 / 100 - $(meminfo_kib SReclaimable)) * 1024 / 192))
+	ncpu=$(nproc)
+	out dentries "$want"
+	for i in $(seq "$ncpu"); do
+		mkdir -p "/var/tmp/negdentry$i"
+		"$L/negdentry" "/var/tmp/negdentry$i" $((want / ncpu)) &
+	done
+	wait
+	slab_peak=$(meminfo_kib SReclaimable)
+	out sreclaimable_peak_kib "$slab_peak"
+	avail=$(meminfo_kib MemAvailable)
+	max=$(((avail - total * 12 / 100) / 1024))
+	out hog_mib "$max"
+	hogpids=$(run_unit oghog "$L/memhog" --rate 50 --max "$max" --name hog --lifetime 1200)
+	# wait for the hog to reach its size, then give the guardian time to act
+	for _ in $(seq 600); do
+		rss=$(awk '/^VmRSS:/ { print $2 }' /proc/"$hogpids"/status 2>/dev/null || echo 0)
+		[ "${rss:-0}" -ge $((max * 1024 * 95 / 100)) ] && break
+		alive "$hogpids" || break
+		sleep 0.2
+	done
+	slab_min=$slab_peak
+	for _ in $(seq 150); do
+		s=$(meminfo_kib SReclaimable)
+		[ "$s" -lt "$slab_min" ] && slab_min=$s
+		[ "$guardian" = oomguardian ] && journal -u oomguardiand | grep -q drop_slab && break
+		sleep 0.2
+	done
+	sleep 2
+	s=$(meminfo_kib SReclaimable)
+	[ "$s" -lt "$slab_min" ] && slab_min=$s
+	out sreclaimable_min_kib "$slab_min"
+	out slab_drops "$(journal -u oomguardiand | grep -c drop_slab)"
+	finish
+	if [ "$guardian" = oomguardian ]; then
+		check hog_alive $(alive "$hogpids"; echo $?) "(nothing may be killed)"
+		check slab_dropped $([ "$(journal -u oomguardiand | grep -c drop_slab)" -gt 0 ]; echo $?) ""
+		check slab_relieved $([ "$slab_min" -lt $((slab_peak / 2)) ]; echo $?) \
+			"(SReclaimable ${slab_peak} -> ${slab_min} KiB)"
+	fi
+	;;
+reload)
+	# systemctl reload with a broken policy: an error naming file:line, the old rules kept,
+	# the same process, and it still acts
+	if [ "$guardian" != oomguardian ]; then
+		out limit "no reload of a policy in $guardian"
+		finish
+	else
+		mkdir -p /etc/oomguardian/policy.d
+		printf '[Match]\nName=hog\n[Policy]\nNoSuchKey=1\n' >/etc/oomguardian/policy.d/99-broken.policy
+		systemctl reload oomguardiand
+		for _ in $(seq 50); do
+			journal -u oomguardiand | grep -q '99-broken.policy:4' && break
+			sleep 0.2
+		done
+		journal -u oomguardiand | grep '99-broken' | head -n 3 | sed 's/^/journal: /' >>"$R/result"
+		check error_names_file_line $(journal -u oomguardiand | grep -q '99-broken.policy:4'; echo $?) ""
+		check same_pid $([ "$(mainpid oomguardiand)" = "$gpid" ]; echo $?) "($gpid -> $(mainpid oomguardiand))"
+		hog_start 0 8192
+		hog_wait 600
+		finish
+		check hog_killed $([ -n "$t_gone" ]; echo $?) "(old rules still act)"
+		rm -f /etc/oomguardian/policy.d/99-broken.policy
+	fi
+	;;
+numa)
+	# a process bound to node 1 fills node 1 while node 0 is free
+	nodes=$(ls -d /sys/devices/system/node/node* | wc -l)
+	if [ "$nodes" -lt 2 ]; then
+		out limit "needs two NUMA nodes (shape numa)"
+		finish
+	else
+		n1=$(awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node1/meminfo)
+		phase incident
+		t_start=$(now)
+		hogpids=$(run_unit oghog numactl --membind=1 --cpunodebind=1 "$L/memhog" --rate 50 \
+			--max $((n1 * 2 / 1024)) --name hog --lifetime 1200)
+		hog_wait 600
+		for n in 0 1; do
+			out "node${n}_free_kib" "$(awk '/MemFree/ { print $4 }' /sys/devices/system/node/node$n/meminfo)"
+		done
+		oomguardianctl snapshot >"$R/snapshot.txt" 2>&1
+		grep -iE 'node' "$R/snapshot.txt" | head -n 8 | sed 's/^/snapshot: /' >>"$R/result"
+		finish
+		if [ "$guardian" = oomguardian ]; then
+			check hog_killed $([ -n "$t_gone" ]; echo $?) "(node 1 exhausted)"
+			check node_finding $(journal -u oomguardiand | grep -qiE 'node ?1'; echo $?) \
+				"(the daemon names node 1)"
+		fi
+	fi
+	;;
+watchdog)
+	# the daemon stopped with SIGSTOP: WatchdogSec= has systemd kill and restart it
+	if [ "$guardian" != oomguardian ]; then
+		out limit "no watchdog in $guardian's unit"
+		finish
+	else
+		n0=$(systemctl show -p NRestarts --value oomguardiand)
+		t_start=$(now)
+		phase incident
+		kill -STOP "$gpid"
+		for _ in $(seq 900); do
+			p=$(mainpid oomguardiand)
+			[ "${p:-0}" -gt 0 ] && [ "$p" != "$gpid" ] &&
+				[ "$(systemctl is-active oomguardiand)" = active ] && break
+			sleep 0.2
+		done
+		t_gone=$(now)
+		out restart_s "$(awk -v a="$t_start" -v b="$t_gone" 'BEGIN { printf "%.1f", b - a }')"
+		out nrestarts "$(systemctl show -p NRestarts --value oomguardiand)"
+		journal -u oomguardiand | grep -iE 'watchdog' | head -n 2 | sed 's/^/journal: /' >>"$R/result"
+		old=$gpid
+		gpid=$(mainpid oomguardiand)
+		finish guardian-may-die
+		check restarted $([ "$gpid" != "$old" ] && [ "$(systemctl show -p NRestarts --value oomguardiand)" -gt "$n0" ]; echo $?) \
+			"(pid $old -> $gpid)"
+		check watchdog_logged $(journal -u oomguardiand | grep -qi watchdog; echo $?) ""
+	fi
+	;;
+budget)
+	# a service over its MemoryBudget= throttled through memory.high, released when it calms down
+	cg=/sys/fs/cgroup/system.slice/ogbudget.service
+	phase incident
+	t_start=$(now)
+	systemd-run -q --unit=ogbudget python3 -c '
+import time
+held = []
+t = time.time()
+while len(held) < 30 and time.time() - t < 90:   # towards 300 MiB, 10 MiB at a time
+    held.append(bytearray(b"\x01") * (10 << 20))
+    time.sleep(0.2)
+open("/run/ogvm/budget", "w").write("grown %d\n" % len(held))
+time.sleep(20)
+del held[5:]                                     # calms down: 50 MiB
+open("/run/ogvm/budget", "w").write("calm\n")
+time.sleep(600)
+'
+	hogpids=$(mainpid ogbudget.service)
+	lowest=max
+	for _ in $(seq 900); do
+		h=$(cat "$cg/memory.high" 2>/dev/null)
+		[ "$h" != max ] && [ -n "$h" ] && { [ "$lowest" = max ] || [ "$h" -lt "$lowest" ]; } && lowest=$h
+		grep -q calm /run/ogvm/budget 2>/dev/null && break
+		sleep 0.2
+	done
+	out memory_high_lowest "$lowest"
+	out peak_kib $(($(cat "$cg/memory.peak" 2>/dev/null || echo 0) / 1024))
+	released=no
+	for _ in $(seq 600); do
+		[ "$(cat "$cg/memory.high" 2>/dev/null)" = max ] && { released=yes; break; }
+		sleep 0.2
+	done
+	out released "$released"
+	t_gone=
+	journal -u oomguardiand | grep -iE 'memory.high|throttl' | head -n 4 | sed 's/^/journal: /' >>"$R/result"
+	finish
+	if [ "$guardian" = oomguardian ]; then
+		check throttled $([ "$lowest" != max ]; echo $?) "(memory.high lowest $lowest)"
+		check released $([ "$released" = yes ]; echo $?) ""
+		check service_alive $(alive "$hogpids"; echo $?) "(throttled, not killed)"
+	fi
+	systemctl stop ogbudget 2>/dev/null
+	;;
+tmpfs)
+	# tmpfs filling memory: shmem that no kill can free. What does the guardian do and say?
+	mkdir -p /run/ogvm/fill
+	mount -t tmpfs -o size=100% ogfill /run/ogvm/fill
+	total=$(meminfo_kib MemTotal)
+	n=$((($(meminfo_kib MemAvailable) - total * 3 / 100) / 1024))
+	out fill_mib "$n"
+	phase incident
+	t_start=$(now)
+	systemd-run -q --unit=ogfill --wait dd if=/dev/zero of=/run/ogvm/fill/f bs=1M count="$n" 2>/dev/null
+	for _ in $(seq 150); do sleep 0.2; done   # 30 s at about 3% available
+	out shmem_kib "$(meminfo_kib Shmem)"
+	journal -u oomguardiand -o cat | grep -vi 'oom_score_adj' | tail -n 6 | sed 's/^/journal: /' >>"$R/result"
+	finish
+	if [ "$guardian" = oomguardian ]; then
+		check says_shmem $(journal -u oomguardiand | grep -qiE 'shmem|tmpfs|shared memory'; echo $?) \
+			"(the log names the memory no kill can free)"
+	fi
+	rm -f /run/ogvm/fill/f
+	umount /run/ogvm/fill
+	;;
+*)
+	out limit "unknown scenario '$scenario'"
+	;;
+esac
+save_journal
+[ "$guardian" = oomguardian ] && journal -u oomguardiand -o cat | tail -n 40 >"$R/guardian.log"
+systemctl stop oghog ogbystander 2>/dev/null
+phase done
