@@ -46,8 +46,8 @@ og_spawn "$OG_TMP/ogpev" --max 0
 new=$OG_PID
 og_wait_until "$OG_DEADLINE" adj_300 "$new" && og_ok "new process protected" ||
 	og_fail "exec: oom_score_adj of $new is $(adj "$new") after $OG_DEADLINE s, want 300"
-grep -q "debug: process event: pid $new " "$OG_TMP/daemon.log" && og_ok "by its exec event" ||
-	og_fail "no process event for $new (the rescan did it?)"
+# (by its exec event or by the decision step that read the new process first, whichever came
+# first: 106 and 112 assert the event path)
 
 rm "$OG_TMP/policy.d/20-adj.policy"
 reload 2 1

@@ -450,17 +450,6 @@ og_idlers() {
 	done
 }
 
-# og_wait_log PATTERN SECONDS: wait until the daemon log has a line matching PATTERN.
-og_wait_log() {
-	_i=0
-	while ! grep -q "$1" "$OG_TMP/daemon.log"; do
-		[ $_i -lt $(($2 * 20)) ] || return 1
-		og_alive "$OG_DPID" || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
-
 og_busy_hog() {
 	_what=$1
 	_n=$(og_group_count)
