@@ -22,6 +22,7 @@
 #include "guardian/actions/act_protect.h"
 #include "guardian/base/log.h"
 #include "guardian/sources/proc_events.h"
+#include "policy/util/strutil.h"
 #include "tests/unit/og_check.h"
 
 #include <linux/cn_proc.h>
