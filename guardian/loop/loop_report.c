@@ -387,6 +387,8 @@ static struct loop_report_slot *slot_new(struct loop *l, const struct pol_action
 	s->decided_usec = now_rt;
 	s->count = 0;
 	s->has_victim = false;
+	s->victim_bytes = s->cross_to_kill_usec = 0;
+	s->partial = false;
 	og_strscpy(s->scope, l->scope, sizeof(s->scope));
 	loop_report_capture_machine(l, &s->m);
 	s->ntop = 0;
