@@ -16,7 +16,8 @@ static void cb(void *userdata, enum pe_kind kind, pid_t pid)
 {
 	int *n = userdata;
 
-	if (kind >= PE_OVERFLOW) /* the parser never reports an overflow (only recv does) */
+	/* the parser never reports an overflow (only recv does), nor a kind it does not know */
+	if (kind == PE_OVERFLOW || kind > PE_FORK)
 		abort();
 	(*n)++;
 }
