@@ -43,16 +43,6 @@ const char *loop_journal_message_id(const struct loop_report_slot *s)
 	}
 }
 
-/* Control characters of names from the kernel as '?' in MESSAGE (fields keep the bytes). */
-static void copy_clean(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-
-	for (; src && *src && i + 1 < size; src++)
-		dst[i++] = (unsigned char)*src < 0x20 || *src == 0x7f ? '?' : *src;
-	dst[i] = '\0';
-}
-
 struct entry {
 	struct iovec iov[LOOP_JOURNAL_FIELDS];
 	size_t n;
@@ -90,8 +80,9 @@ static void message(struct entry *e, const struct loop_report_slot *s)
 	char comm[OG_COMM_MAX], freed[16], rule[160];
 	const char *dry = s->dry_run ? "dry-run: " : "";
 
-	copy_clean(comm, sizeof(comm), s->has_victim && s->v.comm[0] ? s->v.comm : a->target.comm);
-	copy_clean(rule, sizeof(rule), a->rule);
+	/* names from the kernel escaped in MESSAGE (the fields keep the bytes) */
+	og_escape(comm, sizeof(comm), s->has_victim && s->v.comm[0] ? s->v.comm : a->target.comm);
+	og_escape(rule, sizeof(rule), a->rule);
 	og_format_bytes(freed, sizeof(freed), s->freed_bytes);
 	switch (a->kind) {
 	case POL_ACT_TERM:
