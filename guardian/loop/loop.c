@@ -505,16 +505,38 @@ static void reload_report_dir_and_dry_run(struct loop *l, const struct pol_confi
 	}
 }
 
+/* Why a reload was refused, for the state file: the first error and how many more. */
+static void reload_refused(struct loop *l, const struct cfg_diag *diag, int r)
+{
+	char line[POL_PATH_MAX + CFG_KEY_MAX + CFG_MSG_MAX + 32];
+
+	l->reload_refused = true;
+	for (size_t i = 0; i < diag->n; i++) {
+		if (diag->entries[i].severity != CFG_SEV_ERROR)
+			continue;
+		snprintf(l->reload_reason, sizeof(l->reload_reason), "%s%s",
+			 cfg_diag_format_bare(&diag->entries[i], line, sizeof(line)),
+			 diag->nerrors > 1 ? " (and more errors: see the log)" : "");
+		return;
+	}
+	snprintf(l->reload_reason, sizeof(l->reload_reason), "%s", strerror(-r));
+}
+
 static void reload(struct loop *l)
 {
 	struct pol_rules fresh = { 0 };
 	struct cfg_diag diag;
 	int r;
 
+	l->reload_gen++;
+	l->reload_refused = false;
+	l->reload_reason[0] = '\0';
 	cfg_diag_init(&diag);
 	r = cfg_load(strcmp(l->root_dir, "/") ? l->root_dir : NULL,
 		     l->has_config_path ? l->config_path : NULL, l->policy_dirs, &fresh, &diag);
 	log_cfg_diag(&diag);
+	if (r < 0)
+		reload_refused(l, &diag, r);
 	cfg_diag_free(&diag);
 	if (r < 0) {
 		loop_record_reload_failed(l);
@@ -525,6 +547,9 @@ static void reload(struct loop *l)
 	if (r < 0) {
 		(void)log_error_errno(r, "reload: cannot carry engine state over (%m): keeping the "
 					 "running policy");
+		l->reload_refused = true;
+		snprintf(l->reload_reason, sizeof(l->reload_reason),
+			 "cannot carry engine state over: %s", strerror(-r));
 		pol_rules_free(&fresh);
 		return;
 	}
@@ -556,6 +581,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 		sd_notify(0, "RELOADING=1");
 		log_info("SIGHUP: reloading policy");
 		reload(l);
+		loop_write_state(l); /* the answer oomguardianctl reload waits for */
 		sd_notify(0, "READY=1");
 		return 0;
 	}

@@ -188,6 +188,10 @@ struct loop {
 	unsigned report_qseq, reports_dropped;
 	sd_event_source *report_src; /* idle-priority defer: loop_report_flush() when calm */
 	struct loop_record *rec; /* lock, state, protection records, flight recorder (report.h) */
+	/* the last SIGHUP's answer, in the state file: oomguardianctl reload waits for it */
+	unsigned reload_gen; /* reloads tried since start */
+	bool reload_refused;
+	char reload_reason[512]; /* why it was refused: the first error, "path:line: Key: reason" */
 
 	/* drop_caches and compaction run here, the loop goes on meanwhile */
 	struct loop_worker worker;

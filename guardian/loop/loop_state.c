@@ -52,6 +52,14 @@ static void state_text(struct loop *l, struct loop_sbuf *b, bool running)
 			loop_sbuf_put_str(b, key, val); /* ACCEPTED REFUSED OOM_SCORE_ADJ POLICY */
 	}
 	loop_sbuf_put_str(b, "report_dir", l->report_dir);
+	/* GENERATION ok|refused|none; the reason of a refusal */
+	if (!l->reload_gen)
+		loop_sbuf_printf(b, "reload=0 none\n");
+	else
+		loop_sbuf_printf(b, "reload=%u %s\n", l->reload_gen,
+				 l->reload_refused ? "refused" : "ok");
+	if (l->reload_refused)
+		loop_sbuf_put_str(b, "reload_reason", l->reload_reason);
 	for (size_t i = 0; i < l->rec->nlast; i++) {
 		size_t k = (l->rec->last_next + LOOP_LAST_ACTIONS - l->rec->nlast + i) %
 			   LOOP_LAST_ACTIONS;

@@ -109,8 +109,10 @@ struct loop_record {
 	struct loop_recorder fr;
 	struct sd_event_source *fr_src; /* one sample a second */
 
-	/* the state file's text: ~40 keys, the last actions and one line per protection policy */
-	char state_text[POL_PATH_MAX * 2 + 2048 + LOOP_LAST_ACTIONS * (OG_COMM_MAX + 160) +
+	/* the state file's text: ~40 keys, a refused reload's reason (512 bytes, escaped up to
+	 * 4 times as long), the last actions and one line per protection policy */
+	char state_text[POL_PATH_MAX * 2 + 2048 + 4 * 512 +
+			LOOP_LAST_ACTIONS * (OG_COMM_MAX + 160) +
 			LOOP_PROTECT_AGG_MAX * (POL_PATH_MAX + 128)];
 
 	/* metrics (metrics.h, loop_metrics.c) */
