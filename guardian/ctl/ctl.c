@@ -6,6 +6,7 @@
 #include "guardian/ctl/ctl_check.h"
 #include "guardian/ctl/ctl_explain.h"
 #include "guardian/ctl/ctl_match.h"
+#include "guardian/ctl/ctl_reload.h"
 #include "guardian/ctl/ctl_snapshot.h"
 #include "guardian/ctl/ctl_reports.h"
 #include "guardian/base/log.h"
@@ -16,6 +17,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "status", ctl_status_main, "[--json]  is the daemon running, what is it doing" },
+	{ "reload", ctl_reload_main, "[--timeout S]  reload the daemon, wait for its answer" },
 	{ "reports", ctl_reports_main, "[--since WHEN] [--json]  what it did" },
 	{ "report", ctl_report_main, "[--json|--html] ID  one report, or its incident page" },
 	{ "snapshot", ctl_snapshot_main, "[--root DIR] [--json] [--top N]  where the memory is" },

@@ -10,10 +10,14 @@ tmp=$(mktemp -d /tmp/ogtest-unit-$$.XXXXXX) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-# The unit as built (configure's paths substituted), pointed at the built binary.
+# The unit as built (configure's paths substituted), pointed at the built binaries.
 [ -f "$top_builddir/systemd/oomguardiand.service" ] || { echo "FAIL: unit not built"; exit 1; }
-sed "s|^ExecStart=.*/oomguardiand\$|ExecStart=$top_builddir/oomguardiand|" \
+sed -e "s|^ExecStart=.*/oomguardiand\$|ExecStart=$top_builddir/oomguardiand|" \
+	-e "s|^ExecReload=.*/oomguardianctl |ExecReload=$top_builddir/oomguardianctl |" \
 	"$top_builddir/systemd/oomguardiand.service" >"$tmp/oomguardiand.service"
+# systemctl reload must fail when the daemon refuses: the reload waits for its answer
+grep -q "^ExecReload=$top_builddir/oomguardianctl reload\$" "$tmp/oomguardiand.service" ||
+	{ echo "FAIL: ExecReload= is not 'oomguardianctl reload'"; fail=1; }
 grep -q "^ExecStart=$top_builddir/oomguardiand\$" "$tmp/oomguardiand.service" ||
 	{ echo "FAIL: ExecStart not substituted"; fail=1; }
 

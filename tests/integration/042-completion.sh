@@ -58,6 +58,7 @@ if "$top_builddir/oomguardianctl" --help 2>/dev/null | grep -q '^  match '; then
 	expect "match offers PIDs" "$$" oomguardianctl match ""
 	expect "match options" "--all" oomguardianctl match --a
 fi
+expect "reload options" "--timeout --state-file" oomguardianctl reload --
 # a command that does not exist offers nothing and does not break
 got=$(complete oomguardianctl nosuch --x)
 [ -z "$got" ] && echo "ok unknown command: nothing" || { echo "FAIL: nosuch offers '$got'"; fail=1; }
