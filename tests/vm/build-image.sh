@@ -7,7 +7,11 @@
 #   project  the base + this source tree installed the way a user installs it, as an ext4
 #            image made without mounting (mkfs.ext4 -d): root.img, vmlinuz, initrd.img;
 #            rebuilt when the sources change
-# Usage: tests/vm/build-image.sh [--force-base] [--force]
+#   clean    (--clean) the base alone, with the login key and nothing of the project, for the
+#            deb-install scenario (the package installed by dpkg in the running guest):
+#            clean/{root.img,vmlinuz,initrd.img}; rebuilt when the base changes. root.img is
+#            neither built nor checked then.
+# Usage: tests/vm/build-image.sh [--force-base] [--force] [--clean]
 # Needs root (debootstrap, chroot). Installs debootstrap, qemu and e2fsprogs when missing.
 set -euo pipefail
 
@@ -23,12 +27,13 @@ BASE_REV=1
 # guest root). Swapping in the .deb is this one line.
 INSTALL_METHOD=${OG_VM_INSTALL:-make}
 
-force_base=0 force=0
+force_base=0 force=0 clean=0
 for a in "$@"; do
 	case $a in
 	--force-base) force_base=1 force=1 ;;
 	--force) force=1 ;;
-	*) echo "usage: $0 [--force-base] [--force]" >&2; exit 2 ;;
+	--clean) clean=1 ;;
+	*) echo "usage: $0 [--force-base] [--force] [--clean]" >&2; exit 2 ;;
 	esac
 done
 
@@ -138,19 +143,50 @@ install_make() { # ROOT
 		--localstatedir=/var --runstatedir=/run; } && make -s -j2 >/dev/null &&
 		make -s install DESTDIR="$root" >/dev/null)
 }
-install_deb() { # ROOT; the .deb in $OG_VM_DEB (default: the newest ../oomguardian_*.deb)
-	local root=$1 deb=${OG_VM_DEB:-}
-	[ -n "$deb" ] || deb=$(ls -t "$top"/../oomguardian_*.deb 2>/dev/null | head -n1)
-	[ -f "$deb" ] || vm_die "no .deb (set OG_VM_DEB)"
-	cp "$deb" "$root/tmp/og.deb"
+install_deb() { # ROOT; the .deb in $OG_VM_DEB (main sets it: vm_deb in lib.sh)
+	local root=$1
+	cp "$OG_VM_DEB" "$root/tmp/og.deb"
 	in_root "$root" dpkg -i /tmp/og.deb >/dev/null
 	rm -f "$root/tmp/og.deb"
 }
 
 src_hash() {
+	local deb=
+	# the package's content, and only when it is what gets installed
+	[ "$INSTALL_METHOD" = deb ] && deb=$(sha256sum "$OG_VM_DEB" | cut -c1-16)
 	(cd "$top" && find guardian policy systemd man contrib/policies configure.ac Makefile.am \
 		tests/integration/memhog.c tests/vm/build-image.sh tests/vm/guest/negdentry.c -type f 2>/dev/null | sort |
-		xargs sha256sum; echo "$base_hash $INSTALL_METHOD ${OG_VM_DEB:-}") | sha256sum | cut -c1-16
+		xargs sha256sum; echo "$base_hash $INSTALL_METHOD $deb") | sha256sum | cut -c1-16
+}
+
+# The login key in a guest root.
+add_key() { # ROOT
+	[ -f "$VM_CACHE/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C ogvm -f "$VM_CACHE/id_ed25519"
+	mkdir -p "$1/root/.ssh"
+	chmod 700 "$1/root/.ssh"
+	cp "$VM_CACHE/id_ed25519.pub" "$1/root/.ssh/authorized_keys"
+	chmod 600 "$1/root/.ssh/authorized_keys"
+}
+
+# A freshly installed Debian 12 as far as the project is concerned (deb-install scenario).
+build_clean() {
+	local out=$VM_CACHE/clean stage=$VM_CACHE/clean-stage
+	vm_log "building the clean guest (base $base_hash, no project)"
+	rm -rf "$stage" "$out.new"
+	cp -a "$base" "$stage"
+	# services start as on any installed system: the package's postinst must start the unit
+	rm -f "$stage/usr/sbin/policy-rc.d"
+	add_key "$stage"
+	mkdir -p "$out.new"
+	cp "$stage"/boot/vmlinuz-* "$out.new/vmlinuz"
+	cp "$stage"/boot/initrd.img-* "$out.new/initrd.img"
+	mkfs.ext4 -q -F -L ogvm -E root_owner=0:0 -d "$stage" "$out.new/root.img" \
+		"$(($(du -sm "$stage" | cut -f1) + 512))M"
+	rm -rf "$stage"
+	echo "$base_hash" >"$out.new/hash"
+	rm -rf "$out"
+	mv "$out.new" "$out"
+	vm_log "clean guest ready: $out/root.img"
 }
 
 build_project() {
@@ -166,11 +202,7 @@ build_project() {
 	gcc -O2 -o "$stage/usr/local/lib/ogvm/memhog" "$top/tests/integration/memhog.c"
 	gcc -O2 -o "$stage/usr/local/lib/ogvm/negdentry" "$here/guest/negdentry.c"
 	# the host's key logs in as root
-	[ -f "$VM_CACHE/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C ogvm -f "$VM_CACHE/id_ed25519"
-	mkdir -p "$stage/root/.ssh"
-	chmod 700 "$stage/root/.ssh"
-	cp "$VM_CACHE/id_ed25519.pub" "$stage/root/.ssh/authorized_keys"
-	chmod 600 "$stage/root/.ssh/authorized_keys"
+	add_key "$stage"
 	cp "$stage"/boot/vmlinuz-* "$VM_CACHE/vmlinuz.new"
 	cp "$stage"/boot/initrd.img-* "$VM_CACHE/initrd.img.new"
 	ls "$stage"/boot/vmlinuz-* | sed 's|.*/vmlinuz-||' >"$VM_CACHE/kernel-version"
@@ -192,6 +224,17 @@ main() {
 	flock 9
 	[ "$force_base" = 1 ] && rm -rf "$base"
 	[ -d "$base" ] || build_base
+	if [ "$clean" = 1 ]; then
+		if [ "$force" = 1 ] || [ "$(cat "$VM_CACHE/clean/hash" 2>/dev/null)" != "$base_hash" ]; then
+			build_clean
+		else
+			vm_log "clean guest up to date ($base_hash)"
+		fi
+		return 0
+	fi
+	if [ "$INSTALL_METHOD" = deb ]; then
+		OG_VM_DEB=$(vm_deb) || exit 1
+	fi
 	h=$(src_hash)
 	if [ "$force" = 1 ] || [ ! -f "$VM_CACHE/root.img" ] || [ "$(cat "$VM_CACHE/root.img.hash" 2>/dev/null)" != "$h" ]; then
 		build_project "$h"

@@ -2,6 +2,8 @@
 # Shared by tests/vm/build-image.sh and tests/vm/run.sh (host side).
 #   OG_VM_CACHE   where the image, kernel, key and build live (default /var/cache/oomguardian-vm)
 #   OG_VM_MIRROR  the Debian mirror for debootstrap (default: the host's apt configuration)
+#   OG_VM_DEB     the package for OG_VM_INSTALL=deb and the deb-install scenario (default:
+#                 built from this tree's HEAD by vm_deb below)
 set -u
 
 VM_CACHE=${OG_VM_CACHE:-/var/cache/oomguardian-vm}
@@ -59,6 +61,34 @@ vm_mirror() {
 		[ -n "$uri" ] && { echo "$uri"; return 0; }
 	done
 	vm_die "no '$VM_SUITE main' entry in the host's apt sources; set OG_VM_MIRROR"
+}
+
+# The .deb to install in the guest: $OG_VM_DEB, or the package dpkg-buildpackage makes from a
+# clone of this tree's HEAD (committed changes only), cached per commit in $VM_CACHE/deb/ and
+# built without its test suite (that is `make check` and .ci/run's business). Prints its path.
+vm_deb() {
+	local top d commit f
+	if [ -n "${OG_VM_DEB:-}" ]; then
+		[ -f "$OG_VM_DEB" ] || { vm_log "error: OG_VM_DEB='$OG_VM_DEB' is not a file"; return 1; }
+		realpath "$OG_VM_DEB"
+		return 0
+	fi
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	commit=$(git -C "$top" rev-parse --short=12 HEAD) || return 1
+	d=$VM_CACHE/deb/$commit
+	f=$(ls "$d"/oomguardian_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -n1)
+	[ -n "$f" ] && { echo "$f"; return 0; }
+	command -v dpkg-buildpackage >/dev/null ||
+		{ vm_log "error: no dpkg-buildpackage (contrib/setup.sh test-deps)"; return 1; }
+	vm_log "building the package from HEAD ($commit) in $d"
+	rm -rf "$VM_CACHE/deb"
+	mkdir -p "$d"
+	git clone -q "$top" "$d/src" &&
+		(cd "$d/src" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
+			>"$d/build.log" 2>&1 ||
+		{ tail -n 20 "$d/build.log" >&2; vm_log "error: package build failed ($d/build.log)"; return 1; }
+	rm -rf "$d/src"
+	ls "$d"/oomguardian_*_"$(dpkg --print-architecture)".deb
 }
 
 # A memory cgroup (v1 controller on a hybrid host, cgroup2 otherwise) for qemu or the image

@@ -7,6 +7,8 @@
 #   tests/vm/run.sh                 the reduced set (CI) against oomguardiand
 #   tests/vm/run.sh --all --peers   every scenario, every guardian, one table per scenario
 #   tests/vm/run.sh [-s SCENARIO]... [-g GUARDIAN]...
+#   tests/vm/run.sh -s deb-install  the .deb (OG_VM_DEB, default: built from HEAD) installed,
+#                                   reloaded, upgraded, removed and purged in a clean guest
 #   OG_VM_BUDGET_S=N                stop starting runs that would end after N s (CI: 1800)
 #
 # Prints one line per (scenario, oomguardian) "vm SCENARIO: PASS|FAIL|SKIP (why)" and, for
@@ -24,6 +26,7 @@ REDUCED="fast-hog slow-leak reload slab numa"
 # a loaded development host (README, "VM test tier"); they join once verified.
 CI_SET="fast-hog slow-leak reload"
 ALL="fast-hog slow-leak reload watchdog budget tmpfs slab numa fast-hog@zram slow-leak@zram"
+ALL="$ALL deb-install"
 PEERS="oomguardian earlyoom nohang nohang-psi systemd-oomd kernel"
 GUEST_MIB=${OG_VM_MEM_MIB:-1280}
 scenarios= guardians=
@@ -34,7 +37,7 @@ while [ $# -gt 0 ]; do
 	-s | --scenario) scenarios="$scenarios $2"; shift ;;
 	-g | --guardian) guardians="$guardians $2"; shift ;;
 	--ci) scenarios=$CI_SET guardians=oomguardian ;;
-	-h | --help) sed -n '3,15p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,17p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -51,7 +54,16 @@ all_lines() { # VERDICT
 	echo "vm: 0 passed, $(echo "$scenarios" | wc -w) failed, 0 skipped"
 }
 [ "$(id -u)" = 0 ] || { all_lines "FAIL (run.sh needs root: memory cgroup, image build)"; exit 1; }
-if ! "$here/build-image.sh"; then
+# deb-install boots the clean guest (build-image.sh --clean) with the package; the others the
+# image with this tree installed
+case " $scenarios " in *" deb-install "*)
+	if ! OG_VM_DEB=$(vm_deb) || ! "$here/build-image.sh" --clean; then
+		all_lines "FAIL (the package or the clean guest could not be built)"
+		exit 1
+	fi
+	export OG_VM_DEB ;;
+esac
+if [ -n "$(echo " $scenarios " | sed 's/ deb-install / /g' | tr -d ' ')" ] && ! "$here/build-image.sh"; then
 	all_lines "FAIL (the guest image could not be built)"
 	exit 1
 fi
@@ -93,7 +105,8 @@ ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
 # boot SHAPE LOGDIR: qemu in its own memory cgroup; sets qpid and port
 boot() {
-	local shape=$1 dir=$2 mem=$GUEST_MIB smp=2 numa=() cmdline
+	local shape=$1 dir=$2 mem=$GUEST_MIB smp=2 numa=() cmdline img=$VM_CACHE
+	[ "$shape" = clean ] && img=$VM_CACHE/clean
 	port=$(free_port) || vm_die "no free port"
 	if [ "$shape" = numa ]; then
 		numa=(-object "memory-backend-ram,id=m0,size=$((mem / 2))M"
@@ -108,8 +121,8 @@ boot() {
 		vm_cg_enter "$BASHPID"
 		exec qemu-system-x86_64 -accel tcg,tb-size=256 -cpu max -smp "$smp" -m "$mem" \
 			"${numa[@]}" -nographic -no-reboot -monitor none -serial "file:$dir/console.log" \
-			-kernel "$VM_CACHE/vmlinuz" -initrd "$VM_CACHE/initrd.img" -append "$cmdline" \
-			-drive "file=$VM_CACHE/root.img,format=raw,if=virtio,snapshot=on" \
+			-kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "$cmdline" \
+			-drive "file=$img/root.img,format=raw,if=virtio,snapshot=on" \
 			-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 \
 			-virtfs "local,path=$here,mount_tag=ogvm,security_model=none,readonly=on" \
 			</dev/null >"$dir/qemu.log" 2>&1
@@ -134,6 +147,7 @@ run_one() {
 	local scen=$1 g=$2 dir=$3 shape=plain name=${1%@*} st lat rc t0 phase_now
 	case $scen in *@*) shape=${scen#*@} ;; esac
 	[ "$name" = numa ] && shape=numa
+	[ "$name" = deb-install ] && shape=clean
 	mkdir -p "$dir"
 	: >"$dir/host"
 	runno=$((runno + 1))
@@ -147,6 +161,7 @@ run_one() {
 		cur_shape=$shape
 		boot "$shape" "$dir" || { echo "limit=guest did not boot" >>"$dir/host"; cleanup; return 0; }
 	fi
+	[ "$name" = deb-install ] && { run_deb "$dir"; return 0; }
 	ssh_guest "$port" "mkdir -p /run/ogvm && cp /mnt/ogvm/guest/scenario.sh /run/ogvm/ &&
 		systemd-run -q --unit=ogdriver-$runno -p OOMScoreAdjust=-1000 /bin/bash /run/ogvm/scenario.sh $name $g $shape" ||
 		{ echo "limit=could not start the scenario" >>"$dir/host"; cleanup; return 0; }
@@ -183,6 +198,46 @@ run_one() {
 	echo "host_oom_kills=$(vm_cg_oom_kills)" >>"$dir/host"
 	echo "host_peak_mib=$(vm_cg_peak_mib)" >>"$dir/host"
 	[ "${OG_VM_REUSE:-1}" = 1 ] || cleanup
+}
+
+# deb-install: contrib/deb-guest-check.sh and the package copied in over ssh and run as a
+# transient unit; its "ok|FAIL NAME ..." lines become the result's check= lines
+run_deb() { # DIR
+	local dir=$1 rc= src t0 t_end
+	ssh_guest "$port" 'mkdir -p /run/ogvm && cat >/run/ogvm/deb-guest-check.sh' \
+		<"$top/contrib/deb-guest-check.sh" &&
+		ssh_guest "$port" "cat >/run/ogvm/$(basename "$OG_VM_DEB")" <"$OG_VM_DEB" &&
+		ssh_guest "$port" "systemd-run -q --unit=ogdebcheck -p OOMScoreAdjust=-1000 /bin/sh -c \
+			'sh /run/ogvm/deb-guest-check.sh /run/ogvm/$(basename "$OG_VM_DEB") \
+			>/run/ogvm/deb.out 2>&1; echo \$? >/run/ogvm/deb.rc'" ||
+		{ echo "limit=could not start deb-guest-check.sh in the guest" >>"$dir/host"; return 0; }
+	: >"$dir/probes"
+	t_end=$(($(date +%s) + 900))
+	while [ "$(date +%s)" -lt "$t_end" ] && kill -0 "$qpid" 2>/dev/null; do
+		t0=$(ms_now)
+		rc=$(ssh_guest "$port" 'cat /run/ogvm/deb.rc 2>/dev/null || true')
+		src=$?
+		echo "$t0 $(($(ms_now) - t0)) $src ${rc:+done}" >>"$dir/probes"
+		[ -n "$rc" ] && break
+		sleep 2
+	done
+	t0=$(ms_now)
+	ssh_guest "$port" 'cat /run/ogvm/deb.out' >"$dir/deb.out" 2>/dev/null
+	src=$?
+	echo "$t0 $(($(ms_now) - t0)) $src final" >>"$dir/probes"
+	ssh_guest "$port" 'journalctl -b --no-pager' >"$dir/journal.txt" 2>/dev/null
+	{
+		echo "kernel=$(ssh_guest "$port" 'uname -r')"
+		echo "shape=clean"
+		sed -n -e 's/^ok \(.*\)/check=ok:\1/p' -e 's/^FAIL \(.*\)/check=fail:\1/p' "$dir/deb.out"
+		[ -n "$rc" ] || echo "check=fail:finished deb-guest-check.sh did not finish within 900 s"
+		grep -q '^deb-guest-check: PASS' "$dir/deb.out" || [ -z "$rc" ] ||
+			grep -q '^FAIL ' "$dir/deb.out" ||
+			echo "check=fail:exit deb-guest-check.sh: $(tail -n 1 "$dir/deb.out")"
+	} >"$dir/result"
+	echo "host_oom_kills=$(vm_cg_oom_kills)" >>"$dir/host"
+	echo "host_peak_mib=$(vm_cg_peak_mib)" >>"$dir/host"
+	cleanup
 }
 
 val() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n1; }
@@ -238,7 +293,7 @@ row() {
 }
 
 # the runs grouped by shape (plain, then numa, then zram): one boot each
-shape_of() { case $1 in numa) echo 1 ;; *@zram) echo 2 ;; *) echo 0 ;; esac; }
+shape_of() { case $1 in numa) echo 1 ;; *@zram) echo 2 ;; deb-install) echo 3 ;; *) echo 0 ;; esac; }
 scenarios=$(for s in $scenarios; do echo "$(shape_of "$s") $s"; done | sort -s -k1,1n | cut -d' ' -f2 | tr '\n' ' ')
 cur_shape= runno=0
 main() {
