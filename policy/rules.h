@@ -88,6 +88,7 @@ struct pol_service {
 	bool has_oom_score_adj;
 	int oom_score_adj;
 	enum pol_kill_pref kill_pref;
+	unsigned kill_pref_line; /* KillPreference='s line in origin.path, 0: not given */
 	enum pol_kill_unit kill_unit;
 	uint64_t term_grace_usec; /* 0: SIGKILL at once */
 	bool throttle;

@@ -5,10 +5,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "guardian/base/root.h"
 #include "guardian/ctl/ctl_check.h"
+#include "guardian/sources/src_cgroup.h"
+#include "guardian/sources/src_xattr.h"
 #include "policy/config/cfg.h"
 #include "policy/util/strutil.h"
 
@@ -21,8 +24,9 @@ static void usage(FILE *out)
 	      "Parse the main config and the policies exactly as oomguardiand with the same\n"
 	      "options would (or only the FILEs given: without --config, NAME.conf is the main\n"
 	      "config, anything else a policy), print which policy files are hidden or masked\n"
-	      "by which, the effective configuration, and every problem as\n"
-	      "'path:line: Key: reason'.\n"
+	      "by which, the effective configuration, where kill preferences come from (a\n"
+	      "policy's KillPreference= at file:line, units' ManagedOOMPreference= xattrs on\n"
+	      "cgroups and whether they count), and every problem as 'path:line: Key: reason'.\n"
 	      "Exit status: 0 valid (warnings allowed), 78 invalid, 64 usage error.\n"
 	      "  -c, --config FILE      the main config, any name (as oomguardiand --config)\n"
 	      "  -p, --policy-dir DIR   read *.policy from DIR instead of the search path\n"
@@ -44,6 +48,75 @@ static void print_delta(const struct cfg_delta *d, FILE *out)
 			og_escape(a, sizeof(a), d->v[i].path), og_escape(b, sizeof(b), d->v[i].by));
 	if (d->n)
 		fputc('\n', out);
+}
+
+static void print_xattr(const char *cgroup, const char *xattr, enum og_oomd_pref pref, uid_t owner,
+			bool counts, void *data)
+{
+	char a[OG_CGROUP_PATH_MAX * 4];
+	FILE *out = data;
+
+	fprintf(out, "#   %s: %s (ManagedOOMPreference=%s): ", og_escape(a, sizeof(a), cgroup),
+		xattr, pref == OG_OOMD_OMIT ? "omit" : "avoid");
+	if (counts)
+		fprintf(out, "KillPreference=%s (%s)\n", pref == OG_OOMD_OMIT ? "never" : "avoid",
+			strncmp(xattr, "trusted.", 8) == 0 ? "trusted.*: set with CAP_SYS_ADMIN"
+							   : "the cgroup is root's");
+	else
+		fprintf(out,
+			"ignored: the cgroup is owned by uid %u, whose user.* xattrs count only "
+			"for a daemon guarding --scope inside that user's own subtree\n",
+			(unsigned)owner);
+}
+
+/*
+ * systemd's ManagedOOMPreference= as the daemon would find it: every cgroup of this machine
+ * (or of --root) carrying user.oomd_* / trusted.oomd_*, and whether it counts. Comment lines,
+ * so the output still parses as a configuration.
+ */
+static void print_oomd_xattrs(const char *root_dir, FILE *out)
+{
+	struct og_root root;
+	struct og_cg_mounts m;
+	int n;
+
+	if (og_root_open(&root, root_dir ? root_dir : "/") < 0)
+		return;
+	if (src_cgroup_detect(&root, &m) == 0 && m.v2_fd >= 0) {
+		fprintf(out,
+			"\n# ManagedOOMPreference= of units (cgroup xattrs under %s; a policy's "
+			"KillPreference= overrides them):\n",
+			m.v2_path);
+		n = src_xattr_list(m.v2_fd, print_xattr, out);
+		if (n == 0)
+			fputs("#   none set\n", out);
+		else if (n < 0)
+			fprintf(out, "#   cannot be read: %s\n", strerror(-n));
+	}
+	src_cgroup_mounts_close(&m);
+	og_root_close(&root);
+}
+
+static const char *const kill_pref_names[] = {"default", "prefer", "avoid", "never"};
+
+/* Where each policy's KillPreference= was set: the file and line, for "why avoid?". */
+static void print_kill_pref_origins(const struct pol_rules *r, FILE *out)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < r->nservices; i++) {
+		const struct pol_service *s = &r->services[i];
+		char a[POL_PATH_MAX * 4];
+
+		if (!s->kill_pref_line)
+			continue;
+		if (!any)
+			fputs("\n# KillPreference= set by policies:\n", out);
+		any = true;
+		fprintf(out, "#   %s: KillPreference=%s at %s:%u\n", s->name,
+			kill_pref_names[s->kill_pref], og_escape(a, sizeof(a), s->origin.path),
+			s->kill_pref_line);
+	}
 }
 
 struct check_opts {
@@ -130,6 +203,12 @@ int ctl_check_main(int argc, char **argv)
 	cfg_delta_free(&delta);
 	if (r >= 0 && !o.quiet && cfg_format_rules(&rules, stdout) < 0)
 		r = -EIO;
+	if (r >= 0 && !o.quiet) {
+		print_kill_pref_origins(&rules, stdout);
+		print_oomd_xattrs(o.root, stdout);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			r = -EIO;
+	}
 	if (r >= 0)
 		pol_rules_free(&rules);
 	if (r < 0)

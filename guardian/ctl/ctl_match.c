@@ -301,7 +301,8 @@ static void print_pref(const struct match_run *m, const struct og_proc *p,
 		return;
 	}
 	if (pp->svc && pp->svc->kill_pref != POL_KP_DEFAULT)
-		printf(" (KillPreference= in %s)", pp->svc->name);
+		printf(" (KillPreference= of %s at %s:%u)", pp->svc->name, pp->svc->origin.path,
+		       pp->svc->kill_pref_line);
 	else if (p->oomd_pref != OG_OOMD_NONE)
 		printf(" (its unit's ManagedOOMPreference=%s yields to %s)",
 		       p->oomd_pref == OG_OOMD_OMIT ? "omit" : "avoid", pp->svc->name);

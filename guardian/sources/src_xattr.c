@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ManagedOOMPreference= from cgroup xattrs. See src_xattr.h for the rules. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -67,20 +68,21 @@ static bool xattr_true(int fd, const char *name)
 	return src_xattr_parse_bool(buf, (size_t)n) == 1;
 }
 
+static const struct {
+	const char *name;
+	bool trusted;
+	enum og_oomd_pref pref;
+} keys[] = {
+	/* omit first: on one cgroup omit wins over avoid, as in systemd-oomd */
+	{"trusted.oomd_omit", true, OG_OOMD_OMIT},
+	{"user.oomd_omit", false, OG_OOMD_OMIT},
+	{"trusted.oomd_avoid", true, OG_OOMD_AVOID},
+	{"user.oomd_avoid", false, OG_OOMD_AVOID},
+};
+
 /* The preference set on one cgroup (path starts with '/'), with systemd-oomd's owner rule. */
 static int level_pref(int cg2_fd, const char *path, uid_t scope_uid, char *from, size_t size)
 {
-	static const struct {
-		const char *name;
-		bool trusted;
-		enum og_oomd_pref pref;
-	} keys[] = {
-		/* omit first: on one cgroup omit wins over avoid, as in systemd-oomd */
-		{"trusted.oomd_omit", true, OG_OOMD_OMIT},
-		{"user.oomd_omit", false, OG_OOMD_OMIT},
-		{"trusted.oomd_avoid", true, OG_OOMD_AVOID},
-		{"user.oomd_avoid", false, OG_OOMD_AVOID},
-	};
 	_cleanup_close_ int fd = openat(cg2_fd, rel_path(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	bool owner_ok;
@@ -157,4 +159,58 @@ void src_xattr_fill_procs(int cg2_fd, const char *scope, struct og_proc *procs, 
 		}
 		p->oomd_pref = cache[slot].pref;
 	}
+}
+
+/* One directory of src_xattr_list(): its xattrs, then its children (depth-first). */
+static int list_dir(int fd, char *path, size_t len, size_t size, unsigned depth,
+		    src_xattr_list_cb cb, void *data)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return 0; /* vanished meanwhile */
+	}
+	for (size_t i = 0; i < OG_ELEMENTSOF(keys); i++)
+		if (xattr_true(fd, keys[i].name)) {
+			cb(len ? path : "/", keys[i].name, keys[i].pref, st.st_uid,
+			   keys[i].trusted || st.st_uid == 0, data);
+			n++;
+		}
+	if (depth >= 64 || !(d = fdopendir(fd))) { /* deeper than systemd ever nests */
+		close(fd);
+		return n;
+	}
+	while ((de = readdir(d))) {
+		int cfd;
+		size_t l = strlen(de->d_name);
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || len + 1 + l >= size)
+			continue;
+		cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		path[len] = '/';
+		memcpy(path + len + 1, de->d_name, l + 1);
+		n += list_dir(cfd, path, len + 1 + l, size, depth + 1, cb, data);
+		path[len] = '\0';
+	}
+	closedir(d);
+	return n;
+}
+
+int src_xattr_list(int cg2_fd, src_xattr_list_cb cb, void *data)
+{
+	char path[OG_CGROUP_PATH_MAX] = "";
+	int fd;
+
+	if (cg2_fd < 0)
+		return -EBADF;
+	fd = openat(cg2_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return list_dir(fd, path, 0, sizeof(path), 0, cb, data);
 }

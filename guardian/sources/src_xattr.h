@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -48,3 +49,18 @@ int src_xattr_cgroup_owner(int cg2_fd, const char *path, uid_t *ret_uid);
  * (no cgroup2): every preference is OG_OOMD_NONE.
  */
 void src_xattr_fill_procs(int cg2_fd, const char *scope, struct og_proc *procs, size_t n);
+
+/*
+ * One xattr found by src_xattr_list(): the cgroup (path from the hierarchy's root, "/" for
+ * it), the xattr's name, the preference it asks for, the cgroup's owner, and whether it counts
+ * for the whole machine (trusted.*, or a root-owned cgroup; a user.* one on a cgroup owned by
+ * uid U counts only for a daemon guarding --scope inside U's own subtree).
+ */
+typedef void (*src_xattr_list_cb)(const char *cgroup, const char *xattr, enum og_oomd_pref pref,
+				  uid_t owner, bool counts, void *data);
+
+/*
+ * Walk the cgroup2 hierarchy below cg2_fd (oomguardianctl check) and call cb for every
+ * user.oomd_* / trusted.oomd_* xattr set to a true value. The number found, or -errno.
+ */
+int src_xattr_list(int cg2_fd, src_xattr_list_cb cb, void *data);

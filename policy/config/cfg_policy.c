@@ -578,6 +578,7 @@ int cfg_parse_policy_buf(const char *path, const char *buf, size_t len, const ch
 		check_impersonation(&c, &work);
 	}
 	check_policy(&c, &work);
+	work.kill_pref_line = cfg_key_line(&c, "Policy", "KillPreference");
 	if (c.nerrors) {
 		pol_service_free(&work);
 		return -EINVAL;

@@ -16,6 +16,7 @@ printf '[Match]\nName=ogm-hog\nCgroup=/ogtest-match-*\n[Policy]\nKillPreference=
 printf '[Match]\nName=ogm-adj\n[Policy]\nOOMScoreAdjust=200\n' >"$OG_TMP/policy.d/30-adj.policy"
 og_subgroup omit
 og_subgroup avoid
+og_subgroup user
 og_spawn "$HOG" --name ogm-keep --max 0
 keep=$OG_PID
 echo 100 >"/proc/$keep/oom_score_adj" # what the daemon would have set (raising needs no caps)
@@ -33,6 +34,9 @@ if ! setfattr -n user.oomd_omit -v 1 "$OG_V2CG/omit" 2>"$OG_TMP/xattr.err"; then
 	og_skip "cgroup2 refuses user xattrs (kernel < 5.7?): $(cat "$OG_TMP/xattr.err")"
 fi
 setfattr -n user.oomd_avoid -v 1 "$OG_V2CG/avoid" || og_fail "setfattr user.oomd_avoid"
+# a cgroup delegated to a user (nobody): its user.* xattrs do not count for the machine
+chown 65534 "$OG_V2CG/user" && setfattr -n user.oomd_omit -v 1 "$OG_V2CG/user" ||
+	og_fail "setfattr on the user's cgroup"
 # wait until the allocators hold their memory (RssAnon in KiB), then ask
 for p in $hog $omit $avoid $plain; do
 	i=0
@@ -58,6 +62,8 @@ want "matches 20-hog ($OG_TMP/policy.d/20-hog.policy): Name=ogm-hog Cgroup=/ogte
 want "budget: 8.0M for /$OG_CG (MemoryBudget= of 20-hog)" "budget shown"
 want "OVER its budget" "over budget"
 want "kill order: 1 of 4 (tier prefer" "the preferred hog is first"
+want "kill preference: prefer (KillPreference= of 20-hog at $OG_TMP/policy.d/20-hog.policy:5)" \
+	"a policy's preference: its file and line"
 want "kill preference: never (ManagedOOMPreference=omit of its unit: user.oomd_omit on /$OG_CG/omit)" \
 	"omit from the xattr, and where it was found"
 want "kill order: not a candidate: its unit says ManagedOOMPreference=omit" "omit is no candidate"
@@ -65,6 +71,22 @@ want "kill preference: avoid (ManagedOOMPreference=avoid of its unit: user.oomd_
 	"avoid from the xattr"
 want "kill order: 4 of 4 (tier avoid" "avoid goes last"
 want "kill order: not a candidate: protected by 10-keep" "protected is no candidate"
+
+# check lists where preferences come from: policy file:line, and every oomd xattr on the
+# machine with the owner rule's verdict
+"$CTL" check --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" >"$OG_TMP/check.out" 2>&1 ||
+	og_fail "check exited $?"
+cwant() { grep -qF -- "$1" "$OG_TMP/check.out" && og_ok "check: $2" || og_fail "check: $2: no '$1'"; }
+cwant "#   20-hog: KillPreference=prefer at $OG_TMP/policy.d/20-hog.policy:5" "policy file:line"
+cwant "#   /$OG_CG/omit: user.oomd_omit (ManagedOOMPreference=omit): KillPreference=never (the cgroup is root's)" \
+	"omit xattr counts"
+cwant "#   /$OG_CG/avoid: user.oomd_avoid (ManagedOOMPreference=avoid): KillPreference=avoid (the cgroup is root's)" \
+	"avoid xattr counts"
+cwant "#   /$OG_CG/user: user.oomd_omit (ManagedOOMPreference=omit): ignored: the cgroup is owned by uid 65534" \
+	"a user's xattr is ignored (owner rule)"
+"$CTL" check --quiet --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" >"$OG_TMP/check.q" 2>"$OG_TMP/check.qerr"
+[ ! -s "$OG_TMP/check.q" ] && og_ok "check --quiet prints nothing" ||
+	og_fail "check --quiet printed: $(head -n 3 "$OG_TMP/check.q")"
 
 # --all lists every process in kill order
 m --all >"$OG_TMP/all.out" 2>&1 || og_fail "match --all exited $?"

@@ -119,6 +119,40 @@ START_TEST(xattr_owner_rule)
 }
 END_TEST
 
+static void list_cb(const char *cgroup, const char *xattr, enum og_oomd_pref pref, uid_t owner,
+		    bool counts, void *data)
+{
+	char *out = data;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 1024 - n, "%s %s %d %u %d\n", cgroup, xattr, (int)pref, (unsigned)owner,
+		 counts);
+}
+
+START_TEST(xattr_list_walks_the_tree)
+{
+	char out[1024] = "", want[256], path[256];
+	bool root = geteuid() == 0;
+
+	set("system.slice/a.service/sub", "user.oomd_avoid", "1");
+	set("system.slice/b.service", "user.oomd_omit", "0"); /* false: not listed */
+	set("plain/leaf", "user.oomd_omit", "yes");
+	if (root) {
+		snprintf(path, sizeof(path), "%s/plain/leaf", dir);
+		ck_assert_int_eq(chown(path, 1000, 1000), 0);
+	}
+	ck_assert_int_eq(src_xattr_list(cg_fd, list_cb, out), 2);
+	snprintf(want, sizeof(want), "/system.slice/a.service/sub user.oomd_avoid %d %u %d\n",
+		 OG_OOMD_AVOID, (unsigned)geteuid(), root);
+	ck_assert_msg(strstr(out, want), "no '%s' in '%s'", want, out);
+	/* a user's cgroup: its user.* xattr is listed, and does not count */
+	snprintf(want, sizeof(want), "/plain/leaf user.oomd_omit %d %u 0\n", OG_OOMD_OMIT,
+		 root ? 1000u : (unsigned)geteuid());
+	ck_assert_msg(strstr(out, want), "no '%s' in '%s'", want, out);
+	ck_assert_int_eq(src_xattr_list(-1, list_cb, out), -EBADF);
+}
+END_TEST
+
 START_TEST(xattr_stops_at_the_unit_and_never_reads_root)
 {
 	/* a slice's xattr is not its services' (systemd-oomd reads the candidate's own) */
@@ -255,6 +289,7 @@ int main(void)
 	tcase_add_test(tc, xattr_owner_rule);
 	tcase_add_test(tc, xattr_stops_at_the_unit_and_never_reads_root);
 	tcase_add_test(tc, xattr_fill_procs);
+	tcase_add_test(tc, xattr_list_walks_the_tree);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(te, engine_setup, NULL);
 	tcase_add_test(te, engine_omit_is_never_and_sticky);
