@@ -24,7 +24,7 @@ top=$(cd "$here/../.." && pwd)
 REDUCED="fast-hog slow-leak reload slab numa"
 # What .ci/run runs (--ci): the reduced set less slab and numa, which have not yet completed on
 # a loaded development host (README, "VM test tier"); they join once verified.
-CI_SET="fast-hog slow-leak reload"
+CI_SET="fast-hog slow-leak reload deb-install"
 ALL="fast-hog slow-leak reload watchdog budget tmpfs slab numa fast-hog@zram slow-leak@zram"
 ALL="$ALL deb-install"
 PEERS="oomguardian earlyoom nohang nohang-psi systemd-oomd kernel"
