@@ -56,10 +56,12 @@ all_lines() { # VERDICT
 [ "$(id -u)" = 0 ] || { all_lines "FAIL (run.sh needs root: memory cgroup, image build)"; exit 1; }
 # deb-install boots the clean guest (build-image.sh --clean) with the package; the others the
 # image with this tree installed
+deb_fail=
 case " $scenarios " in *" deb-install "*)
-	if ! OG_VM_DEB=$(vm_deb) || ! "$here/build-image.sh" --clean; then
-		all_lines "FAIL (the package or the clean guest could not be built)"
-		exit 1
+	if ! OG_VM_DEB=$(vm_deb); then
+		deb_fail="the package could not be built (see above)"
+	elif ! "$here/build-image.sh" --clean; then
+		deb_fail="the clean guest could not be built (see above)"
 	fi
 	export OG_VM_DEB ;;
 esac
@@ -150,6 +152,11 @@ run_one() {
 	[ "$name" = deb-install ] && shape=clean
 	mkdir -p "$dir"
 	: >"$dir/host"
+	if [ "$name" = deb-install ] && [ -n "$deb_fail" ]; then
+		echo "check=fail:setup $deb_fail" >"$dir/result"
+		: >"$dir/probes"
+		return 0
+	fi
 	runno=$((runno + 1))
 	# One guest per shape while it stays reachable (OG_VM_REUSE=0: a fresh boot for every
 	# run): the scenario stops every guardian and leftover unit first and restarts its own.
@@ -252,6 +259,8 @@ verdict() {
 		return
 	fi
 	[ -s "$d/result" ] || { echo "FAIL (no result from the guest)"; return; }
+	lim=$(sed -n 's/^check=fail:setup //p' "$d/result") # nothing booted
+	[ -n "$lim" ] && { echo "FAIL ($lim)"; return; }
 	[ -n "$(val "$d/host" unfinished)" ] && { echo "FAIL ($(val "$d/host" unfinished))"; return; }
 	fails=$(sed -n 's/^check=fail://p' "$d/result" | tr '\n' ';')
 	# Failed checks that tests/vm/known-limits lists for this scenario are the daemon's known
