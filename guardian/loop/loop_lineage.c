@@ -12,8 +12,9 @@
  * remembered with the value before it (struct loop_adj_rec); a process that no OOMScoreAdjust=
  * policy matches and that still has a remembered value of its nearest remembered ancestor
  * gets the value before put back, once, logged at debug (an INFO line the first time).
- * Ancestors between them must hold the same inherited value or the one put back: a process
- * that set its own value on the way (choom) ends the walk.
+ * Ancestors between them (matched by a policy or not) must hold the same inherited value or
+ * the one put back: a process that set its own value on the way (choom) ends the walk, and
+ * without a record on the way (a unit's own OOMScoreAdjust=) nothing is put back.
  *
  * Known limit: the records live in memory, so after a restart of the daemon the children of a
  * process protected by the previous instance keep what they inherit (the value before is lost).
@@ -127,7 +128,7 @@ static bool any_rec_after(const struct loop *l, int adj)
 struct lineage_step {
 	pid_t ppid;
 	uint64_t starttime_ticks;
-	bool has_adj, policy_adj;
+	bool has_adj;
 	int adj;
 };
 
@@ -141,7 +142,6 @@ static int ancestor(const struct loop *l, pid_t pid, struct lineage_step *ret)
 		*ret = (struct lineage_step){.ppid = a->ppid,
 					     .starttime_ticks = a->starttime_ticks,
 					     .has_adj = true,
-					     .policy_adj = (a->tag & LOOP_TAG_ADJ) != 0,
 					     .adj = a->oom_score_adj};
 		return 0;
 	}
@@ -175,8 +175,8 @@ static const struct loop_adj_rec *inherited_from(const struct loop *l, const str
 					return NULL; /* set on the way: its own choice, kept */
 			return rec;
 		}
-		if (s.policy_adj)
-			return NULL; /* a policy's value (not written by us, or someone else's) */
+		/* An ancestor that a policy matches but that we did not write (it inherited the
+		 * value, Children=yes) is passed like any other: the record above decides. */
 		if (s.has_adj)
 			between[n++] = s.adj;
 		pid = s.ppid;
