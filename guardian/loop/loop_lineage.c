@@ -62,7 +62,9 @@ void loop_lineage_proc(struct loop *l, const struct pt_proc *e, struct og_proc *
 	struct pt_proc *pe = e->ppid > 0 ? proc_table_get(&l->table, e->ppid) : NULL;
 
 	proc_table_to_proc(e, p);
-	if (pe && !(pe->flags & (PT_STALE | PT_UNREADABLE)) && pe->starttime_ticks) {
+	/* a parent starts before its child: an entry that does not is a reused pid's */
+	if (pe && !(pe->flags & (PT_STALE | PT_UNREADABLE)) && pe->starttime_ticks &&
+	    pe->starttime_ticks <= e->starttime_ticks) {
 		p->parent_exe = pt_str(e->exe)[0] && strcmp(pt_str(pe->exe), pt_str(e->exe)) == 0
 					? OG_PARENT_SAME
 					: OG_PARENT_OTHER;
