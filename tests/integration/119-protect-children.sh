@@ -80,4 +80,22 @@ grep -qF "not matched by 10-listen ($OG_TMP/policy.d/10-listen.policy): parent P
 	og_fail "match does not say why connection $conn is not matched"
 grep -qF "protected: yes, by 10-listen" "$OG_TMP/match.out" && og_ok "match: the listener is protected" ||
 	og_fail "match does not say the listener is protected"
+
+# A daemon that forks into the background: its copy is not matched while the parent lives,
+# and is the daemon (matched, protected) once the parent has exited: the exit event has the
+# copy read again (no wait for a rescan).
+mkfifo "$OG_TMP/bg" || exit 99
+og_spawn "$OG_TMP/oglisten" -B "$OG_TMP"
+parent=$OG_PID
+wait_adj "$parent" 300 || og_fail "background parent $parent not protected"
+echo go >"$OG_TMP/bg"
+og_wait_until "$OG_DEADLINE" test -s "$OG_TMP/bg.pid" || og_fail "no background copy"
+copy=$(cat "$OG_TMP/bg.pid")
+OG_PIDS="$OG_PIDS $copy"
+wait_adj "$copy" 0 && og_ok "copy $copy not protected while its parent runs" ||
+	og_fail "copy $copy: oom_score_adj $(adj "$copy") while its parent runs, want 0"
+kill "$parent"
+og_wait_gone "$parent" "$OG_DEADLINE" || og_fail "background parent $parent did not exit"
+wait_adj "$copy" 300 && og_ok "copy $copy protected once its parent exited" ||
+	og_fail "copy $copy: oom_score_adj $(adj "$copy") after its parent exited, want 300"
 og_finish

@@ -10,6 +10,10 @@
  * started with to DIR/start.PID, then execs `sleep 600`), appends "CONN_PID SESSION_PID" to
  * DIR/conns and waits.
  *
+ * /PATH/oglisten -B DIR: a daemon that forks into the background. At the first line read
+ * from DIR/bg it forks a copy (no exec) that writes its pid to DIR/bg.pid and waits; the
+ * parent waits to be killed, which leaves the copy as the daemon.
+ *
  * Nothing is allocated; the processes end when the test kills them (all in its cgroup).
  */
 #include <errno.h>
@@ -46,6 +50,32 @@ static int connection(const char *dir)
 	return 0;
 }
 
+static int background(const char *dir)
+{
+	char path[4096], buf[64];
+	int fd;
+	pid_t c;
+
+	snprintf(path, sizeof(path), "%s/bg", dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0)
+		return perror("oglisten: bg"), 1;
+	c = fork();
+	if (c < 0)
+		return perror("oglisten: fork"), 1;
+	if (c == 0) {
+		int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+		snprintf(path, sizeof(path), "%s/bg.pid", dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, buf, (size_t)n) != n)
+			return perror("oglisten: bg.pid"), 1;
+		close(fd);
+	}
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096], buf[64];
@@ -53,8 +83,10 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "-R") == 0)
 		return connection(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "-B") == 0)
+		return background(argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: oglisten DIR | oglisten -R DIR\n");
+		fprintf(stderr, "usage: oglisten DIR | oglisten -R DIR | oglisten -B DIR\n");
 		return 2;
 	}
 	signal(SIGCHLD, SIG_IGN); /* connections are reaped by the kernel */
