@@ -224,6 +224,9 @@ struct og_proc {
 	uid_t uid; /* real uid */
 	char state; /* 'R', 'S', 'D', 'Z', ... */
 	bool kthread; /* PF_KTHREAD in stat field 9 (flags): a kernel thread, never signalled */
+	/* enum og_parent_exe: does the parent run the same executable? For [Match] Children=no
+	 * (pol_match.h); filled by whoever has the parent at hand, OG_PARENT_UNKNOWN otherwise. */
+	uint8_t parent_exe;
 	uint64_t starttime_ticks; /* field 22 of stat: identity against pid reuse */
 	char comm[OG_COMM_MAX]; /* raw comm: may hold spaces, ')' or newlines */
 	char cmdline[OG_CMDLINE_MAX];
@@ -239,6 +242,12 @@ struct og_proc {
 	char memcg_v1[OG_CGROUP_PATH_MAX]; /* v1 memory controller path, "" on pure cgroup2 */
 	char unit[OG_UNIT_MAX]; /* systemd unit from the cgroup path, "" if none */
 	uint8_t oomd_pref; /* enum og_oomd_pref: its unit's ManagedOOMPreference= (src_xattr.h) */
+};
+
+enum og_parent_exe {
+	OG_PARENT_UNKNOWN = 0, /* not looked up, or the parent is gone: treated as "other" */
+	OG_PARENT_OTHER, /* the parent runs another executable (or none is readable) */
+	OG_PARENT_SAME, /* the parent runs the same executable: a forked copy (sshd -R, cron) */
 };
 
 /* systemd's ManagedOOMPreference=, read from cgroup xattrs (guardian/sources/src_xattr.h). */

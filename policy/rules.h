@@ -69,6 +69,9 @@ struct pol_strv {
 
 struct pol_match {
 	bool all; /* [Match] All=yes: every process (no other key may be given) */
+	/* Children=no: a process whose parent runs the same executable does not match (the copy
+	 * a daemon forks per connection or job); og_proc.parent_exe */
+	bool no_children;
 	struct pol_strv name; /* exact comm */
 	struct pol_strv exe; /* fnmatch(3) glob on exe path */
 	struct pol_strv unit; /* glob on systemd unit */

@@ -29,5 +29,16 @@
 int act_set_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks, int value,
 			  const struct pol_action *why);
 
+/*
+ * Put back the oom_score_adj a process inherited from one we protected (a child forked by a
+ * protected listener: its copy of our value is no policy's). Writes value only if the process
+ * (checked against starttime_ticks) still has inherited, the value it got at fork: one it set
+ * itself since is left alone. Logged at debug only (one a login or job would flood the log).
+ * 1 written, 0 not at inherited (nothing to do; also in dry-run, which writes nothing),
+ * -ESRCH gone or reused, -EACCES refused, -EINVAL value out of range, other -errno.
+ */
+int act_restore_oom_score_adj(const struct act_ctx *ctx, pid_t pid, uint64_t starttime_ticks,
+			      int inherited, int value);
+
 /* Current /proc/PID/oom_score_adj. 0 or -errno. */
 int act_get_oom_score_adj(const struct act_ctx *ctx, pid_t pid, int *ret_value);

@@ -185,6 +185,10 @@ static void match_why(const struct pol_match *m, const struct og_proc *p, char *
 		}
 	if (m->nuids)
 		appendf(buf, size, " User=%u", (unsigned)p->uid);
+	if (m->no_children)
+		appendf(buf, size, " Children=no (parent PID %d runs %s)", (int)p->ppid,
+			p->parent_exe == OG_PARENT_UNKNOWN ? "nothing known"
+							   : "another executable");
 	memmove(buf, buf + (buf[0] == ' '), strlen(buf) + 1);
 }
 
@@ -318,7 +322,11 @@ static void print_adj(const struct og_proc *p, const struct pol_proc_policy *pp)
 		return;
 	}
 	want = pp->oom_score_adj_by->oom_score_adj;
-	if (p->oom_score_adj == want)
+	if (p->pid == 1 && p->oom_score_adj != want)
+		printf("  oom_score_adj: %d, left alone although %s says %d: the kernel never "
+		       "kills PID 1, and the services it starts would inherit it\n",
+		       p->oom_score_adj, pp->oom_score_adj_by->name, want);
+	else if (p->oom_score_adj == want)
 		printf("  oom_score_adj: %d, as %s wants (the kernel took it)\n", want,
 		       pp->oom_score_adj_by->name);
 	else
@@ -382,6 +390,14 @@ static void print_one(const struct match_run *m, size_t i)
 	       p->unit[0] ? p->unit : "-", p->cgroup);
 	printf("  exe %s\n", p->exe[0] ? p->exe : "(unreadable)");
 	for (size_t j = 0; j < r->nservices; j++) {
+		if (pol_match_keys(&r->services[j].match, p) &&
+		    pol_match_is_child(&r->services[j].match, p)) {
+			printf("  not matched by %s (%s): parent PID %d runs the same executable "
+			       "'%s'; Children=no (the policy is for the outermost process)\n",
+			       r->services[j].name, r->services[j].origin.path, (int)p->ppid,
+			       p->exe);
+			continue;
+		}
 		if (!pol_match_proc(&r->services[j].match, p))
 			continue;
 		match_why(&r->services[j].match, p, why, sizeof(why));

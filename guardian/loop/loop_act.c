@@ -49,6 +49,8 @@ void loop_protect_proc(struct loop *l, const struct og_proc *p)
 
 		if (e && e->starttime_ticks == p->starttime_ticks)
 			e->oom_score_adj = (int16_t)(int64_t)a.value;
+		/* what its children will inherit from us, and what they get back */
+		loop_lineage_protected(l, p, p->oom_score_adj, (int)(int64_t)a.value);
 	}
 	if (r == 1)
 		loop_report_queue(l, &a, l->dry_run ? "dry-run" : "written", NULL, 0, 0, 0, NULL,
@@ -69,7 +71,7 @@ void loop_protect_all(struct loop *l)
 		if ((e->tag & (LOOP_TAG_ADJ | LOOP_TAG_OUTSIDE)) != LOOP_TAG_ADJ ||
 		    (e->flags & (PT_STALE | PT_KTHREAD | PT_UNREADABLE)))
 			continue;
-		proc_table_to_proc(e, l->scratch);
+		loop_lineage_proc(l, e, l->scratch, false);
 		loop_protect_proc(l, l->scratch);
 	}
 }

@@ -74,6 +74,19 @@
 #define LOOP_TAG_MUST (1u << 3) /* group kill unit or budgeted service: the engine needs all */
 #define LOOP_TAG_ADJ (1u << 4) /* a policy sets OOMScoreAdjust= */
 #define LOOP_TAG_OUTSIDE (1u << 5) /* outside the scope (by its cgroup when loaded) */
+/* og_proc.parent_exe (enum og_parent_exe) as found when loaded (loop_lineage.c) */
+#define LOOP_TAG_PARENT_SHIFT 6
+#define LOOP_TAG_PARENT_MASK (3u << LOOP_TAG_PARENT_SHIFT)
+#define LOOP_TAG_HAS_COPY (1u << 8) /* a child runs the same executable (Children=no) */
+
+/* A value this daemon wrote to a process's oom_score_adj, and the one before (loop_lineage.c):
+ * what its children inherit from us, and what they get back. Protected processes are few. */
+#define LOOP_ADJ_RECS_MAX 64
+struct loop_adj_rec {
+	pid_t pid;
+	uint64_t starttime_ticks;
+	int16_t before, after;
+};
 #define LOOP_SLOW_STEP_USEC (10 * 1000000ULL) /* full decision when nothing woke us */
 #define LOOP_SCOPE_RECHECK_USEC (5 * 1000000ULL) /* scope cgroup gone: look again */
 #define LOOP_INFLIGHT_POLL_USEC 50000ULL /* fast poll while a victim is signalled */
@@ -154,6 +167,10 @@ struct loop {
 	struct pol_plan plan;
 	struct act_ctx actx;
 	struct act_seen denied;
+	struct loop_adj_rec adj_recs[LOOP_ADJ_RECS_MAX]; /* ring: oldest overwritten */
+	size_t nadj_recs, adj_rec_next;
+	unsigned long adj_restored; /* inherited values put back (loop_lineage.c) */
+	bool adj_restored_logged;
 
 	/* event sources */
 	sd_event *ev;
@@ -269,6 +286,19 @@ void loop_act_teardown(struct loop *l); /* stop the worker, drop its source */
 void loop_protect_proc(struct loop *l, const struct og_proc *p);
 void loop_protect_all(struct loop *l);
 bool loop_proc_in_scope(const struct loop *l, const struct og_proc *p);
+
+/* loop_lineage.c: parents and children of protected processes */
+/* proc_table_to_proc() plus parent_exe: from the table, else (resolve) one readlink when a
+ * Children=no policy's keys match, else (!resolve) as the tag remembers it. */
+void loop_lineage_proc(struct loop *l, const struct pt_proc *e, struct og_proc *p, bool resolve);
+/* This daemon set p's oom_score_adj from before to after: remember it for its children. */
+void loop_lineage_protected(struct loop *l, const struct og_proc *p, int before, int after);
+/* e was loaded and no OOMScoreAdjust= policy matches it: put back a value it inherited from
+ * a process we protected (loop_lineage.c has the rules). */
+void loop_lineage_check(struct loop *l, struct pt_proc *e);
+/* pid exited (its children are reparented by now): a child that was a copy of it may be the
+ * daemon now (it daemonized), so those children are read again. */
+void loop_lineage_exit(struct loop *l, pid_t pid);
 /* inactive_file of a memory.stat buffer (v1: total_inactive_file), in bytes. 0 or -EBADMSG. */
 int loop_parse_inactive_file(const char *buf, bool v1, uint64_t *ret_bytes);
 int loop_fast_read(struct loop *l); /* 0 or -errno; -ENOENT etc. mark the scope missing */

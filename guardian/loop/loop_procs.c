@@ -62,10 +62,13 @@ static void loaded(void *userdata, struct pt_proc *e)
 	struct loop *l = userdata;
 	struct og_proc *p = l->scratch;
 
-	proc_table_to_proc(e, p);
-	e->tag = tag_of_proc(l, p);
+	e->tag &= LOOP_TAG_HAS_COPY; /* the rest is recomputed now */
+	loop_lineage_proc(l, e, p, true);
+	e->tag |= tag_of_proc(l, p) | (uint32_t)p->parent_exe << LOOP_TAG_PARENT_SHIFT;
 	if ((e->tag & LOOP_TAG_ADJ) && !(e->tag & LOOP_TAG_OUTSIDE))
 		loop_protect_proc(l, p);
+	else
+		loop_lineage_check(l, e);
 }
 
 void loop_procs_retag(struct loop *l)
@@ -75,8 +78,9 @@ void loop_procs_retag(struct loop *l)
 
 		if (e->flags & (PT_STALE | PT_KTHREAD | PT_UNREADABLE))
 			continue;
-		proc_table_to_proc(e, l->scratch);
-		e->tag = tag_of_proc(l, l->scratch);
+		loop_lineage_proc(l, e, l->scratch, false);
+		e->tag = tag_of_proc(l, l->scratch) | (e->tag & LOOP_TAG_HAS_COPY) |
+			 (uint32_t)l->scratch->parent_exe << LOOP_TAG_PARENT_SHIFT;
 	}
 }
 
@@ -182,6 +186,7 @@ void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid)
 			table_partial_warn(l);
 		break;
 	case PE_EXIT:
+		loop_lineage_exit(l, pid);
 		proc_table_remove(&l->table, pid);
 		break;
 	case PE_OVERFLOW:
@@ -623,7 +628,7 @@ static void add_proc(struct loop *l, const struct loop_cand *c)
 	if (!e || l->snap.nprocs >= l->snap.cap_procs)
 		return;
 	p = &l->snap.procs[l->snap.nprocs++];
-	proc_table_to_proc(e, p);
+	loop_lineage_proc(l, e, p, false);
 	p->rss_anon_bytes = c->anon_bytes;
 }
 

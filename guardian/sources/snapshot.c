@@ -15,6 +15,7 @@
 #include "guardian/sources/src_swap.h"
 #include "guardian/sources/src_vmstat.h"
 #include "guardian/sources/src_zone.h"
+#include "policy/engine/pol_match.h"
 #include "policy/util/strutil.h"
 
 /* How deep below the scope the cgroup walk goes: slice/service/sub-group covers systemd's
@@ -139,6 +140,7 @@ static int take_optional(const struct og_collector *c, unsigned what, struct og_
 			ret = OG_SNAP_PROCS_TRUNCATED; /* never silently: the caller says so */
 		}
 		src_xattr_fill_procs(c->mounts.v2_fd, s->scope, s->procs, s->nprocs);
+		pol_note_parents(s->procs, s->nprocs); /* for [Match] Children=no */
 	}
 	if (what & OG_SNAP_HOST)
 		read_host(root, s->host, sizeof(s->host));

@@ -108,6 +108,8 @@ int cfg_format_service(const struct pol_service *s, FILE *out)
 	put_list(out, "Cgroup", &m->cgroup, "");
 	for (size_t i = 0; i < m->nuids; i++)
 		fprintf(out, "User=%u\n", (unsigned)m->uids[i]);
+	if (m->no_children)
+		fputs("Children=no\n", out);
 
 	fputs("\n[Policy]\n", out);
 	fprintf(out, "Protect=%s\n", yesno(s->protect));

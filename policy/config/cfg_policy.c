@@ -396,6 +396,17 @@ static int parse_budget(struct cfg_ctx *c, const struct cfg_key *k, const char *
 	return 0;
 }
 
+/* Children=no is stored as no_children, so a zeroed pol_match (the default) matches copies. */
+static int parse_children(struct cfg_ctx *c, const struct cfg_key *k, const char *v, void *field)
+{
+	bool b;
+	int r = cfg_parse_bool(c, k, v, &b);
+
+	if (r == 0)
+		*(bool *)field = !b;
+	return r;
+}
+
 #define M(name, fn, member, kind, fl) \
 	CFG_KEY("Match", name, fn, struct pol_service, member, kind, 0, fl, NULL)
 #define P(name, fn, member, lo, hi, fl, en) \
@@ -409,6 +420,7 @@ static const struct cfg_key policy_keys[] = {
 	M("Cgroup", parse_list, match.cgroup, LIST_CGROUP, CFG_F_EMPTY | CFG_F_MULTI),
 	M("User", parse_user, match.nuids, 0, CFG_F_EMPTY | CFG_F_MULTI),
 	M("All", cfg_parse_bool, match.all, 0, 0),
+	M("Children", parse_children, match.no_children, 0, 0),
 	P("Protect", cfg_parse_bool, protect, 0, 0, 0, NULL),
 	P("OOMScoreAdjust", parse_oom_adj, oom_score_adj, -1000, 1000, CFG_F_EMPTY, NULL),
 	P("KillPreference", cfg_parse_enum, kill_pref, 0, 0, 0, cfg_kill_pref_names),
@@ -442,6 +454,10 @@ static void check_match(struct cfg_ctx *c, const struct pol_service *s)
 	if (s->match.all && !match_empty(&s->match))
 		cfg_err_at(c, cfg_key_line(c, "Match", "All"), "All",
 			   "All=yes cannot be combined with other [Match] keys");
+	else if (s->match.all && s->match.no_children)
+		cfg_err_at(c, cfg_key_line(c, "Match", "Children"), "Children",
+			   "Children=no cannot be combined with All=yes (a policy for every "
+			   "process has no listener to tell apart from its children)");
 	else if (!s->match.all && match_empty(&s->match))
 		cfg_err_at(c, hdr ? hdr : 1, "[Match]",
 			   "no match key: the policy would apply to every process; "

@@ -49,6 +49,16 @@ static bool match_uid(const struct pol_match *m, uid_t uid)
 
 bool pol_match_proc(const struct pol_match *m, const struct og_proc *p)
 {
+	return pol_match_keys(m, p) && !pol_match_is_child(m, p);
+}
+
+bool pol_match_is_child(const struct pol_match *m, const struct og_proc *p)
+{
+	return m && p && m->no_children && p->parent_exe == OG_PARENT_SAME;
+}
+
+bool pol_match_keys(const struct pol_match *m, const struct og_proc *p)
+{
 	if (!m || !p || pol_match_is_empty(m))
 		return false;
 	if (m->all)
@@ -68,6 +78,50 @@ bool pol_match_proc(const struct pol_match *m, const struct og_proc *p)
 	if (m->nuids && !match_uid(m, p->uid))
 		return false;
 	return true;
+}
+
+/* procs sorted by pid (as /proc lists them)? Then the parent is found by bisection. */
+static const struct og_proc *find_pid(const struct og_proc *procs, size_t n, bool sorted, pid_t pid)
+{
+	size_t lo = 0, hi = n;
+
+	if (!sorted) {
+		for (size_t i = 0; i < n; i++)
+			if (procs[i].pid == pid)
+				return &procs[i];
+		return NULL;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (procs[mid].pid == pid)
+			return &procs[mid];
+		if (procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+enum og_parent_exe pol_parent_exe(const struct og_proc *p, const struct og_proc *parent)
+{
+	if (!parent || parent->pid != p->ppid || p->ppid <= 0)
+		return OG_PARENT_UNKNOWN;
+	if (!p->exe[0] || !parent->exe[0] || strcmp(p->exe, parent->exe) != 0)
+		return OG_PARENT_OTHER;
+	return OG_PARENT_SAME;
+}
+
+void pol_note_parents(struct og_proc *procs, size_t n)
+{
+	bool sorted = true;
+
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = procs[i - 1].pid < procs[i].pid;
+	for (size_t i = 0; i < n; i++)
+		procs[i].parent_exe =
+			pol_parent_exe(&procs[i], find_pid(procs, n, sorted, procs[i].ppid));
 }
 
 const struct pol_service *pol_service_for(const struct pol_rules *r, const struct og_proc *p)

@@ -8,6 +8,14 @@
  * All=yes matches every process. A [Match] without any key matches nothing (a policy must say
  * whom it is about).
  *
+ * Children=no (pol_match.no_children) keeps a daemon's forked copies out: a process whose
+ * parent runs the same executable (og_proc.parent_exe == OG_PARENT_SAME) does not match, even
+ * if every key does. OpenSSH re-executes itself for each connection (sshd -R, then "sshd: user
+ * [priv]" and "sshd: user@pts/0"), cron forks itself for each job: protecting those would hand
+ * the listener's oom_score_adj to every login shell and job (children inherit it at fork). An
+ * unknown parent (not looked up, gone) counts as another executable: the process matches, as
+ * a daemon whose parent exited (daemonized, reparented) should.
+ *
  * Several files may match one process. Like systemd drop-ins, files apply in lexical order and
  * the LAST matching file wins: its [Policy] is the process's policy (pol_service_for()). One
  * exception, for safety (the Xen story: sshd and cron must survive a broad later file such as
@@ -28,8 +36,24 @@
 #include "policy/model.h"
 #include "policy/rules.h"
 
-/* True if every key given in m matches p; false for an empty match. */
+/* True if every key given in m matches p and Children=no does not exclude it; false for an
+ * empty match. */
 bool pol_match_proc(const struct pol_match *m, const struct og_proc *p);
+
+/* True if every key given in m matches p (Children= not considered). */
+bool pol_match_keys(const struct pol_match *m, const struct og_proc *p);
+
+/* True if m says Children=no and p's parent runs the same executable (the reason a process
+ * that pol_match_keys() accepts is not matched). */
+bool pol_match_is_child(const struct pol_match *m, const struct og_proc *p);
+
+/* What og_proc.parent_exe of p should say, given its parent (NULL, or not p's parent:
+ * OG_PARENT_UNKNOWN). */
+enum og_parent_exe pol_parent_exe(const struct og_proc *p, const struct og_proc *parent);
+
+/* Fill parent_exe of every process of procs from the others (a snapshot: each parent that is
+ * in the array). O(n log n) when sorted by pid, as /proc lists them; O(n^2) otherwise. */
+void pol_note_parents(struct og_proc *procs, size_t n);
 
 /* True if m has no key at all and no All=yes (matches nothing). */
 bool pol_match_is_empty(const struct pol_match *m);

@@ -534,8 +534,11 @@ size_t pol_protect_with(const struct og_proc *p, const struct pol_proc_policy *p
 	const struct pol_service *src = pp->oom_score_adj_by;
 	struct pol_action a = {.kind = POL_ACT_OOM_SCORE_ADJ, .stage = POL_STAGE_NONE};
 
-	if (!src || p->pid <= 0 || pol_proc_dead(p) || pol_proc_kthread(p))
-		return 0; /* kernel threads have no oom_score_adj worth keeping */
+	/* Kernel threads have no oom_score_adj worth keeping. PID 1 neither: the kernel's OOM
+	 * killer never picks init (mm/oom_kill.c oom_unkillable_task()), and every service that
+	 * systemd starts without its own OOMScoreAdjust= would inherit the value at fork. */
+	if (!src || p->pid <= 1 || pol_proc_dead(p) || pol_proc_kthread(p))
+		return 0;
 	if (p->oom_score_adj == src->oom_score_adj)
 		return 0;
 	if (st && protect_seen(st, p, src->oom_score_adj))

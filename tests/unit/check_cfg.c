@@ -246,6 +246,53 @@ START_TEST(match_all)
 }
 END_TEST
 
+static char *format_service(const struct pol_service *s); /* round trip, below */
+
+START_TEST(match_children)
+{
+	struct pol_service s;
+	char *out;
+
+	/* default: forked copies match too (a zeroed pol_match says so) */
+	ck_assert_int_eq(parse_policy("[Match]\nName=sshd\n[Policy]\nProtect=yes\n", &s), 0);
+	ck_assert(!s.match.no_children);
+	pol_service_free(&s);
+	ck_assert_int_eq(
+		parse_policy("[Match]\nName=sshd\nChildren=yes\n[Policy]\nProtect=yes\n", &s), 0);
+	ck_assert(!s.match.no_children);
+	pol_service_free(&s);
+	ck_assert_int_eq(parse_policy("[Match]\nExe=/usr/sbin/sshd\nChildren=no\n[Policy]\n"
+				      "Protect=yes\n",
+				      &s),
+			 0);
+	ck_assert(s.match.no_children);
+	out = format_service(&s);
+	ck_assert_ptr_nonnull(strstr(out, "\nExe=/usr/sbin/sshd\nChildren=no\n"));
+	free(out);
+	pol_service_free(&s);
+	policy_fails("[Match]\nName=sshd\nChildren=leader\n[Policy]\nProtect=yes\n",
+		     P ":3: Children: expected a boolean (yes or no), got 'leader'");
+	/* an empty assignment restores the default, as for every single-value key */
+	ck_assert_int_eq(parse_policy("[Match]\nName=sshd\nChildren=no\nChildren=\n[Policy]\n"
+				      "Protect=yes\n",
+				      &s),
+			 0);
+	ck_assert(!s.match.no_children);
+	pol_service_free(&s);
+	policy_fails("[Children]\nName=sshd\n", P ":1: [Children]: unknown section, expected "
+						  "[Match] or [Policy]");
+	policy_fails("[Match]\nName=sshd\n[Policy]\nChildren=no\n",
+		     P ":4: Children: unknown key in [Policy]");
+	/* not a match key of its own: it narrows the others */
+	policy_fails("[Match]\nChildren=no\n[Policy]\nProtect=yes\n",
+		     P ":1: [Match]: no match key: the policy would apply to every process; use "
+		       "All=yes if that is meant");
+	policy_fails("[Match]\nAll=yes\nChildren=no\n[Policy]\nKillPreference=avoid\n",
+		     P ":3: Children: Children=no cannot be combined with All=yes (a policy for "
+		       "every process has no listener to tell apart from its children)");
+}
+END_TEST
+
 START_TEST(syntax_errors)
 {
 	policy_fails("Name=sshd\n[Match]\nName=sshd\n",
@@ -1058,6 +1105,8 @@ START_TEST(shipped_policies_load)
 		ck_assert(r.services[i].protect);
 		/* never by name alone (the check warns, see name_only_protection_warns) */
 		ck_assert_uint_gt(m->exe.n, 0);
+		/* the daemons, not the copies they fork per connection or job (issue 8) */
+		ck_assert(m->no_children);
 	}
 	pol_rules_free(&r);
 }
@@ -1184,6 +1233,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, ladder_in_order_accepted);
 	tcase_add_test(tc, missing_match);
 	tcase_add_test(tc, match_all);
+	tcase_add_test(tc, match_children);
 	tcase_add_test(tc, syntax_errors);
 	tcase_add_test(tc, nul_byte_and_long_lines);
 	tcase_add_test(tc, warning_does_not_fail);

@@ -200,6 +200,82 @@ START_TEST(protect_is_sticky_across_files)
 }
 END_TEST
 
+/* Children=no: the listener, not the copies it forks (sshd -R, cron's per-job cron). */
+START_TEST(children_no_matches_the_outermost_only)
+{
+	struct pol_service *svc = tb_service("10-remote-access");
+	struct og_proc *listener = tb_proc(100, "sshd", "/system.slice/ssh.service", MiB);
+	struct og_proc *conn = tb_proc(200, "sshd", "/system.slice/ssh.service", MiB);
+	struct og_proc *priv = tb_proc(201, "sshd", "/system.slice/ssh.service", MiB);
+	struct og_proc *shell = tb_proc(300, "bash", "/user.slice", MiB);
+	struct pol_proc_policy pp;
+
+	conn->ppid = 100;
+	priv->ppid = 200;
+	priv->uid = 1000; /* "sshd: user@pts/0" runs as the user */
+	shell->ppid = 201;
+	tb_strv_push(&svc->match.name, "sshd");
+	tb_strv_push(&svc->match.exe, "/usr/bin/sshd");
+	svc->protect = true;
+	svc->has_oom_score_adj = true;
+	svc->oom_score_adj = -1000;
+	pol_note_parents(tb_procs, tb_s.nprocs);
+	ck_assert_int_eq(listener->parent_exe, OG_PARENT_UNKNOWN); /* pid 1 is not in the list */
+	ck_assert_int_eq(conn->parent_exe, OG_PARENT_SAME);
+	ck_assert_int_eq(priv->parent_exe, OG_PARENT_SAME);
+	ck_assert_int_eq(shell->parent_exe, OG_PARENT_OTHER);
+
+	/* default (Children=yes): every copy matches, as before */
+	ck_assert(pol_match_proc(&svc->match, listener));
+	ck_assert(pol_match_proc(&svc->match, conn));
+	ck_assert(pol_match_proc(&svc->match, priv));
+
+	svc->match.no_children = true;
+	ck_assert(pol_match_proc(&svc->match, listener));
+	ck_assert(!pol_match_proc(&svc->match, conn));
+	ck_assert(!pol_match_proc(&svc->match, priv));
+	ck_assert(!pol_match_proc(&svc->match, shell));
+	/* why: every key matches, Children=no excludes it */
+	ck_assert(pol_match_keys(&svc->match, conn) && pol_match_is_child(&svc->match, conn));
+	ck_assert(!pol_match_is_child(&svc->match, listener));
+	ck_assert(!pol_match_keys(&svc->match, shell));
+
+	pol_policy_for(&tb_r, listener, &pp);
+	ck_assert(pp.protect);
+	ck_assert_ptr_eq(pp.oom_score_adj_by, svc);
+	pol_policy_for(&tb_r, conn, &pp);
+	ck_assert(!pp.protect);
+	ck_assert_ptr_null(pp.svc);
+	ck_assert_ptr_null(pp.oom_score_adj_by);
+
+	/* the parent exited (a daemon that forks into the background): the copy is the daemon */
+	conn->parent_exe = OG_PARENT_UNKNOWN;
+	ck_assert(pol_match_proc(&svc->match, conn));
+	/* an unreadable executable is never "the same" */
+	conn->parent_exe = pol_parent_exe(conn, listener);
+	ck_assert_int_eq(conn->parent_exe, OG_PARENT_SAME);
+	listener->exe[0] = '\0';
+	ck_assert_int_eq(pol_parent_exe(conn, listener), OG_PARENT_OTHER);
+	ck_assert_int_eq(pol_parent_exe(conn, shell), OG_PARENT_UNKNOWN); /* not its parent */
+}
+END_TEST
+
+/* pol_note_parents() finds parents in any order (sorted: bisection; not: a linear search). */
+START_TEST(note_parents_unsorted)
+{
+	struct og_proc *child = tb_proc(50, "cron", "/system.slice/cron.service", MiB);
+	struct og_proc *daemon = tb_proc(40, "cron", "/system.slice/cron.service", MiB);
+	struct og_proc *job = tb_proc(60, "sh", "/system.slice/cron.service", MiB);
+
+	child->ppid = 40;
+	job->ppid = 50;
+	pol_note_parents(tb_procs, tb_s.nprocs);
+	ck_assert_int_eq(child->parent_exe, OG_PARENT_SAME);
+	ck_assert_int_eq(daemon->parent_exe, OG_PARENT_UNKNOWN);
+	ck_assert_int_eq(job->parent_exe, OG_PARENT_OTHER);
+}
+END_TEST
+
 START_TEST(no_policy_gives_defaults)
 {
 	struct og_proc *p = tb_proc(100, "x", "/", MiB);
@@ -233,6 +309,8 @@ static Suite *match_suite(void)
 	tcase_add_test(tc, last_matching_file_wins);
 	tcase_add_test(tc, protect_is_sticky_across_files);
 	tcase_add_test(tc, no_policy_gives_defaults);
+	tcase_add_test(tc, children_no_matches_the_outermost_only);
+	tcase_add_test(tc, note_parents_unsorted);
 	suite_add_tcase(s, tc);
 	return s;
 }
