@@ -274,6 +274,7 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 		  loop_now_usec() - t_snap);
 	if (r > 0)
 		loop_act_plan(l, now);
+	pol_plan_explain(&l->plan); /* the rest (actions not carried out), for status */
 	set_stage(l, l->plan.stage);
 }
 
@@ -678,6 +679,7 @@ int loop_once(struct loop *l, FILE *out)
 	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);
 	if (r < 0)
 		return log_error_errno(r, "decision failed: %m");
+	pol_plan_explain(&l->plan);
 	loop_print_plan(out, &l->plan, l->dry_run);
 	return 0;
 }

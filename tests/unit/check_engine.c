@@ -40,6 +40,37 @@ static struct pol_service *protect(const char *name, const char *comm)
 
 /* ------------------------------------------------------------------ basics */
 
+/* Issue 7: the step that decides a kill formats nothing; the sentence is made afterwards,
+ * from the figures it recorded, and reads as before. */
+START_TEST(kill_reason_is_formatted_after_the_step)
+{
+	struct pol_action *a = NULL;
+
+	tb_machine(1 * GiB, 500 * MiB);
+	tb_proc(500, "apache2", "/system.slice/apache2.service", 60 * MiB);
+	tb_proc(600, "hog", "/user.slice/user-0.slice/session-1.scope", 700 * MiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_s.now_usec = 1000000;
+	ck_assert_int_ge(pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, 1000000, &tb_plan), 1);
+	for (size_t i = 0; i < tb_plan.n; i++)
+		if (tb_plan.actions[i].kind == POL_ACT_KILL)
+			a = &tb_plan.actions[i];
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->reason, "");
+	ck_assert_int_eq(a->why.code, POL_WHY_SIGNAL);
+	ck_assert_int_eq(a->why.cause.kind, POL_CAUSE_MEM_PCT);
+	ck_assert_uint_eq(a->why.free_bytes, 700 * MiB);
+	pol_action_explain(a);
+	ck_assert_int_eq(a->why.code, POL_WHY_TEXT);
+	ck_assert_ptr_nonnull(strstr(a->reason, "MemAvailable 0.99%"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "< 2.50% kill threshold; victim hog pid 600 "
+						"frees ~700.0M (anon+swap), largest candidate"));
+	pol_action_explain(a); /* idempotent */
+	ck_assert_ptr_nonnull(strstr(a->reason, "victim hog pid 600"));
+}
+END_TEST
+
 START_TEST(healthy_machine_does_nothing)
 {
 	tb_proc(100, "app", "/system.slice/app.service", 1 * GiB);
@@ -1635,6 +1666,7 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(basics, setup, teardown);
 	tcase_add_test(basics, healthy_machine_does_nothing);
 	tcase_add_test(basics, bad_arguments);
+	tcase_add_test(basics, kill_reason_is_formatted_after_the_step);
 	tcase_add_test(basics, policy_cache_too_small_falls_back);
 	suite_add_tcase(s, basics);
 
