@@ -636,12 +636,16 @@ int loop_run(struct loop *l)
 	 * once, the rest in bounded steps from the table timer: ~20,000 processes at ~30 us
 	 * each would hold up the start by a second. Events and rescans keep it current. */
 	l->table.clock_ms = (uint32_t)(loop_now_usec() / 1000);
-	while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL, NULL) > 0)
-		;
+	if (l->scope[0]) /* the scope's processes only; missing yet: the next rescan */
+		(void)loop_procs_scan_scope(l, false, NULL);
+	else
+		while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL,
+					      NULL) > 0)
+			;
 	loop_procs_peek_all(l);
 	l->started_usec = loop_now_usec();
-	log_info("process table: %zu processes, %zu bytes%s", l->table.n,
-		 proc_table_bytes(&l->table),
+	log_info("process table: %zu processes%s, %zu bytes%s", l->table.n,
+		 l->scope[0] ? " (the scope's only)" : "", proc_table_bytes(&l->table),
 		 l->have_proc_events ? ", kept current by the proc connector"
 				     : ", kept current by rescans");
 	rescan_arm(l);
