@@ -128,6 +128,15 @@ static void remember(struct pt_proc *e, uint64_t anon)
 	e->flags |= PT_MEASURED;
 }
 
+static int scope_dir(const struct loop *l);
+static void walk_cgroup(struct loop *l, int dirfd, int depth, void (*fn)(struct loop *, pid_t));
+
+static void count_visit(struct loop *l, pid_t pid)
+{
+	(void)pid;
+	l->fill_seen++;
+}
+
 int loop_procs_init(struct loop *l)
 {
 	char buf[32];
@@ -138,8 +147,18 @@ int loop_procs_init(struct loop *l)
 	if (og_read_at(l->col.root.proc_fd, "sys/kernel/pid_max", buf, sizeof(buf)) > 0 &&
 	    og_parse_u64_prefix(buf, &pid_max, &(const char *){NULL}) < 0)
 		pid_max = 4194304;
-	/* Twice what runs now (at least 4096), touched now; it doubles when full. */
-	{
+	/* Twice what runs now (at least 4096), touched now; it doubles when full. A scoped
+	 * daemon's table holds the scope's processes only: it counts those. */
+	if (l->scope[0]) {
+		_cleanup_close_ int dfd = scope_dir(l);
+
+		l->fill_seen = 0;
+		if (dfd >= 0)
+			walk_cgroup(l, dfd, 0, count_visit);
+		while (initial < 2 * l->fill_seen)
+			initial <<= 1;
+		l->fill_seen = 0;
+	} else {
 		_cleanup_close_ int fd =
 			openat(l->col.root.proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char dents[8192] __attribute__((aligned(8)));
