@@ -50,6 +50,53 @@ struct pol_target {
 	uint64_t expected_free_bytes; /* what acting should free (badness) */
 };
 
+/*
+ * What made a stage fire, as figures: the engine records these while deciding and formats the
+ * sentence only when a report or log asks (pol_cause_text()), after the signal (issue 7).
+ */
+enum pol_cause_kind {
+	POL_CAUSE_NONE = 0, /* nothing fired: the stage is active by hysteresis only */
+	POL_CAUSE_MEM_PCT, /* available share below the permyriad threshold */
+	POL_CAUSE_MEM_BYTES, /* available bytes below the byte threshold */
+	POL_CAUSE_PSI, /* memory PSI avg10 above its limit for its duration */
+};
+
+struct pol_cause {
+	enum pol_cause_kind kind;
+	enum pol_stage stage;
+	bool held; /* MEM_*: between the threshold and threshold + hysteresis only */
+	bool swap_note; /* MEM_*: fired by the absolute floor although swap is free */
+	bool psi_full; /* PSI: full, else some */
+	const char *avail_name; /* MEM_*: a static "MemAvailable" or "scope available" */
+	uint64_t avail_bytes; /* MEM_* */
+	uint64_t measured, limit; /* permyriad, bytes or centi per kind */
+	uint64_t duration_usec; /* PSI */
+};
+
+/*
+ * How an action's reason sentence is made. POL_WHY_TEXT: reason[] already holds it (rare
+ * paths: reclaim, services, protection). The others are rendered from the figures in
+ * struct pol_why_data by pol_action_explain(), so the terminate/kill path formats nothing.
+ */
+enum pol_why_code {
+	POL_WHY_TEXT = 0,
+	POL_WHY_SIGNAL, /* cause; victim target, free_bytes, tier, who, rss_source */
+	POL_WHY_NO_VICTIM, /* cause; nobody may be killed */
+	POL_WHY_GRACE_EXPIRED, /* target did not exit within grace_usec */
+	POL_WHY_ESCALATE, /* cause (NONE: the kill stage is active); left_usec of the grace */
+};
+
+struct pol_why_data {
+	enum pol_why_code code;
+	struct pol_cause cause;
+	uint64_t free_bytes, needed_bytes; /* SIGNAL */
+	uint64_t grace_usec, left_usec; /* GRACE_EXPIRED, ESCALATE */
+	int tier; /* SIGNAL: enum pol_tier */
+	int rss_source; /* SIGNAL: enum og_rss_source of the representative process, -1: none */
+	char who[POL_NAME_MAX]; /* SIGNAL: the policy file's name, else its service */
+	char service[POL_NAME_MAX]; /* SIGNAL */
+};
+
 struct pol_action {
 	enum pol_action_kind kind;
 	enum pol_stage stage; /* the ladder rung; NONE: per service (budget, pressure), protect */
@@ -60,7 +107,8 @@ struct pol_action {
 	char metric[32]; /* "mem_available_permyriad", "psi_full_avg10_centi", "budget_bytes"... */
 	uint64_t measured; /* in the metric's unit (bytes, permyriad or centi) */
 	uint64_t limit;
-	char reason[256]; /* one human sentence: why */
+	char reason[256]; /* one human sentence: why (POL_WHY_TEXT, or pol_action_explain()) */
+	struct pol_why_data why;
 };
 
 #define POL_PLAN_MAX 32

@@ -475,6 +475,7 @@ static int run_take(struct match_run *m, const struct match_opts *o)
 		r = pol_step(&m->snap, &m->rules, &m->st, &ctx, now, &m->plan);
 	if (r < 0)
 		return log_error_errno(r, "cannot evaluate the policies: %m");
+	pol_plan_explain(&m->plan);
 	m->cands = calloc(m->snap.nprocs ? m->snap.nprocs : 1, sizeof(*m->cands));
 	if (!m->cands)
 		return log_error_errno(-ENOMEM, "cannot rank: %m");

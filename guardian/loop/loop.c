@@ -274,6 +274,7 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 		  loop_now_usec() - t_snap);
 	if (r > 0)
 		loop_act_plan(l, now);
+	pol_plan_explain(&l->plan); /* the rest (actions not carried out), for status */
 	set_stage(l, l->plan.stage);
 }
 
@@ -661,12 +662,16 @@ int loop_run(struct loop *l)
 	 * once, the rest in bounded steps from the table timer: ~20,000 processes at ~30 us
 	 * each would hold up the start by a second. Events and rescans keep it current. */
 	l->table.clock_ms = (uint32_t)(loop_now_usec() / 1000);
-	while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL, NULL) > 0)
-		;
+	if (l->scope[0]) /* the scope's processes only; missing yet: the next rescan */
+		(void)loop_procs_scan_scope(l, false, NULL);
+	else
+		while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL,
+					      NULL) > 0)
+			;
 	loop_procs_peek_all(l);
 	l->started_usec = loop_now_usec();
-	log_info("process table: %zu processes, %zu bytes%s", l->table.n,
-		 proc_table_bytes(&l->table),
+	log_info("process table: %zu processes%s, %zu bytes%s", l->table.n,
+		 l->scope[0] ? " (the scope's only)" : "", proc_table_bytes(&l->table),
 		 l->have_proc_events ? ", kept current by the proc connector"
 				     : ", kept current by rescans");
 	rescan_arm(l);
@@ -704,6 +709,7 @@ int loop_once(struct loop *l, FILE *out)
 	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);
 	if (r < 0)
 		return log_error_errno(r, "decision failed: %m");
+	pol_plan_explain(&l->plan);
 	loop_print_plan(out, &l->plan, l->dry_run);
 	return 0;
 }

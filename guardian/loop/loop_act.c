@@ -304,7 +304,8 @@ static void victim_watch(struct loop *l, struct loop_victim *lv)
 		lv->src = NULL; /* polled from loop_act_inflight() instead */
 }
 
-static void act_process(struct loop *l, const struct pol_action *a, uint64_t now)
+/* a's reason is formatted here, after the signal (pol_action_explain(), issue 7). */
+static void act_process(struct loop *l, struct pol_action *a, uint64_t now)
 {
 	struct loop_victim *lv = victim_find(l, &a->target);
 	int r;
@@ -330,6 +331,8 @@ static void act_process(struct loop *l, const struct pol_action *a, uint64_t now
 	} else {
 		r = act_victim_term(&l->actx, &lv->v, a);
 	}
+	pol_action_explain(a);
+	pol_action_explain(&lv->why);
 	if (r == -ESRCH) {
 		victim_done(l, lv, "vanished");
 		return;
@@ -409,7 +412,8 @@ static void group_done(struct loop *l, struct loop_group *lg, const char *result
 	lg->used = false;
 }
 
-static void act_group_action(struct loop *l, const struct pol_action *a, uint64_t now)
+/* As act_process(): the reason is formatted after the signal. */
+static void act_group_action(struct loop *l, struct pol_action *a, uint64_t now)
 {
 	struct loop_group *lg = group_slot(l, a);
 	bool kill = a->kind == POL_ACT_KILL;
@@ -432,6 +436,8 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 		lg->why = *a;
 		if (cg && kill && !cgroup_has_protected(l, a->target.cgroup)) {
 			r = act_kill_cgroup(&l->actx, a->target.cgroup, a);
+			pol_action_explain(a);
+			pol_action_explain(&lg->why);
 			if (r >= 0) {
 				lg->used = !l->dry_run && r == 1;
 				lg->whole_cgroup = true;
@@ -469,6 +475,8 @@ static void act_group_action(struct loop *l, const struct pol_action *a, uint64_
 	}
 	lg->why = *a;
 	r = kill ? act_group_kill(&l->actx, &lg->g, a) : act_group_term(&l->actx, &lg->g, a);
+	pol_action_explain(a);
+	pol_action_explain(&lg->why);
 	if (r < 0)
 		(void)log_warning_errno(r, "group signal failed: %m");
 	else if (r > 0)
@@ -565,9 +573,11 @@ static bool target_in_scope(struct loop *l, const struct pol_target *t)
 void loop_act_plan(struct loop *l, uint64_t now)
 {
 	for (size_t i = 0; i < l->plan.n; i++) {
-		const struct pol_action *a = &l->plan.actions[i];
+		struct pol_action *a = &l->plan.actions[i];
 		int r;
 
+		if (a->kind != POL_ACT_TERM && a->kind != POL_ACT_KILL)
+			pol_action_explain(a); /* signals: after the signal, in act_process() */
 		if (a->target.kind != POL_TGT_SYSTEM && a->target.kind != POL_TGT_NODE &&
 		    !target_in_scope(l, &a->target)) {
 			log_warning("plan names %d '%s' outside the scope '%s', ignoring",

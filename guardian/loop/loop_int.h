@@ -233,6 +233,7 @@ struct loop {
 	bool view_partial_logged, table_partial_logged, table_complete_logged;
 	uint64_t started_usec; /* loop_run(): the table was listed */
 	bool rescan_due, rescan_deep_due;
+	void (*scan_cb)(void *userdata, struct pt_proc *e); /* loop_procs_scan_scope() under way */
 	uint64_t next_deep_usec;
 	sd_event_source *table_src; /* bounded table work (timer) */
 	/* what the next loop_report_queue() adds (set by loop_act.c around the call) */
@@ -265,6 +266,10 @@ void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid);
 /* Bounded table work (stale entries, a rescan step); true: more waiting. */
 bool loop_procs_work(struct loop *l, uint64_t now);
 void loop_procs_retag(struct loop *l); /* after a reload */
+/* A scoped daemon's rescan: its scope's cgroup.procs (recursively), in one walk; entries not
+ * listed are dropped, so the table holds the scope's processes only. 0 or -errno (no scope
+ * directory). cb (may be NULL) for each entry reloaded. */
+int loop_procs_scan_scope(struct loop *l, bool deep, void (*cb)(void *userdata, struct pt_proc *e));
 /* Every stale entry an OOMScoreAdjust= policy may match: read and protected now (start-up). */
 void loop_procs_peek_all(struct loop *l);
 /* Fill l->snap.procs with this decision's candidates; hot: the terminate/kill zone (see

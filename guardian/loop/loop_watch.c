@@ -287,6 +287,7 @@ void loop_setup_watches(struct loop *l)
 	if (l->scope_missing) {
 		log_notice("scope cgroup '%s' is back, guarding it", l->scope);
 		l->scope_missing = false;
+		l->rescan_due = true; /* the table follows the scope: fill it from its cgroup.procs */
 		loop_write_state(l);
 	}
 	l->scope_missing = false;

@@ -438,8 +438,28 @@ static void scan_sweep(struct proc_table *t)
 	for (size_t i = t->n; i > 0; i--)
 		if (i <= t->n && t->ents[i - 1].gen != t->gen)
 			proc_table_remove(t, t->ents[i - 1].pid);
-	close(t->scan_fd);
+	if (t->scan_fd >= 0)
+		close(t->scan_fd);
 	t->scan_fd = -1;
+}
+
+void proc_table_scan_begin(struct proc_table *t, bool deep)
+{
+	t->gen++;
+	t->scan_deep = deep;
+	t->scan_seen = 0;
+}
+
+void proc_table_scan_pid(struct proc_table *t, const struct og_root *root, pid_t pid,
+			 void (*cb)(void *userdata, struct pt_proc *e), void *userdata)
+{
+	scan_one(t, root, pid, cb, userdata);
+	t->scan_seen++;
+}
+
+void proc_table_scan_end(struct proc_table *t)
+{
+	scan_sweep(t);
 }
 
 int proc_table_rescan_step(struct proc_table *t, const struct og_root *root, bool deep,
@@ -453,9 +473,7 @@ int proc_table_rescan_step(struct proc_table *t, const struct og_root *root, boo
 		t->scan_fd = openat(root->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (t->scan_fd < 0)
 			return -errno;
-		t->gen++;
-		t->scan_deep = deep;
-		t->scan_seen = 0;
+		proc_table_scan_begin(t, deep);
 	}
 	while (done < budget) {
 		ssize_t len = getdents64(t->scan_fd, dents, sizeof(dents));
@@ -481,9 +499,8 @@ int proc_table_rescan_step(struct proc_table *t, const struct og_root *root, boo
 			if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
 			    og_parse_u64(de->d_name, &v) < 0 || v > INT32_MAX)
 				continue;
-			scan_one(t, root, (pid_t)v, cb, userdata);
+			proc_table_scan_pid(t, root, (pid_t)v, cb, userdata);
 			done++;
-			t->scan_seen++;
 		}
 	}
 	return 1;

@@ -125,6 +125,16 @@ int proc_table_rescan_step(struct proc_table *t, const struct og_root *root, boo
 			   size_t budget, void (*cb)(void *userdata, struct pt_proc *e),
 			   void *userdata);
 
+/*
+ * The same walk over pids the caller lists (a scoped daemon: its scope's cgroup.procs, so the
+ * table holds the scope's processes only): begin, scan_pid for each pid (as a rescan step sees
+ * one), end (entries not seen since begin are dropped). Not mixed with a rescan_step walk.
+ */
+void proc_table_scan_begin(struct proc_table *t, bool deep);
+void proc_table_scan_pid(struct proc_table *t, const struct og_root *root, pid_t pid,
+			 void (*cb)(void *userdata, struct pt_proc *e), void *userdata);
+void proc_table_scan_end(struct proc_table *t);
+
 /* Bytes the table holds (entries, index, strings): for the benchmark and the debug log. */
 size_t proc_table_bytes(const struct proc_table *t);
 

@@ -99,6 +99,8 @@
  *
  * EVERY ACTION carries the rule ("oomguardian.conf:12 [Kill]" or the policy file), the metric
  * with its unit, the measured value, the limit and a one-sentence reason with the numbers.
+ * On the terminate/kill path the step records the reason as figures (struct pol_why_data) and
+ * formats nothing; pol_action_explain() makes the sentence after the signal (issue 7).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -192,37 +194,35 @@ bool pol_psi_timer(const struct pol_psi_limit *lim, const struct og_psi *psi, ui
 	return pol_sat_sub(now, *since) >= lim->duration_usec;
 }
 
-/* held: below threshold + hysteresis only (the stage has not cleared yet). */
+/* held: below threshold + hysteresis only (the stage has not cleared yet). Figures only: the
+ * sentence is made by pol_cause_text() when a report asks for it. */
 static void describe_mem(const struct pol_threshold *t, const struct pol_measure *m,
 			 enum pol_stage stage, bool held, struct pol_trigger *tr)
 {
-	const char *cmp = held ? "not yet back above" : "<";
-	/* fired only by the absolute floor: say why free swap did not hold it back */
-	const char *swap_note =
-		!held && swap_headroom(t, m, 0) ? ", below half of it though swap is free" : "";
-	char a[16], l[16], b[16];
+	struct pol_cause *c = &tr->cause;
 
 	tr->fired = true;
 	tr->held = held;
 	tr->on_memory = !held;
+	c->stage = stage;
+	c->held = held;
+	/* fired only by the absolute floor: say why free swap did not hold it back */
+	c->swap_note = !held && swap_headroom(t, m, 0);
+	c->avail_name = m->avail_name;
+	c->avail_bytes = m->avail;
 	if (t->mem_avail_permyriad) {
 		og_strscpy(tr->metric, "mem_available_permyriad", sizeof(tr->metric));
+		c->kind = POL_CAUSE_MEM_PCT;
 		tr->measured = pol_share_permyriad(m->avail, m->total);
 		tr->limit = t->mem_avail_permyriad;
-		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s (%s) %s %s %s threshold%s%s",
-			   m->avail_name, pol_fmt_pct(a, sizeof(a), tr->measured),
-			   og_format_bytes(b, sizeof(b), m->avail), cmp,
-			   pol_fmt_pct(l, sizeof(l), tr->limit), stage_names[stage],
-			   held ? " + hysteresis" : "", swap_note);
 	} else {
 		og_strscpy(tr->metric, "mem_available_bytes", sizeof(tr->metric));
+		c->kind = POL_CAUSE_MEM_BYTES;
 		tr->measured = m->avail;
 		tr->limit = t->mem_avail_bytes;
-		pol_fmtbuf(tr->what, sizeof(tr->what), "%s %s %s %s %s threshold%s%s",
-			   m->avail_name, og_format_bytes(a, sizeof(a), m->avail), cmp,
-			   og_format_bytes(b, sizeof(b), t->mem_avail_bytes), stage_names[stage],
-			   held ? " + hysteresis" : "", swap_note);
 	}
+	c->measured = tr->measured;
+	c->limit = tr->limit;
 }
 
 static void describe_psi(const struct pol_psi_limit *lim, const struct pol_measure *m,
@@ -235,11 +235,12 @@ static void describe_psi(const struct pol_psi_limit *lim, const struct pol_measu
 		   sizeof(tr->metric));
 	tr->measured = v;
 	tr->limit = lim->limit_centi;
-	pol_fmtbuf(tr->what, sizeof(tr->what),
-		   "memory PSI %s avg10 %u.%02u%% > %u.%02u%% for %llus (%s threshold)",
-		   lim->full ? "full" : "some", v / 100, v % 100, lim->limit_centi / 100,
-		   lim->limit_centi % 100, (unsigned long long)(lim->duration_usec / 1000000),
-		   stage_names[stage]);
+	tr->cause = (struct pol_cause){.kind = POL_CAUSE_PSI,
+				       .stage = stage,
+				       .psi_full = lim->full,
+				       .measured = v,
+				       .limit = lim->limit_centi,
+				       .duration_usec = lim->duration_usec};
 }
 
 /* Evaluate every stage, update episodes; describe what holds the level. */
@@ -367,25 +368,19 @@ static void escalate(const struct pol_rules *r, struct pol_victim_rec *v, enum p
 		og_strscpy(a->metric, "term_grace_usec", sizeof(a->metric));
 		a->measured = waited;
 		a->limit = v->grace_usec;
-		pol_fmtbuf(a->reason, sizeof(a->reason),
-			   "%s pid %d did not exit within its %llu.%llus SIGTERM grace: "
-			   "escalating to SIGKILL",
-			   v->target.comm, (int)v->target.pid,
-			   (unsigned long long)(v->grace_usec / 1000000),
-			   (unsigned long long)(v->grace_usec % 1000000 / 100000));
+		a->why.code = POL_WHY_GRACE_EXPIRED;
 	} else {
 		pol_stage_rule(&r->cfg, POL_STAGE_KILL, a->rule, sizeof(a->rule));
 		og_strscpy(a->metric, tr_kill->fired ? tr_kill->metric : "stage",
 			   sizeof(a->metric));
 		a->measured = tr_kill->measured;
 		a->limit = tr_kill->limit;
-		pol_fmtbuf(a->reason, sizeof(a->reason),
-			   "%s while %s pid %d was in its SIGTERM grace (%llums left): "
-			   "escalating to SIGKILL",
-			   tr_kill->fired ? tr_kill->what : "the kill stage is active",
-			   v->target.comm, (int)v->target.pid,
-			   (unsigned long long)((v->grace_usec - waited) / 1000));
+		a->why.code = POL_WHY_ESCALATE;
+		if (tr_kill->fired)
+			a->why.cause = tr_kill->cause;
+		a->why.left_usec = v->grace_usec - waited;
 	}
+	a->why.grace_usec = v->grace_usec;
 	v->kind = POL_ACT_KILL;
 	v->escalated = true;
 	v->signalled_at_usec = now;
@@ -426,22 +421,19 @@ static bool plan_ladder_victim(const struct og_snapshot *s, const struct pol_rul
 	struct pol_candidate top[POL_TOP_MAX];
 	struct pol_victim_opts o;
 	struct pol_stage_state *ss = &st->stage[level];
-	char rule[POL_PATH_MAX + 32], held[96];
+	char rule[POL_PATH_MAX + 32];
+	struct pol_cause none = {.kind = POL_CAUSE_NONE, .stage = level};
 	struct pol_why w = {.stage = level,
 			    .rule = rule,
 			    .metric = tr->metric,
 			    .measured = tr->measured,
 			    .limit = tr->limit,
-			    .text = tr->what};
+			    .cause = tr->fired ? &tr->cause : &none};
 	size_t n;
 
 	pol_stage_rule(&r->cfg, level, rule, sizeof(rule));
-	if (!tr->fired) {
-		pol_fmtbuf(held, sizeof(held), "the %s stage is still active (hysteresis)",
-			   pol_stage_name(level));
-		w.text = held;
-		w.metric = "stage";
-	}
+	if (!tr->fired)
+		w.metric = "stage"; /* "the kill stage is still active (hysteresis)" */
 	pol_fill_opts(s, st, ctx, m, &o);
 	o.needed_bytes = pol_needed_bytes(r, m, level);
 	n = pol_victims(s, r, &o, top, POL_TOP_MAX);
@@ -459,10 +451,8 @@ static bool plan_ladder_victim(const struct og_snapshot *s, const struct pol_rul
 		og_strscpy(a->metric, w.metric, sizeof(a->metric));
 		a->measured = w.measured;
 		a->limit = w.limit;
-		pol_fmtbuf(a->reason, sizeof(a->reason),
-			   "%s; no process may be killed (all protected, never, outside the "
-			   "scope or already signalled)",
-			   w.text);
+		a->why.code = POL_WHY_NO_VICTIM;
+		a->why.cause = *w.cause;
 		return false;
 	}
 	ss->acted = true;

@@ -149,6 +149,16 @@ size_t pol_protect_plan(const struct pol_rules *r, const struct og_proc *p, stru
  * a victim in its SIGTERM grace). */
 void pol_stage_rule(const struct pol_config *cfg, enum pol_stage stage, char *buf, size_t size);
 
+/*
+ * The sentences of a plan, from the figures pol_step() recorded (struct pol_why_data): the
+ * step itself formats nothing on the terminate/kill path; the loop calls these after the
+ * signal, before the report and log. Idempotent (a rendered action is POL_WHY_TEXT).
+ */
+void pol_action_explain(struct pol_action *a);
+void pol_plan_explain(struct pol_plan *plan);
+/* "MemAvailable 1.20% (98.0M) < 2.50% kill threshold" of c into buf; returns buf. */
+const char *pol_cause_text(const struct pol_cause *c, char *buf, size_t size);
+
 /* Stage name for reports: "none", "reclaim", "throttle", "terminate", "kill". */
 const char *pol_stage_name(enum pol_stage stage);
 

@@ -32,7 +32,7 @@ struct pol_trigger {
 	bool on_memory; /* fired on memory (not PSI, not held): MemAvailable does not lag */
 	char metric[32];
 	uint64_t measured, limit;
-	char what[128]; /* "MemAvailable 1.20% (98.0M) < 2.50%" */
+	struct pol_cause cause; /* figures of "MemAvailable 1.20% (98.0M) < 2.50%": pol_cause_text() */
 };
 
 /* Why a victim is signalled (passed to pol_plan_signal()). */
@@ -41,13 +41,17 @@ struct pol_why {
 	const char *rule;
 	const char *metric;
 	uint64_t measured, limit;
-	const char *text;
+	const struct pol_cause *cause; /* the stage's trigger; NULL: text says why */
+	const char *text; /* formatted already (services), only when cause is NULL */
 };
 
 /* pol_plan.c */
 /* Append to a NUL-terminated buffer, truncating silently. */
 void pol_appendf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The trigger's sentence into buf (fallback when nothing fired); returns buf. */
+const char *pol_trigger_text(const struct pol_trigger *tr, const char *fallback, char *buf,
+			     size_t size);
 /* snprintf that never warns about truncation: a cut reason is better than none. */
 void pol_fmtbuf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* "12.34%" from permyriad. */

@@ -214,33 +214,29 @@ static void victim_record(struct pol_state *st, const struct pol_action *a, uint
 
 /* ------------------------------------------------------------------ choosing and signalling */
 
-static const char *tier_text(const struct pol_candidate *c, uint64_t needed, char *buf, size_t size)
+static const char *tier_text(const struct pol_why_data *d, char *buf, size_t size)
 {
-	/* The file's name, not its path: the path is in the action's rule field, and a long one
-	 * would crowd the numbers out of the 256-byte sentence. */
-	const char *slash = strrchr(c->rule, '/');
-	const char *who = !c->rule[0] ? c->service : slash ? slash + 1 : c->rule;
 	char n[16];
 
 	buf[0] = '\0';
-	switch (c->tier) {
+	switch ((enum pol_tier)d->tier) {
 	case POL_TIER_PREFER:
-		pol_appendf(buf, size, "preferred by policy %s", who);
+		pol_appendf(buf, size, "preferred by policy %s", d->who);
 		break;
 	case POL_TIER_OVER_BUDGET:
 		pol_appendf(buf, size, "its service %s is over its budget or pressure limit",
-			    c->service);
+			    d->service);
 		break;
 	case POL_TIER_AVOID_NEEDED:
 		pol_appendf(buf, size, "avoided by %s, but no other candidate frees the needed %s",
-			    who, og_format_bytes(n, sizeof(n), needed));
+			    d->who, og_format_bytes(n, sizeof(n), d->needed_bytes));
 		break;
 	case POL_TIER_AVOID:
-		pol_appendf(buf, size, "avoided by %s, no other candidate left", who);
+		pol_appendf(buf, size, "avoided by %s, no other candidate left", d->who);
 		break;
 	default:
-		if (c->service[0])
-			pol_appendf(buf, size, "largest candidate (policy %s)", who);
+		if (d->service[0])
+			pol_appendf(buf, size, "largest candidate (policy %s)", d->who);
 		else
 			pol_appendf(buf, size, "largest candidate");
 		break;
@@ -248,37 +244,138 @@ static const char *tier_text(const struct pol_candidate *c, uint64_t needed, cha
 	return buf;
 }
 
-static const char *unit_text(const struct og_snapshot *s, const struct pol_candidate *c, char *buf,
-			     size_t size)
+static const char *unit_text(const struct pol_action *a, char *buf, size_t size)
 {
-	const char *est = c->proc_index < s->nprocs
-				  ? pol_rss_source_text(s->procs[c->proc_index].rss_source)
-				  : NULL;
+	const struct pol_target *t = &a->target;
+	const char *est =
+		a->why.rss_source >= 0 ? pol_rss_source_text((enum og_rss_source)a->why.rss_source)
+				       : NULL;
 
 	buf[0] = '\0';
-	if (c->target.kind == POL_TGT_PROCESS_GROUP)
-		pol_appendf(buf, size, "process group %d, anon+swap", (int)c->target.pgid);
-	else if (c->target.kind == POL_TGT_CGROUP)
-		pol_appendf(buf, size, "cgroup '%s', current-file+swap", c->target.cgroup);
+	if (t->kind == POL_TGT_PROCESS_GROUP)
+		pol_appendf(buf, size, "process group %d, anon+swap", (int)t->pgid);
+	else if (t->kind == POL_TGT_CGROUP)
+		pol_appendf(buf, size, "cgroup '%s', current-file+swap", t->cgroup);
 	else
 		pol_appendf(buf, size, "anon+swap");
-	if (est && c->target.kind != POL_TGT_CGROUP)
+	if (est && t->kind != POL_TGT_CGROUP)
 		pol_appendf(buf, size, "; %s", est);
 	return buf;
 }
 
-/* Plan TERM (grace > 0 and !kill_now) or KILL for the best candidate, remember it. */
+const char *pol_cause_text(const struct pol_cause *c, char *buf, size_t size)
+{
+	const char *cmp = c->held ? "not yet back above" : "<";
+	const char *stage = pol_stage_name(c->stage);
+	const char *hyst = c->held ? " + hysteresis" : "";
+	const char *swap = c->swap_note ? ", below half of it though swap is free" : "";
+	char a[16], l[16], b[16];
+
+	switch (c->kind) {
+	case POL_CAUSE_MEM_PCT:
+		pol_fmtbuf(buf, size, "%s %s (%s) %s %s %s threshold%s%s", c->avail_name,
+			   pol_fmt_pct(a, sizeof(a), c->measured),
+			   og_format_bytes(b, sizeof(b), c->avail_bytes), cmp,
+			   pol_fmt_pct(l, sizeof(l), c->limit), stage, hyst, swap);
+		break;
+	case POL_CAUSE_MEM_BYTES:
+		pol_fmtbuf(buf, size, "%s %s %s %s %s threshold%s%s", c->avail_name,
+			   og_format_bytes(a, sizeof(a), c->avail_bytes), cmp,
+			   og_format_bytes(b, sizeof(b), c->limit), stage, hyst, swap);
+		break;
+	case POL_CAUSE_PSI:
+		pol_fmtbuf(buf, size,
+			   "memory PSI %s avg10 %u.%02u%% > %u.%02u%% for %llus (%s threshold)",
+			   c->psi_full ? "full" : "some", (unsigned)(c->measured / 100),
+			   (unsigned)(c->measured % 100), (unsigned)(c->limit / 100),
+			   (unsigned)(c->limit % 100),
+			   (unsigned long long)(c->duration_usec / 1000000), stage);
+		break;
+	default:
+		pol_fmtbuf(buf, size, "the %s stage is still active (hysteresis)", stage);
+		break;
+	}
+	return buf;
+}
+
+const char *pol_trigger_text(const struct pol_trigger *tr, const char *fallback, char *buf,
+			     size_t size)
+{
+	if (!tr->fired)
+		return fallback;
+	return pol_cause_text(&tr->cause, buf, size);
+}
+
+/* "<what>; victim hog pid 600 frees ~700.0M (anon+swap), largest candidate" */
+static void signal_sentence(struct pol_action *a, const char *what)
+{
+	char f[16], u[160], tt[160];
+
+	pol_fmtbuf(a->reason, sizeof(a->reason), "%s; victim %s pid %d frees ~%s (%s), %s", what,
+		   a->target.comm, (int)a->target.pid,
+		   og_format_bytes(f, sizeof(f), a->why.free_bytes), unit_text(a, u, sizeof(u)),
+		   tier_text(&a->why, tt, sizeof(tt)));
+}
+
+void pol_action_explain(struct pol_action *a)
+{
+	const struct pol_why_data *d = &a->why;
+	const struct pol_target *t = &a->target;
+	char w[128];
+
+	switch (d->code) {
+	case POL_WHY_SIGNAL:
+		signal_sentence(a, pol_cause_text(&d->cause, w, sizeof(w)));
+		break;
+	case POL_WHY_NO_VICTIM:
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "%s; no process may be killed (all protected, never, outside the "
+			   "scope or already signalled)",
+			   pol_cause_text(&d->cause, w, sizeof(w)));
+		break;
+	case POL_WHY_GRACE_EXPIRED:
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "%s pid %d did not exit within its %llu.%llus SIGTERM grace: "
+			   "escalating to SIGKILL",
+			   t->comm, (int)t->pid, (unsigned long long)(d->grace_usec / 1000000),
+			   (unsigned long long)(d->grace_usec % 1000000 / 100000));
+		break;
+	case POL_WHY_ESCALATE:
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "%s while %s pid %d was in its SIGTERM grace (%llums left): "
+			   "escalating to SIGKILL",
+			   d->cause.kind != POL_CAUSE_NONE ? pol_cause_text(&d->cause, w, sizeof(w))
+							   : "the kill stage is active",
+			   t->comm, (int)t->pid, (unsigned long long)(d->left_usec / 1000));
+		break;
+	default:
+		return; /* POL_WHY_TEXT: reason holds it */
+	}
+	a->why.code = POL_WHY_TEXT;
+}
+
+void pol_plan_explain(struct pol_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		pol_action_explain(&plan->actions[i]);
+}
+
+/* Plan TERM (grace > 0 and !kill_now) or KILL for the best candidate, remember it. Records
+ * figures, formats nothing (unless w->text was formatted by the caller already). */
 void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct pol_rules *r,
 		     const struct og_snapshot *s, const struct pol_measure *m,
 		     const struct pol_candidate *c, bool kill_now, uint64_t needed,
 		     const struct pol_why *w, uint64_t now)
 {
+	/* The file's name, not its path: the path is in the action's rule field, and a long one
+	 * would crowd the numbers out of the 256-byte sentence. */
+	const char *slash = strrchr(c->rule, '/');
+	const char *who = !c->rule[0] ? c->service : slash ? slash + 1 : c->rule;
 	struct pol_proc_policy pp;
 	const struct pol_service *svc;
 	uint64_t grace;
 	enum pol_action_kind kind;
 	struct pol_action *a;
-	char f[16], t[160], u[160];
 
 	pol_policy_of(m, s, r, c->proc_index, &pp);
 	svc = pp.svc;
@@ -293,9 +390,19 @@ void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct p
 	og_strscpy(a->metric, w->metric, sizeof(a->metric));
 	a->measured = w->measured;
 	a->limit = w->limit;
-	pol_fmtbuf(a->reason, sizeof(a->reason), "%s; victim %s pid %d frees ~%s (%s), %s", w->text,
-		   c->target.comm, (int)c->target.pid, og_format_bytes(f, sizeof(f), c->free_bytes),
-		   unit_text(s, c, u, sizeof(u)), tier_text(c, needed, t, sizeof(t)));
+	a->why.code = POL_WHY_SIGNAL;
+	a->why.free_bytes = c->free_bytes;
+	a->why.needed_bytes = needed;
+	a->why.tier = (int)c->tier;
+	a->why.rss_source = c->proc_index < s->nprocs ? (int)s->procs[c->proc_index].rss_source : -1;
+	og_strscpy(a->why.who, who, sizeof(a->why.who));
+	og_strscpy(a->why.service, c->service, sizeof(a->why.service));
+	if (w->cause) {
+		a->why.cause = *w->cause;
+	} else { /* a service's own reason (formatted by pol_service.c): its text is the cause */
+		signal_sentence(a, w->text);
+		a->why.code = POL_WHY_TEXT;
+	}
 	victim_record(st, a, now, grace, c->service);
 }
 

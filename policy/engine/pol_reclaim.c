@@ -55,7 +55,7 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 	uint64_t slab, share;
 	struct pol_action *a;
 	bool cg;
-	char rule[POL_PATH_MAX + 32], b[16], p[16], bb[16], extra[112] = "";
+	char rule[POL_PATH_MAX + 32], b[16], p[16], bb[16], extra[112] = "", what[128];
 
 	if (st->slab_dropped)
 		return false;
@@ -95,7 +95,7 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 	pol_fmtbuf(a->reason, sizeof(a->reason),
 		   "%s; %s %s is %s of %s (> 20%%)%s: dropping reclaimable slab%s before any "
 		   "kill (level %s)",
-		   tr->what[0] ? tr->what : "memory is low",
+		   pol_trigger_text(tr, "memory is low", what, sizeof(what)),
 		   m->scoped_limit ? "scope slab_reclaimable" : "SReclaimable",
 		   og_format_bytes(b, sizeof(b), slab), pol_fmt_pct(p, sizeof(p), share),
 		   m->scoped_limit ? "the scope limit" : "MemTotal", extra,
@@ -115,7 +115,7 @@ void pol_plan_reclaim_report(const struct og_snapshot *s, const struct pol_rules
 	bool cg = m->scoped_limit && need > 0 && pol_can_reclaim_cgroup(s, m->scope);
 	bool v1 = m->scoped_limit && need > 0 && !cg;
 	struct pol_action *a;
-	char rule[POL_PATH_MAX + 32], b[16];
+	char rule[POL_PATH_MAX + 32], b[16], what[128];
 
 	if (ss->acted)
 		return;
@@ -134,11 +134,11 @@ void pol_plan_reclaim_report(const struct og_snapshot *s, const struct pol_rules
 		a->value = need;
 		a->target.expected_free_bytes = need;
 		pol_fmtbuf(a->reason, sizeof(a->reason), "%s; asking the scope '%s' to reclaim %s",
-			   tr->what, m->scope, og_format_bytes(b, sizeof(b), need));
+			   pol_trigger_text(tr, "", what, sizeof(what)), m->scope, og_format_bytes(b, sizeof(b), need));
 	} else {
 		pol_fmtbuf(
 			a->reason, sizeof(a->reason), "%s; %s: the kernel is reclaiming, watching",
-			tr->what[0] ? tr->what : "the reclaim stage is active",
+			pol_trigger_text(tr, "the reclaim stage is active", what, sizeof(what)),
 			v1 ? "a v1 memory cgroup has no memory.reclaim"
 			: m->scope[0] && !machine_wide_ok(r, m)
 				? "only the scope is ours to reclaim (MachineWideReclaim=no)"

@@ -467,7 +467,7 @@ void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, s
 	const struct og_cgroup *c;
 	struct pol_action *a;
 	uint64_t cur;
-	char rule[POL_PATH_MAX + 32], b[16], n[POL_NAME_MAX + OG_CGROUP_PATH_MAX];
+	char rule[POL_PATH_MAX + 32], b[16], n[POL_NAME_MAX + OG_CGROUP_PATH_MAX], what[128];
 
 	for (size_t i = 0; i < st->ninst; i++) {
 		struct pol_inst_state *in = &st->inst[i];
@@ -498,7 +498,7 @@ void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, s
 	pol_fmtbuf(a->reason, sizeof(a->reason),
 		   "%s; throttling service %s (Throttle=yes%s): memory.high of '%s' to %s "
 		   "(current - 10%%)",
-		   tr->what[0] ? tr->what : "the throttle stage is active",
+		   pol_trigger_text(tr, "the throttle stage is active", what, sizeof(what)),
 		   inst_name(best, n, sizeof(n)), best->over_budget ? ", over budget" : "",
 		   best->cgroup, og_format_bytes(b, sizeof(b), a->value));
 	best->throttled = true;

@@ -205,7 +205,7 @@ static bool same_unit(const struct og_snapshot *s, const struct pol_victim_opts 
  */
 static bool group_scan(const struct og_snapshot *s, const struct pol_rules *r,
 		       const struct pol_victim_opts *o, enum pol_kill_unit ku, size_t me,
-		       uint64_t *ret_sum, uint64_t *ret_swap, bool *ret_rep)
+		       uint64_t *ret_sum, uint64_t *ret_swap, size_t *ret_rep)
 {
 	uint64_t sum = 0, swap = 0, best = 0;
 	size_t best_i = (size_t)-1;
@@ -233,7 +233,7 @@ static bool group_scan(const struct og_snapshot *s, const struct pol_rules *r,
 	}
 	*ret_sum = sum;
 	*ret_swap = swap;
-	*ret_rep = best_i == me;
+	*ret_rep = best_i;
 	return true;
 }
 
@@ -283,12 +283,12 @@ static bool make_candidate(const struct og_snapshot *s, const struct pol_rules *
 		ku = POL_KU_PROCESS;
 	if (ku != POL_KU_PROCESS) {
 		uint64_t sum, swap;
-		bool rep;
+		size_t rep;
 
 		if (group_scan(s, r, o, ku, i, &sum, &swap, &rep)) {
 			const struct og_cgroup *cg = ku == POL_KU_CGROUP ? find_cgroup(s, p) : NULL;
 
-			if (!rep)
+			if (rep != i)
 				return false; /* another member stands for the unit */
 			c.free_bytes = sum;
 			if (cg && cg->has_memory && cg->current_bytes >= cg->file_bytes)
@@ -345,36 +345,144 @@ static void top_insert(struct pol_candidate *top, size_t *n, size_t max,
 	top[pos] = *c;
 }
 
+/* ------------------------------------------------------------------ cgroup-first */
+
+/* Groups inside the scope (not the scope itself, not the root) that have memory counters. */
+static bool cg_rankable(const struct og_cgroup *cg, const char *scope)
+{
+	if (!cg->has_memory || !cg->path[0] || strcmp(cg->path, "/") == 0)
+		return false;
+	if (!pol_in_scope(scope, cg->path))
+		return false;
+	return !(scope && scope[0] && strcmp(scope, "/") != 0 && pol_in_scope(cg->path, scope));
+}
+
+size_t pol_cgroups_rank(const struct og_snapshot *s, const char *scope, struct pol_cg_rank *ret,
+			size_t max)
+{
+	size_t n = 0;
+
+	if (!s || !ret || max == 0)
+		return 0;
+	for (size_t i = 0; i < s->ncgroups; i++) {
+		const struct og_cgroup *cg = &s->cgroups[i];
+		struct pol_cg_rank c;
+		size_t pos;
+
+		if (!cg_rankable(cg, scope))
+			continue;
+		c = (struct pol_cg_rank){.index = i,
+					 .hash = pol_cgroup_hash(cg->path),
+					 .free_bytes = cg->current_bytes >= cg->file_bytes
+							       ? cg->current_bytes - cg->file_bytes
+							       : 0};
+		for (pos = n; pos > 0 && c.free_bytes > ret[pos - 1].free_bytes; pos--)
+			;
+		if (pos >= max)
+			continue;
+		if (n < max)
+			n++;
+		memmove(&ret[pos + 1], &ret[pos], (n - 1 - pos) * sizeof(*ret));
+		ret[pos] = c;
+	}
+	return n;
+}
+
+/* The ranked group p's KillUnit=cgroup would take, or -1 (not ranked: the per-process way). */
+static int cg_rank_of(const struct og_snapshot *s, const struct pol_victim_opts *o, size_t i,
+		      const struct pol_cg_rank *rank, size_t nrank)
+{
+	const struct og_proc *p = &s->procs[i];
+	uint64_t h = o->cgroup_hash ? o->cgroup_hash[i] : pol_cgroup_hash(p->cgroup);
+
+	for (size_t k = 0; k < nrank; k++) {
+		const char *path = s->cgroups[rank[k].index].path;
+
+		/* make_candidate() finds the group by either path (v1 memory or cgroup2) */
+		if ((rank[k].hash == h && strcmp(path, p->cgroup) == 0) ||
+		    (p->memcg_v1[0] && strcmp(path, p->memcg_v1) == 0))
+			return (int)k;
+	}
+	return -1;
+}
+
 /* Avoid candidates kept aside in one pass; beyond this many, a promoted avoid tier is cut. */
 #define AVOID_KEEP 16
+
+/* Rank c: the others into ret, avoid aside (whether it is promoted depends on all of them). */
+static void consider(const struct pol_candidate *c, struct pol_candidate *ret, size_t *n,
+		     size_t max, struct pol_candidate *avoid, size_t *navoid, uint64_t *best_other,
+		     uint64_t *best_avoid)
+{
+	if (c->tier == POL_TIER_AVOID) {
+		if (c->free_bytes > *best_avoid)
+			*best_avoid = c->free_bytes;
+		top_insert(avoid, navoid, max < AVOID_KEEP ? max : AVOID_KEEP, c);
+	} else {
+		if (c->free_bytes > *best_other)
+			*best_other = c->free_bytes;
+		top_insert(ret, n, max, c);
+	}
+}
+
+/* One ranked group, from its member `first`: the group as a unit (its representative), or,
+ * when it cannot go whole (a protected member), each eligible member by itself. */
+static void look_inside(const struct og_snapshot *s, const struct pol_rules *r,
+			const struct pol_victim_opts *o, size_t first, struct pol_candidate *ret,
+			size_t *n, size_t max, struct pol_candidate *avoid, size_t *navoid,
+			uint64_t *best_other, uint64_t *best_avoid)
+{
+	struct pol_candidate c;
+	uint64_t sum, swap;
+	size_t rep;
+
+	if (group_scan(s, r, o, POL_KU_CGROUP, first, &sum, &swap, &rep)) {
+		if (rep != (size_t)-1 && make_candidate(s, r, o, rep, &c))
+			consider(&c, ret, n, max, avoid, navoid, best_other, best_avoid);
+		return;
+	}
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (same_unit(s, o, POL_KU_CGROUP, first, i) && make_candidate(s, r, o, i, &c))
+			consider(&c, ret, n, max, avoid, navoid, best_other, best_avoid);
+}
 
 size_t pol_victims(const struct og_snapshot *s, const struct pol_rules *r,
 		   const struct pol_victim_opts *o, struct pol_candidate *ret, size_t max)
 {
 	struct pol_candidate avoid[AVOID_KEEP];
+	struct pol_cg_rank rank[POL_CG_RANK_MAX];
 	uint64_t best_other = 0, best_avoid = 0;
-	size_t n = 0, navoid = 0;
+	size_t n = 0, navoid = 0, nrank;
 	bool promote;
 
 	if (!s || !o || !ret || max == 0)
 		return 0;
 	/* One pass: the others ranked into ret, avoid aside (whether it is promoted depends on
 	 * all of them). Avoid ranks last unless promoted, so adding it at the end is right. */
+	/* Cgroup-first: the groups ranked by their own counters; a KillUnit=cgroup process in
+	 * one of them is not ranked by itself (that would sum its group once per member), its
+	 * group is looked into below, largest first, and only those groups. */
+	nrank = pol_cgroups_rank(s, o->scope, rank, POL_CG_RANK_MAX);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct pol_candidate c;
+		struct pol_proc_policy pp;
+		int k;
 
-		if (!make_candidate(s, r, o, i, &c))
-			continue;
-		if (c.tier == POL_TIER_AVOID) {
-			if (c.free_bytes > best_avoid)
-				best_avoid = c.free_bytes;
-			top_insert(avoid, &navoid, max < AVOID_KEEP ? max : AVOID_KEEP, &c);
-		} else {
-			if (c.free_bytes > best_other)
-				best_other = c.free_bytes;
-			top_insert(ret, &n, max, &c);
+		if (nrank) {
+			policy_of(s, r, o, i, &pp);
+			if (pp.kill_unit == POL_KU_CGROUP && (k = cg_rank_of(s, o, i, rank, nrank)) >= 0) {
+				if (rank[k].first == 0)
+					rank[k].first = i + 1;
+				continue;
+			}
 		}
+		if (make_candidate(s, r, o, i, &c))
+			consider(&c, ret, &n, max, avoid, &navoid, &best_other, &best_avoid);
 	}
+	for (size_t k = 0; k < nrank; k++)
+		if (rank[k].first)
+			look_inside(s, r, o, rank[k].first - 1, ret, &n, max, avoid, &navoid,
+				    &best_other, &best_avoid);
 	promote = o->needed_bytes > 0 && best_other < o->needed_bytes && best_avoid > best_other;
 	for (size_t k = 0; k < navoid; k++) {
 		if (promote)

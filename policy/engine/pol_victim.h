@@ -79,6 +79,25 @@ bool pol_victim_eligible(const struct og_snapshot *s, const struct og_proc *p,
 bool pol_in_scope(const char *scope, const char *cg);
 
 /*
+ * Cgroup-first choice (issue 7): the groups inside the scope (not the scope itself) with
+ * memory counters, ranked by memory.current - file (v1: usage_in_bytes - total_cache), largest
+ * first. KillUnit=cgroup processes in them are not ranked one by one: pol_victims() looks
+ * inside these groups only, best first. Groups past POL_CG_RANK_MAX are ranked per process.
+ */
+#define POL_CG_RANK_MAX 32
+struct pol_cg_rank {
+	size_t index; /* in s->cgroups */
+	uint64_t hash; /* pol_cgroup_hash() of its path */
+	uint64_t free_bytes; /* current - file */
+	size_t first; /* pol_victims(): 1 + index of its first KillUnit=cgroup process, 0: none */
+};
+
+/* The best `max` groups of s inside scope into ret, best first; returns how many. O(ncgroups x
+ * max). */
+size_t pol_cgroups_rank(const struct og_snapshot *s, const char *scope, struct pol_cg_rank *ret,
+			size_t max);
+
+/*
  * Rank the candidates of snapshot s and write the best `max` of them, best first, into ret.
  * Returns how many were written (0: nobody may be killed). O(nprocs x group size).
  */

@@ -40,6 +40,37 @@ static struct pol_service *protect(const char *name, const char *comm)
 
 /* ------------------------------------------------------------------ basics */
 
+/* Issue 7: the step that decides a kill formats nothing; the sentence is made afterwards,
+ * from the figures it recorded, and reads as before. */
+START_TEST(kill_reason_is_formatted_after_the_step)
+{
+	struct pol_action *a = NULL;
+
+	tb_machine(1 * GiB, 500 * MiB);
+	tb_proc(500, "apache2", "/system.slice/apache2.service", 60 * MiB);
+	tb_proc(600, "hog", "/user.slice/user-0.slice/session-1.scope", 700 * MiB);
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_s.now_usec = 1000000;
+	ck_assert_int_ge(pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, 1000000, &tb_plan), 1);
+	for (size_t i = 0; i < tb_plan.n; i++)
+		if (tb_plan.actions[i].kind == POL_ACT_KILL)
+			a = &tb_plan.actions[i];
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->reason, "");
+	ck_assert_int_eq(a->why.code, POL_WHY_SIGNAL);
+	ck_assert_int_eq(a->why.cause.kind, POL_CAUSE_MEM_PCT);
+	ck_assert_uint_eq(a->why.free_bytes, 700 * MiB);
+	pol_action_explain(a);
+	ck_assert_int_eq(a->why.code, POL_WHY_TEXT);
+	ck_assert_ptr_nonnull(strstr(a->reason, "MemAvailable 0.99%"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "< 2.50% kill threshold; victim hog pid 600 "
+						"frees ~700.0M (anon+swap), largest candidate"));
+	pol_action_explain(a); /* idempotent */
+	ck_assert_ptr_nonnull(strstr(a->reason, "victim hog pid 600"));
+}
+END_TEST
+
 START_TEST(healthy_machine_does_nothing)
 {
 	tb_proc(100, "app", "/system.slice/app.service", 1 * GiB);
@@ -796,6 +827,20 @@ START_TEST(stuck_victims_fill_the_table_without_repeats)
 }
 END_TEST
 
+/* Start, one step in the kill stage: its SIGKILL, of a cgroup. */
+static const struct pol_action *tb_cgroup_kill_at_start(void)
+{
+	const struct pol_action *a;
+
+	tb_engine_start();
+	tb_avail_pm(100);
+	tb_step(1);
+	a = tb_act(POL_ACT_KILL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->target.kind, POL_TGT_CGROUP);
+	return a;
+}
+
 START_TEST(cgroup_victim_blocks_until_its_last_member_exits)
 {
 	struct pol_service *svc = tb_service("30-vms");
@@ -807,12 +852,7 @@ START_TEST(cgroup_victim_blocks_until_its_last_member_exits)
 	tb_proc(100, "qemu-kvm", "/machine.slice/vm1.scope", 3 * GiB);
 	tb_proc(101, "qemu-helper", "/machine.slice/vm1.scope", 100 * MiB);
 	tb_proc(200, "other", "/user.slice", 2 * GiB);
-	tb_engine_start();
-	tb_avail_pm(100);
-	tb_step(1);
-	a = tb_act(POL_ACT_KILL);
-	ck_assert_ptr_nonnull(a);
-	ck_assert_int_eq(a->target.kind, POL_TGT_CGROUP);
+	a = tb_cgroup_kill_at_start();
 	ck_assert_str_eq(a->target.cgroup, "/machine.slice/vm1.scope");
 	ck_assert_ptr_nonnull(strstr(a->reason, "cgroup '/machine.slice/vm1.scope'"));
 	tb_exit(100);
@@ -821,6 +861,69 @@ START_TEST(cgroup_victim_blocks_until_its_last_member_exits)
 	tb_exit(101);
 	tb_step(8);
 	ck_assert_ptr_nonnull(tb_signal_to(200));
+}
+END_TEST
+
+/* Issue 7, cgroup-first: groups ranked by their own counters (current - file), the scope
+ * itself, groups outside it and groups without counters left out. */
+START_TEST(cgroups_rank_by_their_counters)
+{
+	struct pol_cg_rank rk[4];
+	struct og_cgroup *b;
+
+	tb_cgroup("/scope", 4 * GiB, OG_UNLIMITED);
+	tb_cgroup("/scope/a", 100 * MiB, OG_UNLIMITED)->file_bytes = 10 * MiB;
+	b = tb_cgroup("/scope/b", 300 * MiB, OG_UNLIMITED);
+	b->file_bytes = 250 * MiB; /* mostly page cache: frees 50M */
+	tb_cgroup("/scope/c", 200 * MiB, OG_UNLIMITED);
+	tb_cgroup("/scopex", 3 * GiB, OG_UNLIMITED); /* a sibling, not inside */
+	tb_cgroup("/other", 1 * GiB, OG_UNLIMITED);
+	tb_cgroup("/scope/d", 900 * MiB, OG_UNLIMITED)->has_memory = false;
+	ck_assert_uint_eq(pol_cgroups_rank(&tb_s, "/scope", rk, 4), 3);
+	ck_assert_str_eq(tb_s.cgroups[rk[0].index].path, "/scope/c");
+	ck_assert_uint_eq(rk[0].free_bytes, 200 * MiB);
+	ck_assert_str_eq(tb_s.cgroups[rk[1].index].path, "/scope/a");
+	ck_assert_uint_eq(rk[1].free_bytes, 90 * MiB);
+	ck_assert_str_eq(tb_s.cgroups[rk[2].index].path, "/scope/b");
+	ck_assert_uint_eq(pol_cgroups_rank(&tb_s, "/scope", rk, 2), 2); /* the best two */
+	ck_assert_str_eq(tb_s.cgroups[rk[1].index].path, "/scope/a");
+	ck_assert_uint_eq(pol_cgroups_rank(&tb_s, "", rk, 4), 4); /* machine: all but d */
+	ck_assert_str_eq(tb_s.cgroups[rk[0].index].path, "/scope");
+}
+END_TEST
+
+/* The biggest group by its counters goes as a whole, though its processes hold less than
+ * another group's; a group with a protected member gives way to its members one by one. */
+START_TEST(cgroup_first_takes_the_biggest_group)
+{
+	struct pol_service *svc = tb_service("30-jobs");
+	const struct pol_action *a;
+
+	protect("10-prot", "ogprot");
+	tb_strv_push(&svc->match.cgroup, "/jobs/*");
+	svc->kill_unit = POL_KU_CGROUP;
+	svc->term_grace_usec = 0;
+	tb_cgroup("/jobs/j1", 700 * MiB, OG_UNLIMITED);
+	tb_cgroup("/jobs/j2", 1200 * MiB, OG_UNLIMITED)->file_bytes = 100 * MiB;
+	tb_cgroup("/jobs/j3", 2 * GiB, OG_UNLIMITED);
+	tb_proc(100, "w1", "/jobs/j1", 600 * MiB);
+	tb_proc(101, "w1b", "/jobs/j1", 50 * MiB);
+	tb_proc(200, "w2", "/jobs/j2", 300 * MiB); /* kernel memory, tmpfs-free: counted */
+	tb_proc(201, "w2b", "/jobs/j2", 200 * MiB);
+	tb_proc(300, "ogprot", "/jobs/j3", 10 * MiB);
+	tb_proc(301, "w3", "/jobs/j3", 400 * MiB);
+	a = tb_cgroup_kill_at_start();
+	ck_assert_str_eq(a->target.cgroup, "/jobs/j2");
+	ck_assert_uint_eq(a->target.expected_free_bytes, 1100 * MiB);
+	ck_assert_int_eq(a->target.pid, 200); /* its largest member stands for it */
+	ck_assert_uint_ge(tb_plan.ntop, 3);
+	ck_assert_int_eq(tb_plan.top[1].target.kind, POL_TGT_CGROUP); /* j1 */
+	ck_assert_str_eq(tb_plan.top[1].target.cgroup, "/jobs/j1");
+	/* j3 cannot go whole: w3 alone, ranked by itself */
+	ck_assert_int_eq(tb_plan.top[2].target.kind, POL_TGT_PROCESS);
+	ck_assert_int_eq(tb_plan.top[2].target.pid, 301);
+	for (size_t i = 0; i < tb_plan.ntop; i++)
+		ck_assert_int_ne(tb_plan.top[i].target.pid, 300);
 }
 END_TEST
 
@@ -1635,6 +1738,9 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(basics, setup, teardown);
 	tcase_add_test(basics, healthy_machine_does_nothing);
 	tcase_add_test(basics, bad_arguments);
+	tcase_add_test(basics, kill_reason_is_formatted_after_the_step);
+	tcase_add_test(basics, cgroups_rank_by_their_counters);
+	tcase_add_test(basics, cgroup_first_takes_the_biggest_group);
 	tcase_add_test(basics, policy_cache_too_small_falls_back);
 	suite_add_tcase(s, basics);
 

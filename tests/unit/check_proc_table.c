@@ -18,38 +18,16 @@
 #include "guardian/sources/proc_table.h"
 #include "guardian/sources/src_proc.h"
 #include "og_check.h"
+#include "proc_fixture.h"
 
 static char dir[OG_TMPROOT_MAX];
 static struct og_root root;
 static struct proc_table t;
 
-/* A user process pid in dir/proc: stat with comm and starttime, status, cgroup, cmdline. */
+/* A user process pid in dir/proc (proc_fixture.h), 1200 KiB anon by statm. */
 static void put_proc(int pid, const char *comm, unsigned long long start, const char *cg)
 {
-	char rel[64], text[512];
-
-	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
-	snprintf(text, sizeof(text),
-		 "%d (%s) S 1 %d %d 0 -1 4194560 100 0 0 0 1 1 0 0 20 0 1 0 %llu 1000000 100 "
-		 "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
-		 pid, comm, pid, pid, start);
-	og_tmproot_put(dir, rel, text);
-	snprintf(rel, sizeof(rel), "proc/%d/status", pid);
-	snprintf(text, sizeof(text),
-		 "Name:\t%s\nUid:\t1000\t1000\t1000\t1000\nRssAnon:\t 400 kB\nVmSwap:\t 8 kB\n",
-		 comm);
-	og_tmproot_put(dir, rel, text);
-	snprintf(rel, sizeof(rel), "proc/%d/cgroup", pid);
-	snprintf(text, sizeof(text), "0::%s\n", cg);
-	og_tmproot_put(dir, rel, text);
-	snprintf(rel, sizeof(rel), "proc/%d/cmdline", pid);
-	og_tmproot_put(dir, rel, comm);
-	snprintf(rel, sizeof(rel), "proc/%d/oom_score", pid);
-	og_tmproot_put(dir, rel, "10\n");
-	snprintf(rel, sizeof(rel), "proc/%d/oom_score_adj", pid);
-	og_tmproot_put(dir, rel, "0\n");
-	snprintf(rel, sizeof(rel), "proc/%d/statm", pid);
-	og_tmproot_put(dir, rel, "2000 300 100 10 0 250 0\n");
+	og_put_proc(dir, pid, comm, start, cg, 300, 0);
 }
 
 static void drop_proc(int pid)

@@ -293,6 +293,7 @@ static inline int tb_step_usec(uint64_t t_usec)
 	n = pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, t_usec, &tb_plan);
 	ck_assert_int_ge(n, 0);
 	ck_assert_int_eq((int)tb_plan.n, n);
+	pol_plan_explain(&tb_plan); /* as the loop does after the signal */
 	return n;
 }
 
