@@ -267,9 +267,12 @@ static bool rules_protect(const struct loop *l)
  * the others wait for LOOP_TABLE_SETTLE_MS. One comm read each, once per exec. */
 static void peek_new(struct loop *l, size_t budget)
 {
-	if (!l->table.nstale || !rules_protect(l))
+	size_t seen = 0, want = l->table.nstale;
+
+	if (!want || !rules_protect(l))
 		return;
-	for (size_t i = l->table.n; i > 0 && budget > 0; i--) {
+	/* Unread entries only: it stops once it has seen as many as there were. */
+	for (size_t i = l->table.n; i > 0 && budget > 0 && seen < want; i--) {
 		struct pt_proc *e;
 		char path[32], comm[64]; /* TASK_COMM_LEN is 16 */
 		pid_t pid;
@@ -277,7 +280,10 @@ static void peek_new(struct loop *l, size_t budget)
 		if (i > l->table.n)
 			continue;
 		e = &l->table.ents[i - 1];
-		if ((e->flags & (PT_STALE | PT_PEEKED)) != PT_STALE)
+		if (!(e->flags & PT_STALE))
+			continue;
+		seen++;
+		if (e->flags & PT_PEEKED)
 			continue;
 		budget--;
 		pid = e->pid;

@@ -362,14 +362,18 @@ size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size
 			  uint32_t min_age_ms, void (*cb)(void *userdata, struct pt_proc *e),
 			  void *userdata)
 {
-	size_t left = 0;
+	size_t left = 0, seen = 0, want = t->nstale;
 
-	/* From the end: loads may drop entries (the last one moves into the hole). */
-	for (size_t i = t->n; i > 0 && t->nstale > 0; i--) {
+	/* From the end, where new entries are: loads may drop entries (the last one moves into
+	 * the hole). It stops once every unread entry was seen, so on a busy machine, where some
+	 * are always too young, a tick costs what is unread rather than the whole table. */
+	for (size_t i = t->n; i > 0 && seen < want; i--) {
 		struct pt_proc *e;
 
-		if (i > t->n || !(t->ents[i - 1].flags & PT_STALE) ||
-		    t->clock_ms - t->ents[i - 1].noted_ms < min_age_ms)
+		if (i > t->n || !(t->ents[i - 1].flags & PT_STALE))
+			continue;
+		seen++;
+		if (t->clock_ms - t->ents[i - 1].noted_ms < min_age_ms)
 			continue;
 		if (budget == 0) {
 			left++;
