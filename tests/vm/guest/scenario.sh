@@ -27,7 +27,7 @@ mainpid() { systemctl show -p MainPID --value "$1" 2>/dev/null; }
 phase setup
 # A guest may run several scenarios (run.sh reuses it per shape): start clean.
 systemctl stop oomguardiand earlyoom nohang systemd-oomd oghog ogbystander ogbudget ogfill \
-	2>/dev/null
+	ogreader ogstorm ogmany 2>/dev/null
 systemctl reset-failed 2>/dev/null
 rm -rf /run/systemd/system/nohang.service.d
 rm -f /etc/oomguardian/policy.d/99-broken.policy /etc/oomguardian/policy.d/50-ogbudget.policy
@@ -402,6 +402,70 @@ tmpfs)
 	fi
 	rm -f /run/ogvm/fill/f
 	umount /run/ogvm/fill
+	;;
+thrash)
+	# Thrashing with a page-cache working set: a reader loops over a file of 40% of RAM while
+	# a hog leaves it room for about half of it. MemAvailable counts that cache as
+	# available, so only pressure (PSI) shows the incident; nothing the guardian does may
+	# hit the reader's neighbours, and the machine must stay reachable.
+	total=$(meminfo_kib MemTotal)
+	ws=$((total * 40 / 100 / 1024))
+	dd if=/dev/urandom of=/var/tmp/ogws bs=1M count="$ws" status=none
+	out working_set_mib "$ws"
+	run_unit ogreader /bin/bash -c 'while :; do cat /var/tmp/ogws >/dev/null; done' >/dev/null
+	psi_peak=0
+	hog_start 20 $(((total - total * 30 / 100) / 1024 - ws / 2))
+	for _ in $(seq 900); do
+		a=$(sed -n 's/^some avg10=\([0-9.]*\).*/\1/p' /proc/pressure/memory)
+		psi_peak=$(awk -v a="$a" -v b="$psi_peak" 'BEGIN { print (a > b ? a : b) }')
+		alive "$hogpids" || break
+		[ "$(awk -v n="$(now)" -v t="$t_start" 'BEGIN { print (n - t > 150) }')" = 1 ] && break
+		sleep 0.2
+	done
+	hog_wait 1
+	out psi_some_avg10_peak "$psi_peak"
+	out mem_available_kib "$(meminfo_kib MemAvailable)"
+	journal -u oomguardiand -o cat | grep -iE 'pressure|psi' | head -n 4 | sed 's/^/journal: /' >>"$R/result"
+	systemctl stop ogreader 2>/dev/null
+	finish
+	rm -f /var/tmp/ogws
+	if [ "$guardian" = oomguardian ]; then
+		# pressure above the [Reclaim] default (some 40% 10 s) must be seen and named
+		check pressure_named $( { awk -v p="$psi_peak" 'BEGIN { exit !(p < 40) }' ||
+			journal -u oomguardiand | grep -qiE 'pressure|psi'; }; echo $?) "(some avg10 peak $psi_peak)"
+	fi
+	;;
+fork-storm)
+	# A fork storm (stress-ng: processes forking and exiting as fast as they can) while a
+	# 20 MiB/s leak grows: the guardian keeps up with the process churn and still kills the leak.
+	run_unit ogstorm stress-ng --fork 2 --timeout 600s --quiet >/dev/null
+	hog_start 20 8192
+	hog_wait 600
+	out forks "$(awk '/^processes/ { print $2 }' /proc/stat)"
+	systemctl stop ogstorm 2>/dev/null
+	finish
+	[ "$guardian" = oomguardian ] &&
+		check hog_killed $([ -n "$t_gone" ]; echo $?) "(during the fork storm)"
+	;;
+many-procs)
+	# Thousands of small processes (2000 forks of a waiting memhog) and one fast hog: the
+	# victim is the hog, found in time among them all.
+	run_unit ogmany "$L/memhog" --max 0 --children 2000 --name small --lifetime 1200 >/dev/null
+	for _ in $(seq 600); do
+		[ "$(pgrep -c -x small)" -ge 2000 ] && break
+		sleep 0.2
+	done
+	out small_procs "$(pgrep -c -x small)"
+	out procs_total "$(ls -d /proc/[0-9]* | wc -l)"
+	hog_start 0 8192
+	hog_wait 600
+	out small_left "$(pgrep -c -x small)"
+	finish
+	if [ "$guardian" = oomguardian ]; then
+		check hog_killed $([ -n "$t_gone" ]; echo $?) ""
+		check small_untouched $([ "$(pgrep -c -x small)" -ge 2001 ]; echo $?) "($(pgrep -c -x small) left)"
+	fi
+	systemctl stop ogmany 2>/dev/null
 	;;
 *)
 	out limit "unknown scenario '$scenario'"
