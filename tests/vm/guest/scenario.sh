@@ -93,7 +93,10 @@ oom0=$(vmstat oom_kill)
 reports0=$(ls /var/lib/oomguardian/reports/ 2>/dev/null | wc -l)
 sshd=$(mainpid ssh.service)
 out sshd_oom_score_adj "$(cat /proc/"$sshd"/oom_score_adj)"
-journal_cursor=$(journalctl -n0 --show-cursor 2>/dev/null | sed -n 's/^-- cursor: //p')
+# This run's journal: everything since the guardian settled. Not --after-cursor: journalctl
+# 252 (Debian 12) returned nothing after a cursor from `journalctl -n0 --show-cursor` for the
+# report entry that a plain MESSAGE_ID match and --since both found (fast-hog, 2026-12-02).
+journal_since=$(date '+%Y-%m-%d %H:%M:%S')
 
 # A stand-in for a small service that must not die, and the hog.
 run_unit() { # UNIT CMD...: a transient service in system.slice; prints its MainPID
@@ -165,7 +168,7 @@ finish() {
 	check sshd_protected $([ "$(cat /proc/"$sshd"/oom_score_adj 2>/dev/null)" = -1000 ]; echo $?) \
 		"(oom_score_adj $(cat /proc/"$sshd"/oom_score_adj 2>/dev/null))"
 }
-journal() { journalctl -q --no-pager ${journal_cursor:+--after-cursor="$journal_cursor"} "$@" 2>/dev/null; }
+journal() { journalctl -q --no-pager --since="$journal_since" "$@" 2>/dev/null; }
 save_journal() { journal -o short-monotonic >"$R/journal.txt"; }
 # the report entry of a kill or a termination (oomguardiand(8), JOURNAL)
 journal_report_entries() {
@@ -191,11 +194,11 @@ fast-hog)
 		# termination) goes out when the report is flushed, after the victim is gone and
 		# the file written; journald, its pages just evicted, may file it seconds later.
 		# So wait for it (deadline 60 s) rather than read once.
-		k=0
-		for _ in $(seq 300); do
+		k=0 end=$(awk -v n="$(now)" 'BEGIN { print n + 60 }')
+		while awk -v n="$(now)" -v e="$end" 'BEGIN { exit !(n < e) }'; do
 			k=$(journal_report_entries | wc -l)
 			[ "$k" -ge 1 ] && break
-			sleep 0.2
+			sleep 0.5
 		done
 		out journal_report_wait_s "$(awk -v a="$t_gone" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
 		journal_report_entries -o export | grep -E '^(MESSAGE|OOMGUARDIAN_(ACTION|RESULT|VICTIM_COMM))=' |
