@@ -201,7 +201,7 @@ fast-hog)
 			sleep 0.5
 		done
 		out journal_report_wait_s "$(awk -v a="$t_gone" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
-		journal_report_entries -o export | grep -E '^(MESSAGE|OOMGUARDIAN_(ACTION|RESULT|VICTIM_COMM))=' |
+		journal_report_entries -o export | grep -aE '^(MESSAGE|OOMGUARDIAN_(ACTION|RESULT|VICTIM_COMM))=' |
 			head -n 4 | sed 's/^/report_entry: /' >>"$R/result"
 		check journal_report_entry $([ "$k" -ge 1 ]; echo $?) "($k report entries)"
 	fi
