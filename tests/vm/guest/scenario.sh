@@ -14,7 +14,9 @@ R=/run/ogvm
 L=/usr/local/lib/ogvm
 mkdir -p "$R"
 : >"$R/result"
-phase() { echo "$1" >"$R/state"; }
+# renamed into place: the host's `cat` must never see half a rewrite ("setup" then "nt" of
+# "incident" at offset 6: a probe counted as failed, watchdog run of 2026-12-02)
+phase() { echo "$1" >"$R/state.new" && mv -f "$R/state.new" "$R/state"; }
 out() { echo "$1=$2" >>"$R/result"; }
 check() { # NAME CONDITION-RESULT(0/1) DETAIL
 	if [ "$2" = 0 ]; then out check "ok:$1 $3"; else out check "fail:$1 $3"; fi
@@ -335,6 +337,7 @@ watchdog)
 		journal -u oomguardiand | grep -iE 'watchdog' | head -n 2 | sed 's/^/journal: /' >>"$R/result"
 		old=$gpid
 		gpid=$(mainpid oomguardiand)
+		gcpu0=0 # the CPU of the restarted daemon, all of it
 		finish guardian-may-die
 		check restarted $([ "$gpid" != "$old" ] && [ "$(systemctl show -p NRestarts --value oomguardiand)" -gt "$n0" ]; echo $?) \
 			"(pid $old -> $gpid)"
