@@ -22,10 +22,10 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 REDUCED="fast-hog slow-leak reload slab numa"
-# What .ci/run runs (--ci): the reduced set less slab and numa, which have not yet completed on
-# a loaded development host (README, "VM test tier"); they join once verified.
-CI_SET="fast-hog slow-leak reload deb-install"
-ALL="fast-hog slow-leak reload watchdog budget tmpfs slab numa fast-hog@zram slow-leak@zram"
+# What .ci/run runs (--ci): the reduced set. slab and numa end in SKIP (known limits, listed in
+# tests/vm/known-limits) until the daemon handles them; their other checks still decide.
+CI_SET="fast-hog slow-leak reload slab numa deb-install"
+ALL="fast-hog slow-leak reload watchdog budget tmpfs slab thrash fork-storm many-procs numa fast-hog@zram slow-leak@zram"
 ALL="$ALL deb-install"
 PEERS="oomguardian earlyoom nohang nohang-psi systemd-oomd kernel"
 GUEST_MIB=${OG_VM_MEM_MIB:-1280}
