@@ -364,9 +364,10 @@ size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size
 {
 	size_t left = 0, seen = 0, want = t->nstale;
 
-	/* From the end, where new entries are: loads may drop entries (the last one moves into
-	 * the hole). It stops once every unread entry was seen, so on a busy machine, where some
-	 * are always too young, a tick costs what is unread rather than the whole table. */
+	/* From the end, where new entries are appended: loads may drop entries (the last one
+	 * moves into the hole). It stops once it has seen as many unread entries as there were,
+	 * so on a busy machine, where some are always too young, a tick walks back to the oldest
+	 * unread entry rather than always to the table's start. */
 	for (size_t i = t->n; i > 0 && seen < want; i--) {
 		struct pt_proc *e;
 
