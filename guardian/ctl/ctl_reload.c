@@ -178,12 +178,9 @@ int ctl_reload_main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	snprintf(lock, sizeof(lock), "%s.lock", state);
-	r = loop_lock_probe(lock, &holder);
-	if (r < 0) {
-		fprintf(stderr, "oomguardianctl reload: cannot probe '%s': %s\n", lock,
-			strerror(-r));
+	r = ctl_probe_state_lock("reload", state, &holder);
+	if (r < 0)
 		return 1;
-	}
 	if (r == 0 || holder <= 0) {
 		fprintf(stderr, "oomguardianctl reload: oomguardiand is not running (%s '%s')\n",
 			r == 0 ? "nobody holds" : "no pid in", lock);

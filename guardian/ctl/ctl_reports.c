@@ -6,6 +6,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 #include "guardian/ctl/ctl_html.h"
 #include "guardian/ctl/ctl_kernel.h"
 #include "guardian/ctl/ctl_reports.h"
+#include "guardian/loop/loop_files.h"
 #include "policy/util/cleanup.h"
 #include "policy/util/strutil.h"
 
@@ -49,6 +52,21 @@ const char *ctl_kv_get(const char *text, const char *key)
 		p = nl ? nl + 1 : NULL;
 	}
 	return NULL;
+}
+
+int ctl_probe_state_lock(const char *cmd, const char *state, pid_t *ret_holder)
+{
+	char lock[PATH_MAX];
+	int r;
+
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", state) >= sizeof(lock))
+		r = -ENAMETOOLONG;
+	else
+		r = loop_lock_probe(lock, ret_holder);
+	if (r < 0)
+		fprintf(stderr, "oomguardianctl %s: cannot probe '%s.lock': %s\n", cmd, state,
+			strerror(-r));
+	return r;
 }
 
 int ctl_read_file(const char *path, char **ret)

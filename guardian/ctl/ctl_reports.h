@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +34,11 @@ const char *ctl_kv_get(const char *text, const char *key);
 /* Read a whole small file (a state file, a report) into a malloc'd NUL-terminated string:
  * 0 or -errno. */
 int ctl_read_file(const char *path, char **ret);
+
+/* Is a daemon running on state file `state`: the probe of its lock (`STATE.lock`), as
+ * loop_lock_probe (1 held, with the holder's pid in *ret_holder; 0 free; -errno), with a
+ * "oomguardianctl CMD: cannot probe" line on stderr for an error. */
+int ctl_probe_state_lock(const char *cmd, const char *state, pid_t *ret_holder);
 
 /* The report directory: dir if given, else the running daemon's (its state file), else the
  * default. */

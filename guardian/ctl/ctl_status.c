@@ -257,7 +257,6 @@ int ctl_status_main(int argc, char **argv)
 	};
 	const char *state = CTL_STATE_DEFAULT;
 	_cleanup_free_ char *text = NULL;
-	char lock[1100];
 	struct json_object *s;
 	bool json = false;
 	pid_t holder = 0;
@@ -284,11 +283,7 @@ int ctl_status_main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	snprintf(lock, sizeof(lock), "%s.lock", state);
-	running = loop_lock_probe(lock, &holder);
-	if (running < 0)
-		fprintf(stderr, "oomguardianctl status: cannot probe '%s': %s\n", lock,
-			strerror(-running));
+	running = ctl_probe_state_lock("status", state, &holder);
 	r = ctl_read_file(state, &text);
 	if (r < 0 && r != -ENOENT)
 		fprintf(stderr, "oomguardianctl status: cannot read '%s': %s\n", state,
