@@ -20,7 +20,7 @@
 static void usage(FILE *out)
 {
 	fputs("Usage: oomguardianctl check [--config FILE] [--policy-dir DIR]... [--root DIR]\n"
-	      "                            [--quiet] [FILE...]\n"
+	      "                            [--scope CGROUP] [--quiet] [FILE...]\n"
 	      "Parse the main config and the policies exactly as oomguardiand with the same\n"
 	      "options would (or only the FILEs given: without --config, NAME.conf is the main\n"
 	      "config, anything else a policy), print which policy files are hidden or masked\n"
@@ -32,6 +32,8 @@ static void usage(FILE *out)
 	      "  -p, --policy-dir DIR   read *.policy from DIR instead of the search path\n"
 	      "                         (repeatable, highest priority first, at most 8)\n"
 	      "  -r, --root DIR         look for the files (and users for User=) under DIR\n"
+	      "  -s, --scope CGROUP     list the xattrs as a daemon guarding CGROUP counts them\n"
+	      "                         (only that subtree; default: the config's Scope=)\n"
 	      "  -q, --quiet            do not print the effective configuration\n"
 	      "  -h, --help             show this help\n",
 	      out);
@@ -58,10 +60,15 @@ static void print_xattr(const char *cgroup, const char *xattr, enum og_oomd_pref
 
 	fprintf(out, "#   %s: %s (ManagedOOMPreference=%s): ", og_escape(a, sizeof(a), cgroup),
 		xattr, pref == OG_OOMD_OMIT ? "omit" : "avoid");
-	if (counts)
-		fprintf(out, "KillPreference=%s (%s)\n", pref == OG_OOMD_OMIT ? "never" : "avoid",
-			strncmp(xattr, "trusted.", 8) == 0 ? "trusted.*: set with CAP_SYS_ADMIN"
-							   : "the cgroup is root's");
+	if (counts && strncmp(xattr, "trusted.", 8) == 0)
+		fprintf(out, "KillPreference=%s (trusted.*: set with CAP_SYS_ADMIN)\n",
+			pref == OG_OOMD_OMIT ? "never" : "avoid");
+	else if (counts && owner == 0)
+		fprintf(out, "KillPreference=%s (the cgroup is root's)\n",
+			pref == OG_OOMD_OMIT ? "never" : "avoid");
+	else if (counts)
+		fprintf(out, "KillPreference=%s (the cgroup is uid %u's, who owns the scope)\n",
+			pref == OG_OOMD_OMIT ? "never" : "avoid", (unsigned)owner);
 	else
 		fprintf(out,
 			"ignored: the cgroup is owned by uid %u, whose user.* xattrs count only "
@@ -69,27 +76,49 @@ static void print_xattr(const char *cgroup, const char *xattr, enum og_oomd_pref
 			(unsigned)owner);
 }
 
+/* A scope given as the cgroup2 mount's file system path ("/sys/fs/cgroup/machine.slice"). */
+static const char *scope_in_v2(const struct og_cg_mounts *m, const char *scope)
+{
+	size_t n = strlen(m->v2_path);
+
+	if (n > 1 && strncmp(scope, m->v2_path, n) == 0 && (scope[n] == '/' || !scope[n]))
+		return scope[n] ? scope + n : "";
+	return scope;
+}
+
 /*
  * systemd's ManagedOOMPreference= as the daemon would find it: every cgroup of this machine
- * (or of --root) carrying user.oomd_* / trusted.oomd_*, and whether it counts. Comment lines,
- * so the output still parses as a configuration.
+ * (or of --root; of the scope's subtree for a scope) carrying user.oomd_* / trusted.oomd_*,
+ * and whether it counts for a daemon guarding that scope. Comment lines, so the output still
+ * parses as a configuration.
  */
-static void print_oomd_xattrs(const char *root_dir, FILE *out)
+static void print_oomd_xattrs(const char *root_dir, const char *scope, FILE *out)
 {
 	struct og_root root;
 	struct og_cg_mounts m;
+	char a[OG_CGROUP_PATH_MAX * 4];
 	int n;
 
 	if (og_root_open(&root, root_dir ? root_dir : "/") < 0)
 		return;
 	if (src_cgroup_detect(&root, &m) == 0 && m.v2_fd >= 0) {
-		fprintf(out,
-			"\n# ManagedOOMPreference= of units (cgroup xattrs under %s; a policy's "
-			"KillPreference= overrides them):\n",
-			m.v2_path);
-		n = src_xattr_list(m.v2_fd, print_xattr, out);
+		scope = scope_in_v2(&m, scope);
+		if (scope[0])
+			fprintf(out,
+				"\n# ManagedOOMPreference= of units (cgroup xattrs under %s%s, as a "
+				"daemon guarding %s counts them; a policy's KillPreference= "
+				"overrides them):\n",
+				m.v2_path, og_escape(a, sizeof(a), scope), a);
+		else
+			fprintf(out,
+				"\n# ManagedOOMPreference= of units (cgroup xattrs under %s; a "
+				"policy's KillPreference= overrides them):\n",
+				m.v2_path);
+		n = src_xattr_list(m.v2_fd, scope, print_xattr, out);
 		if (n == 0)
 			fputs("#   none set\n", out);
+		else if (n == -ENOENT && scope[0])
+			fputs("#   no such cgroup: the scope does not exist (yet)\n", out);
 		else if (n < 0)
 			fprintf(out, "#   cannot be read: %s\n", strerror(-n));
 	}
@@ -120,7 +149,7 @@ static void print_kill_pref_origins(const struct pol_rules *r, FILE *out)
 }
 
 struct check_opts {
-	const char *root, *config;
+	const char *root, *config, *scope;
 	const char *dirs[CHECK_POLICY_DIRS_MAX + 1];
 	size_t ndirs;
 	bool quiet;
@@ -133,6 +162,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		{"config", required_argument, NULL, 'c'},
 		{"policy-dir", required_argument, NULL, 'p'},
 		{"root", required_argument, NULL, 'r'},
+		{"scope", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -141,7 +171,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	int c;
 
 	optind = 0; /* we may not be the first getopt user in this process (tests) */
-	while ((c = getopt_long(argc, argv, "+c:p:r:qh", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+c:p:r:s:qh", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -157,6 +187,9 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		case 'r':
 			o->root = optarg;
 			break;
+		case 's':
+			o->scope = optarg;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -171,6 +204,13 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	if (o->ndirs && optind < argc) {
 		fprintf(stderr, "oomguardianctl check: --policy-dir and policy FILEs exclude each "
 				"other\n");
+		return EX_USAGE;
+	}
+	if (o->scope && o->scope[0] != '/') {
+		fprintf(stderr,
+			"oomguardianctl check: --scope '%s': expected a cgroup path like "
+			"'/machine.slice'\n",
+			o->scope);
 		return EX_USAGE;
 	}
 	if (o->root && og_root_check(o->root, 0, why, sizeof(why)) < 0) {
@@ -205,7 +245,7 @@ int ctl_check_main(int argc, char **argv)
 		r = -EIO;
 	if (r >= 0 && !o.quiet) {
 		print_kill_pref_origins(&rules, stdout);
-		print_oomd_xattrs(o.root, stdout);
+		print_oomd_xattrs(o.root, o.scope ? o.scope : rules.cfg.scope, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			r = -EIO;
 	}

@@ -287,7 +287,7 @@ static const char *tier_name(enum pol_tier t)
 static void print_pref(const struct match_run *m, const struct og_proc *p,
 		       const struct pol_proc_policy *pp)
 {
-	char from[OG_CGROUP_PATH_MAX + 32];
+	char from[OG_CGROUP_PATH_MAX + 64];
 	uid_t scope_uid = 0;
 
 	printf("  kill preference: %s", pref_names[pp->kill_pref]);
@@ -295,9 +295,9 @@ static void print_pref(const struct match_run *m, const struct og_proc *p,
 		printf(" (protected)\n");
 		return;
 	}
+	if (m->snap.scope[0])
+		(void)src_xattr_cgroup_owner(m->col.mounts.v2_fd, m->snap.scope, &scope_uid);
 	if (pp->pref_from_oomd) {
-		if (m->snap.scope[0])
-			(void)src_xattr_cgroup_owner(m->col.mounts.v2_fd, m->snap.scope, &scope_uid);
 		(void)src_xattr_oomd_pref(m->col.mounts.v2_fd, p->cgroup, p->unit, scope_uid, from,
 					  sizeof(from));
 		printf(" (ManagedOOMPreference=%s of its unit: %s)\n",
@@ -311,6 +311,13 @@ static void print_pref(const struct match_run *m, const struct og_proc *p,
 		printf(" (its unit's ManagedOOMPreference=%s yields to %s)",
 		       p->oomd_pref == OG_OOMD_OMIT ? "omit" : "avoid", pp->svc->name);
 	printf("\n");
+	/* an xattr the owner rule ignores: say so, or "why is my omit not honoured?" stays open */
+	if (p->oomd_pref == OG_OOMD_NONE &&
+	    src_xattr_oomd_ignored(m->col.mounts.v2_fd, p->cgroup, p->unit, scope_uid, from,
+				   sizeof(from)))
+		printf("  ignored: %s: a user's xattr counts only for a daemon guarding --scope "
+		       "inside that user's own subtree\n",
+		       from);
 }
 
 static void print_adj(const struct og_proc *p, const struct pol_proc_policy *pp)

@@ -102,14 +102,34 @@ static int level_pref(int cg2_fd, const char *path, uid_t scope_uid, char *from,
 	return OG_OOMD_NONE;
 }
 
-int src_xattr_oomd_pref(int cg2_fd, const char *cgroup, const char *unit, uid_t scope_uid,
-			char *ret_from, size_t from_size)
+/* A level's user.* xattr that the owner rule ignores: NONE if there is none. */
+static int level_ignored(int cg2_fd, const char *path, uid_t scope_uid, char *from, size_t size)
+{
+	_cleanup_close_ int fd = openat(cg2_fd, rel_path(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid == 0 || st.st_uid == scope_uid)
+		return OG_OOMD_NONE;
+	for (size_t i = 0; i < OG_ELEMENTSOF(keys); i++)
+		if (!keys[i].trusted && xattr_true(fd, keys[i].name)) {
+			snprintf(from, size, "%s on %s (owned by uid %u)", keys[i].name, path,
+				 (unsigned)st.st_uid);
+			return keys[i].pref;
+		}
+	return OG_OOMD_NONE;
+}
+
+/*
+ * The levels src_xattr_oomd_pref() reads: the cgroup, then its ancestors up to the unit's own
+ * cgroup (only the cgroup itself without a unit), never the root. The first one where fn finds
+ * something decides.
+ */
+static int walk_levels(int cg2_fd, const char *cgroup, const char *unit, uid_t scope_uid,
+		       int (*fn)(int, const char *, uid_t, char *, size_t), char *from, size_t size)
 {
 	char path[OG_CGROUP_PATH_MAX];
 	size_t ulen = unit ? strlen(unit) : 0;
 
-	if (ret_from && from_size)
-		ret_from[0] = '\0';
 	if (cg2_fd < 0 || !cgroup || cgroup[0] != '/')
 		return OG_OOMD_NONE;
 	og_strscpy(path, cgroup, sizeof(path));
@@ -119,7 +139,7 @@ int src_xattr_oomd_pref(int cg2_fd, const char *cgroup, const char *unit, uid_t 
 
 		if (!slash || slash[1] == '\0')
 			return OG_OOMD_NONE; /* the root: systemd never marks it */
-		pref = level_pref(cg2_fd, path, scope_uid, ret_from, from_size);
+		pref = fn(cg2_fd, path, scope_uid, from, size);
 		if (pref != OG_OOMD_NONE)
 			return pref;
 		/* this level is the unit's own cgroup (or there is no unit): stop here */
@@ -127,6 +147,24 @@ int src_xattr_oomd_pref(int cg2_fd, const char *cgroup, const char *unit, uid_t 
 			return OG_OOMD_NONE;
 		*slash = '\0';
 	}
+}
+
+int src_xattr_oomd_pref(int cg2_fd, const char *cgroup, const char *unit, uid_t scope_uid,
+			char *ret_from, size_t from_size)
+{
+	if (ret_from && from_size)
+		ret_from[0] = '\0';
+	return walk_levels(cg2_fd, cgroup, unit, scope_uid, level_pref, ret_from, from_size);
+}
+
+bool src_xattr_oomd_ignored(int cg2_fd, const char *cgroup, const char *unit, uid_t scope_uid,
+			    char *ret, size_t size)
+{
+	if (!ret || !size)
+		return false;
+	ret[0] = '\0';
+	return walk_levels(cg2_fd, cgroup, unit, scope_uid, level_ignored, ret, size) !=
+	       OG_OOMD_NONE;
 }
 
 void src_xattr_fill_procs(int cg2_fd, const char *scope, struct og_proc *procs, size_t n)
@@ -162,7 +200,7 @@ void src_xattr_fill_procs(int cg2_fd, const char *scope, struct og_proc *procs, 
 }
 
 /* One directory of src_xattr_list(): its xattrs, then its children (depth-first). */
-static int list_dir(int fd, char *path, size_t len, size_t size, unsigned depth,
+static int list_dir(int fd, char *path, size_t len, size_t size, unsigned depth, uid_t scope_uid,
 		    src_xattr_list_cb cb, void *data)
 {
 	struct stat st;
@@ -177,7 +215,7 @@ static int list_dir(int fd, char *path, size_t len, size_t size, unsigned depth,
 	for (size_t i = 0; i < OG_ELEMENTSOF(keys); i++)
 		if (xattr_true(fd, keys[i].name)) {
 			cb(len ? path : "/", keys[i].name, keys[i].pref, st.st_uid,
-			   keys[i].trusted || st.st_uid == 0, data);
+			   keys[i].trusted || st.st_uid == 0 || st.st_uid == scope_uid, data);
 			n++;
 		}
 	if (depth >= 64 || !(d = fdopendir(fd))) { /* deeper than systemd ever nests */
@@ -195,22 +233,35 @@ static int list_dir(int fd, char *path, size_t len, size_t size, unsigned depth,
 			continue;
 		path[len] = '/';
 		memcpy(path + len + 1, de->d_name, l + 1);
-		n += list_dir(cfd, path, len + 1 + l, size, depth + 1, cb, data);
+		n += list_dir(cfd, path, len + 1 + l, size, depth + 1, scope_uid, cb, data);
 		path[len] = '\0';
 	}
 	closedir(d);
 	return n;
 }
 
-int src_xattr_list(int cg2_fd, src_xattr_list_cb cb, void *data)
+int src_xattr_list(int cg2_fd, const char *under, src_xattr_list_cb cb, void *data)
 {
 	char path[OG_CGROUP_PATH_MAX] = "";
-	int fd;
+	uid_t scope_uid = 0;
+	size_t len = 0;
+	int fd, r;
 
 	if (cg2_fd < 0)
 		return -EBADF;
-	fd = openat(cg2_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (under && under[0] && strcmp(under, "/") != 0) {
+		len = strlen(under);
+		if (len >= sizeof(path))
+			return -ENAMETOOLONG;
+		memcpy(path, under, len + 1);
+		while (len > 1 && path[len - 1] == '/')
+			path[--len] = '\0';
+		r = src_xattr_cgroup_owner(cg2_fd, path, &scope_uid);
+		if (r < 0)
+			return r;
+	}
+	fd = openat(cg2_fd, len ? rel_path(path) : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	return list_dir(fd, path, 0, sizeof(path), 0, cb, data);
+	return list_dir(fd, path, len, sizeof(path), 0, scope_uid, cb, data);
 }

@@ -40,6 +40,14 @@ int src_xattr_parse_bool(const char *value, size_t len);
 int src_xattr_oomd_pref(int cg2_fd, const char *cgroup, const char *unit, uid_t scope_uid,
 			char *ret_from, size_t from_size);
 
+/*
+ * The other half of src_xattr_oomd_pref() for "why not?" (oomguardianctl match): the first
+ * user.oomd_* xattr set to true on the same levels that the owner rule ignores, as
+ * "user.oomd_omit on /user.slice/x.service (owned by uid 1000)" in ret. true if one was found.
+ */
+bool src_xattr_oomd_ignored(int cg2_fd, const char *cgroup, const char *unit, uid_t scope_uid,
+			    char *ret, size_t size);
+
 /* The owner of the cgroup2 directory path ("" or "/": the root). 0 or -errno. */
 int src_xattr_cgroup_owner(int cg2_fd, const char *path, uid_t *ret_uid);
 
@@ -53,14 +61,18 @@ void src_xattr_fill_procs(int cg2_fd, const char *scope, struct og_proc *procs, 
 /*
  * One xattr found by src_xattr_list(): the cgroup (path from the hierarchy's root, "/" for
  * it), the xattr's name, the preference it asks for, the cgroup's owner, and whether it counts
- * for the whole machine (trusted.*, or a root-owned cgroup; a user.* one on a cgroup owned by
- * uid U counts only for a daemon guarding --scope inside U's own subtree).
+ * for the daemon the walk was made for (trusted.*, a root-owned cgroup, or one owned by the
+ * scope's owner: a user.* xattr on a cgroup owned by uid U counts only for a daemon guarding
+ * --scope inside U's own subtree).
  */
 typedef void (*src_xattr_list_cb)(const char *cgroup, const char *xattr, enum og_oomd_pref pref,
 				  uid_t owner, bool counts, void *data);
 
 /*
- * Walk the cgroup2 hierarchy below cg2_fd (oomguardianctl check) and call cb for every
- * user.oomd_* / trusted.oomd_* xattr set to a true value. The number found, or -errno.
+ * Walk the cgroup2 hierarchy below cg2_fd (oomguardianctl check), or only the subtree under
+ * (a cgroup path like "/machine.slice"; NULL or "" for all of it), and call cb for every
+ * user.oomd_* / trusted.oomd_* xattr set to a true value, its counting decided as the daemon
+ * guarding that scope decides it (the scope cgroup's owner; the whole machine: root only).
+ * The number found, or -errno (-ENOENT: no such scope cgroup).
  */
-int src_xattr_list(int cg2_fd, src_xattr_list_cb cb, void *data);
+int src_xattr_list(int cg2_fd, const char *under, src_xattr_list_cb cb, void *data);

@@ -30,6 +30,8 @@ og_spawn -g avoid "$HOG" --name ogm-avoid --max 16
 avoid=$OG_PID
 og_spawn "$HOG" --name ogm-plain --max 8
 plain=$OG_PID
+og_spawn -g user "$HOG" --name ogm-user --max 4
+user=$OG_PID
 if ! setfattr -n user.oomd_omit -v 1 "$OG_V2CG/omit" 2>"$OG_TMP/xattr.err"; then
 	og_skip "cgroup2 refuses user xattrs (kernel < 5.7?): $(cat "$OG_TMP/xattr.err")"
 fi
@@ -38,7 +40,7 @@ setfattr -n user.oomd_avoid -v 1 "$OG_V2CG/avoid" || og_fail "setfattr user.oomd
 chown 65534 "$OG_V2CG/user" && setfattr -n user.oomd_omit -v 1 "$OG_V2CG/user" ||
 	og_fail "setfattr on the user's cgroup"
 # wait until the allocators hold their memory (RssAnon in KiB), then ask
-for p in $hog $omit $avoid $plain; do
+for p in $hog $omit $avoid $plain $user; do
 	i=0
 	while [ $i -lt 200 ] && [ "$(awk '/^RssAnon/ {print $2}' "/proc/$p/status")" -lt 6000 ]; do
 		sleep 0.05
@@ -49,7 +51,7 @@ done
 m() {
 	"$CTL" match --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" --scope "/$OG_CG" "$@"
 }
-m "$keep" "$hog" "$adj" "$omit" "$avoid" "$plain" >"$OG_TMP/match.out" 2>&1 ||
+m "$keep" "$hog" "$adj" "$omit" "$avoid" "$plain" "$user" >"$OG_TMP/match.out" 2>&1 ||
 	og_fail "match exited $?"
 cat "$OG_TMP/match.out"
 want() { grep -qF -- "$1" "$OG_TMP/match.out" && og_ok "$2" || og_fail "$2: no '$1'"; }
@@ -61,7 +63,7 @@ want "matches 20-hog ($OG_TMP/policy.d/20-hog.policy): Name=ogm-hog Cgroup=/ogte
 	"why 20-hog matched (two keys)"
 want "budget: 8.0M for /$OG_CG (MemoryBudget= of 20-hog)" "budget shown"
 want "OVER its budget" "over budget"
-want "kill order: 1 of 4 (tier prefer" "the preferred hog is first"
+want "kill order: 1 of 5 (tier prefer" "the preferred hog is first"
 want "kill preference: prefer (KillPreference= of 20-hog at $OG_TMP/policy.d/20-hog.policy:5)" \
 	"a policy's preference: its file and line"
 want "kill preference: never (ManagedOOMPreference=omit of its unit: user.oomd_omit on /$OG_CG/omit)" \
@@ -69,8 +71,10 @@ want "kill preference: never (ManagedOOMPreference=omit of its unit: user.oomd_o
 want "kill order: not a candidate: its unit says ManagedOOMPreference=omit" "omit is no candidate"
 want "kill preference: avoid (ManagedOOMPreference=avoid of its unit: user.oomd_avoid on /$OG_CG/avoid)" \
 	"avoid from the xattr"
-want "kill order: 4 of 4 (tier avoid" "avoid goes last"
+want "kill order: 5 of 5 (tier avoid" "avoid goes last"
 want "kill order: not a candidate: protected by 10-keep" "protected is no candidate"
+want "ignored: user.oomd_omit on /$OG_CG/user (owned by uid 65534)" \
+	"a user's xattr on its own cgroup: shown as ignored"
 
 # check lists where preferences come from: policy file:line, and every oomd xattr on the
 # machine with the owner rule's verdict
@@ -84,6 +88,16 @@ cwant "#   /$OG_CG/avoid: user.oomd_avoid (ManagedOOMPreference=avoid): KillPref
 	"avoid xattr counts"
 cwant "#   /$OG_CG/user: user.oomd_omit (ManagedOOMPreference=omit): ignored: the cgroup is owned by uid 65534" \
 	"a user's xattr is ignored (owner rule)"
+# as a daemon guarding the user's subtree would see them: only there, and the user's counts
+"$CTL" check --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" --scope "/$OG_CG/user" \
+	>"$OG_TMP/check.out" 2>&1 || og_fail "check --scope exited $?"
+cwant "#   /$OG_CG/user: user.oomd_omit (ManagedOOMPreference=omit): KillPreference=never (the cgroup is uid 65534's, who owns the scope)" \
+	"--scope: the scope owner's xattr counts"
+! grep -qF "/$OG_CG/omit:" "$OG_TMP/check.out" && og_ok "check: --scope lists its subtree only" ||
+	og_fail "check: --scope listed /$OG_CG/omit"
+"$CTL" check --scope relative --config "$OG_TMP/og.conf" >/dev/null 2>"$OG_TMP/check.err"
+[ $? = 64 ] && grep -q "expected a cgroup path" "$OG_TMP/check.err" && og_ok "check: a bad --scope is a usage error" ||
+	og_fail "check: bad --scope: $(cat "$OG_TMP/check.err")"
 "$CTL" check --quiet --config "$OG_TMP/og.conf" --policy-dir "$OG_TMP/policy.d" >"$OG_TMP/check.q" 2>"$OG_TMP/check.qerr"
 [ ! -s "$OG_TMP/check.q" ] && og_ok "check --quiet prints nothing" ||
 	og_fail "check --quiet printed: $(head -n 3 "$OG_TMP/check.q")"

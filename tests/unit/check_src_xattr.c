@@ -30,6 +30,7 @@ static void tree_setup(void)
 	og_tmproot_mkdir(dir, "system.slice/d.service");
 	og_tmproot_mkdir(dir, "system.slice/e.service");
 	og_tmproot_mkdir(dir, "plain/leaf");
+	og_tmproot_mkdir(dir, "user.slice/u.service");
 	cg_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(cg_fd, 0);
 }
@@ -141,7 +142,7 @@ START_TEST(xattr_list_walks_the_tree)
 		snprintf(path, sizeof(path), "%s/plain/leaf", dir);
 		ck_assert_int_eq(chown(path, 1000, 1000), 0);
 	}
-	ck_assert_int_eq(src_xattr_list(cg_fd, list_cb, out), 2);
+	ck_assert_int_eq(src_xattr_list(cg_fd, NULL, list_cb, out), 2);
 	snprintf(want, sizeof(want), "/system.slice/a.service/sub user.oomd_avoid %d %u %d\n",
 		 OG_OOMD_AVOID, (unsigned)geteuid(), root);
 	ck_assert_msg(strstr(out, want), "no '%s' in '%s'", want, out);
@@ -149,7 +150,36 @@ START_TEST(xattr_list_walks_the_tree)
 	snprintf(want, sizeof(want), "/plain/leaf user.oomd_omit %d %u 0\n", OG_OOMD_OMIT,
 		 root ? 1000u : (unsigned)geteuid());
 	ck_assert_msg(strstr(out, want), "no '%s' in '%s'", want, out);
-	ck_assert_int_eq(src_xattr_list(-1, list_cb, out), -EBADF);
+	ck_assert_int_eq(src_xattr_list(-1, NULL, list_cb, out), -EBADF);
+}
+END_TEST
+
+START_TEST(xattr_list_under_a_scope_counts_its_owner)
+{
+	char out[1024] = "", want[256], path[256];
+	bool root = geteuid() == 0;
+	unsigned uid = root ? 1000u : (unsigned)geteuid();
+
+	set("system.slice/a.service", "user.oomd_avoid", "1");
+	set("user.slice/u.service/", "user.oomd_omit", "1");
+	if (root) {
+		snprintf(path, sizeof(path), "%s/user.slice", dir);
+		ck_assert_int_eq(chown(path, 1000, 1000), 0);
+		snprintf(path, sizeof(path), "%s/user.slice/u.service", dir);
+		ck_assert_int_eq(chown(path, 1000, 1000), 0);
+	}
+	/* only the subtree, and the scope's owner's user.* xattr counts there (trailing '/') */
+	ck_assert_int_eq(src_xattr_list(cg_fd, "/user.slice/", list_cb, out), 1);
+	snprintf(want, sizeof(want), "/user.slice/u.service user.oomd_omit %d %u 1\n",
+		 OG_OOMD_OMIT, uid);
+	ck_assert_msg(strcmp(out, want) == 0, "want '%s', got '%s'", want, out);
+	/* for the whole machine the same xattr does not count (when a user owns it) */
+	out[0] = '\0';
+	ck_assert_int_eq(src_xattr_list(cg_fd, "", list_cb, out), 2);
+	snprintf(want, sizeof(want), "/user.slice/u.service user.oomd_omit %d %u 0\n",
+		 OG_OOMD_OMIT, uid);
+	ck_assert_msg(strstr(out, want), "no '%s' in '%s'", want, out);
+	ck_assert_int_eq(src_xattr_list(cg_fd, "/no/such", list_cb, out), -ENOENT);
 }
 END_TEST
 
@@ -290,6 +320,7 @@ int main(void)
 	tcase_add_test(tc, xattr_stops_at_the_unit_and_never_reads_root);
 	tcase_add_test(tc, xattr_fill_procs);
 	tcase_add_test(tc, xattr_list_walks_the_tree);
+	tcase_add_test(tc, xattr_list_under_a_scope_counts_its_owner);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(te, engine_setup, NULL);
 	tcase_add_test(te, engine_omit_is_never_and_sticky);
