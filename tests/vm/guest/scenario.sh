@@ -35,6 +35,30 @@ systemctl reset-failed 2>/dev/null
 rm -rf /run/systemd/system/nohang.service.d
 rm -f /etc/oomguardian/policy.d/99-broken.policy /etc/oomguardian/policy.d/50-ogbudget.policy
 systemctl daemon-reload
+# The guest is reused between runs (run.sh, per shape) and oomguardiand leaves its
+# oom_score_adj values behind (sshd, journald, ... at -1000): a peer after it would be measured
+# with oomguardiand's protection. The first run after boot, before any guardian ran, records
+# every process's value; each later run puts them back (pid and start time must match).
+adj_table() {
+	awk 'FNR == 1 { split(FILENAME, a, "/"); pid = a[3]; getline adj <("/proc/" pid "/oom_score_adj")
+		close("/proc/" pid "/oom_score_adj"); sub(/.*\) /, ""); print pid, $20, adj }' \
+		/proc/[0-9]*/stat 2>/dev/null
+}
+if [ ! -s "$R/adj0" ]; then
+	adj_table >"$R/adj0"
+else
+	restored=0
+	while read -r pid st adj; do
+		[ "$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$pid/stat" 2>/dev/null)" = "$st" ] || continue
+		[ "$(cat "/proc/$pid/oom_score_adj")" = "$adj" ] && continue
+		echo "$adj" >"/proc/$pid/oom_score_adj" 2>/dev/null && restored=$((restored + 1))
+	done <"$R/adj0"
+	out adj_restored "$restored"
+fi
+# and the memory.high a throttle left on a unit (none is set in this guest otherwise)
+for f in $(find /sys/fs/cgroup -mindepth 2 -name memory.high 2>/dev/null); do
+	[ "$(cat "$f")" = max ] || { echo max >"$f" && out memory_high_reset "${f%/memory.high}"; }
+done
 dmesg0=$(dmesg | wc -l)
 
 # --- the shape -----------------------------------------------------------------------------
