@@ -52,7 +52,7 @@ val() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n1; }
 # row DIR GUARDIAN: one line of the peer table. The victim column adds what else died: the
 # processes of the machine (not the scenario's own) gone by the end, and the kernel's victims.
 row() {
-	local d=$1 g=$2 worst failed victim others kv kill
+	local d=$1 g=$2 worst failed victim others kv kill cpu
 	worst=$(awk '$3 == 0 && $2 > m { m = $2 } END { printf "%.1f", m / 1000 }' "$d/probes" 2>/dev/null)
 	failed=$(awk '$3 != 0' "$d/probes" 2>/dev/null | wc -l)
 	victim=$(val "$d/result" victim)
@@ -61,11 +61,17 @@ row() {
 	kv=$(val "$d/result" kernel_victims | sed 's/ *$//')
 	[ -n "$kv" ] && victim="$victim; kernel killed $kv"
 	kill=$(val "$d/result" kill_s)
+	cpu=$(val "$d/result" guardian_cpu_s)
+	# the guardian died during the run: its CPU and RSS went with it (older results: a
+	# negative difference against the new process)
+	if [ -n "$(val "$d/result" guardian_died)" ] || case $victim in wrong:*guardian*) true ;; *) false ;; esac; then
+		cpu="(died)"
+	fi
 	printf '| %-12s | %4s | %-22s | %7s | %6s s%s | %6s | %7s | %s |\n' "$g" \
 		"$(val "$d/result" oom_kills)" "${victim:-?}" "${kill:+$kill s}" \
 		"$worst" "$([ "$failed" -gt 0 ] && echo " ($failed failed)")" \
-		"$(val "$d/result" guardian_cpu_s)" \
-		"$(r=$(val "$d/result" guardian_rss_kib); [ -n "$r" ] && awk -v r="$r" 'BEGIN { printf "%.1f MiB", r / 1024 }')" \
+		"$cpu" \
+		"$(r=$(val "$d/result" guardian_rss_kib); [ -n "$r" ] && [ "$cpu" != "(died)" ] && awk -v r="$r" 'BEGIN { printf "%.1f MiB", r / 1024 }')" \
 		"$(val "$d/host" load_start)-$(val "$d/host" load_end)"
 }
 # table RUNDIR SCENARIO GUARDIANS...: the table of one scenario

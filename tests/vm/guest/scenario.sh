@@ -205,7 +205,10 @@ finish() {
 	out kernel_victims "$(kernel_victims)"
 	[ -s "$R/others0" ] && out others_gone "$(others_gone)"
 	[ -n "${t_gone:-}" ] && out kill_s "$(awk -v a="$t_start" -v b="$t_gone" 'BEGIN { printf "%.1f", b - a }')"
-	if [ "$gpid" -gt 0 ] 2>/dev/null; then
+	# a guardian that died (or was killed and restarted) took its CPU count with it
+	if [ "$gpid" -gt 0 ] 2>/dev/null && ! alive "$gpid"; then
+		out guardian_died "pid $gpid"
+	elif [ "$gpid" -gt 0 ] 2>/dev/null; then
 		out guardian_cpu_s "$(awk -v a="$gcpu0" -v b="$(cpu_ticks "$gpid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
 		out guardian_rss_kib "$(awk '/^VmHWM:/ { print $2 }' /proc/"$gpid"/status 2>/dev/null)"
 	fi
