@@ -10,6 +10,7 @@
 #   tests/vm/run.sh -s deb-install  the .deb (OG_VM_DEB, default: built from HEAD) installed,
 #                                   reloaded, upgraded, removed and purged in a clean guest
 #   OG_VM_BUDGET_S=N                stop starting runs that would end after N s (CI: 1800)
+#   tests/vm/run.sh --table RUNDIR  print the tables of the runs in RUNDIR again
 #
 # Prints one line per (scenario, oomguardian) "vm SCENARIO: PASS|FAIL|SKIP (why)" and, for
 # each scenario, a table over the guardians. Logs: $OG_VM_CACHE/runs/<date>/.
@@ -29,7 +30,7 @@ ALL="fast-hog slow-leak reload watchdog budget tmpfs slab thrash fork-storm many
 ALL="$ALL deb-install"
 PEERS="oomguardian earlyoom nohang nohang-psi systemd-oomd kernel"
 GUEST_MIB=${OG_VM_MEM_MIB:-1280}
-scenarios= guardians=
+scenarios= guardians= table_of=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--all) scenarios=$ALL ;;
@@ -37,13 +38,63 @@ while [ $# -gt 0 ]; do
 	-s | --scenario) scenarios="$scenarios $2"; shift ;;
 	-g | --guardian) guardians="$guardians $2"; shift ;;
 	--ci) scenarios=$CI_SET guardians=oomguardian ;;
-	-h | --help) sed -n '3,17p' "$0"; exit 0 ;;
+	--table) table_of=$2; shift ;;
+	-h | --help) sed -n '3,18p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
 done
 scenarios=${scenarios:-$REDUCED}
 guardians=${guardians:-oomguardian}
+
+val() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n1; }
+
+# row DIR GUARDIAN: one line of the peer table. The victim column adds what else died: the
+# processes of the machine (not the scenario's own) gone by the end, and the kernel's victims.
+row() {
+	local d=$1 g=$2 worst failed victim others kv kill cpu
+	worst=$(awk '$3 == 0 && $2 > m { m = $2 } END { printf "%.1f", m / 1000 }' "$d/probes" 2>/dev/null)
+	failed=$(awk '$3 != 0' "$d/probes" 2>/dev/null | wc -l)
+	victim=$(val "$d/result" victim)
+	others=$(val "$d/result" others_gone | sed 's/ *$//')
+	[ -n "$others" ] && victim="$victim; also gone: $others"
+	kv=$(val "$d/result" kernel_victims | sed 's/ *$//')
+	[ -n "$kv" ] && victim="$victim; kernel killed $kv"
+	kill=$(val "$d/result" kill_s)
+	cpu=$(val "$d/result" guardian_cpu_s)
+	# the guardian died during the run: its CPU and RSS went with it (older results: a
+	# negative difference against the new process)
+	if [ -n "$(val "$d/result" guardian_died)" ] || case $victim in wrong:*guardian*) true ;; *) false ;; esac; then
+		cpu="(died)"
+	fi
+	printf '| %-12s | %4s | %-22s | %7s | %6s s%s | %6s | %7s | %s |\n' "$g" \
+		"$(val "$d/result" oom_kills)" "${victim:-?}" "${kill:+$kill s}" \
+		"$worst" "$([ "$failed" -gt 0 ] && echo " ($failed failed)")" \
+		"$cpu" \
+		"$(r=$(val "$d/result" guardian_rss_kib); [ -n "$r" ] && [ "$cpu" != "(died)" ] && awk -v r="$r" 'BEGIN { printf "%.1f MiB", r / 1024 }')" \
+		"$(val "$d/host" load_start)-$(val "$d/host" load_end)"
+}
+# table RUNDIR SCENARIO GUARDIANS...: the table of one scenario
+table() {
+	local r=$1 s=$2 g first
+	shift 2
+	first=$r/$s/$1
+	echo
+	echo "### $s ($(val "$first/result" kernel), $(val "$first/result" shape))"
+	echo
+	echo "| guardian     | OOM kills | victim | hog start to kill | worst ssh login | guardian CPU s | peak RSS | host load |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for g in "$@"; do row "$r/$s/$g" "$g"; done
+}
+if [ -n "$table_of" ]; then
+	for s in $(cd "$table_of" && ls -d -- */ | tr -d /); do
+		gs=
+		for g in $PEERS; do [ -d "$table_of/$s/$g" ] && gs="$gs $g"; done
+		# shellcheck disable=SC2086
+		[ -n "$gs" ] && table "$table_of" "$s" $gs
+	done
+	exit 0
+fi
 
 t_begin=$(date +%s)
 budget=${OG_VM_BUDGET_S:-0}
@@ -151,7 +202,8 @@ run_one() {
 	[ "$name" = numa ] && shape=numa
 	[ "$name" = deb-install ] && shape=clean
 	mkdir -p "$dir"
-	: >"$dir/host"
+	# the host's load (1-minute average) when the run starts; load_end= when it ends
+	echo "load_start=$(cut -d' ' -f1 /proc/loadavg)" >"$dir/host"
 	if [ "$name" = deb-install ] && [ -n "$deb_fail" ]; then
 		echo "check=fail:setup $deb_fail" >"$dir/result"
 		: >"$dir/probes"
@@ -247,7 +299,6 @@ run_deb() { # DIR
 	cleanup
 }
 
-val() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n1; }
 
 # verdict DIR: PASS/FAIL/SKIP + reason, from the guest's checks and the host's probes
 verdict() {
@@ -289,18 +340,6 @@ verdict() {
 	fi
 }
 
-# row DIR GUARDIAN: one line of the peer table
-row() {
-	local d=$1 g=$2 worst
-	worst=$(awk '$3 == 0 && $2 > m { m = $2 } END { printf "%.1f", m / 1000 }' "$d/probes" 2>/dev/null)
-	failed=$(awk '$3 != 0' "$d/probes" 2>/dev/null | wc -l)
-	printf '| %-12s | %4s | %-22s | %7s | %6s s%s | %6s | %7s |\n' "$g" \
-		"$(val "$d/result" oom_kills)" "$(val "$d/result" victim)" "$(val "$d/result" kill_s)" \
-		"$worst" "$([ "$failed" -gt 0 ] && echo " ($failed failed)")" \
-		"$(val "$d/result" guardian_cpu_s)" \
-		"$(r=$(val "$d/result" guardian_rss_kib); [ -n "$r" ] && awk -v r="$r" 'BEGIN { printf "%.1f MiB", r / 1024 }')"
-}
-
 # the runs grouped by shape (plain, then numa, then zram): one boot each
 shape_of() { case $1 in numa) echo 1 ;; *@zram) echo 2 ;; deb-install) echo 3 ;; *) echo 0 ;; esac; }
 scenarios=$(for s in $scenarios; do echo "$(shape_of "$s") $s"; done | sort -s -k1,1n | cut -d' ' -f2 | tr '\n' ' ')
@@ -320,6 +359,7 @@ for scen in $scenarios; do
 			run_one "$scen" "$g" "$d"
 			[ $(($(date +%s) - t_run)) -gt "$longest" ] && longest=$(($(date +%s) - t_run))
 			echo "run_s=$(($(date +%s) - t_run))" >>"$d/host"
+			echo "load_end=$(cut -d' ' -f1 /proc/loadavg)" >>"$d/host"
 		fi
 		if [ "$g" = oomguardian ]; then
 			v=$(verdict "$d" "${scen%@*}")
@@ -327,14 +367,8 @@ for scen in $scenarios; do
 			case $v in PASS*) pass=$((pass + 1)) ;; SKIP*) skip=$((skip + 1)) ;; *) fail=$((fail + 1)) ;; esac
 		fi
 	done
-	{
-		echo
-		echo "### $scen ($(val "$runs/$scen/${guardians%% *}/result" kernel), $(val "$runs/$scen/${guardians%% *}/result" shape))"
-		echo
-		echo "| guardian     | OOM kills | victim | hog start to kill | worst ssh login | guardian CPU s | peak RSS |"
-		echo "|---|---|---|---|---|---|---|"
-		for g in $guardians; do row "$runs/$scen/$g" "$g"; done
-	} | tee -a "$runs/table.md"
+	# shellcheck disable=SC2086
+	table "$runs" "$scen" $guardians | tee -a "$runs/table.md"
 done
 echo "vm: $pass passed, $fail failed, $skip skipped (logs: $runs)"
 [ "$fail" = 0 ]

@@ -14,6 +14,7 @@ R=/run/ogvm
 L=/usr/local/lib/ogvm
 mkdir -p "$R"
 : >"$R/result"
+rm -f "$R/others0"
 # renamed into place: the host's `cat` must never see half a rewrite ("setup" then "nt" of
 # "incident" at offset 6: a probe counted as failed, watchdog run of 2026-12-02)
 phase() { echo "$1" >"$R/state.new" && mv -f "$R/state.new" "$R/state"; }
@@ -34,6 +35,30 @@ systemctl reset-failed 2>/dev/null
 rm -rf /run/systemd/system/nohang.service.d
 rm -f /etc/oomguardian/policy.d/99-broken.policy /etc/oomguardian/policy.d/50-ogbudget.policy
 systemctl daemon-reload
+# The guest is reused between runs (run.sh, per shape) and oomguardiand leaves its
+# oom_score_adj values behind (sshd, journald, ... at -1000): a peer after it would be measured
+# with oomguardiand's protection. The first run after boot, before any guardian ran, records
+# every process's value; each later run puts them back (pid and start time must match).
+adj_table() {
+	awk 'FNR == 1 { split(FILENAME, a, "/"); pid = a[3]; getline adj <("/proc/" pid "/oom_score_adj")
+		close("/proc/" pid "/oom_score_adj"); sub(/.*\) /, ""); print pid, $20, adj }' \
+		/proc/[0-9]*/stat 2>/dev/null
+}
+if [ ! -s "$R/adj0" ]; then
+	adj_table >"$R/adj0"
+else
+	restored=0
+	while read -r pid st adj; do
+		[ "$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$pid/stat" 2>/dev/null)" = "$st" ] || continue
+		[ "$(cat "/proc/$pid/oom_score_adj")" = "$adj" ] && continue
+		echo "$adj" >"/proc/$pid/oom_score_adj" 2>/dev/null && restored=$((restored + 1))
+	done <"$R/adj0"
+	out adj_restored "$restored"
+fi
+# and the memory.high a throttle left on a unit (none is set in this guest otherwise)
+for f in $(find /sys/fs/cgroup -mindepth 2 -name memory.high 2>/dev/null); do
+	[ "$(cat "$f")" = max ] || { echo max >"$f" && out memory_high_reset "${f%/memory.high}"; }
+done
 dmesg0=$(dmesg | wc -l)
 
 # --- the shape -----------------------------------------------------------------------------
@@ -119,6 +144,7 @@ hogpids=
 hog_start() { # RATE MAX [extra memhog args]
 	local rate=$1 max=$2
 	shift 2
+	others >"$R/others0"
 	t_start=$(now)
 	phase incident
 	hogpids=$(run_unit oghog "$@" "$L/memhog" --rate "$rate" --max "$max" --name hog --lifetime 1200)
@@ -135,6 +161,24 @@ hog_wait() {
 		sleep 0.1
 	done
 }
+# The processes that are not the scenario's own (the driver, the hog, the probes' login
+# sessions, sshd's per-login copies, og* helper units, kernel threads): "pid comm unit" lines.
+# Compared at the end, the ones gone are what a guardian (or the kernel) took besides the hog,
+# whatever its own log says.
+others() {
+	awk 'FNR == 1 {
+		split(FILENAME, a, "/"); pid = a[3]; cg = $0; sub(/^0::/, "", cg)
+		if (cg == "/" || cg ~ /\/(init\.scope|session-[^\/]*\.scope|ssh\.service|og[^\/]*\.service)$/) next
+		c = "?"; f = "/proc/" pid "/comm"; getline c <f; close(f)
+		n = split(cg, u, "/"); print pid, c, u[n]
+	}' /proc/[0-9]*/cgroup 2>/dev/null
+}
+others_gone() { # the "others" of the start that are not alive now: "comm(unit) ..."
+	local pid c u
+	while read -r pid c u; do
+		alive "$pid" || printf '%s(%s) ' "$c" "${u%.service}"
+	done <"$R/others0"
+}
 kernel_victims() { dmesg | tail -n +$((dmesg0 + 1)) | sed -n 's/.*Killed process \([0-9]*\) (\([^)]*\)).*/\1:\2/p' | tr '\n' ' '; }
 
 # The common end: who died, counters, guardian cost. Assertions for oomguardian.
@@ -146,6 +190,9 @@ finish() {
 	for p in $hogpids; do alive "$p" || dead_hogs=$((dead_hogs + 1)); done
 	alive "$bystander" || wrong="$wrong bystander"
 	alive "$sshd" || wrong="$wrong sshd"
+	# many-procs: the small processes are the hog's innocent neighbours
+	[ -n "${small0:-}" ] && [ "$(pgrep -c -x small)" -lt "$small0" ] &&
+		wrong="$wrong small($((small0 - $(pgrep -c -x small))))"
 	[ -n "$gpid" ] && [ "$gpid" -gt 0 ] && ! alive "$gpid" && [ "${1:-}" != guardian-may-die ] &&
 		wrong="$wrong guardian"
 	if [ -n "$wrong" ]; then
@@ -156,8 +203,12 @@ finish() {
 		out victim none
 	fi
 	out kernel_victims "$(kernel_victims)"
+	[ -s "$R/others0" ] && out others_gone "$(others_gone)"
 	[ -n "${t_gone:-}" ] && out kill_s "$(awk -v a="$t_start" -v b="$t_gone" 'BEGIN { printf "%.1f", b - a }')"
-	if [ "$gpid" -gt 0 ] 2>/dev/null; then
+	# a guardian that died (or was killed and restarted) took its CPU count with it
+	if [ "$gpid" -gt 0 ] 2>/dev/null && ! alive "$gpid"; then
+		out guardian_died "pid $gpid"
+	elif [ "$gpid" -gt 0 ] 2>/dev/null; then
 		out guardian_cpu_s "$(awk -v a="$gcpu0" -v b="$(cpu_ticks "$gpid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
 		out guardian_rss_kib "$(awk '/^VmHWM:/ { print $2 }' /proc/"$gpid"/status 2>/dev/null)"
 	fi
@@ -220,6 +271,7 @@ slab)
 	# Negative dentries: reclaimable slab no process owns, then an allocator that leaves about
 	# 12% available (the reclaim stage, above terminate): a slab drop and nobody killed.
 	total=$(meminfo_kib MemTotal)
+	others >"$R/others0"
 	phase incident
 	t_start=$(now)
 	# enough dentries (192 bytes each) for reclaimable slab at 25% of RAM (the engine drops
@@ -297,6 +349,7 @@ numa)
 		finish
 	else
 		n1=$(awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node1/meminfo)
+		others >"$R/others0"
 		phase incident
 		t_start=$(now)
 		hogpids=$(run_unit oghog numactl --membind=1 --cpunodebind=1 "$L/memhog" --rate 50 \
@@ -347,6 +400,7 @@ watchdog)
 budget)
 	# a service over its MemoryBudget= throttled through memory.high, released when it calms down
 	cg=/sys/fs/cgroup/system.slice/ogbudget.service
+	others >"$R/others0"
 	phase incident
 	t_start=$(now)
 	systemd-run -q --unit=ogbudget python3 -c '
@@ -395,6 +449,7 @@ tmpfs)
 	total=$(meminfo_kib MemTotal)
 	n=$((($(meminfo_kib MemAvailable) - total * 3 / 100) / 1024))
 	out fill_mib "$n"
+	others >"$R/others0"
 	phase incident
 	t_start=$(now)
 	systemd-run -q --unit=ogfill --wait dd if=/dev/zero of=/run/ogvm/fill/f bs=1M count="$n" 2>/dev/null
@@ -461,7 +516,8 @@ many-procs)
 		[ "$(pgrep -c -x small)" -ge 2000 ] && break
 		sleep 0.2
 	done
-	out small_procs "$(pgrep -c -x small)"
+	small0=$(pgrep -c -x small)
+	out small_procs "$small0"
 	out procs_total "$(ls -d /proc/[0-9]* | wc -l)"
 	hog_start 0 8192
 	hog_wait 600
