@@ -13,6 +13,7 @@
 #include "guardian/sources/src_psi.h"
 #include "guardian/sources/src_slab.h"
 #include "guardian/sources/src_swap.h"
+#include "guardian/sources/src_tmpfs.h"
 #include "guardian/sources/src_vmstat.h"
 #include "guardian/sources/src_zone.h"
 #include "policy/engine/pol_match.h"
@@ -21,6 +22,8 @@
 /* How deep below the scope the cgroup walk goes: slice/service/sub-group covers systemd's
  * system.slice/foo.service and machine.slice/machine-x.scope/vcpu0 layouts. */
 #define OG_CGROUP_WALK_DEPTH 3
+/* tmpfs mounts are measured when Shmem is at least this share of MemTotal (percent) */
+#define SNAP_TMPFS_SHMEM_PCT 5
 
 int og_collector_open(struct og_collector *ret, const char *dir)
 {
@@ -130,6 +133,15 @@ static int take_optional(const struct og_collector *c, unsigned what, struct og_
 			log_debug_errno(r, "slab caches unreadable: %m, ignoring");
 			s->nslabs = 0;
 		}
+	}
+	/* Where shmem lives: only when it is a notable share of memory (a mountinfo read and a
+	 * statfs per tmpfs; cheap, but not for nothing) */
+	s->ntmpfs = 0;
+	if ((what & OG_SNAP_TMPFS) &&
+	    s->mem.shmem_bytes >= s->mem.total_bytes / 100 * SNAP_TMPFS_SHMEM_PCT) {
+		r = src_read_tmpfs(root, s->tmpfs, OG_TMPFS_MAX, &s->ntmpfs);
+		if (r < 0)
+			log_debug_errno(r, "tmpfs mounts unreadable: %m, ignoring");
 	}
 	if (what & OG_SNAP_PROCS) {
 		r = src_read_procs(root, s->procs, s->cap_procs, &s->nprocs);
