@@ -101,6 +101,19 @@ static void read_host(const struct og_root *root, char *buf, size_t size)
 		og_strscpy(buf, tmp, size);
 }
 
+/* Shmem at least SNAP_TMPFS_SHMEM_PCT of the machine, or of a scope cgroup's limit. */
+static bool shmem_notable(const struct og_snapshot *s)
+{
+	uint64_t shmem = s->mem.shmem_bytes, total = s->mem.total_bytes;
+
+	if (s->has_scope_cg && s->scope_cg.has_memory) {
+		shmem = s->scope_cg.shmem_bytes;
+		if (s->scope_cg.max_bytes != OG_UNLIMITED && s->scope_cg.max_bytes < total)
+			total = s->scope_cg.max_bytes;
+	}
+	return shmem > 0 && shmem >= total / 100 * SNAP_TMPFS_SHMEM_PCT;
+}
+
 /* Optional parts: a failure leaves the part empty and is logged at debug (sources are
  * allowed to be missing: no PSI on 3.10, no NUMA sysfs in a container, slabinfo 0400). */
 static int take_optional(const struct og_collector *c, unsigned what, struct og_snapshot *s)
@@ -134,11 +147,10 @@ static int take_optional(const struct og_collector *c, unsigned what, struct og_
 			s->nslabs = 0;
 		}
 	}
-	/* Where shmem lives: only when it is a notable share of memory (a mountinfo read and a
-	 * statfs per tmpfs; cheap, but not for nothing) */
+	/* Where shmem lives: only when it is a notable share of the scope's memory (a mountinfo
+	 * read and a statfs per tmpfs; cheap, but not for nothing) */
 	s->ntmpfs = 0;
-	if ((what & OG_SNAP_TMPFS) &&
-	    s->mem.shmem_bytes >= s->mem.total_bytes / 100 * SNAP_TMPFS_SHMEM_PCT) {
+	if ((what & OG_SNAP_TMPFS) && shmem_notable(s)) {
 		r = src_read_tmpfs(root, s->tmpfs, OG_TMPFS_MAX, &s->ntmpfs);
 		if (r < 0)
 			log_debug_errno(r, "tmpfs mounts unreadable: %m, ignoring");
