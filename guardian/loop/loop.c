@@ -251,6 +251,8 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 	 * (hundreds of sysfs files), which only the reclaim and NUMA rungs use. */
 	if (hot)
 		what &= ~(unsigned)(OG_SNAP_SLAB | OG_SNAP_NUMA);
+	else if (l->psi_kick && l->stage == POL_STAGE_NONE && !l->near)
+		what &= ~(unsigned)OG_SNAP_SLAB; /* LOOP_PSI_STEP_USEC */
 	r = take_snapshot(l, what, hot, now);
 	l->last_full_usec = now;
 	if (r < 0) {
@@ -362,6 +364,16 @@ void loop_kick(struct loop *l, const char *why)
 {
 	log_debug("woken by %s", why);
 	tick(l, true);
+}
+
+void loop_kick_psi(struct loop *l)
+{
+	bool due = loop_now_usec() - l->last_full_usec >= LOOP_PSI_STEP_USEC;
+
+	log_debug("woken by psi%s", due ? "" : " (decided less than 2 s ago: the poll decides)");
+	l->psi_kick = due;
+	tick(l, due);
+	l->psi_kick = false;
 }
 
 static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
