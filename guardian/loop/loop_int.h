@@ -232,6 +232,7 @@ struct loop {
 	uint64_t last_rank_usec; /* start of the last full ranking or sweep (every statm read) */
 	bool near; /* a stage is near (tick): measure in the background */
 	bool psi_kick; /* this tick was woken by a PSI trigger (loop_kick_psi) */
+	bool hot_idle; /* the last decision, in the hot zone, signalled nobody (tick) */
 	bool hot; /* the terminate/kill zone (tick): no background table work at all */
 	size_t sweep_pos;
 	uint64_t sweep_started_usec;

@@ -72,8 +72,8 @@
  *      hysteresis. terminate: TERM with value = grace (TermGraceSec= of the victim's policy,
  *      else [Guardian] TermGraceSec=); a grace of 0 means KILL at once. kill: KILL. Nobody
  *      eligible: one REPORT per episode. SHMEM (pol_shmem.c): when shmem (tmpfs files, which
- *      no kill frees) is at least the need and a quarter of the used memory, and the best
- *      victim frees less than the need, one REPORT per episode says where the memory is;
+ *      no kill frees) is a quarter of the used memory or more, and the best victim frees less
+ *      than the need or than a quarter of the shmem, one REPORT per episode says where it is;
  *      terminate then kills nobody, kill (the last rung before the kernel's OOM killer, which
  *      would kill for the same small gain) kills all the same.
  *   4. services, whatever the level. A service instance is what one policy file matches

@@ -133,12 +133,12 @@ void pol_plan_protection(const struct og_snapshot *s, const struct pol_rules *r,
 
 /* pol_shmem.c */
 /* Killing a victim that frees `frees` cannot relieve the shortfall `needed`: shmem (tmpfs
- * files no kill frees) is at least the shortfall and a quarter of the used memory. */
+ * files no kill frees) is a quarter of the used memory or more, and the victim frees less
+ * than the shortfall or less than a quarter of the shmem. */
 bool pol_shmem_futile(const struct og_snapshot *s, const struct pol_measure *m, uint64_t needed,
 		      uint64_t frees);
 /* "3.00% available: 1.0G of used memory is shmem in tmpfs '/run/fill' 1.0G, charged to
- * '/system.slice/fill.service' (a kill cannot free it ...); the best victim frees 40M of the
- * 60M needed" */
+ * '/system.slice/fill.service' (a kill cannot free it ...); best victim 40.0M, need 60.0M" */
 void pol_shmem_text(const struct og_snapshot *s, const struct pol_measure *m, uint64_t needed,
 		    uint64_t frees, char *buf, size_t size);
 

@@ -3,10 +3,11 @@
  * Shmem that no kill can free (the VM tier's tmpfs scenario, 2026-12-02: a tmpfs filled to 3%
  * available, and the terminate stage sent SIGTERM to a 40 MiB bystander). Files in a tmpfs
  * (and shm segments nobody removed) stay in memory when every process that maps them dies, so
- * a kill frees only the victim's anon + swap. When shmem makes up much of the used memory and
- * the best victim frees less than the shortfall, the terminate stage says where the memory is
- * and kills nobody; the kill stage, the last before the kernel's OOM killer (which would kill
- * a process for the same small gain), still kills its victim, with the same sentence.
+ * a kill frees only the victim's anon + swap. When shmem makes up a quarter of the used memory
+ * or more and the best victim frees less than the shortfall or less than a quarter of the
+ * shmem, the terminate stage says where the memory is and kills nobody; the kill stage, the
+ * last before the kernel's OOM killer (which would kill a process for the same small gain),
+ * still kills its victim, with the same sentence.
  */
 #include <string.h>
 
@@ -15,6 +16,8 @@
 
 /* shmem counts only when it is at least this share of the used memory (total - available) */
 #define SHMEM_USED_PERMYRIAD 2500u
+/* ... and a victim is worth a kill there only if it frees the need and 1/this of the shmem */
+#define SHMEM_VICTIM_SHARE 4u
 
 /* Shmem of the guarded scope: memory.stat shmem of a scope cgroup, else meminfo Shmem. */
 static uint64_t scope_shmem(const struct og_snapshot *s, const struct pol_measure *m)
@@ -29,8 +32,10 @@ bool pol_shmem_futile(const struct og_snapshot *s, const struct pol_measure *m, 
 {
 	uint64_t shmem = scope_shmem(s, m), used = pol_sat_sub(m->total, m->avail);
 
-	return needed > 0 && frees < needed && shmem >= needed &&
-	       shmem >= pol_of_permyriad(used, SHMEM_USED_PERMYRIAD);
+	/* frees < shmem / 4: a tmpfs still filling crosses the stage with a small shortfall that
+	 * any bystander covers, and then the next one (141-tmpfs-shmem under load, 2026-12-02) */
+	return needed > 0 && shmem >= pol_of_permyriad(used, SHMEM_USED_PERMYRIAD) &&
+	       (frees < needed || frees < shmem / SHMEM_VICTIM_SHARE);
 }
 
 /* Depth of a cgroup path ("/a/b" is 2). */
@@ -76,8 +81,8 @@ void pol_shmem_text(const struct og_snapshot *s, const struct pol_measure *m, ui
 			    s->ntmpfs > 1 ? " and others" : "");
 	if (c)
 		pol_appendf(buf, size, ", charged to '%s'", c->path);
-	pol_appendf(buf, size,
-		    " (a kill cannot free it unless the files are deleted); best victim frees %s "
-		    "of %s needed",
-		    og_format_bytes(f, sizeof(f), frees), og_format_bytes(nd, sizeof(nd), needed));
+	pol_appendf(
+		buf, size,
+		" (a kill cannot free it unless the files are deleted); best victim %s, need %s",
+		og_format_bytes(f, sizeof(f), frees), og_format_bytes(nd, sizeof(nd), needed));
 }

@@ -376,6 +376,21 @@ budget)
 	done
 	out memory_high_lowest "$lowest"
 	out throttled_s "$(awk -v a="$t_start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+	# the throttle holds for 60 s: what the guardian costs meanwhile (the 2026-12-02 run spent
+	# 187 CPU seconds here) and whether the service's stalls climb the ladder
+	c0=$(cpu_ticks "$gpid")
+	psi_peak=0
+	if [ "$lowest" != max ]; then
+		t_hold=$(now)
+		while [ "$(awk -v n="$(now)" -v t="$t_hold" 'BEGIN { print (n - t < 60) }')" = 1 ]; do
+			a=$(sed -n 's/^some avg10=\([0-9.]*\).*/\1/p' /proc/pressure/memory)
+			psi_peak=$(awk -v a="$a" -v b="$psi_peak" 'BEGIN { print (a > b ? a : b) }')
+			sleep 1
+		done
+	fi
+	out held_cpu_s "$(awk -v a="$c0" -v b="$(cpu_ticks "$gpid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
+	out psi_some_avg10_peak "$psi_peak"
+	out stage_held "$(oomguardianctl status 2>/dev/null | sed -n 's/^Stage: *//p')"
 	out peak_kib $(($(cat "$cg/memory.peak" 2>/dev/null || echo 0) / 1024))
 	# calm down: the burst worker ends (its 250 MiB go), the base stays
 	[ -n "$burst" ] && kill "$burst" 2>/dev/null
@@ -396,6 +411,12 @@ budget)
 		check throttled $([ "$lowest" != max ]; echo $?) "(memory.high lowest $lowest)"
 		check released $([ "$released" = yes ]; echo $?) ""
 		check service_alive $(alive "$hogpids"; echo $?) "(throttled, not killed)"
+		# the service's own stalls (memory PSI) must not put the machine into a stage
+		check no_stage_from_throttle $(sed -n 's/^stage_held=//p' "$R/result" | grep -q '^none'; echo $?) \
+			"(stage $(sed -n 's/^stage_held=//p' "$R/result"), PSI some peak $psi_peak)"
+		# 60 s of a throttle: a decision every 10 s (budgets) and PSI wakes at most every 2 s
+		check cpu_while_throttled $(awk -v c="$(sed -n 's/^held_cpu_s=//p' "$R/result")" 'BEGIN { exit !(c < 15) }'; echo $?) \
+			"($(sed -n 's/^held_cpu_s=//p' "$R/result") s in 60 s)"
 	fi
 	systemctl stop ogbudget 2>/dev/null
 	;;
