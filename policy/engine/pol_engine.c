@@ -74,8 +74,8 @@
  *      eligible: one REPORT per episode. SHMEM (pol_shmem.c): when shmem (tmpfs files, which
  *      no kill frees) is a quarter of the used memory or more, and the best victim frees less
  *      than the need or than a quarter of the shmem, one REPORT per episode says where it is;
- *      terminate then kills nobody, kill (the last rung before the kernel's OOM killer, which
- *      would kill for the same small gain) kills all the same.
+ *      nobody is killed for it until available is below half the kill threshold (where the
+ *      kernel's OOM killer, which would kill for the same small gain, is next).
  *   4. services, whatever the level. A service instance is what one policy file matches
  *      within one systemd unit (or one cgroup without a unit): "Unit=devstack@*.service" gives
  *      every devstack@ unit its own budget, like a drop-in for a template unit. Over
@@ -467,7 +467,10 @@ static bool plan_ladder_victim(const struct og_snapshot *s, const struct pol_rul
 		return false;
 	}
 	if (pol_shmem_futile(s, m, o.needed_bytes, top[0].free_bytes)) {
-		/* shmem no kill frees: say so once; below the kill stage, kill nobody for it */
+		/* shmem no kill frees: say so once; kill nobody for it until available is below
+		 * half the kill threshold, where the kernel's OOM killer is next */
+		bool last = level >= POL_STAGE_KILL &&
+			    mem_below(&r->cfg.stage[POL_STAGE_KILL], m, 0, 2);
 		struct pol_action *a =
 			ss->shmem_reported ? NULL : pol_plan_add(plan, POL_ACT_REPORT, level);
 
@@ -481,10 +484,11 @@ static bool plan_ladder_victim(const struct og_snapshot *s, const struct pol_rul
 			pol_shmem_text(s, m, o.needed_bytes, top[0].free_bytes, a->reason,
 				       sizeof(a->reason));
 			pol_appendf(a->reason, sizeof(a->reason), ": %s",
-				    level < POL_STAGE_KILL ? "no kill at this stage"
-							   : "killing anyway (kill stage)");
+				    last		     ? "killing anyway (the kernel is next)"
+				    : level < POL_STAGE_KILL ? "no kill at this stage"
+							     : "no kill above half the kill stage");
 		}
-		if (level < POL_STAGE_KILL)
+		if (!last)
 			return false;
 	}
 	ss->acted = true;
