@@ -27,7 +27,7 @@
  *   (b) PSI: the scope's memory some/full avg10 has stayed above PressureSomeAbove= /
  *       PressureFullAbove= for at least its duration ("above since" timers, one per stage and
  *       line, reset when avg10 drops to the limit or below).
- *   While a memory.high we lowered holds (a throttle), that cgroup's memory PSI avg10 is
+ *   While a memory.high lowered by OnBudget=throttle holds, that cgroup's memory PSI avg10 is
  *   taken out of the scope's (some from some, full from full, never below 0): the stalls a
  *   throttle causes are its purpose and must not fire the ladder (the VM tier's budget
  *   scenario, 2026-12-02: the throttled service alone held the reclaim stage on PSI for 10

@@ -118,9 +118,10 @@ bool pol_plan_services(const struct og_snapshot *s, const struct pol_rules *r, s
 void pol_lift_throttles(const struct og_snapshot *s, struct pol_state *st,
 			const struct pol_rules *r, enum pol_stage level, uint64_t now,
 			struct pol_plan *plan);
-/* The scope's memory PSI minus that of the cgroups whose memory.high we lowered: a throttle
- * makes its own group stall (that is what it is for), which must not climb the ladder. true
- * (and *ret set) when a throttled group's PSI was taken out. */
+/* The scope's memory PSI minus that of the cgroups whose memory.high OnBudget=throttle
+ * lowered: such a throttle makes its own group stall (that is what it is for), which must not
+ * climb the ladder (a stage throttle's stalls still count: the ladder must be able to go on).
+ * true (and *ret set) when a throttled group's PSI was taken out. */
 bool pol_psi_without_throttled(const struct og_snapshot *s, const struct pol_state *st,
 			       const struct og_psi *psi, struct og_psi *ret);
 /* memory.high on one Throttle=yes service (over budget first, then largest). */

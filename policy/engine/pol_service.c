@@ -548,7 +548,9 @@ bool pol_psi_without_throttled(const struct og_snapshot *s, const struct pol_sta
 	*ret = *psi;
 	for (size_t i = 0; i < st->ninst; i++) {
 		const struct pol_inst_state *in = &st->inst[i];
-		const struct og_cgroup *c = in->throttled ? cgroup_by_path(s, in->cgroup) : NULL;
+		const struct og_cgroup *c = in->throttled && in->throttle_by_budget
+						    ? cgroup_by_path(s, in->cgroup)
+						    : NULL;
 
 		if (!c || !c->has_psi)
 			continue;
