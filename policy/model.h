@@ -295,6 +295,17 @@ struct og_cgroup {
 	uint32_t nr_procs; /* lines of cgroup.procs */
 };
 
+/* --------------------------------------------------------------------------- tmpfs */
+/* tmpfs mounts holding shmem: memory no kill frees while the files exist (src_tmpfs.h). */
+#define OG_TMPFS_MAX 8 /* the largest by used bytes */
+#define OG_TMPFS_PATH_MAX 256
+
+struct og_tmpfs {
+	char path[OG_TMPFS_PATH_MAX]; /* mount point as mountinfo has it (escapes undone) */
+	uint64_t used_bytes; /* statfs: (f_blocks - f_bfree) * f_bsize */
+	uint64_t size_bytes; /* its size= limit */
+};
+
 /* --------------------------------------------------------------------------- snapshot */
 #define OG_HOST_MAX 65 /* HOST_NAME_MAX 64 + NUL */
 struct og_snapshot {
@@ -308,6 +319,9 @@ struct og_snapshot {
 	struct og_swapdev swaps[OG_SWAP_MAX];
 	size_t nzram;
 	struct og_zram zram[OG_ZRAM_MAX];
+
+	size_t ntmpfs; /* read when Shmem is a notable share of MemTotal (src_tmpfs.h) */
+	struct og_tmpfs tmpfs[OG_TMPFS_MAX];
 
 	size_t nnodes;
 	struct og_numa_node nodes[OG_NODES_MAX];

@@ -241,6 +241,15 @@ static int take_snapshot(struct loop *l, unsigned what, bool hot, uint64_t now)
 	return r;
 }
 
+/* The plan signals somebody (a victim, an escalation). */
+static bool plan_signals(const struct pol_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->actions[i].kind == POL_ACT_TERM || plan->actions[i].kind == POL_ACT_KILL)
+			return true;
+	return false;
+}
+
 static void full_step(struct loop *l, uint64_t now, bool hot)
 {
 	unsigned what = OG_SNAP_ALL;
@@ -251,6 +260,8 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 	 * (hundreds of sysfs files), which only the reclaim and NUMA rungs use. */
 	if (hot)
 		what &= ~(unsigned)(OG_SNAP_SLAB | OG_SNAP_NUMA);
+	else if (l->psi_kick && l->stage == POL_STAGE_NONE && !l->near)
+		what &= ~(unsigned)OG_SNAP_SLAB; /* LOOP_PSI_STEP_USEC */
 	r = take_snapshot(l, what, hot, now);
 	l->last_full_usec = now;
 	if (r < 0) {
@@ -272,6 +283,7 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 		  l->snap.nprocs, l->fill_seen, l->fill_read, l->fill_loaded,
 		  l->fill_cached ? ", ranked from the last full ranking" : "", t_snap - now,
 		  loop_now_usec() - t_snap);
+	l->hot_idle = hot && !plan_signals(&l->plan);
 	if (r > 0)
 		loop_act_plan(l, now);
 	pol_plan_explain(&l->plan); /* the rest (actions not carried out), for status */
@@ -334,8 +346,12 @@ static void tick(struct loop *l, bool urgent)
 	}
 	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
 	 * terminate-kill gap since the last decision), else every 100 ms: a host that sits near
-	 * the terminate rung with nothing left to kill must not burn a core on snapshots. */
-	if (hot && r >= 0 && !urgent && !inflight && now - l->last_full_usec < 100000 &&
+	 * the terminate rung with nothing left to kill must not burn a core on snapshots. Once a
+	 * decision there found nothing to signal (nobody eligible, or shmem no kill frees), every
+	 * LOOP_NEAR_STEP_USEC while memory holds (VM tier, tmpfs at 3% available, 2026-12-02:
+	 * 10 decisions a second cost 81 CPU seconds). */
+	if (hot && r >= 0 && !urgent && !inflight &&
+	    now - l->last_full_usec < (l->hot_idle ? LOOP_NEAR_STEP_USEC : 100000) &&
 	    l->avail_bytes + (term_thr > kill_thr ? (term_thr - kill_thr) / 4 : 0) >
 		    l->last_full_avail_bytes)
 		hot_due = false;
@@ -362,6 +378,16 @@ void loop_kick(struct loop *l, const char *why)
 {
 	log_debug("woken by %s", why);
 	tick(l, true);
+}
+
+void loop_kick_psi(struct loop *l)
+{
+	bool due = loop_now_usec() - l->last_full_usec >= LOOP_PSI_STEP_USEC;
+
+	log_debug("woken by psi%s", due ? "" : " (decided less than 2 s ago: the poll decides)");
+	l->psi_kick = due;
+	tick(l, due);
+	l->psi_kick = false;
 }
 
 static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)

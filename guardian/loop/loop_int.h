@@ -97,6 +97,11 @@ struct loop_adj_rec {
  * snapshot plus decision costs ~100 ms at 4000 processes; a host may sit in the reclaim stage
  * for hours. */
 #define LOOP_NEAR_STEP_USEC 1000000ULL
+/* A PSI trigger fires once per window (2 s here) while the pressure lasts: a decision on every
+ * one, with the slab walk, cost a throttled service's guardian 30-40% of a TCG core (VM tier,
+ * budget, 2026-12-02). PSI stages need 6-10 s above their limit: a decision at most this often
+ * on PSI, without the slab walk while no stage is active (slab is for the reclaim rung). */
+#define LOOP_PSI_STEP_USEC 2000000ULL
 
 /* Reports waiting to be written (loop_report.c, the slot is in report.h): a victim's reports
  * are rewritten in place (same slot), so a ring this size holds a burst of kills plus
@@ -226,6 +231,8 @@ struct loop {
 	bool fill_cached; /* this decision ranks from the last full ranking (LOOP_FRESH_TOP) */
 	uint64_t last_rank_usec; /* start of the last full ranking or sweep (every statm read) */
 	bool near; /* a stage is near (tick): measure in the background */
+	bool psi_kick; /* this tick was woken by a PSI trigger (loop_kick_psi) */
+	bool hot_idle; /* the last decision, in the hot zone, signalled nobody (tick) */
 	bool hot; /* the terminate/kill zone (tick): no background table work at all */
 	size_t sweep_pos;
 	uint64_t sweep_started_usec;
@@ -252,6 +259,7 @@ struct loop {
 /* loop.c */
 uint64_t loop_now_usec(void);
 void loop_kick(struct loop *l, const char *why); /* a full step now */
+void loop_kick_psi(struct loop *l); /* a PSI trigger fired: a step, LOOP_PSI_STEP_USEC apart */
 
 /* loop_watch.c: the fast read, PSI triggers, v1 thresholds (all fds of the scope) */
 void loop_close_fd(int *fd); /* close if >= 0, set -1 */

@@ -13,6 +13,7 @@
 #include "guardian/sources/src_psi.h"
 #include "guardian/sources/src_slab.h"
 #include "guardian/sources/src_swap.h"
+#include "guardian/sources/src_tmpfs.h"
 #include "guardian/sources/src_vmstat.h"
 #include "guardian/sources/src_zone.h"
 #include "policy/engine/pol_match.h"
@@ -21,6 +22,8 @@
 /* How deep below the scope the cgroup walk goes: slice/service/sub-group covers systemd's
  * system.slice/foo.service and machine.slice/machine-x.scope/vcpu0 layouts. */
 #define OG_CGROUP_WALK_DEPTH 3
+/* tmpfs mounts are measured when Shmem is at least this share of MemTotal (percent) */
+#define SNAP_TMPFS_SHMEM_PCT 5
 
 int og_collector_open(struct og_collector *ret, const char *dir)
 {
@@ -98,6 +101,19 @@ static void read_host(const struct og_root *root, char *buf, size_t size)
 		og_strscpy(buf, tmp, size);
 }
 
+/* Shmem at least SNAP_TMPFS_SHMEM_PCT of the machine, or of a scope cgroup's limit. */
+static bool shmem_notable(const struct og_snapshot *s)
+{
+	uint64_t shmem = s->mem.shmem_bytes, total = s->mem.total_bytes;
+
+	if (s->has_scope_cg && s->scope_cg.has_memory) {
+		shmem = s->scope_cg.shmem_bytes;
+		if (s->scope_cg.max_bytes != OG_UNLIMITED && s->scope_cg.max_bytes < total)
+			total = s->scope_cg.max_bytes;
+	}
+	return shmem > 0 && shmem >= total / 100 * SNAP_TMPFS_SHMEM_PCT;
+}
+
 /* Optional parts: a failure leaves the part empty and is logged at debug (sources are
  * allowed to be missing: no PSI on 3.10, no NUMA sysfs in a container, slabinfo 0400). */
 static int take_optional(const struct og_collector *c, unsigned what, struct og_snapshot *s)
@@ -130,6 +146,14 @@ static int take_optional(const struct og_collector *c, unsigned what, struct og_
 			log_debug_errno(r, "slab caches unreadable: %m, ignoring");
 			s->nslabs = 0;
 		}
+	}
+	/* Where shmem lives: only when it is a notable share of the scope's memory (a mountinfo
+	 * read and a statfs per tmpfs; cheap, but not for nothing) */
+	s->ntmpfs = 0;
+	if ((what & OG_SNAP_TMPFS) && shmem_notable(s)) {
+		r = src_read_tmpfs(root, s->tmpfs, OG_TMPFS_MAX, &s->ntmpfs);
+		if (r < 0)
+			log_debug_errno(r, "tmpfs mounts unreadable: %m, ignoring");
 	}
 	if (what & OG_SNAP_PROCS) {
 		r = src_read_procs(root, s->procs, s->cap_procs, &s->nprocs);

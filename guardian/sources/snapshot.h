@@ -17,7 +17,8 @@ enum og_snap_what {
 	OG_SNAP_SLAB = 1u << 4,
 	OG_SNAP_PROCS = 1u << 5,
 	OG_SNAP_CGROUPS = 1u << 6,
-	OG_SNAP_ALL = 0x7f,
+	OG_SNAP_TMPFS = 1u << 8, /* tmpfs mounts, when Shmem >= SNAP_TMPFS_SHMEM_PCT of MemTotal */
+	OG_SNAP_ALL = 0x7f | OG_SNAP_TMPFS,
 	OG_SNAP_HOST = 1u << 7, /* the host name (for oomguardianctl; not in OG_SNAP_ALL) */
 };
 

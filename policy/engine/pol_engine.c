@@ -27,6 +27,11 @@
  *   (b) PSI: the scope's memory some/full avg10 has stayed above PressureSomeAbove= /
  *       PressureFullAbove= for at least its duration ("above since" timers, one per stage and
  *       line, reset when avg10 drops to the limit or below).
+ *   While a memory.high lowered by OnBudget=throttle holds, that cgroup's memory PSI avg10 is
+ *   taken out of the scope's (some from some, full from full, never below 0): the stalls a
+ *   throttle causes are its purpose and must not fire the ladder (the VM tier's budget
+ *   scenario, 2026-12-02: the throttled service alone held the reclaim stage on PSI for 10
+ *   minutes, and the near-stage polling cost the daemon 187 CPU seconds).
  *   HYSTERESIS: an active stage clears only when memory is Hysteresis= (of total) above
  *   every threshold that made it fire and the PSI avg10 is back at or below its limits. Each
  *   entry into a stage is an "episode"; once-per-episode actions (slab drop, reclaim report,
@@ -66,21 +71,26 @@
  *      default, avoid), needed = what brings available back above the stage threshold plus
  *      hysteresis. terminate: TERM with value = grace (TermGraceSec= of the victim's policy,
  *      else [Guardian] TermGraceSec=); a grace of 0 means KILL at once. kill: KILL. Nobody
- *      eligible: one REPORT per episode.
+ *      eligible: one REPORT per episode. SHMEM (pol_shmem.c): when shmem (tmpfs files, which
+ *      no kill frees) is a quarter of the used memory or more, and the best victim frees less
+ *      than the need or than a quarter of the shmem, one REPORT per episode says where it is;
+ *      nobody is killed for it until available is below half the kill threshold (where the
+ *      kernel's OOM killer, which would kill for the same small gain, is next).
  *   4. services, whatever the level. A service instance is what one policy file matches
  *      within one systemd unit (or one cgroup without a unit): "Unit=devstack@*.service" gives
  *      every devstack@ unit its own budget, like a drop-in for a template unit. Over
  *      MemoryBudget= (anon + swap of its processes; N% is of MemTotal):
  *      OnBudget= once per over-budget episode (ends below the budget minus hysteresis):
  *      report, reclaim (memory.reclaim of the overshoot; on v1 a report), throttle
- *      (memory.high lowered by the overshoot, kept), kill (TERM/KILL of the service's own best
- *      victim, one target per step).
+ *      (memory.high lowered by the overshoot, never raised; lifted back to its value before
+ *      once usage has stayed below the budget minus hysteresis for HoldOffSec=), kill
+ *      (TERM/KILL of the service's own best victim, one target per step).
  *      PressureLimit= exceeded for its duration: like systemd-oomd, TERM/KILL of the service's
  *      best victim, once per episode. Protect=yes services only ever get a REPORT.
  *   5. a throttle (or higher) trigger fires and no kill was planned: memory.high = current -
  *      10% on one Throttle=yes service per step (its own cgroup, without protected members),
- *      over-budget services first, then the largest; lifted (memory.high = max) when the
- *      throttle stage clears.
+ *      over-budget services first, then the largest; lifted (memory.high back to its value
+ *      before: max or the unit's MemoryHigh=) when the throttle stage clears.
  *   6. reclaim level, no slab to drop: one REPORT per episode (RECLAIM_CGROUP of the need in
  *      a cgroup2 scope).
  *   7. fragmentation, whatever the level (the seed 003 order-2 OOM with half the RAM free): a
@@ -272,6 +282,7 @@ static enum pol_stage update_stages(const struct pol_rules *r, const struct pol_
 			ss->since_usec = now;
 			ss->acted = false;
 			ss->no_victim_reported = false;
+			ss->shmem_reported = false;
 		} else if (ss->active && !low && !some && !full) {
 			bool still = mem_low(t, m, r->cfg.hysteresis_permyriad) ||
 				     (t->psi_some.set && ss->psi_some_above_since_usec) ||
@@ -455,6 +466,31 @@ static bool plan_ladder_victim(const struct og_snapshot *s, const struct pol_rul
 		a->why.cause = *w.cause;
 		return false;
 	}
+	if (pol_shmem_futile(s, m, o.needed_bytes, top[0].free_bytes)) {
+		/* shmem no kill frees: say so once; kill nobody for it until available is below
+		 * half the kill threshold, where the kernel's OOM killer is next */
+		bool last = level >= POL_STAGE_KILL &&
+			    mem_below(&r->cfg.stage[POL_STAGE_KILL], m, 0, 2);
+		struct pol_action *a =
+			ss->shmem_reported ? NULL : pol_plan_add(plan, POL_ACT_REPORT, level);
+
+		if (a) {
+			ss->shmem_reported = true;
+			og_strscpy(a->rule, rule, sizeof(a->rule));
+			og_strscpy(a->metric, "shmem_bytes", sizeof(a->metric));
+			a->measured = m->scope[0] && s->has_scope_cg ? s->scope_cg.shmem_bytes
+								     : s->mem.shmem_bytes;
+			a->limit = o.needed_bytes;
+			pol_shmem_text(s, m, o.needed_bytes, top[0].free_bytes, a->reason,
+				       sizeof(a->reason));
+			pol_appendf(a->reason, sizeof(a->reason), ": %s",
+				    last		     ? "killing anyway (the kernel is next)"
+				    : level < POL_STAGE_KILL ? "no kill at this stage"
+							     : "no kill above half the kill stage");
+		}
+		if (!last)
+			return false;
+	}
 	ss->acted = true;
 	pol_plan_signal(plan, st, r, s, m, &top[0], level >= POL_STAGE_KILL, o.needed_bytes, &w,
 			now);
@@ -627,6 +663,7 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 {
 	struct pol_trigger tr[POL_STAGE__MAX];
 	struct pol_measure m;
+	struct og_psi psi_own;
 	enum pol_stage level, fire;
 	bool escalated, slab = false, killed = false;
 	size_t first, arm_from;
@@ -652,6 +689,9 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 		m.cgroup_hash = st->cgroup_hash;
 	}
 
+	/* Our own throttles' stalls are not the scope's pressure (pol_service.c). */
+	if (m.psi && pol_psi_without_throttled(s, st, m.psi, &psi_own))
+		m.psi = &psi_own;
 	level = update_stages(r, &m, st, now_usec, tr);
 	ret_plan->stage = level;
 	/* New victims and throttles only where a trigger really fires, not in the hysteresis
@@ -667,7 +707,7 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 	victims_update(s, r, st, level, &tr[POL_STAGE_KILL], now_usec, ret_plan);
 	escalated = ret_plan->n > 0;
 	pol_services_update(s, r, &m, st, now_usec);
-	pol_lift_throttles(st, r, level, ret_plan);
+	pol_lift_throttles(s, st, r, level, now_usec, ret_plan);
 	first = ret_plan->n;
 
 	/* Hold-off per rung: an action holds back its own rung and those below, never one

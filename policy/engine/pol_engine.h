@@ -34,6 +34,7 @@ struct pol_stage_state {
 	uint64_t psi_full_above_since_usec;
 	bool acted; /* the once-per-episode action of this stage was planned */
 	bool no_victim_reported; /* "nobody may be killed" reported this episode */
+	bool shmem_reported; /* "the memory is shmem a kill cannot free" reported this episode */
 	uint64_t holdoff_until_usec; /* this rung and those below: no new action before this */
 };
 
@@ -66,8 +67,10 @@ struct pol_inst_state {
 	bool distressed; /* PressureLimit= held for its duration */
 	bool psi_acted;
 	bool throttled; /* memory.high planned and not lifted */
-	bool throttle_by_budget; /* set by OnBudget=throttle: kept, not lifted with the stage */
+	bool throttle_by_budget; /* set by OnBudget=throttle: lifted when back under budget */
 	uint64_t throttle_bytes;
+	uint64_t throttle_prev_bytes; /* memory.high before our first write: restored on lift */
+	uint64_t calm_since_usec; /* budget throttle: usage below budget - hysteresis since; 0 */
 };
 
 struct pol_protect_rec {

@@ -113,9 +113,17 @@ void pol_services_update(const struct og_snapshot *s, const struct pol_rules *r,
 bool pol_plan_services(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		       const struct pol_ctx *ctx, const struct pol_measure *m, bool may_kill,
 		       uint64_t now, struct pol_plan *plan);
-/* memory.high = max for stage throttles once the stage cleared, and for orphans. */
-void pol_lift_throttles(struct pol_state *st, const struct pol_rules *r, enum pol_stage level,
+/* memory.high back to its value before the throttle: stage throttles once the stage cleared,
+ * budget throttles once calm for HoldOffSec=; max for orphans. */
+void pol_lift_throttles(const struct og_snapshot *s, struct pol_state *st,
+			const struct pol_rules *r, enum pol_stage level, uint64_t now,
 			struct pol_plan *plan);
+/* The scope's memory PSI minus that of the cgroups whose memory.high OnBudget=throttle
+ * lowered: such a throttle makes its own group stall (that is what it is for), which must not
+ * climb the ladder (a stage throttle's stalls still count: the ladder must be able to go on).
+ * true (and *ret set) when a throttled group's PSI was taken out. */
+bool pol_psi_without_throttled(const struct og_snapshot *s, const struct pol_state *st,
+			       const struct og_psi *psi, struct og_psi *ret);
 /* memory.high on one Throttle=yes service (over budget first, then largest). */
 void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		       const struct pol_measure *m, const struct pol_trigger *tr,
@@ -123,6 +131,17 @@ void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, s
 /* OOM_SCORE_ADJ for the processes in scope whose value differs, in the plan space left. */
 void pol_plan_protection(const struct og_snapshot *s, const struct pol_rules *r,
 			 struct pol_state *st, const struct pol_measure *m, struct pol_plan *plan);
+
+/* pol_shmem.c */
+/* Killing a victim that frees `frees` cannot relieve the shortfall `needed`: shmem (tmpfs
+ * files no kill frees) is a quarter of the used memory or more, and the victim frees less
+ * than the shortfall or less than a quarter of the shmem. */
+bool pol_shmem_futile(const struct og_snapshot *s, const struct pol_measure *m, uint64_t needed,
+		      uint64_t frees);
+/* "3.00% available: 1.0G of used memory is shmem in tmpfs '/run/fill' 1.0G, charged to
+ * '/system.slice/fill.service' (a kill cannot free it ...); best victim 40.0M, need 60.0M" */
+void pol_shmem_text(const struct og_snapshot *s, const struct pol_measure *m, uint64_t needed,
+		    uint64_t frees, char *buf, size_t size);
 
 /* pol_reclaim.c */
 /* Reclaimable slab above SLAB_SHARE of total: drop it (once per episode). */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Per-service decisions: MemoryBudget= and OnBudget=, PressureLimit=, the throttle stage and its
- * lifting, and protection (OOMScoreAdjust=). Budgets, pressure limits and throttles apply per
+ * lifting, and protection (OOMScoreAdjust=). A memory.high we lower is lifted back to the value
+ * it had before our first write (max, or the unit's MemoryHigh=): a stage throttle when the
+ * throttle stage clears, a budget throttle once the service has stayed below its budget minus
+ * Hysteresis= for HoldOffSec=. Budgets, pressure limits and throttles apply per
  * instance: the processes of one policy file within one systemd unit, or within one cgroup
  * when they have no unit (struct pol_inst_state). Semantics: see pol_engine.c.
  */
@@ -15,6 +18,26 @@
 #define THROTTLE_CUT_PERMYRIAD 1000u /* the throttle stage lowers memory.high by 10% */
 
 /* ------------------------------------------------------------------ instances */
+
+/* memory.high of cgroup c as the snapshot saw it; OG_UNLIMITED when unknown (v1: the soft
+ * limit is not read, and "unlimited" is what a lift writes there). */
+static uint64_t cgroup_high(const struct og_cgroup *c)
+{
+	return c && c->has_memory && c->layout == OG_CG_V2 && c->high_bytes ? c->high_bytes
+									    : OG_UNLIMITED;
+}
+
+/* A throttle of in to bytes: the value to restore is the one before our first write. */
+static void inst_throttle(struct pol_inst_state *in, const struct og_cgroup *c, bool by_budget,
+			  uint64_t bytes)
+{
+	if (!in->throttled)
+		in->throttle_prev_bytes = cgroup_high(c);
+	in->throttled = true;
+	in->throttle_by_budget = by_budget;
+	in->throttle_bytes = bytes;
+	in->calm_since_usec = 0;
+}
 
 static const struct og_cgroup *cgroup_by_path(const struct og_snapshot *s, const char *path)
 {
@@ -143,6 +166,13 @@ static void inst_episodes(const struct og_snapshot *s, const struct pol_rules *r
 			   budget - pol_of_permyriad(budget, r->cfg.hysteresis_permyriad)) {
 		in->over_budget = false;
 	}
+	/* a budget throttle is lifted once the service has stayed calm (pol_lift_throttles) */
+	if (in->throttled && in->throttle_by_budget && !in->over_budget) {
+		if (!in->calm_since_usec)
+			in->calm_since_usec = now;
+	} else {
+		in->calm_since_usec = 0;
+	}
 	in->distressed = pol_psi_timer(&svc->pressure_limit, cg && cg->has_psi ? &cg->psi : NULL,
 				       now, &in->psi_above_since_usec);
 	if (in->psi_above_since_usec == 0)
@@ -185,13 +215,18 @@ void pol_services_update(const struct og_snapshot *s, const struct pol_rules *r,
 	for (size_t i = 0; i < st->ninst; i++) {
 		struct pol_inst_state *in = &st->inst[i];
 
-		/* its processes are gone: forget it, unless a stage throttle waits to be lifted */
-		if (!in->seen && !(in->throttled && !in->throttle_by_budget))
+		/* its processes are gone: forget it, unless a throttle waits to be lifted (a
+		 * budget one at once: nothing is left to be over budget) */
+		if (!in->seen && !in->throttled)
 			continue;
 		if (in->seen) {
 			inst_cgroup(s, r, m, &s->procs[in->top_proc], in->cgroup,
 				    sizeof(in->cgroup));
 			inst_episodes(s, r, in, now);
+		} else if (in->throttle_by_budget) {
+			in->over_budget = false;
+			if (!in->calm_since_usec)
+				in->calm_since_usec = now;
 		}
 		if (j != i)
 			st->inst[j] = *in;
@@ -261,8 +296,9 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 			uint64_t now, struct pol_plan *plan)
 {
 	const struct pol_service *svc = &r->services[in->svc];
-	uint64_t budget = svc_budget(s, svc), over = pol_sat_sub(in->usage_bytes, budget);
+	uint64_t budget = svc_budget(s, svc), over = pol_sat_sub(in->usage_bytes, budget), high = 0;
 	enum pol_on_budget ob = svc->protect ? POL_OB_REPORT : svc->on_budget;
+	bool high_kept = false;
 	char u[16], b[16], n[POL_NAME_MAX + OG_CGROUP_PATH_MAX], text[200];
 	struct pol_why w = {.stage = POL_STAGE_NONE,
 			    .rule = svc->origin.path,
@@ -283,6 +319,27 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 		ob = POL_OB_REPORT; /* no cgroup of its own: cannot reclaim or throttle it alone */
 	if (ob == POL_OB_RECLAIM && !pol_can_reclaim_cgroup(s, in->cgroup))
 		ob = POL_OB_REPORT; /* v1: no memory.reclaim */
+	if (ob == POL_OB_THROTTLE) {
+		const struct og_cgroup *c = cgroup_by_path(s, in->cgroup);
+		uint64_t cur = c && c->has_memory ? c->current_bytes : in->usage_bytes;
+
+		/* lower memory.high by the overshoot (current counts page cache too) */
+		high = cur > over && cur - over >= budget ? cur - over : budget;
+		/* no swap to take the anon: below its anon + kernel memory a memory.high freezes
+		 * the service (2 s stalls per fault batch) instead of slowing its growth */
+		if (m->swap_free == 0) {
+			uint64_t floor = c && c->has_memory
+						 ? pol_sat_sub(cur, c->inactive_file_bytes +
+									 c->active_file_bytes)
+						 : in->usage_bytes;
+
+			high = high > floor ? high : floor;
+		}
+		if (high >= cgroup_high(c)) {
+			ob = POL_OB_REPORT; /* already as low (the unit's MemoryHigh=, ours) */
+			high_kept = true;
+		}
+	}
 	if (ob == POL_OB_KILL) {
 		if (!may_kill)
 			return false; /* wait for a step that may kill; budget_acted stays false */
@@ -309,19 +366,15 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 		pol_fmtbuf(a->reason, sizeof(a->reason), "%s: reclaiming the %s overshoot", text,
 			   og_format_bytes(u, sizeof(u), over));
 	} else if (ob == POL_OB_THROTTLE) {
-		const struct og_cgroup *c = cgroup_by_path(s, in->cgroup);
-		uint64_t cur = c && c->has_memory ? c->current_bytes : in->usage_bytes;
-
-		/* lower memory.high by the overshoot (current counts page cache too) */
-		a->value = cur > over && cur - over >= budget ? cur - over : budget;
-		in->throttled = true;
-		in->throttle_by_budget = true;
-		in->throttle_bytes = a->value;
-		pol_fmtbuf(a->reason, sizeof(a->reason), "%s: memory.high of '%s' set to %s", text,
-			   in->cgroup, og_format_bytes(u, sizeof(u), a->value));
+		a->value = high;
+		inst_throttle(in, cgroup_by_path(s, in->cgroup), true, high);
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "%s: memory.high of '%s' set to %s until it stays below the budget",
+			   text, in->cgroup, og_format_bytes(u, sizeof(u), a->value));
 	} else {
 		pol_fmtbuf(a->reason, sizeof(a->reason), "%s%s", text,
 			   svc->protect ? " (protected: report only)"
+			   : high_kept	? " (its memory.high is already that low: report only)"
 			   : svc->on_budget == POL_OB_RECLAIM && in->cgroup[0] &&
 					   !pol_can_reclaim_cgroup(s, in->cgroup)
 				   ? " (v1 memory cgroup: no memory.reclaim, report only)"
@@ -419,34 +472,97 @@ static void lift_orphans(struct pol_state *st, struct pol_plan *plan)
 	}
 }
 
-void pol_lift_throttles(struct pol_state *st, const struct pol_rules *r, enum pol_stage level,
+/* "max" or "180M" for a reason sentence. */
+static const char *high_text(uint64_t bytes, char *buf, size_t size)
+{
+	if (bytes == OG_UNLIMITED)
+		og_strscpy(buf, "max", size);
+	else
+		og_format_bytes(buf, size, bytes);
+	return buf;
+}
+
+/* A budget throttle is due to be lifted: calm for HoldOffSec=. */
+static bool budget_calm(const struct pol_rules *r, const struct pol_inst_state *in, uint64_t now)
+{
+	return in->calm_since_usec && now - in->calm_since_usec >= r->cfg.holdoff_usec;
+}
+
+void pol_lift_throttles(const struct og_snapshot *s, struct pol_state *st,
+			const struct pol_rules *r, enum pol_stage level, uint64_t now,
 			struct pol_plan *plan)
 {
-	char n[POL_NAME_MAX + OG_CGROUP_PATH_MAX];
+	char n[POL_NAME_MAX + OG_CGROUP_PATH_MAX], h[16], u[16], b[16], to[16];
 
 	lift_orphans(st, plan);
-	if (level >= POL_STAGE_THROTTLE)
-		return;
 	for (size_t i = 0; i < st->ninst; i++) {
 		struct pol_inst_state *in = &st->inst[i];
+		const struct pol_service *svc = &r->services[in->svc];
 		struct pol_action *a;
 
-		if (!in->throttled || in->throttle_by_budget)
+		if (!in->throttled)
+			continue;
+		if (in->throttle_by_budget ? !budget_calm(r, in, now) : level >= POL_STAGE_THROTTLE)
 			continue;
 		in->throttled = false;
+		in->calm_since_usec = 0;
 		if (!in->cgroup[0])
 			continue;
-		a = inst_action(plan, &r->services[in->svc], POL_ACT_THROTTLE, in->cgroup);
+		a = inst_action(plan, svc, POL_ACT_THROTTLE, in->cgroup);
 		if (!a)
 			return;
-		a->value = OG_UNLIMITED;
-		og_strscpy(a->metric, "memory_high_bytes", sizeof(a->metric));
-		a->measured = in->throttle_bytes;
-		a->limit = OG_UNLIMITED;
-		pol_fmtbuf(a->reason, sizeof(a->reason),
-			   "the throttle stage cleared: lifting memory.high of '%s' (service %s)",
-			   in->cgroup, inst_name(in, n, sizeof(n)));
+		a->value = in->throttle_prev_bytes ? in->throttle_prev_bytes : OG_UNLIMITED;
+		og_strscpy(a->metric, in->throttle_by_budget ? "budget_bytes" : "memory_high_bytes",
+			   sizeof(a->metric));
+		if (in->throttle_by_budget) {
+			a->measured = in->usage_bytes;
+			a->limit = svc_budget(s, svc);
+			pol_fmtbuf(a->reason, sizeof(a->reason),
+				   "service %s is back under its budget (%s < MemoryBudget %s for "
+				   "%llus): lifting memory.high of '%s' from %s to %s",
+				   inst_name(in, n, sizeof(n)),
+				   og_format_bytes(u, sizeof(u), in->usage_bytes),
+				   og_format_bytes(b, sizeof(b), a->limit),
+				   (unsigned long long)(r->cfg.holdoff_usec / 1000000), in->cgroup,
+				   og_format_bytes(h, sizeof(h), in->throttle_bytes),
+				   high_text(a->value, to, sizeof(to)));
+		} else {
+			a->measured = in->throttle_bytes;
+			a->limit = a->value;
+			pol_fmtbuf(
+				a->reason, sizeof(a->reason),
+				"the throttle stage cleared: lifting memory.high of '%s' (service "
+				"%s) to %s",
+				in->cgroup, inst_name(in, n, sizeof(n)),
+				high_text(a->value, h, sizeof(h)));
+		}
+		in->throttle_by_budget = false;
 	}
+}
+
+bool pol_psi_without_throttled(const struct og_snapshot *s, const struct pol_state *st,
+			       const struct og_psi *psi, struct og_psi *ret)
+{
+	bool any = false;
+
+	*ret = *psi;
+	for (size_t i = 0; i < st->ninst; i++) {
+		const struct pol_inst_state *in = &st->inst[i];
+		const struct og_cgroup *c = in->throttled && in->throttle_by_budget
+						    ? cgroup_by_path(s, in->cgroup)
+						    : NULL;
+
+		if (!c || !c->has_psi)
+			continue;
+		/* "some" of the scope is at least that of any group in it: what is left is a lower
+		 * bound of the stalls outside the group; "full" the same, against the group's */
+		ret->some.avg10_centi = (uint32_t)pol_sat_sub(ret->some.avg10_centi,
+							       c->psi.some.avg10_centi);
+		ret->full.avg10_centi = (uint32_t)pol_sat_sub(ret->full.avg10_centi,
+							       c->psi.full.avg10_centi);
+		any = true;
+	}
+	return any;
 }
 
 /* Is a better to throttle than b? Over budget first, then the larger. */
@@ -501,9 +617,7 @@ void pol_plan_throttle(const struct og_snapshot *s, const struct pol_rules *r, s
 		   pol_trigger_text(tr, "the throttle stage is active", what, sizeof(what)),
 		   inst_name(best, n, sizeof(n)), best->over_budget ? ", over budget" : "",
 		   best->cgroup, og_format_bytes(b, sizeof(b), a->value));
-	best->throttled = true;
-	best->throttle_by_budget = false;
-	best->throttle_bytes = a->value;
+	inst_throttle(best, c, false, a->value);
 }
 
 /* ------------------------------------------------------------------ protection */

@@ -1184,6 +1184,107 @@ START_TEST(bytes_and_percent_the_lower_binds)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ shmem */
+
+/* VM tier, scenario tmpfs (2026-12-02): a tmpfs filled to 3% available, the terminate stage
+ * sent SIGTERM to a 40 MiB bystander, and nothing said that the memory was shmem. */
+static void tmpfs_full(uint64_t shmem)
+{
+	struct og_cgroup *c;
+
+	tb_proc(100, "bystander", "/system.slice/ogbystander.service", 40 * MiB);
+	tb_s.mem.has |= OG_MI_SHMEM;
+	tb_s.mem.shmem_bytes = shmem;
+	tb_s.ntmpfs = 2;
+	og_strscpy(tb_s.tmpfs[0].path, "/run/ogvm/fill", sizeof(tb_s.tmpfs[0].path));
+	tb_s.tmpfs[0].used_bytes = shmem - 16 * MiB;
+	og_strscpy(tb_s.tmpfs[1].path, "/run", sizeof(tb_s.tmpfs[1].path));
+	tb_s.tmpfs[1].used_bytes = 16 * MiB;
+	c = tb_cgroup("/system.slice", shmem + 200 * MiB, OG_UNLIMITED);
+	c->shmem_bytes = shmem;
+	c = tb_cgroup("/system.slice/ogfill.service", shmem, OG_UNLIMITED);
+	c->shmem_bytes = shmem - 16 * MiB;
+	tb_engine_start();
+}
+
+START_TEST(shmem_a_kill_cannot_free_spares_the_bystander)
+{
+	const struct pol_action *a, *k;
+
+	tmpfs_full(7 * GiB);
+	tb_avail_pm(300); /* 3%: terminate (5%), not kill (2.5%) */
+	tb_step(1);
+	tb_dump("tmpfs terminate");
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_TERMINATE);
+	ck_assert_uint_eq(tb_signals(), 0);
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->metric, "shmem_bytes");
+	ck_assert_uint_eq(a->measured, 7 * GiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "% available: 7.0G of used memory is shmem"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "in tmpfs '/run/ogvm/fill' 6.9G and others"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "charged to '/system.slice/ogfill.service'"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "best victim 40.0M, need"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "no kill at this stage"));
+	/* said once per episode, and still nobody killed */
+	ck_assert_int_eq(tb_step(2), 0);
+	ck_assert_int_eq(tb_step(30), 0);
+	/* the kill stage (2.5%): still nobody (VM tier, tmpfs at 2.18%, 2026-12-02) */
+	tb_avail_pm(200);
+	tb_step(31);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_KILL);
+	ck_assert_uint_eq(tb_signals(), 0);
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(strstr(a->reason, "no kill above half the kill stage"));
+	ck_assert_int_eq(tb_step(32), 0);
+	/* below half of it (1.25%) the kernel's OOM killer is next: the victim goes */
+	tb_avail_pm(100);
+	tb_step(33);
+	tb_dump("tmpfs kill");
+	k = tb_signal_to(100);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(k->kind, POL_ACT_KILL);
+}
+END_TEST
+
+START_TEST(shmem_does_not_spare_a_victim_that_frees_enough)
+{
+	/* the same tmpfs, but a 2 GiB hog: killing it relieves the shortfall */
+	tmpfs_full(5 * GiB);
+	tb_proc(200, "hog", "/system.slice/hog.service", 2 * GiB);
+	tb_avail_pm(300);
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_signal_to(200));
+	ck_assert_uint_eq(tb_count(POL_ACT_REPORT), 0);
+}
+END_TEST
+
+/* 141-tmpfs-shmem under load: the tmpfs still filling crossed terminate with a small
+ * shortfall that the bystander covered; it is still no victim: it frees < a quarter of the
+ * shmem, and the tmpfs goes on. */
+START_TEST(shmem_still_filling_spares_a_bystander_that_covers_the_need)
+{
+	tmpfs_full(2 * GiB);
+	tb_proc(201, "worker", "/system.slice/worker.service", 200 * MiB);
+	tb_avail_pm(499); /* needed: 7% - 4.99% of 8 GiB, 165 MiB < 200 MiB */
+	tb_step(1);
+	ck_assert_uint_eq(tb_signals(), 0);
+	ck_assert_ptr_nonnull(strstr(tb_act(POL_ACT_REPORT)->reason, "best victim 200.0M, need 16"));
+}
+END_TEST
+
+START_TEST(shmem_small_share_changes_nothing)
+{
+	/* 100 MiB of shmem is not where 7.7 GiB went: the bystander is the victim as before */
+	tmpfs_full(100 * MiB);
+	tb_avail_pm(300);
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_signal_to(100));
+	ck_assert_uint_eq(tb_count(POL_ACT_REPORT), 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ services */
 
 static struct pol_service *budgeted(enum pol_on_budget ob)
@@ -1195,7 +1296,8 @@ static struct pol_service *budgeted(enum pol_on_budget ob)
 	tb_proc(100, "api", "/system.slice/api.service", 900 * MiB);
 	tb_proc(101, "api", "/system.slice/api.service", 600 * MiB);
 	tb_proc(200, "bystander", "/system.slice/big.service", 3 * GiB);
-	tb_cgroup("/system.slice/api.service", 1800 * MiB, OG_UNLIMITED);
+	tb_cgroup("/system.slice/api.service", 1800 * MiB, OG_UNLIMITED)->active_file_bytes =
+		300 * MiB;
 	return svc;
 }
 
@@ -1243,6 +1345,7 @@ START_TEST(over_budget_throttle_on_a_healthy_machine)
 	const struct pol_action *a;
 
 	budgeted(POL_OB_THROTTLE);
+	tb_s.mem.swap_total_bytes = tb_s.mem.swap_free_bytes = 4 * GiB;
 	tb_engine_start();
 	tb_step(1);
 	tb_dump("budget throttle");
@@ -1257,8 +1360,129 @@ START_TEST(over_budget_throttle_on_a_healthy_machine)
 	ck_assert_uint_eq(a->limit, 1 * GiB);
 	ck_assert_uint_eq(tb_signals(), 0);
 	ck_assert_int_eq(tb_step(10), 0);
-	/* budget throttles are kept, not lifted like stage throttles */
+	/* a budget throttle stays while the service is over its budget, whatever the stage */
 	ck_assert_int_eq(tb_step(20), 0);
+}
+END_TEST
+
+/* VM tier, budget (2026-12-02): without swap, memory.high below the service's anon froze it
+ * (its 10 MiB allocations never finished); it goes to the anon + kernel part of current. */
+START_TEST(budget_throttle_without_swap_stops_at_the_anon)
+{
+	budgeted(POL_OB_THROTTLE);
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_THROTTLE));
+	ck_assert_uint_eq(tb_act(POL_ACT_THROTTLE)->value, 1500 * MiB); /* 1800 - 300 of file */
+}
+END_TEST
+
+/* While our memory.high holds, the throttled group's stalls are not the machine's pressure:
+ * 55% some of which the group has 50% does not fire [Reclaim] (40% for 10 s). */
+START_TEST(throttled_group_pressure_does_not_climb_the_ladder)
+{
+	struct og_cgroup *c;
+
+	budgeted(POL_OB_THROTTLE);
+	c = &tb_cgs[0];
+	tb_r.cfg.stage[POL_STAGE_RECLAIM].psi_some =
+		(struct pol_psi_limit){.set = true, .limit_centi = 4000, .duration_usec = 10 * SEC};
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_THROTTLE));
+	c->has_psi = true;
+	c->psi.has_some = c->psi.has_full = true;
+	c->psi.some.avg10_centi = 5000;
+	c->psi.full.avg10_centi = 800;
+	tb_s.psi.memory.some.avg10_centi = 5500;
+	tb_s.psi.memory.full.avg10_centi = 900;
+	for (uint64_t t = 2; t < 40; t += 2) {
+		tb_step(t);
+		ck_assert_int_eq(tb_plan.stage, POL_STAGE_NONE);
+	}
+	/* pressure outside the group still counts: 50% more elsewhere */
+	tb_s.psi.memory.some.avg10_centi = 10000;
+	for (uint64_t t = 40; t < 60; t += 2)
+		tb_step(t);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+}
+END_TEST
+
+/* VM tier, scenario budget (2026-12-02): memory.high was lowered and never released. Lifted
+ * once usage stays below budget - Hysteresis= (2%) for HoldOffSec= (5 s here), back to the value
+ * before (the unit's MemoryHigh=), with nothing killed; a relapse throttles again. */
+START_TEST(budget_throttle_is_lifted_when_the_service_calms_down)
+{
+	struct og_cgroup *c;
+	const struct pol_action *a;
+
+	budgeted(POL_OB_THROTTLE);
+	tb_s.mem.swap_total_bytes = tb_s.mem.swap_free_bytes = 4 * GiB;
+	c = &tb_cgs[0];
+	c->high_bytes = 1700 * MiB; /* systemd's MemoryHigh= */
+	tb_engine_start();
+	tb_step(1);
+	a = tb_act(POL_ACT_THROTTLE);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->value, 1800 * MiB - 476 * MiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "until it stays below the budget"));
+	c->high_bytes = a->value;
+	/* 1024 MiB: below the budget, not below budget - hysteresis (1003.5 MiB): kept */
+	tb_find_proc(100)->rss_anon_bytes = 424 * MiB;
+	ck_assert_int_eq(tb_step(3), 0);
+	ck_assert_int_eq(tb_step(30), 0);
+	/* calm: 100 + 600 MiB; lifted only after 5 s of it */
+	tb_find_proc(100)->rss_anon_bytes = 100 * MiB;
+	c->current_bytes = 800 * MiB;
+	ck_assert_int_eq(tb_step(31), 0);
+	ck_assert_int_eq(tb_step(35), 0);
+	tb_step(36);
+	tb_dump("budget lift");
+	ck_assert_uint_eq(tb_count(POL_ACT_THROTTLE), 1);
+	a = tb_act(POL_ACT_THROTTLE);
+	ck_assert_int_eq(a->stage, POL_STAGE_NONE);
+	ck_assert_str_eq(a->target.cgroup, "/system.slice/api.service");
+	ck_assert_uint_eq(a->value, 1700 * MiB); /* restored, not "max" */
+	ck_assert_str_eq(a->metric, "budget_bytes");
+	ck_assert_uint_eq(a->measured, 700 * MiB);
+	ck_assert_uint_eq(a->limit, 1 * GiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "back under its budget"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "to 1.6G"));
+	c->high_bytes = 1700 * MiB;
+	ck_assert_int_eq(tb_step(40), 0); /* once */
+	ck_assert_uint_eq(tb_signals(), 0);
+	/* relapse: a new episode, throttled again from the restored value */
+	tb_find_proc(100)->rss_anon_bytes = 900 * MiB;
+	c->current_bytes = 1800 * MiB;
+	tb_step(41);
+	ck_assert_uint_eq(tb_count(POL_ACT_THROTTLE), 1);
+	ck_assert_uint_eq(tb_st.inst[0].throttle_prev_bytes, 1700 * MiB);
+	/* the service stops: its throttle is lifted (to max when it was max) */
+	tb_exit(100);
+	tb_exit(101);
+	ck_assert_int_eq(tb_step(42), 0);
+	tb_step(48);
+	ck_assert_uint_eq(tb_count(POL_ACT_THROTTLE), 1);
+	ck_assert_uint_eq(tb_plan.actions[0].value, 1700 * MiB);
+	ck_assert_int_eq(tb_step(49), 0);
+	ck_assert_uint_eq(tb_st.ninst, 0); /* then forgotten */
+}
+END_TEST
+
+/* A unit whose MemoryHigh= is already below what OnBudget=throttle would set: never raised. */
+START_TEST(budget_throttle_never_raises_memory_high)
+{
+	const struct pol_action *a;
+
+	budgeted(POL_OB_THROTTLE);
+	tb_cgs[0].high_bytes = 1 * GiB;
+	tb_engine_start();
+	tb_step(1);
+	ck_assert_uint_eq(tb_count(POL_ACT_THROTTLE), 0);
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(strstr(a->reason, "already that low"));
+	ck_assert(!tb_st.inst[0].throttled);
 }
 END_TEST
 
@@ -1784,6 +2008,14 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(svc, setup, teardown);
 	tcase_add_test(svc, budget_is_per_unit_of_a_template_policy);
 	tcase_add_test(svc, over_budget_throttle_on_a_healthy_machine);
+	tcase_add_test(svc, shmem_a_kill_cannot_free_spares_the_bystander);
+	tcase_add_test(svc, shmem_does_not_spare_a_victim_that_frees_enough);
+	tcase_add_test(svc, shmem_small_share_changes_nothing);
+	tcase_add_test(svc, shmem_still_filling_spares_a_bystander_that_covers_the_need);
+	tcase_add_test(svc, budget_throttle_is_lifted_when_the_service_calms_down);
+	tcase_add_test(svc, budget_throttle_without_swap_stops_at_the_anon);
+	tcase_add_test(svc, throttled_group_pressure_does_not_climb_the_ladder);
+	tcase_add_test(svc, budget_throttle_never_raises_memory_high);
 	tcase_add_test(svc, over_budget_kill_takes_the_service_not_the_bystander);
 	tcase_add_test(svc, over_budget_reclaim_and_percent_budget);
 	tcase_add_test(svc, protected_over_budget_is_only_reported);

@@ -398,40 +398,66 @@ watchdog)
 	fi
 	;;
 budget)
-	# a service over its MemoryBudget= throttled through memory.high, released when it calms down
+	# A service over its MemoryBudget= throttled through memory.high, released when it calms
+	# down. The service is a 50 MiB base and a 250 MiB burst worker (20 MiB/s); it calms down
+	# when the burst worker exits, which the harness makes happen once the throttle is seen (or
+	# after 90 s). Not a process that must finish allocating to calm down: without swap a
+	# memory.high below what a process allocates holds it in mem_cgroup_handle_over_high (run
+	# of 2026-12-02: a python hog held at 215M made no progress in 3 minutes, 39877 "high"
+	# events), so it never calms.
 	cg=/sys/fs/cgroup/system.slice/ogbudget.service
 	others >"$R/others0"
 	phase incident
 	t_start=$(now)
-	systemd-run -q --unit=ogbudget python3 -c '
-import time
-held = []
-t = time.time()
-while len(held) < 30 and time.time() - t < 90:   # towards 300 MiB, 10 MiB at a time
-    held.append(bytearray(b"\x01") * (10 << 20))
-    time.sleep(0.2)
-open("/run/ogvm/budget", "w").write("grown %d\n" % len(held))
-time.sleep(20)
-del held[5:]                                     # calms down: 50 MiB
-open("/run/ogvm/budget", "w").write("calm\n")
-time.sleep(600)
-'
-	hogpids=$(mainpid ogbudget.service)
+	systemctl reset-failed ogbudget 2>/dev/null
+	rm -f "$R/budget.burst"
+	systemd-run -q --unit=ogbudget /bin/bash -c "$L/memhog --max 50 --name ogbase --lifetime 900 &
+		$L/memhog --rate 20 --max 250 --name ogburst --lifetime 900 & echo \$! >$R/budget.burst
+		wait"
+	for _ in $(seq 50); do
+		hogpids=$(mainpid ogbudget.service)
+		[ "${hogpids:-0}" -gt 0 ] && [ -s "$R/budget.burst" ] && break
+		sleep 0.1
+	done
+	burst=$(cat "$R/budget.burst" 2>/dev/null)
 	lowest=max
-	for _ in $(seq 900); do
+	for _ in $(seq 450); do
 		h=$(cat "$cg/memory.high" 2>/dev/null)
 		[ "$h" != max ] && [ -n "$h" ] && { [ "$lowest" = max ] || [ "$h" -lt "$lowest" ]; } && lowest=$h
-		grep -q calm /run/ogvm/budget 2>/dev/null && break
+		[ "$lowest" != max ] && break
+		[ "$(awk -v n="$(now)" -v t="$t_start" 'BEGIN { print (n - t > 90) }')" = 1 ] && break
 		sleep 0.2
 	done
 	out memory_high_lowest "$lowest"
+	out throttled_s "$(awk -v a="$t_start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+	# the throttle holds for 60 s: what the guardian costs meanwhile (the 2026-12-02 run spent
+	# 187 CPU seconds here) and whether the service's stalls climb the ladder
+	c0=$(cpu_ticks "$gpid")
+	psi_peak=0
+	if [ "$lowest" != max ]; then
+		t_hold=$(now)
+		while [ "$(awk -v n="$(now)" -v t="$t_hold" 'BEGIN { print (n - t < 60) }')" = 1 ]; do
+			a=$(sed -n 's/^some avg10=\([0-9.]*\).*/\1/p' /proc/pressure/memory)
+			psi_peak=$(awk -v a="$a" -v b="$psi_peak" 'BEGIN { print (a > b ? a : b) }')
+			sleep 1
+		done
+	fi
+	out held_cpu_s "$(awk -v a="$c0" -v b="$(cpu_ticks "$gpid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
+	out psi_some_avg10_peak "$psi_peak"
+	out stage_held "$(oomguardianctl status 2>/dev/null | sed -n 's/^Stage: *//p')"
 	out peak_kib $(($(cat "$cg/memory.peak" 2>/dev/null || echo 0) / 1024))
+	# calm down: the burst worker ends (its 250 MiB go), the base stays
+	[ -n "$burst" ] && kill "$burst" 2>/dev/null
+	for _ in $(seq 100); do alive "$burst" || break; sleep 0.1; done
+	t_calm=$(now)
 	released=no
 	for _ in $(seq 600); do
 		[ "$(cat "$cg/memory.high" 2>/dev/null)" = max ] && { released=yes; break; }
 		sleep 0.2
 	done
 	out released "$released"
+	[ "$released" = yes ] &&
+		out release_s "$(awk -v a="$t_calm" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
 	t_gone=
 	journal -u oomguardiand | grep -iE 'memory.high|throttl' | head -n 4 | sed 's/^/journal: /' >>"$R/result"
 	finish
@@ -439,6 +465,12 @@ time.sleep(600)
 		check throttled $([ "$lowest" != max ]; echo $?) "(memory.high lowest $lowest)"
 		check released $([ "$released" = yes ]; echo $?) ""
 		check service_alive $(alive "$hogpids"; echo $?) "(throttled, not killed)"
+		# the service's own stalls (memory PSI) must not put the machine into a stage
+		check no_stage_from_throttle $(sed -n 's/^stage_held=//p' "$R/result" | grep -q '^none'; echo $?) \
+			"(stage $(sed -n 's/^stage_held=//p' "$R/result"), PSI some peak $psi_peak)"
+		# 60 s of a throttle: a decision every 10 s (budgets) and PSI wakes at most every 2 s
+		check cpu_while_throttled $(awk -v c="$(sed -n 's/^held_cpu_s=//p' "$R/result")" 'BEGIN { exit !(c < 15) }'; echo $?) \
+			"($(sed -n 's/^held_cpu_s=//p' "$R/result") s in 60 s)"
 	fi
 	systemctl stop ogbudget 2>/dev/null
 	;;
