@@ -140,6 +140,26 @@ static void remember(struct pt_proc *e, uint64_t anon)
 static int scope_dir(const struct loop *l);
 static void walk_cgroup(struct loop *l, int dirfd, int depth, void (*fn)(struct loop *, pid_t));
 
+/*
+ * proc_table.admit of a scoped daemon: is pid inside the scope? One small read
+ * (proc/PID/cgroup) before the eight files of a full load, so a fork or exec elsewhere on the
+ * machine costs that read only (issue 7). Unscoped, or unreadable (gone): no read, or false.
+ */
+static bool admit_in_scope(void *userdata, pid_t pid)
+{
+	struct loop *l = userdata;
+	char path[32], buf[4096]; /* cgroup: one line a hierarchy (~600 B hybrid) */
+
+	if (!l->scope[0])
+		return true;
+	snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
+	l->scratch->cgroup[0] = l->scratch->memcg_v1[0] = '\0';
+	if (og_read_at(l->col.root.proc_fd, path, buf, sizeof(buf)) < 0 ||
+	    src_proc_parse_cgroup(buf, l->scratch) < 0)
+		return false;
+	return loop_proc_in_scope(l, l->scratch);
+}
+
 static void count_visit(struct loop *l, pid_t pid)
 {
 	(void)pid;
@@ -182,6 +202,8 @@ int loop_procs_init(struct loop *l)
 	r = proc_table_init(&l->table, initial, pid_max);
 	if (r < 0)
 		return r;
+	l->table.admit = admit_in_scope;
+	l->table.admit_data = l;
 	l->scratch = malloc(sizeof(*l->scratch));
 	l->cand = malloc(LOOP_CAND_MAX * sizeof(*l->cand));
 	l->must = malloc(LOOP_CAND_MAX * sizeof(*l->must));
@@ -303,6 +325,12 @@ static void peek_new(struct loop *l, size_t budget)
 			continue;
 		/* The tests wait for this to tell a protection on the event from a later rescan. */
 		log_debug("process event: pid %d may match a policy, checking it", (int)pid);
+		if (!admit_in_scope(l, pid)) {
+			l->table.nrefused++;
+			proc_table_remove(&l->table,
+					  pid); /* outside the scope: nothing more read */
+			continue;
+		}
 		e = proc_table_load(&l->table, &l->col.root, pid, NULL);
 		if (e)
 			loaded_bg(l, e);

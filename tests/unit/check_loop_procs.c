@@ -225,6 +225,54 @@ START_TEST(cgroup_first_reads_only_the_best_group)
 }
 END_TEST
 
+/* Issue 7: a scoped daemon's table turns a process outside its scope away after one small
+ * read (proc/PID/cgroup), before the eight files of a full load. */
+START_TEST(scoped_event_outside_costs_one_read)
+{
+	char path[OG_TMPROOT_MAX + 32], buf[4096] __attribute__((aligned(8)));
+	size_t in_opens = 0, out_opens = 0, out_cgroup = 0;
+	int fd, wd_in, wd_out;
+	ssize_t len;
+
+	og_put_proc(dir, 600, "inside", 300, "/scope/job", PAGES(5), 0);
+	og_put_proc(dir, 601, "outside", 300, "/user.slice", PAGES(5), 0);
+	og_strscpy(l->scope, "/scope", sizeof(l->scope));
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	snprintf(path, sizeof(path), "%s/proc/600", dir);
+	wd_in = inotify_add_watch(fd, path, IN_OPEN);
+	snprintf(path, sizeof(path), "%s/proc/601", dir);
+	wd_out = inotify_add_watch(fd, path, IN_OPEN);
+	ck_assert_int_ge(wd_in, 0);
+	ck_assert_int_ge(wd_out, 0);
+	/* their fork events, then the table's refresh (as loop_procs_work runs it) */
+	ck_assert_int_eq(proc_table_note(&l->table, 600), 0);
+	ck_assert_int_eq(proc_table_note(&l->table, 601), 0);
+	proc_table_refresh(&l->table, &l->col.root, SIZE_MAX, 0, NULL, NULL);
+	while ((len = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < len;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+
+			if (ev->len > 0 && ev->wd == wd_in)
+				in_opens++;
+			if (ev->len > 0 && ev->wd == wd_out) {
+				out_opens++;
+				out_cgroup += strcmp(ev->name, "cgroup") == 0;
+			}
+			off += (ssize_t)(sizeof(*ev) + ev->len);
+		}
+	close(fd);
+	ck_assert_uint_eq(out_opens, 1); /* one file read ... */
+	ck_assert_uint_eq(out_cgroup, 1); /* ... its cgroup */
+	ck_assert_ptr_null(proc_table_get(&l->table, 601)); /* and it is not kept */
+	ck_assert_uint_eq(l->table.nrefused, 1);
+	ck_assert_uint_gt(in_opens, 3); /* the one inside is read whole */
+	ck_assert_ptr_nonnull(proc_table_get(&l->table, 600));
+	ck_assert(!(proc_table_get(&l->table, 600)->flags & PT_STALE));
+	ck_assert_str_eq(pt_str(proc_table_get(&l->table, 600)->comm), "inside");
+}
+END_TEST
+
 static Suite *loop_procs_suite(void)
 {
 	Suite *s = suite_create("loop_procs");
@@ -236,6 +284,7 @@ static Suite *loop_procs_suite(void)
 	tcase_add_test(tc, reused_pid_is_the_new_process);
 	tcase_add_test(tc, full_table_makes_the_view_partial);
 	tcase_add_test(tc, cgroup_first_reads_only_the_best_group);
+	tcase_add_test(tc, scoped_event_outside_costs_one_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
