@@ -59,6 +59,9 @@ enum pol_cause_kind {
 	POL_CAUSE_MEM_PCT, /* available share below the permyriad threshold */
 	POL_CAUSE_MEM_BYTES, /* available bytes below the byte threshold */
 	POL_CAUSE_PSI, /* memory PSI avg10 above its limit for its duration */
+	/* A service instance over its own limit (pol_service.c); the instance is why.key. */
+	POL_CAUSE_BUDGET, /* measured anon+swap of nprocs > limit MemoryBudget, on_budget */
+	POL_CAUSE_PRESSURE_LIMIT, /* its cgroup's PSI avg10 (psi_full) measured > limit */
 };
 
 struct pol_cause {
@@ -70,13 +73,18 @@ struct pol_cause {
 	const char *avail_name; /* MEM_*: a static "MemAvailable" or "scope available" */
 	uint64_t avail_bytes; /* MEM_* */
 	uint64_t measured, limit; /* permyriad, bytes or centi per kind */
-	uint64_t duration_usec; /* PSI */
+	uint64_t duration_usec; /* PSI, PRESSURE_LIMIT */
+	uint32_t nprocs; /* BUDGET */
+	int on_budget; /* BUDGET: enum pol_on_budget as configured */
 };
 
 /*
- * How an action's reason sentence is made. POL_WHY_TEXT: reason[] already holds it (rare
- * paths: reclaim, services, protection). The others are rendered from the figures in
- * struct pol_why_data by pol_action_explain(), so the terminate/kill path formats nothing.
+ * How an action's reason sentence is made. POL_WHY_TEXT: reason[] already holds it; only
+ * actions that signal no process use it (reclaim, throttle, memory.high, a service's report,
+ * protection by oom_score_adj): they are not on the path to a signal, and their sentences name
+ * figures (overshoot, new limits) only the planner has. Every signal (the ladder's, a
+ * service's MemoryBudget=/PressureLimit= kill) is rendered from the figures in struct
+ * pol_why_data by pol_action_explain(), after the signal: that path formats nothing.
  */
 enum pol_why_code {
 	POL_WHY_TEXT = 0,
@@ -95,6 +103,7 @@ struct pol_why_data {
 	int rss_source; /* SIGNAL: enum og_rss_source of the representative process, -1: none */
 	char who[POL_NAME_MAX]; /* SIGNAL: the policy file's name, else its service */
 	char service[POL_NAME_MAX]; /* SIGNAL */
+	char key[OG_CGROUP_PATH_MAX]; /* SIGNAL for a BUDGET or PRESSURE_LIMIT cause: instance */
 };
 
 struct pol_action {

@@ -3,7 +3,7 @@
 # bench-scale.sh: does the path from a threshold crossing to SIGKILL stay flat as the host gets
 # busy (issue 7)? A benchmark, not a test: it prints figures.
 #
-#   contrib/bench/bench-scale.sh [-n RUNS] [-i IDLE_SEC] [-p "100 1000 ..."] [-b BUILDDIR]
+#   contrib/bench/bench-scale.sh [-n RUNS] [-i IDLE_SEC] [-p "100 1000 ..."] [-m] [-b BUILDDIR]
 #
 # For each count of idle processes on the host (-p, default 100 1000 5000 10000 20000; they
 # live in a memory cgroup of their own, ogbench-idle-$$, ~30 KiB each: tests/integration/idlers)
@@ -16,7 +16,9 @@
 # kill_threshold_to_sigkill_usec (the poll that saw available memory below the kill threshold
 # to the SIGKILL). Then, per count, the daemon (scoped, same config) runs IDLE_SEC (60) idle
 # and IDLE_SEC while 200 processes a second start on the host (fork + exec /bin/true + exit):
-# its CPU time per minute (utime + stime) and its RSS.
+# its CPU time per minute (utime + stime) and its RSS. With -m, the same for a daemon guarding
+# the whole machine (--dry-run, the vendor configuration and policies, as bench-kill.sh's idle
+# figure): its table holds every process on the host. -n 0 runs no hog (CPU and RSS only).
 # Needs root and a build (-b BUILDDIR, default the source tree).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,13 +27,15 @@ top_builddir=$top_srcdir
 runs=10
 idle=60
 counts="100 1000 5000 10000 20000"
-while getopts "n:i:p:b:h" o; do
+machine=0
+while getopts "n:i:p:mb:h" o; do
 	case $o in
 	n) runs=$OPTARG ;;
 	i) idle=$OPTARG ;;
 	p) counts=$OPTARG ;;
+	m) machine=1 ;;
 	b) top_builddir=$(cd "$OPTARG" && pwd) ;;
-	*) sed -n '3,22p' "$0"; exit 2 ;;
+	*) sed -n '3,25p' "$0"; exit 2 ;;
 	esac
 done
 export top_srcdir top_builddir
@@ -146,6 +150,35 @@ daemon_cpu() ( # SECONDS NAME
 	OG_FAILED=0
 )
 
+# machine_cpu SECONDS: the same for a daemon guarding the whole machine in --dry-run.
+machine_cpu() {
+	tmp=$(mktemp -d /tmp/ogbench-mach-$$.XXXXXX)
+	"$top_builddir/oomguardiand" --dry-run --config "$top_srcdir/policy/vendor/oomguardian.conf" \
+		--policy-dir "$top_srcdir/policy/vendor" --report-dir "$tmp/reports" \
+		--state-file "$tmp/state" >"$tmp/log" 2>&1 &
+	dpid=$!
+	# start-up (self-test, the first read of every process: ~25 us each) is not idle time:
+	# wait until its CPU time stands still for a second
+	prev=-1
+	cur=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
+	i=0
+	while [ "$cur" != "$prev" ] && [ $i -lt 120 ]; do
+		sleep 1
+		prev=$cur
+		cur=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
+		i=$((i + 1))
+	done
+	t0=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
+	sleep "$1"
+	t1=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$dpid/status")
+	kill -TERM "$dpid"
+	wait "$dpid" 2>/dev/null
+	rm -rf "$tmp"
+	awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$1" -v rss="$rss" \
+		'BEGIN { printf "%.1f %d\n", d * 1000 / hz * 60 / s, rss }'
+}
+
 pct() { # P: the P-th percentile (nearest rank) of the numbers on stdin
 	sort -n | awk -v p="$1" '{ a[NR] = $1 } END { if (NR == 0) { print "-"; exit }
 		k = int((p * NR + 99) / 100); if (k < 1) k = 1; print a[k] }'
@@ -154,7 +187,7 @@ ms() { [ "$1" = - ] && echo - || awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 
 
 echo "bench-scale: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)," \
 	"$runs runs, idle $idle s"
-declare -A cpu_idle cpu_busy rss_of
+declare -A cpu_idle cpu_busy rss_of m_idle m_busy m_rss
 for n in $counts; do
 	stop_idlers
 	# what runs on the host besides: the idle group brings the total to about n
@@ -176,13 +209,17 @@ for n in $counts; do
 	read -r c r < <(daemon_cpu "$idle" "i$n" 2>/dev/null)
 	cpu_idle[$n]=$c
 	rss_of[$n]=$r
+	[ $machine = 1 ] && read -r m_idle[$n] m_rss[$n] < <(machine_cpu "$idle" 2>/dev/null)
 	rate_pid=$(start_idlers 0 --rate 200)
 	read -r c r < <(daemon_cpu "$idle" "b$n" 2>/dev/null)
 	cpu_busy[$n]=$c
+	[ $machine = 1 ] && read -r m_busy[$n] r < <(machine_cpu "$idle" 2>/dev/null)
 	kill -TERM "$rate_pid" 2>/dev/null
 	wait "$rate_pid" 2>/dev/null
 	rate_pid=
-	echo "  daemon: ${cpu_idle[$n]} ms CPU/min idle, ${cpu_busy[$n]} ms/min at 200 starts/s, RSS ${rss_of[$n]} KiB"
+	echo "  daemon: ${cpu_idle[$n]} ms CPU/min idle, ${cpu_busy[$n]} ms/min at 200 starts/s, RSS ${rss_of[$n]} KiB (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	[ $machine = 1 ] &&
+		echo "  whole-machine daemon: ${m_idle[$n]} ms CPU/min idle, ${m_busy[$n]} ms/min at 200 starts/s, RSS ${m_rss[$n]} KiB"
 done
 
 echo

@@ -721,10 +721,16 @@ int loop_once(struct loop *l, FILE *out)
 	uint64_t now = loop_now_usec();
 	int r;
 
-	if (live_root(l)) { /* one decision and out: read every process now, whole */
-		while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX, NULL,
-					      NULL) > 0)
-			;
+	if (live_root(l)) { /* one decision and out: read every guarded process now, whole */
+		if (l->scope[0]) { /* the scope's cgroup.procs only, not all of /proc */
+			r = loop_procs_scan_scope(l, false, NULL);
+			if (r < 0)
+				(void)log_debug_errno(r, "listing the scope's processes: %m");
+		} else {
+			while (proc_table_rescan_step(&l->table, &l->col.root, false, SIZE_MAX,
+						      NULL, NULL) > 0)
+				;
+		}
 		while (proc_table_refresh(&l->table, &l->col.root, SIZE_MAX, 0, NULL, NULL) > 0)
 			;
 		loop_procs_retag(l);

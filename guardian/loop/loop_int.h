@@ -78,6 +78,9 @@
 #define LOOP_TAG_PARENT_SHIFT 6
 #define LOOP_TAG_PARENT_MASK (3u << LOOP_TAG_PARENT_SHIFT)
 #define LOOP_TAG_HAS_COPY (1u << 8) /* a child runs the same executable (Children=no) */
+/* KillUnit=cgroup and nothing else that sums its members (no budget, pressure, throttle): in a
+ * group ranked by its own counters it is read only if that group is the best (cgroup-first) */
+#define LOOP_TAG_KU_CGROUP (1u << 9)
 
 /* A value this daemon wrote to a process's oom_score_adj, and the one before (loop_lineage.c):
  * what its children inherit from us, and what they get back. Protected processes are few. */
@@ -125,6 +128,7 @@ struct loop_cand { /* a process ranked for this decision */
 	uint64_t anon_bytes; /* statm, just read */
 	uint64_t key; /* tier and anon: larger is a better victim */
 	bool fresh; /* anon_bytes read for this decision (else: the last full ranking's) */
+	int cg_rank; /* KillUnit=cgroup member not read yet: its group's index in cg_rank, or -1 */
 };
 
 struct loop_victim {
@@ -227,6 +231,11 @@ struct loop {
 	size_t ncand, nmust, fill_seen, fill_loaded, fill_missing, fill_read, fill_unread;
 	uint64_t fill_unread_max, fill_best_anon;
 	struct loop_cand stale_cand[LOOP_DECISION_LOADS]; /* heap: unread, by anon */
+	/* Cgroup-first (loop_procs_fill): the scope's groups ranked by their own counters, before
+	 * any process is read; statm is read only for the best group's KillUnit=cgroup members. */
+	struct pol_cg_rank cg_rank[POL_CG_RANK_MAX];
+	size_t ncg_rank;
+	int cg_rank_best; /* lowest cg_rank of a member seen in this fill, -1: none */
 	size_t nstale_cand;
 	bool fill_cached; /* this decision ranks from the last full ranking (LOOP_FRESH_TOP) */
 	uint64_t last_rank_usec; /* start of the last full ranking or sweep (every statm read) */

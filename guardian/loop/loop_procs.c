@@ -12,6 +12,8 @@
  * candidates that can matter: every in-flight victim, every process whose policy kills process
  * groups or cgroups or budgets its service (the engine sums those), and the best
  * LOOP_CAND_MAX of the rest by (KillPreference tier, anon RSS), the engine's own ranking keys.
+ * Cgroup-first: KillUnit=cgroup processes in groups the engine ranks by their own counters
+ * (pol_cgroups_rank) cost no read, except those of the best such group (rank_groups).
  * When the must-haves alone overflow the array the view is partial: said once at WARNING and in
  * every report made from it (process_table=partial).
  */
@@ -45,9 +47,12 @@ static uint32_t tag_of_proc(const struct loop *l, const struct og_proc *p)
 		t |= LOOP_TAG_PREFER;
 	else if (pp.kill_pref == POL_KP_AVOID)
 		t |= LOOP_TAG_AVOID;
-	if (pp.kill_unit != POL_KU_PROCESS ||
-	    (pp.svc && (pp.svc->budget_bytes || pp.svc->budget_permyriad ||
-			pp.svc->pressure_limit.set || pp.svc->throttle)))
+	if (pp.svc && (pp.svc->budget_bytes || pp.svc->budget_permyriad ||
+		       pp.svc->pressure_limit.set || pp.svc->throttle))
+		t |= LOOP_TAG_MUST;
+	else if (pp.kill_unit == POL_KU_CGROUP)
+		t |= LOOP_TAG_MUST | LOOP_TAG_KU_CGROUP;
+	if (pp.kill_unit != POL_KU_PROCESS)
 		t |= LOOP_TAG_MUST;
 	if (pp.oom_score_adj_by)
 		t |= LOOP_TAG_ADJ;
@@ -135,6 +140,26 @@ static void remember(struct pt_proc *e, uint64_t anon)
 static int scope_dir(const struct loop *l);
 static void walk_cgroup(struct loop *l, int dirfd, int depth, void (*fn)(struct loop *, pid_t));
 
+/*
+ * proc_table.admit of a scoped daemon: is pid inside the scope? One small read
+ * (proc/PID/cgroup) before the eight files of a full load, so a fork or exec elsewhere on the
+ * machine costs that read only (issue 7). Unscoped, or unreadable (gone): no read, or false.
+ */
+static bool admit_in_scope(void *userdata, pid_t pid)
+{
+	struct loop *l = userdata;
+	char path[32], buf[4096]; /* cgroup: one line a hierarchy (~600 B hybrid) */
+
+	if (!l->scope[0])
+		return true;
+	snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
+	l->scratch->cgroup[0] = l->scratch->memcg_v1[0] = '\0';
+	if (og_read_at(l->col.root.proc_fd, path, buf, sizeof(buf)) < 0 ||
+	    src_proc_parse_cgroup(buf, l->scratch) < 0)
+		return false;
+	return loop_proc_in_scope(l, l->scratch);
+}
+
 static void count_visit(struct loop *l, pid_t pid)
 {
 	(void)pid;
@@ -177,6 +202,8 @@ int loop_procs_init(struct loop *l)
 	r = proc_table_init(&l->table, initial, pid_max);
 	if (r < 0)
 		return r;
+	l->table.admit = admit_in_scope;
+	l->table.admit_data = l;
 	l->scratch = malloc(sizeof(*l->scratch));
 	l->cand = malloc(LOOP_CAND_MAX * sizeof(*l->cand));
 	l->must = malloc(LOOP_CAND_MAX * sizeof(*l->must));
@@ -298,6 +325,12 @@ static void peek_new(struct loop *l, size_t budget)
 			continue;
 		/* The tests wait for this to tell a protection on the event from a later rescan. */
 		log_debug("process event: pid %d may match a policy, checking it", (int)pid);
+		if (!admit_in_scope(l, pid)) {
+			l->table.nrefused++;
+			proc_table_remove(&l->table,
+					  pid); /* outside the scope: nothing more read */
+			continue;
+		}
 		e = proc_table_load(&l->table, &l->col.root, pid, NULL);
 		if (e)
 			loaded_bg(l, e);
@@ -477,21 +510,46 @@ static bool is_inflight(const struct loop *l, const struct pt_proc *e)
 	return false;
 }
 
-/* Rank a loaded entry: never-victims cost nothing, the rest one statm (unless have_anon). */
+/* The group of e among the ranked ones (as the engine finds it: either path), or -1. */
+static int cg_rank_of(const struct loop *l, const struct pt_proc *e)
+{
+	const char *cg = pt_str(e->cgroup), *v1 = pt_str(e->memcg_v1);
+	uint64_t h = pol_cgroup_hash(cg);
+
+	for (size_t k = 0; k < l->ncg_rank; k++) {
+		const char *path = l->snap.cgroups[l->cg_rank[k].index].path;
+
+		if ((l->cg_rank[k].hash == h && strcmp(path, cg) == 0) ||
+		    (v1[0] && strcmp(path, v1) == 0))
+			return (int)k;
+	}
+	return -1;
+}
+
+/* Rank a loaded entry: never-victims cost nothing, the rest one statm (unless have_anon). A
+ * KillUnit=cgroup member of a ranked group waits (read_best_group): its group's counters rank
+ * it, its statm only picks the group's representative. */
 static void rank(struct loop *l, struct pt_proc *e, bool have_anon, uint64_t anon, bool fresh)
 {
 	struct loop_cand c;
-	bool must;
+	bool must, inflight;
+	int k = -1;
 
 	if (e->flags & (PT_KTHREAD | PT_UNREADABLE | PT_STALE))
 		return;
 	if (!(e->tag & LOOP_TAG_VALID))
 		loaded(l, e);
-	must = is_inflight(l, e) || (e->tag & LOOP_TAG_MUST);
+	inflight = is_inflight(l, e);
+	must = inflight || (e->tag & LOOP_TAG_MUST);
 	if ((e->tag & LOOP_TAG_NEVER) && !must)
 		return; /* never a victim: no read at all */
 	if (have_anon) {
 		/* read by visit() just now */
+	} else if (!inflight && (e->tag & LOOP_TAG_KU_CGROUP) && l->ncg_rank &&
+		   (k = cg_rank_of(l, e)) >= 0) {
+		anon = e->flags & PT_MEASURED ? (uint64_t)e->anon_kib << 10 : 0;
+		if (l->cg_rank_best < 0 || k < l->cg_rank_best)
+			l->cg_rank_best = k;
 	} else if (l->fill_cached && !must && (e->flags & PT_MEASURED)) {
 		anon = (uint64_t)e->anon_kib << 10;
 	} else {
@@ -501,8 +559,11 @@ static void rank(struct loop *l, struct pt_proc *e, bool have_anon, uint64_t ano
 		fresh = true;
 		l->fill_read++;
 	}
-	c = (struct loop_cand){
-		.pid = e->pid, .anon_bytes = anon, .key = cand_key(e->tag, anon), .fresh = fresh};
+	c = (struct loop_cand){.pid = e->pid,
+			       .anon_bytes = anon,
+			       .key = cand_key(e->tag, anon),
+			       .fresh = fresh,
+			       .cg_rank = k};
 	if (c.anon_bytes > l->fill_best_anon)
 		l->fill_best_anon = c.anon_bytes;
 	if (must) {
@@ -525,7 +586,7 @@ static void rank(struct loop *l, struct pt_proc *e, bool have_anon, uint64_t ano
 static void visit(struct loop *l, pid_t pid)
 {
 	struct pt_proc *e = proc_table_get(&l->table, pid);
-	struct loop_cand c = {.pid = pid};
+	struct loop_cand c = {.pid = pid, .cg_rank = -1};
 
 	l->fill_seen++;
 	if (e && !(e->flags & PT_STALE) && !(l->scope[0] && (e->tag & LOOP_TAG_OUTSIDE))) {
@@ -675,6 +736,44 @@ static void add_proc(struct loop *l, const struct loop_cand *c)
 	p->rss_anon_bytes = c->anon_bytes;
 }
 
+/* Cgroup-first: the groups the policy kills ranked by their counters before any process read,
+ * so a fill reads statm only for the KillUnit=cgroup members of the best group (the engine's
+ * choice, or, when a member of it may never be killed, its members one by one); members of
+ * the others keep the sweep's figure (0 if none): it only names their representative. */
+static void rank_groups(struct loop *l)
+{
+	l->ncg_rank = 0;
+	l->cg_rank_best = -1;
+	for (size_t i = 0; i < l->rules.nservices; i++)
+		if (l->rules.services[i].kill_unit == POL_KU_CGROUP) {
+			l->ncg_rank =
+				pol_cgroups_rank(&l->snap, l->scope, l->cg_rank, POL_CG_RANK_MAX);
+			return;
+		}
+}
+
+/* c's statm read now (0 if it is gone), remembered in the table. */
+static void measure_now(struct loop *l, struct loop_cand *c)
+{
+	struct pt_proc *e;
+
+	l->fill_read++;
+	if (src_read_statm_anon(&l->col.root, c->pid, l->col.page_size, &c->anon_bytes) < 0) {
+		c->anon_bytes = 0; /* gone */
+		return;
+	}
+	c->fresh = true;
+	if ((e = proc_table_get(&l->table, c->pid)))
+		remember(e, c->anon_bytes);
+}
+
+static void read_best_group(struct loop *l)
+{
+	for (size_t i = 0; l->cg_rank_best >= 0 && i < l->nmust; i++)
+		if (l->must[i].cg_rank == l->cg_rank_best)
+			measure_now(l, &l->must[i]);
+}
+
 static void scan_visit(struct loop *l, pid_t pid)
 {
 	proc_table_scan_pid(&l->table, &l->col.root, pid, l->scan_cb, l);
@@ -706,6 +805,7 @@ int loop_procs_fill(struct loop *l, bool hot, uint64_t now)
 	l->fill_cached = l->last_rank_usec && now - l->last_rank_usec < LOOP_RANK_FRESH_USEC;
 	if (!l->fill_cached)
 		l->last_rank_usec = now;
+	rank_groups(l);
 	if (l->scope[0]) {
 		dfd = scope_dir(l);
 		if (dfd < 0)
@@ -715,6 +815,7 @@ int loop_procs_fill(struct loop *l, bool hot, uint64_t now)
 		walk_proc(l);
 	}
 	load_unread(l);
+	read_best_group(l);
 	l->snap.nprocs = 0;
 	for (size_t i = 0; i < l->nmust; i++)
 		add_proc(l, &l->must[i]);
@@ -728,21 +829,10 @@ int loop_procs_fill(struct loop *l, bool hot, uint64_t now)
 	}
 	/* Ranked from the last full ranking: the best of them are measured again now. */
 	for (size_t i = 0, k = 0; l->fill_cached && i < l->ncand && k < LOOP_FRESH_TOP; i++) {
-		struct loop_cand *c = &l->cand[i];
-		struct pt_proc *e;
-
-		if (c->fresh)
+		if (l->cand[i].fresh)
 			continue;
 		k++;
-		l->fill_read++;
-		if (src_read_statm_anon(&l->col.root, c->pid, l->col.page_size, &c->anon_bytes) <
-		    0) {
-			c->anon_bytes = 0; /* gone */
-			continue;
-		}
-		c->fresh = true;
-		if ((e = proc_table_get(&l->table, c->pid)))
-			remember(e, c->anon_bytes);
+		measure_now(l, &l->cand[i]);
 	}
 	for (size_t i = 0; i < l->ncand && l->snap.nprocs < l->snap.cap_procs; i++)
 		if (l->cand[i].anon_bytes > 0)

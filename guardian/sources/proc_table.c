@@ -381,6 +381,11 @@ size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size
 			continue;
 		}
 		budget--;
+		if (t->admit && !t->admit(t->admit_data, t->ents[i - 1].pid)) {
+			t->nrefused++;
+			proc_table_remove(t, t->ents[i - 1].pid); /* the last entry moves here */
+			continue;
+		}
 		e = proc_table_load(t, root, t->ents[i - 1].pid, NULL);
 		if (e && cb)
 			cb(userdata, e);

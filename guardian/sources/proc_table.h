@@ -67,6 +67,12 @@ struct proc_table {
 	int scan_fd;
 	bool scan_deep;
 	size_t scan_seen;
+	/* The owner's filter (may be NULL): proc_table_refresh() asks it before reading a stale
+	 * entry, and removes the entry unread when it says no (a scoped daemon: one read of
+	 * proc/PID/cgroup instead of eight files for a process outside its scope). */
+	bool (*admit)(void *userdata, pid_t pid);
+	void *admit_data;
+	size_t nrefused; /* entries admit() turned away (the debug log, the tests) */
 };
 
 /* Allocate for `initial` entries (every page touched now, so mlockall(MCL_ONFAULT) locks them),
@@ -106,7 +112,8 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 
 /*
  * Read up to budget stale entries noted at least min_age_ms ago (by t->clock_ms: a process
- * that lives shorter than that is never read); cb (may be NULL) is called for each one stored.
+ * that lives shorter than that is never read), each once t->admit (if set) lets it in (else it
+ * is removed unread, counted in nrefused); cb (may be NULL) is called for each one stored.
  * Returns how many old enough were left for lack of budget (t->nstale counts all).
  */
 size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size_t budget,

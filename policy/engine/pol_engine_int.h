@@ -41,9 +41,15 @@ struct pol_why {
 	const char *rule;
 	const char *metric;
 	uint64_t measured, limit;
-	const struct pol_cause *cause; /* the stage's trigger; NULL: text says why */
-	const char *text; /* formatted already (services), only when cause is NULL */
+	const struct pol_cause *cause; /* the stage's trigger, or a service's own limit */
+	const char *key; /* BUDGET, PRESSURE_LIMIT causes: the instance (pol_service_key()) */
 };
+
+/* pol_service.c */
+/* The sentence of a BUDGET or PRESSURE_LIMIT cause of service svc's instance key into buf
+ * ("service 60-web (web.service) uses 1.2G ... > MemoryBudget 1.0G, OnBudget=kill"); buf. */
+const char *pol_service_cause_text(const struct pol_cause *c, const char *svc, const char *key,
+				   char *buf, size_t size);
 
 /* pol_plan.c */
 /* Append to a NUL-terminated buffer, truncating silently. */

@@ -325,7 +325,15 @@ void pol_action_explain(struct pol_action *a)
 
 	switch (d->code) {
 	case POL_WHY_SIGNAL:
-		signal_sentence(a, pol_cause_text(&d->cause, w, sizeof(w)));
+		if (d->cause.kind == POL_CAUSE_BUDGET ||
+		    d->cause.kind == POL_CAUSE_PRESSURE_LIMIT) {
+			char sw[200];
+
+			signal_sentence(a, pol_service_cause_text(&d->cause, d->service, d->key, sw,
+								  sizeof(sw)));
+		} else {
+			signal_sentence(a, pol_cause_text(&d->cause, w, sizeof(w)));
+		}
 		break;
 	case POL_WHY_NO_VICTIM:
 		pol_fmtbuf(a->reason, sizeof(a->reason),
@@ -361,7 +369,7 @@ void pol_plan_explain(struct pol_plan *plan)
 }
 
 /* Plan TERM (grace > 0 and !kill_now) or KILL for the best candidate, remember it. Records
- * figures, formats nothing (unless w->text was formatted by the caller already). */
+ * figures, formats nothing (pol_action_explain() does, after the signal). */
 void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct pol_rules *r,
 		     const struct og_snapshot *s, const struct pol_measure *m,
 		     const struct pol_candidate *c, bool kill_now, uint64_t needed,
@@ -397,12 +405,9 @@ void pol_plan_signal(struct pol_plan *plan, struct pol_state *st, const struct p
 	a->why.rss_source = c->proc_index < s->nprocs ? (int)s->procs[c->proc_index].rss_source : -1;
 	og_strscpy(a->why.who, who, sizeof(a->why.who));
 	og_strscpy(a->why.service, c->service, sizeof(a->why.service));
-	if (w->cause) {
-		a->why.cause = *w->cause;
-	} else { /* a service's own reason (formatted by pol_service.c): its text is the cause */
-		signal_sentence(a, w->text);
-		a->why.code = POL_WHY_TEXT;
-	}
+	a->why.cause = *w->cause;
+	if (w->key)
+		og_strscpy(a->why.key, w->key, sizeof(a->why.key));
 	victim_record(st, a, now, grace, c->service);
 }
 

@@ -289,6 +289,29 @@ static const char *inst_name(const struct pol_inst_state *in, char *buf, size_t 
 	return buf;
 }
 
+const char *pol_service_cause_text(const struct pol_cause *c, const char *svc, const char *key,
+				   char *buf, size_t size)
+{
+	char u[16], b[16];
+
+	if (c->kind == POL_CAUSE_BUDGET)
+		pol_fmtbuf(buf, size,
+			   "service %s (%s) uses %s (anon+swap of %u processes) > MemoryBudget %s, "
+			   "OnBudget=%s",
+			   svc, key, og_format_bytes(u, sizeof(u), c->measured), c->nprocs,
+			   og_format_bytes(b, sizeof(b), c->limit),
+			   on_budget_name((enum pol_on_budget)c->on_budget));
+	else
+		pol_fmtbuf(buf, size,
+			   "service %s (%s) memory PSI %s avg10 %u.%02u%% > PressureLimit "
+			   "%u.%02u%% for %llus",
+			   svc, key, c->psi_full ? "full" : "some", (unsigned)(c->measured / 100),
+			   (unsigned)(c->measured % 100), (unsigned)(c->limit / 100),
+			   (unsigned)(c->limit % 100),
+			   (unsigned long long)(c->duration_usec / 1000000));
+	return buf;
+}
+
 /* OnBudget= for one over-budget instance. Returns true if it planned a victim. */
 static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 			struct pol_state *st, const struct pol_ctx *ctx,
@@ -299,21 +322,21 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 	uint64_t budget = svc_budget(s, svc), over = pol_sat_sub(in->usage_bytes, budget), high = 0;
 	enum pol_on_budget ob = svc->protect ? POL_OB_REPORT : svc->on_budget;
 	bool high_kept = false;
-	char u[16], b[16], n[POL_NAME_MAX + OG_CGROUP_PATH_MAX], text[200];
+	char u[16], text[200];
+	struct pol_cause cause = {.kind = POL_CAUSE_BUDGET,
+				  .measured = in->usage_bytes,
+				  .limit = budget,
+				  .nprocs = in->nprocs,
+				  .on_budget = (int)svc->on_budget};
 	struct pol_why w = {.stage = POL_STAGE_NONE,
 			    .rule = svc->origin.path,
 			    .metric = "budget_bytes",
 			    .measured = in->usage_bytes,
 			    .limit = budget,
-			    .text = text};
+			    .cause = &cause,
+			    .key = in->key};
 	struct pol_action *a;
 
-	pol_fmtbuf(text, sizeof(text),
-		   "service %s uses %s (anon+swap of %u processes) > MemoryBudget %s, "
-		   "OnBudget=%s",
-		   inst_name(in, n, sizeof(n)), og_format_bytes(u, sizeof(u), in->usage_bytes),
-		   in->nprocs, og_format_bytes(b, sizeof(b), budget),
-		   on_budget_name(svc->on_budget));
 	if ((ob == POL_OB_RECLAIM || ob == POL_OB_THROTTLE) &&
 	    (!in->cgroup[0] || cgroup_has_protected(s, r, m, in->cgroup)))
 		ob = POL_OB_REPORT; /* no cgroup of its own: cannot reclaim or throttle it alone */
@@ -349,6 +372,8 @@ static bool plan_budget(const struct og_snapshot *s, const struct pol_rules *r,
 		}
 		ob = POL_OB_REPORT;
 	}
+	/* not a signal: this sentence is made here (POL_WHY_TEXT, see plan.h) */
+	pol_service_cause_text(&cause, in->svc_name, in->key, text, sizeof(text));
 	a = inst_action(plan, svc,
 			ob == POL_OB_RECLAIM	? POL_ACT_RECLAIM_CGROUP
 			: ob == POL_OB_THROTTLE ? POL_ACT_THROTTLE
@@ -393,20 +418,21 @@ static bool plan_pressure(const struct og_snapshot *s, const struct pol_rules *r
 	const struct pol_psi_limit *lim = &svc->pressure_limit;
 	const struct og_cgroup *cg = cgroup_by_path(s, in->cgroup);
 	uint32_t v = cg && cg->has_psi ? pol_psi_avg10(&cg->psi, lim->full) : 0;
-	char n[POL_NAME_MAX + OG_CGROUP_PATH_MAX], text[200];
+	char text[200];
+	struct pol_cause cause = {.kind = POL_CAUSE_PRESSURE_LIMIT,
+				  .psi_full = lim->full,
+				  .measured = v,
+				  .limit = lim->limit_centi,
+				  .duration_usec = lim->duration_usec};
 	struct pol_why w = {.stage = POL_STAGE_NONE,
 			    .rule = svc->origin.path,
 			    .metric = lim->full ? "psi_full_avg10_centi" : "psi_some_avg10_centi",
 			    .measured = v,
 			    .limit = lim->limit_centi,
-			    .text = text};
+			    .cause = &cause,
+			    .key = in->key};
 	struct pol_action *a;
 
-	pol_fmtbuf(text, sizeof(text),
-		   "service %s memory PSI %s avg10 %u.%02u%% > PressureLimit %u.%02u%% for %llus",
-		   inst_name(in, n, sizeof(n)), lim->full ? "full" : "some", v / 100, v % 100,
-		   lim->limit_centi / 100, lim->limit_centi % 100,
-		   (unsigned long long)(lim->duration_usec / 1000000));
 	if (!svc->protect) {
 		if (!may_kill)
 			return false;
@@ -415,6 +441,7 @@ static bool plan_pressure(const struct og_snapshot *s, const struct pol_rules *r
 			return true;
 		}
 	}
+	pol_service_cause_text(&cause, in->svc_name, in->key, text, sizeof(text));
 	a = inst_action(plan, svc, POL_ACT_REPORT, NULL);
 	if (!a)
 		return false;

@@ -1501,6 +1501,32 @@ START_TEST(over_budget_kill_takes_the_service_not_the_bystander)
 }
 END_TEST
 
+/* Issue 7: a budget-triggered kill, like the ladder's, formats nothing before the signal; its
+ * sentence is made from the recorded figures afterwards and reads as before. */
+START_TEST(over_budget_kill_reason_is_formatted_after_the_step)
+{
+	struct pol_action *a = NULL;
+
+	budgeted(POL_OB_KILL);
+	tb_engine_start();
+	tb_s.now_usec = 1 * SEC;
+	ck_assert_int_ge(pol_step(&tb_s, &tb_r, &tb_st, &tb_ctx, 1 * SEC, &tb_plan), 1);
+	for (size_t i = 0; i < tb_plan.n; i++)
+		if (tb_plan.actions[i].kind == POL_ACT_TERM)
+			a = &tb_plan.actions[i];
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->target.pid, 100);
+	ck_assert_str_eq(a->reason, "");
+	ck_assert_int_eq(a->why.code, POL_WHY_SIGNAL);
+	ck_assert_int_eq(a->why.cause.kind, POL_CAUSE_BUDGET);
+	pol_action_explain(a);
+	ck_assert_int_eq(a->why.code, POL_WHY_TEXT);
+	ck_assert_ptr_nonnull(
+		strstr(a->reason, "service 60-api (api.service) uses 1.4G (anon+swap of "));
+	ck_assert_ptr_nonnull(strstr(a->reason, "> MemoryBudget 1.0G, OnBudget=kill; victim "));
+}
+END_TEST
+
 START_TEST(over_budget_reclaim_and_percent_budget)
 {
 	struct pol_service *svc = budgeted(POL_OB_RECLAIM);
@@ -2017,6 +2043,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(svc, throttled_group_pressure_does_not_climb_the_ladder);
 	tcase_add_test(svc, budget_throttle_never_raises_memory_high);
 	tcase_add_test(svc, over_budget_kill_takes_the_service_not_the_bystander);
+	tcase_add_test(svc, over_budget_kill_reason_is_formatted_after_the_step);
 	tcase_add_test(svc, over_budget_reclaim_and_percent_budget);
 	tcase_add_test(svc, protected_over_budget_is_only_reported);
 	tcase_add_test(svc, service_pressure_limit_terminates_its_victim);
