@@ -18,7 +18,9 @@
 #include "guardian/actions/act_protect.h"
 #include "guardian/base/log.h"
 #include "guardian/loop/loop_int.h"
+#include "guardian/sources/src_meminfo.h"
 #include "guardian/sources/src_proc.h"
+#include "guardian/sources/src_slab.h"
 #include "policy/engine/pol_match.h"
 #include "policy/engine/pol_victim.h"
 #include "policy/util/cleanup.h"
@@ -487,8 +489,53 @@ static void act_group_action(struct loop *l, struct pol_action *a, uint64_t now)
 
 /* ------------------------------------------------------------------ memory actions */
 
-static void mem_done(struct loop *l, const struct pol_action *a, int r)
+/* The size of slab cache `name` in l->snap, 0 when not listed. */
+static uint64_t slab_cache_bytes(const struct loop *l, const char *name)
 {
+	for (size_t i = 0; name[0] && i < l->snap.nslabs; i++)
+		if (strcmp(l->snap.slabs[i].name, name) == 0)
+			return l->snap.slabs[i].total_bytes;
+	return 0;
+}
+
+/*
+ * After a slab drop: what it freed, SReclaimable (a->value, when planned) against now, and the
+ * largest reclaimable cache it named (a->target.unit) before and after; one NOTICE line, also
+ * appended to the report's reason. The slab list is read afresh for it (one walk per drop).
+ */
+static void slab_drop_result(struct loop *l, struct pol_action *a)
+{
+	struct og_meminfo mi;
+	uint64_t cache0 = slab_cache_bytes(l, a->target.unit), cache1 = 0;
+	char b0[16], b1[16], fr[16], c0[16], c1[16], cache[OG_UNIT_MAX + 48] = "", line[192];
+	size_t len;
+
+	if (src_read_meminfo(&l->col.root, &mi) < 0 || !(mi.has & OG_MI_SRECLAIMABLE))
+		return;
+	if (a->target.unit[0] &&
+	    src_read_slabs(&l->col.root, l->snap.page_size, l->snap.slabs, l->snap.cap_slabs,
+			   &l->snap.nslabs) >= 0) {
+		l->last_slab_usec = loop_now_usec();
+		cache1 = slab_cache_bytes(l, a->target.unit);
+		snprintf(cache, sizeof(cache), ", %s %s -> %s", a->target.unit,
+			 og_format_bytes(c0, sizeof(c0), cache0),
+			 og_format_bytes(c1, sizeof(c1), cache1));
+	}
+	snprintf(line, sizeof(line), "freed %s (SReclaimable %s -> %s%s)",
+		 og_format_bytes(fr, sizeof(fr),
+				 a->value > mi.sreclaimable_bytes ? a->value - mi.sreclaimable_bytes : 0),
+		 og_format_bytes(b0, sizeof(b0), a->value),
+		 og_format_bytes(b1, sizeof(b1), mi.sreclaimable_bytes), cache);
+	log_notice("%s: %s", pol_action_name(a->kind), line);
+	len = strlen(a->reason);
+	if (len + 3 < sizeof(a->reason))
+		snprintf(a->reason + len, sizeof(a->reason) - len, "; %s", line);
+}
+
+static void mem_done(struct loop *l, struct pol_action *a, int r)
+{
+	if (a->kind == POL_ACT_DROP_SLAB && r > 0 && !l->dry_run)
+		slab_drop_result(l, a);
 	if (r < 0 && r != -EOPNOTSUPP)
 		(void)log_warning_errno(r, "%s failed: %m", pol_action_name(a->kind));
 	loop_report_queue(l, a,
@@ -505,6 +552,7 @@ static void mem_done(struct loop *l, const struct pol_action *a, int r)
  * is written, so nothing blocks: inline too. */
 static void act_mem(struct loop *l, const struct pol_action *a)
 {
+	struct pol_action done;
 	int r;
 
 	if (loop_worker_wants(a->kind) && l->worker.started && !l->actx.dry_run) {
@@ -521,7 +569,8 @@ static void act_mem(struct loop *l, const struct pol_action *a)
 		l->worker_busy_logged = true;
 		return;
 	}
-	mem_done(l, a, act_mem_apply(&l->actx, a));
+	done = *a; /* mem_done() adds what a slab drop freed */
+	mem_done(l, &done, act_mem_apply(&l->actx, a));
 }
 
 static int worker_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)

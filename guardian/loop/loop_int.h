@@ -97,6 +97,11 @@ struct loop_adj_rec {
  * snapshot plus decision costs ~100 ms at 4000 processes; a host may sit in the reclaim stage
  * for hours. */
 #define LOOP_NEAR_STEP_USEC 1000000ULL
+/* The slab caches (proc/slabinfo, which walks every cache's partial slabs, and one
+ * reclaim_account per cache) are read at most this often: the decision takes SReclaimable from
+ * meminfo on every step; the list only names the largest caches. With a million dentries under
+ * TCG one walk took ~100 ms, once a second in the reclaim stage (VM tier, scenario slab). */
+#define LOOP_SLAB_REFRESH_USEC (10 * 1000000ULL)
 
 /* Reports waiting to be written (loop_report.c, the slot is in report.h): a victim's reports
  * are rewritten in place (same slot), so a ring this size holds a burst of kills plus
@@ -194,6 +199,7 @@ struct loop {
 	uint64_t reclaim_est_bytes; /* scope: reclaimable file pages from the last snapshot */
 	uint64_t kill_crossed_usec; /* avail < kill threshold since, 0 = above */
 	uint64_t last_full_usec;
+	uint64_t last_slab_usec; /* the slab list in snap was read then (LOOP_SLAB_REFRESH_USEC) */
 	uint64_t last_full_avail_bytes; /* the fast read when the last decision was taken */
 	uint64_t next_rescan_usec;
 
