@@ -368,6 +368,22 @@ void loop_kick(struct loop *l, const char *why)
 	tick(l, true);
 }
 
+void loop_kick_pressure(struct loop *l)
+{
+	uint64_t now = loop_now_usec();
+
+	/* The stages' PSI conditions hold for 6-10 s: one decision a second follows them, and the
+	 * poll goes on watching memory. Deciding on every trigger (some and full, each up to once
+	 * a window) cost a full snapshot two or three times a second under a hog (VM tier). */
+	if (l->last_full_usec && now - l->last_full_usec < LOOP_PSI_STEP_USEC) {
+		log_debug("woken by psi %" PRIu64 " ms after the last decision: polling only",
+			  (now - l->last_full_usec) / 1000);
+		tick(l, false);
+		return;
+	}
+	loop_kick(l, "psi");
+}
+
 static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	tick(userdata, false);

@@ -499,14 +499,14 @@ static uint64_t slab_cache_bytes(const struct loop *l, const char *name)
 }
 
 /*
- * After a slab drop: what it freed, SReclaimable (a->value, when planned) against now, and the
- * largest reclaimable cache it named (a->target.unit) before and after; one NOTICE line, also
+ * A slab drop has settled: what it freed, SReclaimable (a->value, when planned) against now, and
+ * the largest reclaimable cache it named (a->target.unit) then and now; one NOTICE line, also
  * appended to the report's reason. The slab list is read afresh for it (one walk per drop).
  */
 static void slab_drop_result(struct loop *l, struct pol_action *a)
 {
 	struct og_meminfo mi;
-	uint64_t cache0 = slab_cache_bytes(l, a->target.unit), cache1 = 0;
+	uint64_t cache1 = 0;
 	char b0[16], b1[16], fr[16], c0[16], c1[16], cache[OG_UNIT_MAX + 48] = "", line[192];
 	size_t len;
 
@@ -518,7 +518,7 @@ static void slab_drop_result(struct loop *l, struct pol_action *a)
 		l->last_slab_usec = loop_now_usec();
 		cache1 = slab_cache_bytes(l, a->target.unit);
 		snprintf(cache, sizeof(cache), ", %s %s -> %s", a->target.unit,
-			 og_format_bytes(c0, sizeof(c0), cache0),
+			 og_format_bytes(c0, sizeof(c0), l->slab_cache0_bytes),
 			 og_format_bytes(c1, sizeof(c1), cache1));
 	}
 	snprintf(line, sizeof(line), "freed %s (SReclaimable %s -> %s%s)",
@@ -532,10 +532,8 @@ static void slab_drop_result(struct loop *l, struct pol_action *a)
 		snprintf(a->reason + len, sizeof(a->reason) - len, "; %s", line);
 }
 
-static void mem_done(struct loop *l, struct pol_action *a, int r)
+static void mem_report(struct loop *l, const struct pol_action *a, int r)
 {
-	if (a->kind == POL_ACT_DROP_SLAB && r > 0 && !l->dry_run)
-		slab_drop_result(l, a);
 	if (r < 0 && r != -EOPNOTSUPP)
 		(void)log_warning_errno(r, "%s failed: %m", pol_action_name(a->kind));
 	loop_report_queue(l, a,
@@ -547,13 +545,36 @@ static void mem_done(struct loop *l, struct pol_action *a, int r)
 			  NULL, 0, 0, 0, NULL, 0);
 }
 
+static int slab_settled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct loop *l = userdata;
+
+	slab_drop_result(l, &l->slab_drop);
+	mem_report(l, &l->slab_drop, 1);
+	return 0;
+}
+
+/* A slab drop is reported once it has settled (what it freed), everything else at once. */
+static void mem_done(struct loop *l, const struct pol_action *a, int r)
+{
+	if (a->kind == POL_ACT_DROP_SLAB && r > 0 && !l->dry_run && l->slab_src &&
+	    sd_event_source_set_time(l->slab_src, loop_now_usec() + LOOP_SLAB_SETTLE_USEC) >= 0 &&
+	    sd_event_source_set_enabled(l->slab_src, SD_EVENT_ONESHOT) >= 0) {
+		l->slab_drop = *a;
+		return;
+	}
+	mem_report(l, a, r);
+}
+
 /* drop_caches and compaction go to the worker (they may block for seconds; the loop must keep
  * polling and be able to kill meanwhile); the rest is quick and runs here. In dry-run nothing
  * is written, so nothing blocks: inline too. */
 static void act_mem(struct loop *l, const struct pol_action *a)
 {
-	struct pol_action done;
 	int r;
+
+	if (a->kind == POL_ACT_DROP_SLAB)
+		l->slab_cache0_bytes = slab_cache_bytes(l, a->target.unit);
 
 	if (loop_worker_wants(a->kind) && l->worker.started && !l->actx.dry_run) {
 		r = loop_worker_submit(&l->worker, &l->actx, a);
@@ -569,8 +590,7 @@ static void act_mem(struct loop *l, const struct pol_action *a)
 		l->worker_busy_logged = true;
 		return;
 	}
-	done = *a; /* mem_done() adds what a slab drop freed */
-	mem_done(l, &done, act_mem_apply(&l->actx, a));
+	mem_done(l, a, act_mem_apply(&l->actx, a));
 }
 
 static int worker_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -588,6 +608,12 @@ int loop_act_setup(struct loop *l)
 {
 	int r;
 
+	r = sd_event_add_time(l->ev, &l->slab_src, CLOCK_MONOTONIC, UINT64_MAX, 100000,
+			      slab_settled, l);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(l->slab_src, SD_EVENT_OFF);
+	if (r < 0) /* without it a drop is reported when the write returns */
+		(void)log_warning_errno(r, "slab drop timer: %m, reporting drops at once");
 	if (!l->worker.started)
 		return 0;
 	r = sd_event_add_io(l->ev, &l->worker_src, loop_worker_fd(&l->worker), EPOLLIN, worker_io,
@@ -603,6 +629,7 @@ void loop_act_teardown(struct loop *l)
 {
 	loop_worker_stop(&l->worker); /* waits for a write in progress */
 	loop_unref_src(&l->worker_src);
+	loop_unref_src(&l->slab_src);
 }
 
 /* ------------------------------------------------------------------ the plan */

@@ -97,11 +97,14 @@ struct loop_adj_rec {
  * snapshot plus decision costs ~100 ms at 4000 processes; a host may sit in the reclaim stage
  * for hours. */
 #define LOOP_NEAR_STEP_USEC 1000000ULL
-/* The slab caches (proc/slabinfo, which walks every cache's partial slabs, and one
- * reclaim_account per cache) are read at most this often: the decision takes SReclaimable from
- * meminfo on every step; the list only names the largest caches. With a million dentries under
- * TCG one walk took ~100 ms, once a second in the reclaim stage (VM tier, scenario slab). */
+#define LOOP_PSI_STEP_USEC LOOP_NEAR_STEP_USEC /* at most this often on PSI triggers */
+/* The slab caches (proc/slabinfo and one reclaim_account file per cache, some 200 reads) are
+ * read at most this often: the decision takes SReclaimable from meminfo on every step, the list
+ * only names the largest caches. */
 #define LOOP_SLAB_REFRESH_USEC (10 * 1000000ULL)
+/* Dentries and inodes are freed after an RCU grace period: SReclaimable goes on falling for a
+ * while after the drop_caches write returns (VM tier: 88 MiB then, 16 MiB seconds later). */
+#define LOOP_SLAB_SETTLE_USEC (2 * 1000000ULL)
 
 /* Reports waiting to be written (loop_report.c, the slot is in report.h): a victim's reports
  * are rewritten in place (same slot), so a ring this size holds a burst of kills plus
@@ -220,6 +223,9 @@ struct loop {
 	struct loop_worker worker;
 	sd_event_source *worker_src;
 	bool worker_busy_logged;
+	sd_event_source *slab_src; /* a slab drop done: measured LOOP_SLAB_SETTLE_USEC later */
+	struct pol_action slab_drop; /* ... that drop */
+	uint64_t slab_cache0_bytes; /* its largest cache (target.unit) in the snapshot it came from */
 
 	/* the process table (loop_procs.c) and one decision's candidates */
 	struct proc_table table;
@@ -258,6 +264,8 @@ struct loop {
 /* loop.c */
 uint64_t loop_now_usec(void);
 void loop_kick(struct loop *l, const char *why); /* a full step now */
+/* A PSI trigger fired: a full step unless one ran within LOOP_PSI_STEP_USEC, else a poll. */
+void loop_kick_pressure(struct loop *l);
 
 /* loop_watch.c: the fast read, PSI triggers, v1 thresholds (all fds of the scope) */
 void loop_close_fd(int *fd); /* close if >= 0, set -1 */

@@ -125,7 +125,7 @@ static int psi_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		loop_kick(l, "psi-error");
 		return 0;
 	}
-	loop_kick(l, "psi");
+	loop_kick_pressure(l);
 	return 0;
 }
 
