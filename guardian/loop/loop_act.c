@@ -498,10 +498,22 @@ static uint64_t slab_cache_bytes(const struct loop *l, const char *name)
 	return 0;
 }
 
+/* The slab list of l->snap read afresh (a drop's before and after); empty when unreadable. */
+static bool slabs_refresh(struct loop *l)
+{
+	if (src_read_slabs(&l->col.root, l->snap.page_size, l->snap.slabs, l->snap.cap_slabs,
+			   &l->snap.nslabs) < 0) {
+		l->snap.nslabs = 0;
+		return false;
+	}
+	l->last_slab_usec = loop_now_usec();
+	return true;
+}
+
 /*
  * A slab drop has settled: what it freed, SReclaimable (a->value, when planned) against now, and
  * the largest reclaimable cache it named (a->target.unit) then and now; one NOTICE line, also
- * appended to the report's reason. The slab list is read afresh for it (one walk per drop).
+ * appended to the report's reason. The slab list is read afresh for it (two walks per drop).
  */
 static void slab_drop_result(struct loop *l, struct pol_action *a)
 {
@@ -512,10 +524,7 @@ static void slab_drop_result(struct loop *l, struct pol_action *a)
 
 	if (src_read_meminfo(&l->col.root, &mi) < 0 || !(mi.has & OG_MI_SRECLAIMABLE))
 		return;
-	if (a->target.unit[0] &&
-	    src_read_slabs(&l->col.root, l->snap.page_size, l->snap.slabs, l->snap.cap_slabs,
-			   &l->snap.nslabs) >= 0) {
-		l->last_slab_usec = loop_now_usec();
+	if (a->target.unit[0] && slabs_refresh(l)) {
 		cache1 = slab_cache_bytes(l, a->target.unit);
 		snprintf(cache, sizeof(cache), ", %s %s -> %s", a->target.unit,
 			 og_format_bytes(c0, sizeof(c0), l->slab_cache0_bytes),
@@ -548,7 +557,17 @@ static void mem_report(struct loop *l, const struct pol_action *a, int r)
 static int slab_settled(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct loop *l = userdata;
+	struct og_meminfo mi;
 
+	/* still falling (RCU frees under load): look again, at most LOOP_SLAB_LOOKS_MAX times */
+	if (++l->slab_looks < LOOP_SLAB_LOOKS_MAX && src_read_meminfo(&l->col.root, &mi) >= 0 &&
+	    (mi.has & OG_MI_SRECLAIMABLE) &&
+	    mi.sreclaimable_bytes + l->slab_drop.value / 64 < l->slab_seen_bytes &&
+	    sd_event_source_set_time(s, loop_now_usec() + LOOP_SLAB_SETTLE_USEC) >= 0 &&
+	    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT) >= 0) {
+		l->slab_seen_bytes = mi.sreclaimable_bytes;
+		return 0;
+	}
 	slab_drop_result(l, &l->slab_drop);
 	mem_report(l, &l->slab_drop, 1);
 	return 0;
@@ -561,6 +580,8 @@ static void mem_done(struct loop *l, const struct pol_action *a, int r)
 	    sd_event_source_set_time(l->slab_src, loop_now_usec() + LOOP_SLAB_SETTLE_USEC) >= 0 &&
 	    sd_event_source_set_enabled(l->slab_src, SD_EVENT_ONESHOT) >= 0) {
 		l->slab_drop = *a;
+		l->slab_seen_bytes = a->value;
+		l->slab_looks = 0;
 		return;
 	}
 	mem_report(l, a, r);
@@ -573,8 +594,11 @@ static void act_mem(struct loop *l, const struct pol_action *a)
 {
 	int r;
 
-	if (a->kind == POL_ACT_DROP_SLAB)
-		l->slab_cache0_bytes = slab_cache_bytes(l, a->target.unit);
+	/* the list may be LOOP_SLAB_REFRESH_USEC old: the cache's size right before the drop */
+	if (a->kind == POL_ACT_DROP_SLAB && !l->actx.dry_run)
+		l->slab_cache0_bytes = a->target.unit[0] && slabs_refresh(l)
+					       ? slab_cache_bytes(l, a->target.unit)
+					       : 0;
 
 	if (loop_worker_wants(a->kind) && l->worker.started && !l->actx.dry_run) {
 		r = loop_worker_submit(&l->worker, &l->actx, a);

@@ -103,8 +103,10 @@ struct loop_adj_rec {
  * only names the largest caches. */
 #define LOOP_SLAB_REFRESH_USEC (10 * 1000000ULL)
 /* Dentries and inodes are freed after an RCU grace period: SReclaimable goes on falling for a
- * while after the drop_caches write returns (VM tier: 88 MiB then, 16 MiB seconds later). */
+ * while after the drop_caches write returns (VM tier under load: 122 MiB 2 s after, 16 MiB
+ * later). A drop is reported once it has settled, looked at every LOOP_SLAB_SETTLE_USEC. */
 #define LOOP_SLAB_SETTLE_USEC (2 * 1000000ULL)
+#define LOOP_SLAB_LOOKS_MAX 5 /* settled: fell by less than 1/64 since the last look, or 10 s */
 
 /* Reports waiting to be written (loop_report.c, the slot is in report.h): a victim's reports
  * are rewritten in place (same slot), so a ring this size holds a burst of kills plus
@@ -225,7 +227,9 @@ struct loop {
 	bool worker_busy_logged;
 	sd_event_source *slab_src; /* a slab drop done: measured LOOP_SLAB_SETTLE_USEC later */
 	struct pol_action slab_drop; /* ... that drop */
-	uint64_t slab_cache0_bytes; /* its largest cache (target.unit) in the snapshot it came from */
+	uint64_t slab_cache0_bytes; /* its largest cache (target.unit) right before it */
+	uint64_t slab_seen_bytes; /* SReclaimable at the last look while it settles */
+	unsigned slab_looks; /* ... and how many looks (LOOP_SLAB_LOOKS_MAX) */
 
 	/* the process table (loop_procs.c) and one decision's candidates */
 	struct proc_table table;
