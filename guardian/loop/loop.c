@@ -262,7 +262,11 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 		what &= ~(unsigned)(OG_SNAP_SLAB | OG_SNAP_NUMA);
 	else if (l->psi_kick && l->stage == POL_STAGE_NONE && !l->near)
 		what &= ~(unsigned)OG_SNAP_SLAB; /* LOOP_PSI_STEP_USEC */
+	if (l->last_slab_usec && now - l->last_slab_usec < LOOP_SLAB_REFRESH_USEC)
+		what &= ~(unsigned)OG_SNAP_SLAB; /* the list kept in snap stays */
 	r = take_snapshot(l, what, hot, now);
+	if (r >= 0 && (what & OG_SNAP_SLAB))
+		l->last_slab_usec = now;
 	l->last_full_usec = now;
 	if (r < 0) {
 		(void)log_warning_errno(r, "snapshot failed: %m, skipping this tick");

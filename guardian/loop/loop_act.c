@@ -18,7 +18,9 @@
 #include "guardian/actions/act_protect.h"
 #include "guardian/base/log.h"
 #include "guardian/loop/loop_int.h"
+#include "guardian/sources/src_meminfo.h"
 #include "guardian/sources/src_proc.h"
+#include "guardian/sources/src_slab.h"
 #include "policy/engine/pol_match.h"
 #include "policy/engine/pol_victim.h"
 #include "policy/util/cleanup.h"
@@ -487,7 +489,59 @@ static void act_group_action(struct loop *l, struct pol_action *a, uint64_t now)
 
 /* ------------------------------------------------------------------ memory actions */
 
-static void mem_done(struct loop *l, const struct pol_action *a, int r)
+/* The size of slab cache `name` in l->snap, 0 when not listed. */
+static uint64_t slab_cache_bytes(const struct loop *l, const char *name)
+{
+	for (size_t i = 0; name[0] && i < l->snap.nslabs; i++)
+		if (strcmp(l->snap.slabs[i].name, name) == 0)
+			return l->snap.slabs[i].total_bytes;
+	return 0;
+}
+
+/* The slab list of l->snap read afresh (a drop's before and after); empty when unreadable. */
+static bool slabs_refresh(struct loop *l)
+{
+	if (src_read_slabs(&l->col.root, l->snap.page_size, l->snap.slabs, l->snap.cap_slabs,
+			   &l->snap.nslabs) < 0) {
+		l->snap.nslabs = 0;
+		return false;
+	}
+	l->last_slab_usec = loop_now_usec();
+	return true;
+}
+
+/*
+ * A slab drop has settled: what it freed, SReclaimable (a->value, when planned) against now, and
+ * the largest reclaimable cache it named (a->target.unit) then and now; one NOTICE line, also
+ * appended to the report's reason. The slab list is read afresh for it (two walks per drop).
+ */
+static void slab_drop_result(struct loop *l, struct pol_action *a)
+{
+	struct og_meminfo mi;
+	uint64_t cache1 = 0;
+	char b0[16], b1[16], fr[16], c0[16], c1[16], cache[OG_UNIT_MAX + 48] = "", line[192];
+	size_t len;
+
+	if (src_read_meminfo(&l->col.root, &mi) < 0 || !(mi.has & OG_MI_SRECLAIMABLE))
+		return;
+	if (a->target.unit[0] && slabs_refresh(l)) {
+		cache1 = slab_cache_bytes(l, a->target.unit);
+		snprintf(cache, sizeof(cache), ", %s %s -> %s", a->target.unit,
+			 og_format_bytes(c0, sizeof(c0), l->slab_cache0_bytes),
+			 og_format_bytes(c1, sizeof(c1), cache1));
+	}
+	snprintf(line, sizeof(line), "freed %s (SReclaimable %s -> %s%s)",
+		 og_format_bytes(fr, sizeof(fr),
+				 a->value > mi.sreclaimable_bytes ? a->value - mi.sreclaimable_bytes : 0),
+		 og_format_bytes(b0, sizeof(b0), a->value),
+		 og_format_bytes(b1, sizeof(b1), mi.sreclaimable_bytes), cache);
+	log_notice("%s: %s", pol_action_name(a->kind), line);
+	len = strlen(a->reason);
+	if (len + 3 < sizeof(a->reason))
+		snprintf(a->reason + len, sizeof(a->reason) - len, "; %s", line);
+}
+
+static void mem_report(struct loop *l, const struct pol_action *a, int r)
 {
 	if (r < 0 && r != -EOPNOTSUPP)
 		(void)log_warning_errno(r, "%s failed: %m", pol_action_name(a->kind));
@@ -500,12 +554,51 @@ static void mem_done(struct loop *l, const struct pol_action *a, int r)
 			  NULL, 0, 0, 0, NULL, 0);
 }
 
+static int slab_settled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct loop *l = userdata;
+	struct og_meminfo mi;
+
+	/* still falling (RCU frees under load): look again, at most LOOP_SLAB_LOOKS_MAX times */
+	if (++l->slab_looks < LOOP_SLAB_LOOKS_MAX && src_read_meminfo(&l->col.root, &mi) >= 0 &&
+	    (mi.has & OG_MI_SRECLAIMABLE) &&
+	    mi.sreclaimable_bytes + l->slab_drop.value / 64 < l->slab_seen_bytes &&
+	    sd_event_source_set_time(s, loop_now_usec() + LOOP_SLAB_SETTLE_USEC) >= 0 &&
+	    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT) >= 0) {
+		l->slab_seen_bytes = mi.sreclaimable_bytes;
+		return 0;
+	}
+	slab_drop_result(l, &l->slab_drop);
+	mem_report(l, &l->slab_drop, 1);
+	return 0;
+}
+
+/* A slab drop is reported once it has settled (what it freed), everything else at once. */
+static void mem_done(struct loop *l, const struct pol_action *a, int r)
+{
+	if (a->kind == POL_ACT_DROP_SLAB && r > 0 && !l->dry_run && l->slab_src &&
+	    sd_event_source_set_time(l->slab_src, loop_now_usec() + LOOP_SLAB_SETTLE_USEC) >= 0 &&
+	    sd_event_source_set_enabled(l->slab_src, SD_EVENT_ONESHOT) >= 0) {
+		l->slab_drop = *a;
+		l->slab_seen_bytes = a->value;
+		l->slab_looks = 0;
+		return;
+	}
+	mem_report(l, a, r);
+}
+
 /* drop_caches and compaction go to the worker (they may block for seconds; the loop must keep
  * polling and be able to kill meanwhile); the rest is quick and runs here. In dry-run nothing
  * is written, so nothing blocks: inline too. */
 static void act_mem(struct loop *l, const struct pol_action *a)
 {
 	int r;
+
+	/* the list may be LOOP_SLAB_REFRESH_USEC old: the cache's size right before the drop */
+	if (a->kind == POL_ACT_DROP_SLAB && !l->actx.dry_run)
+		l->slab_cache0_bytes = a->target.unit[0] && slabs_refresh(l)
+					       ? slab_cache_bytes(l, a->target.unit)
+					       : 0;
 
 	if (loop_worker_wants(a->kind) && l->worker.started && !l->actx.dry_run) {
 		r = loop_worker_submit(&l->worker, &l->actx, a);
@@ -539,6 +632,12 @@ int loop_act_setup(struct loop *l)
 {
 	int r;
 
+	r = sd_event_add_time(l->ev, &l->slab_src, CLOCK_MONOTONIC, UINT64_MAX, 100000,
+			      slab_settled, l);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(l->slab_src, SD_EVENT_OFF);
+	if (r < 0) /* without it a drop is reported when the write returns */
+		(void)log_warning_errno(r, "slab drop timer: %m, reporting drops at once");
 	if (!l->worker.started)
 		return 0;
 	r = sd_event_add_io(l->ev, &l->worker_src, loop_worker_fd(&l->worker), EPOLLIN, worker_io,
@@ -554,6 +653,7 @@ void loop_act_teardown(struct loop *l)
 {
 	loop_worker_stop(&l->worker); /* waits for a write in progress */
 	loop_unref_src(&l->worker_src);
+	loop_unref_src(&l->slab_src);
 }
 
 /* ------------------------------------------------------------------ the plan */

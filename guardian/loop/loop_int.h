@@ -105,6 +105,15 @@ struct loop_adj_rec {
  * budget, 2026-12-02). PSI stages need 6-10 s above their limit: a decision at most this often
  * on PSI, without the slab walk while no stage is active (slab is for the reclaim rung). */
 #define LOOP_PSI_STEP_USEC 2000000ULL
+/* The slab caches (proc/slabinfo and one reclaim_account file per cache, some 200 reads) are
+ * read at most this often: the decision takes SReclaimable from meminfo on every step, the list
+ * only names the largest caches. */
+#define LOOP_SLAB_REFRESH_USEC (10 * 1000000ULL)
+/* Dentries and inodes are freed after an RCU grace period: SReclaimable goes on falling for a
+ * while after the drop_caches write returns (VM tier under load: 122 MiB 2 s after, 16 MiB
+ * later). A drop is reported once it has settled, looked at every LOOP_SLAB_SETTLE_USEC. */
+#define LOOP_SLAB_SETTLE_USEC (2 * 1000000ULL)
+#define LOOP_SLAB_LOOKS_MAX 5 /* settled: fell by less than 1/64 since the last look, or 10 s */
 
 /* Reports waiting to be written (loop_report.c, the slot is in report.h): a victim's reports
  * are rewritten in place (same slot), so a ring this size holds a burst of kills plus
@@ -203,6 +212,7 @@ struct loop {
 	uint64_t reclaim_est_bytes; /* scope: reclaimable file pages from the last snapshot */
 	uint64_t kill_crossed_usec; /* avail < kill threshold since, 0 = above */
 	uint64_t last_full_usec;
+	uint64_t last_slab_usec; /* the slab list in snap was read then (LOOP_SLAB_REFRESH_USEC) */
 	uint64_t last_full_avail_bytes; /* the fast read when the last decision was taken */
 	uint64_t next_rescan_usec;
 
@@ -223,6 +233,11 @@ struct loop {
 	struct loop_worker worker;
 	sd_event_source *worker_src;
 	bool worker_busy_logged;
+	sd_event_source *slab_src; /* a slab drop done: measured LOOP_SLAB_SETTLE_USEC later */
+	struct pol_action slab_drop; /* ... that drop */
+	uint64_t slab_cache0_bytes; /* its largest cache (target.unit) right before it */
+	uint64_t slab_seen_bytes; /* SReclaimable at the last look while it settles */
+	unsigned slab_looks; /* ... and how many looks (LOOP_SLAB_LOOKS_MAX) */
 
 	/* the process table (loop_procs.c) and one decision's candidates */
 	struct proc_table table;

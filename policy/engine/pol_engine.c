@@ -64,9 +64,10 @@
  * ORDER WITHIN A STEP (each rung's hold-off permitting):
  *   1. escalations of victims in flight; lifting stage throttles once the throttle stage clears
  *      (and those of services a reload removed).
- *   2. reclaim, at any level >= reclaim: if reclaimable slab exceeds 20% of total (the Koji
- *      nfs_inode_cache story), DROP_SLAB (machine, or a v1 scope) or RECLAIM_CGROUP (cgroup2
- *      scope) once per episode, and no kill in that step: slab is freed before anybody dies.
+ *   2. reclaim, at any level >= reclaim: if reclaimable slab exceeds 20% of total, or a third
+ *      of what is still available (the Koji nfs_inode_cache story), DROP_SLAB (machine, or a
+ *      v1 scope) or RECLAIM_CGROUP (cgroup2 scope), one a minute at most and never again for
+ *      slab a drop could not free; no kill in that step: slab is freed before anybody dies.
  *   3. a terminate/kill trigger fires: one victim (pol_victim.c ranking: prefer, over budget,
  *      default, avoid), needed = what brings available back above the stage threshold plus
  *      hysteresis. terminate: TERM with value = grace (TermGraceSec= of the victim's policy,
@@ -701,8 +702,7 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 	for (int i = POL_STAGE_RECLAIM; i < POL_STAGE__MAX; i++)
 		if (tr[i].fired && !tr[i].held)
 			fire = i;
-	if (level == POL_STAGE_NONE)
-		st->slab_dropped = false;
+	pol_slab_track(s, st, &m);
 
 	victims_update(s, r, st, level, &tr[POL_STAGE_KILL], now_usec, ret_plan);
 	escalated = ret_plan->n > 0;
@@ -718,7 +718,7 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 		enum pol_stage v = victim_rung(st, tr, fire, now_usec);
 
 		if (level >= POL_STAGE_RECLAIM && reclaim_ok)
-			slab = pol_plan_slab(s, r, st, &m, level, &tr[level], ret_plan);
+			slab = pol_plan_slab(s, r, st, &m, level, &tr[level], now_usec, ret_plan);
 		if (!slab && may_kill && v != POL_STAGE_NONE)
 			killed = plan_ladder_victim(s, r, st, ctx, &m, v, &tr[v], now_usec,
 						    ret_plan);

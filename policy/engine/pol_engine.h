@@ -84,7 +84,8 @@ struct pol_state {
 	enum pol_stage level; /* highest active stage */
 	uint64_t holdoff_until_usec; /* the latest of the per-rung hold-offs (stage[]) */
 	uint64_t last_action_usec;
-	bool slab_dropped; /* this reclaim episode */
+	uint64_t slab_drop_usec; /* the last slab drop planned; 0: none yet */
+	uint64_t slab_left_bytes; /* the reclaimable slab that drop left (pol_slab_track) */
 	bool zone_compacted[OG_ZONES_MAX]; /* per node x zone kind, until the zone recovers */
 	bool node_migrated[OG_NODES_MAX]; /* per node id, until it recovers */
 	size_t nvictims;

@@ -150,10 +150,13 @@ void pol_shmem_text(const struct og_snapshot *s, const struct pol_measure *m, ui
 		    uint64_t frees, char *buf, size_t size);
 
 /* pol_reclaim.c */
-/* Reclaimable slab above SLAB_SHARE of total: drop it (once per episode). */
+/* Every step: the least slab seen after a drop, what it could not free (st->slab_left_bytes). */
+void pol_slab_track(const struct og_snapshot *s, struct pol_state *st, const struct pol_measure *m);
+/* DROP_SLAB (RECLAIM_CGROUP in a cgroup2 scope) when the droppable reclaimable slab is above
+ * 20% of total, or a third of what is still available (and 3% of total); one a minute at most. */
 bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		   const struct pol_measure *m, enum pol_stage level, const struct pol_trigger *tr,
-		   struct pol_plan *plan);
+		   uint64_t now_usec, struct pol_plan *plan);
 /* Once per reclaim episode: REPORT (machine, v1 scope) or RECLAIM_CGROUP of the need. */
 void pol_plan_reclaim_report(const struct og_snapshot *s, const struct pol_rules *r,
 			     struct pol_state *st, const struct pol_measure *m,

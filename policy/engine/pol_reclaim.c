@@ -12,7 +12,16 @@
 #include "policy/util/strutil.h"
 #include "policy/engine/zone.h"
 
-#define SLAB_SHARE_PERMYRIAD 2000u /* reclaimable slab above 20% of total is worth dropping */
+/*
+ * When reclaimable slab is worth dropping (pol_plan_slab). MemAvailable already counts it, so
+ * on the memory condition slab can never be above the stage's threshold share of MemTotal: it
+ * is weighed against what is still available instead. Slab that a drop could not free (the
+ * least seen since) does not count again.
+ */
+#define SLAB_SHARE_PERMYRIAD 2000u /* droppable slab above 20% of total: always worth it */
+#define SLAB_AVAIL_PERMYRIAD 3300u /* ... or a third or more of what is still available */
+#define SLAB_MIN_PERMYRIAD 300u /* ... and 3% of total at least (less is not what holds the RAM) */
+#define SLAB_REDROP_USEC (60 * 1000000ULL) /* between two drops, whatever the episode */
 #define NODE_LOW_PERMYRIAD 500u /* a node with < 5% free is short */
 #define NODE_ROOMY_PERMYRIAD 2000u /* a node with >= 20% free can take pages */
 #define COMPACT_MIN_FREE_BYTES (4ull << 20) /* less free: compaction has no room to work */
@@ -46,27 +55,53 @@ static const struct og_slab *largest_reclaimable_slab(const struct og_snapshot *
 	return best;
 }
 
-/* Reclaimable slab above SLAB_SHARE of total: drop it (once per episode). */
-bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
-		   const struct pol_measure *m, enum pol_stage level, const struct pol_trigger *tr,
-		   struct pol_plan *plan)
+/* The reclaimable slab of the guarded scope (the machine's SReclaimable, or the scope's own). */
+static bool slab_bytes(const struct og_snapshot *s, const struct pol_measure *m, uint64_t *ret)
 {
-	const struct og_slab *big = largest_reclaimable_slab(s);
-	uint64_t slab, share;
-	struct pol_action *a;
-	bool cg;
-	char rule[POL_PATH_MAX + 32], b[16], p[16], bb[16], extra[112] = "", what[128];
-
-	if (st->slab_dropped)
-		return false;
 	if (m->scope[0] && s->has_scope_cg)
-		slab = s->scope_cg.slab_reclaimable_bytes; /* the scope's own, not the host's */
+		*ret = s->scope_cg.slab_reclaimable_bytes; /* the scope's own, not the host's */
 	else if (!m->scope[0] && (s->mem.has & OG_MI_SRECLAIMABLE))
-		slab = s->mem.sreclaimable_bytes;
+		*ret = s->mem.sreclaimable_bytes;
 	else
 		return false;
-	share = pol_share_permyriad(slab, m->total);
-	if (share <= SLAB_SHARE_PERMYRIAD)
+	return true;
+}
+
+void pol_slab_track(const struct og_snapshot *s, struct pol_state *st, const struct pol_measure *m)
+{
+	uint64_t slab;
+
+	if (!st->slab_drop_usec || !slab_bytes(s, m, &slab))
+		return;
+	/* the least seen since the drop is what it could not free; growth above it is new */
+	if (slab < st->slab_left_bytes)
+		st->slab_left_bytes = slab;
+}
+
+/*
+ * Drop reclaimable slab when it is a large part of the memory (SLAB_* above), at most once per
+ * SLAB_REDROP_USEC and never again for slab a drop could not free (st->slab_left_bytes).
+ */
+bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
+		   const struct pol_measure *m, enum pol_stage level, const struct pol_trigger *tr,
+		   uint64_t now_usec, struct pol_plan *plan)
+{
+	const struct og_slab *big = largest_reclaimable_slab(s);
+	uint64_t slab, drop, share, of_avail;
+	struct pol_action *a;
+	bool cg, by_total;
+	char rule[POL_PATH_MAX + 32], b[16], p[16], pa[16], av[16], bb[16], extra[112] = "",
+		left[64] = "", what[128];
+
+	if (!slab_bytes(s, m, &slab))
+		return false;
+	if (st->slab_drop_usec && now_usec - st->slab_drop_usec < SLAB_REDROP_USEC)
+		return false;
+	drop = st->slab_drop_usec ? pol_sat_sub(slab, st->slab_left_bytes) : slab;
+	share = pol_share_permyriad(drop, m->total);
+	of_avail = pol_share_permyriad(drop, m->avail ? m->avail : 1);
+	by_total = share > SLAB_SHARE_PERMYRIAD;
+	if (!by_total && (of_avail < SLAB_AVAIL_PERMYRIAD || share < SLAB_MIN_PERMYRIAD))
 		return false;
 	/* memory.reclaim is cgroup2-only: a v1 scope's slab could only go with the machine-wide
 	 * drop, which a scope may not do unless told (MachineWideReclaim=yes) */
@@ -76,33 +111,54 @@ bool pol_plan_slab(const struct og_snapshot *s, const struct pol_rules *r, struc
 	a = pol_plan_add(plan, cg ? POL_ACT_RECLAIM_CGROUP : POL_ACT_DROP_SLAB, POL_STAGE_RECLAIM);
 	if (!a)
 		return false;
-	st->slab_dropped = true;
+	if (st->slab_drop_usec && st->slab_left_bytes)
+		pol_fmtbuf(left, sizeof(left), " (%s above the %s the last drop left)",
+			   og_format_bytes(bb, sizeof(bb), drop),
+			   og_format_bytes(pa, sizeof(pa), st->slab_left_bytes));
+	st->slab_drop_usec = now_usec;
+	st->slab_left_bytes = slab;
 	st->stage[POL_STAGE_RECLAIM].acted = true;
 	pol_stage_rule(&r->cfg, POL_STAGE_RECLAIM, rule, sizeof(rule));
 	og_strscpy(a->rule, rule, sizeof(a->rule));
-	og_strscpy(a->metric, "slab_reclaimable_permyriad", sizeof(a->metric));
-	a->measured = share;
-	a->limit = SLAB_SHARE_PERMYRIAD;
+	og_strscpy(a->metric, by_total ? "slab_reclaimable_permyriad" : "slab_of_available_permyriad",
+		   sizeof(a->metric));
+	a->measured = by_total ? share : of_avail;
+	a->limit = by_total ? SLAB_SHARE_PERMYRIAD : SLAB_AVAIL_PERMYRIAD;
 	a->value = slab;
-	a->target.expected_free_bytes = slab;
+	a->target.expected_free_bytes = drop;
 	if (cg) {
 		a->target.kind = POL_TGT_CGROUP;
 		og_strscpy(a->target.cgroup, m->scope, sizeof(a->target.cgroup));
 	}
-	if (big && big->total_bytes)
+	if (big && big->total_bytes) {
+		og_strscpy(a->target.unit, big->name, sizeof(a->target.unit));
 		pol_fmtbuf(extra, sizeof(extra), ", largest reclaimable cache %s %s", big->name,
 			   og_format_bytes(bb, sizeof(bb), big->total_bytes));
-	pol_fmtbuf(a->reason, sizeof(a->reason),
-		   "%s; %s %s is %s of %s (> 20%%)%s: dropping reclaimable slab%s before any "
-		   "kill (level %s)",
-		   pol_trigger_text(tr, "memory is low", what, sizeof(what)),
-		   m->scoped_limit ? "scope slab_reclaimable" : "SReclaimable",
-		   og_format_bytes(b, sizeof(b), slab), pol_fmt_pct(p, sizeof(p), share),
-		   m->scoped_limit ? "the scope limit" : "MemTotal", extra,
-		   m->scope[0] && !cg ? " machine-wide (v1 has no memory.reclaim; "
-					"MachineWideReclaim=yes)"
-				      : "",
-		   pol_stage_name(level));
+	}
+	og_format_bytes(b, sizeof(b), slab);
+	pol_fmt_pct(p, sizeof(p), pol_share_permyriad(slab, m->total));
+	if (by_total)
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "%s; %s %s is %s of %s (> 20%%)%s%s: dropping reclaimable slab%s "
+			   "before any kill (level %s)",
+			   pol_trigger_text(tr, "memory is low", what, sizeof(what)),
+			   m->scoped_limit ? "scope slab_reclaimable" : "SReclaimable", b, p,
+			   m->scoped_limit ? "the scope limit" : "MemTotal", left, extra,
+			   m->scope[0] && !cg ? " machine-wide (v1 has no memory.reclaim; "
+						"MachineWideReclaim=yes)"
+					      : "",
+			   pol_stage_name(level));
+	else
+		pol_fmtbuf(a->reason, sizeof(a->reason),
+			   "%s; %s %s (%s of %s) is %s of the %s still available (>= 33%%)%s%s: "
+			   "dropping reclaimable slab%s before any kill (level %s)",
+			   pol_trigger_text(tr, "memory is low", what, sizeof(what)),
+			   m->scoped_limit ? "scope slab_reclaimable" : "SReclaimable", b, p,
+			   m->scoped_limit ? "the scope limit" : "MemTotal",
+			   pol_fmt_pct(pa, sizeof(pa), of_avail),
+			   og_format_bytes(av, sizeof(av), m->avail), left, extra,
+			   m->scope[0] && !cg ? " machine-wide (MachineWideReclaim=yes)" : "",
+			   pol_stage_name(level));
 	return true;
 }
 

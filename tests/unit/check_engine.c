@@ -203,6 +203,20 @@ START_TEST(only_protected_left_reports_once)
 }
 END_TEST
 
+/* The last plan is at `stage`, signals nobody and drops slab on `metric` against `limit`. */
+static const struct pol_action *expect_slab_drop(enum pol_stage stage, const char *metric,
+						 uint64_t limit)
+{
+	const struct pol_action *a = tb_act(POL_ACT_DROP_SLAB);
+
+	ck_assert_int_eq(tb_plan.stage, stage);
+	ck_assert_uint_eq(tb_signals(), 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->metric, metric);
+	ck_assert_uint_eq(a->limit, limit);
+	return a;
+}
+
 START_TEST(koji_slab_is_dropped_before_any_kill)
 {
 	/* 000: koji used 1 GB but 4-5 GB showed as used; nfs_inode_cache held 2.5 GB. */
@@ -218,13 +232,8 @@ START_TEST(koji_slab_is_dropped_before_any_kill)
 	tb_avail_pm(400); /* 4%: terminate */
 	tb_step(1);
 	tb_dump("koji");
-	ck_assert_int_eq(tb_plan.stage, POL_STAGE_TERMINATE);
-	ck_assert_uint_eq(tb_signals(), 0);
-	a = tb_act(POL_ACT_DROP_SLAB);
-	ck_assert_ptr_nonnull(a);
-	ck_assert_str_eq(a->metric, "slab_reclaimable_permyriad");
+	a = expect_slab_drop(POL_STAGE_TERMINATE, "slab_reclaimable_permyriad", 2000);
 	ck_assert_uint_eq(a->measured, 3125); /* 2.5 GiB of 8 GiB */
-	ck_assert_uint_eq(a->limit, 2000);
 	ck_assert_uint_eq(a->value, 2560 * MiB);
 	ck_assert_ptr_nonnull(strstr(a->reason, "SReclaimable 2.5G is 31.25% of MemTotal"));
 	ck_assert_ptr_nonnull(strstr(a->reason, "nfs_inode_cache"));
@@ -252,6 +261,103 @@ START_TEST(koji_slab_drop_not_repeated_then_kill)
 	tb_step(2);
 	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
 	ck_assert_ptr_nonnull(tb_signal_to(700));
+}
+END_TEST
+
+/* A hog and `slab` bytes of reclaimable slab, one step at the [Reclaim] crossing (14%). */
+static void slab_crossing(uint64_t slab)
+{
+	tb_proc(700, "hog", "/system.slice/oghog.service", 6 * GiB);
+	tb_s.mem.sreclaimable_bytes = slab;
+	tb_engine_start();
+	tb_avail_pm(1400);
+	tb_step(1);
+}
+
+START_TEST(slab_dropped_on_memory_condition_when_most_of_available)
+{
+	/* VM tier, scenario slab: MemAvailable counts reclaimable slab, so at the [Reclaim] 15%
+	 * crossing slab is below 15% of MemTotal too (168 MiB of 1.25 GiB there); it is most of
+	 * what is still available: drop it, kill nothing */
+	const struct pol_action *a;
+
+	tb_slab("dentry", 900 * MiB, true);
+	tb_slab("kmalloc-64", 2 * GiB, false);
+	slab_crossing(1 * GiB); /* 12.5% of total */
+	tb_dump("slab of available");
+	a = expect_slab_drop(POL_STAGE_RECLAIM, "slab_of_available_permyriad", 3300);
+	ck_assert_uint_ge(a->measured, 8900); /* 1 GiB of 1.12 GiB */
+	ck_assert_uint_eq(a->value, 1 * GiB);
+	ck_assert_str_eq(a->target.unit, "dentry");
+	ck_assert_ptr_nonnull(strstr(a->reason, "SReclaimable 1.0G (12.50% of MemTotal) is "));
+	ck_assert_ptr_nonnull(strstr(a->reason, "still available (>= 33%)"));
+	ck_assert_ptr_nonnull(strstr(a->reason, "largest reclaimable cache dentry 900.0M"));
+	ck_assert_ptr_null(tb_act(POL_ACT_REPORT)); /* the drop is the reclaim stage's action */
+	/* the drop freed it: not again, nothing killed while memory stays at 12% */
+	tb_s.mem.sreclaimable_bytes = 40 * MiB;
+	tb_avail_pm(1200);
+	for (uint64_t t = 2; t < 200; t += 1) {
+		tb_step(t);
+		ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
+		ck_assert_uint_eq(tb_signals(), 0);
+	}
+}
+END_TEST
+
+START_TEST(small_slab_is_not_dropped)
+{
+	/* the same crossing with the slab of a busy box (2% of total, 1/7 of what is available):
+	 * not what holds the RAM, the reclaim stage only reports */
+	const struct pol_action *a;
+
+	tb_slab("dentry", 150 * MiB, true);
+	slab_crossing(160 * MiB);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
+	a = tb_act(POL_ACT_REPORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(strstr(a->reason, "reclaimable slab is small"));
+	/* a third of what is available but under 3% of total: still not worth a drop */
+	tb_engine_start();
+	tb_s.mem.sreclaimable_bytes = 200 * MiB; /* 2.4% */
+	tb_avail_pm(500); /* 410 MiB: terminate */
+	tb_step(1);
+	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
+	ck_assert_ptr_nonnull(tb_signal_to(700));
+}
+END_TEST
+
+START_TEST(futile_slab_drop_is_not_repeated)
+{
+	/* a drop that freed nothing (pinned inodes): not again in this episode, nor in the next,
+	 * until the slab grows well above what the drop left; then once more, a minute apart */
+	const struct pol_action *a;
+
+	slab_crossing(1 * GiB);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_DROP_SLAB));
+	for (uint64_t t = 2; t < 300; t += 3) { /* the slab stays: nothing more to drop */
+		tb_step(t);
+		ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
+	}
+	tb_avail_pm(5000); /* the episode ends ... */
+	ck_assert_int_eq(tb_step(301), 0);
+	tb_avail_pm(1400); /* ... and another begins with the same slab */
+	tb_step(302);
+	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_REPORT));
+	/* 600 MiB more slab, 1/3 of what is available: worth one more drop */
+	tb_s.mem.sreclaimable_bytes = 1 * GiB + 600 * MiB;
+	tb_step(303);
+	a = tb_act(POL_ACT_DROP_SLAB);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->target.expected_free_bytes, 600 * MiB);
+	ck_assert_ptr_nonnull(strstr(a->reason, "600.0M above the 1.0G the last drop left"));
+	/* it freed nothing either; more growth at once waits for the minute */
+	tb_s.mem.sreclaimable_bytes = 2 * GiB + 600 * MiB;
+	tb_step(340);
+	ck_assert_ptr_null(tb_act(POL_ACT_DROP_SLAB));
+	tb_step(364);
+	ck_assert_ptr_nonnull(tb_act(POL_ACT_DROP_SLAB));
 }
 END_TEST
 
@@ -1999,6 +2105,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(seeds, only_protected_left_reports_once);
 	tcase_add_test(seeds, koji_slab_is_dropped_before_any_kill);
 	tcase_add_test(seeds, koji_slab_drop_not_repeated_then_kill);
+	tcase_add_test(seeds, slab_dropped_on_memory_condition_when_most_of_available);
+	tcase_add_test(seeds, small_slab_is_not_dropped);
+	tcase_add_test(seeds, futile_slab_drop_is_not_repeated);
 	tcase_add_test(seeds, openstack_zookeeper_then_api_workers_then_bystanders);
 	tcase_add_test(seeds, openstack_within_budget_api_is_a_bystander);
 	tcase_add_test(seeds, numa_fragmented_node_compacts_and_migrates_not_kills);
