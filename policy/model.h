@@ -242,6 +242,11 @@ struct og_proc {
 	char memcg_v1[OG_CGROUP_PATH_MAX]; /* v1 memory controller path, "" on pure cgroup2 */
 	char unit[OG_UNIT_MAX]; /* systemd unit from the cgroup path, "" if none */
 	uint8_t oomd_pref; /* enum og_oomd_pref: its unit's ManagedOOMPreference= (src_xattr.h) */
+	/* NUMA nodes its memory may come from, a bit per node id: its memory policy's bind
+	 * nodes (numa_maps) within its cpuset's Mems_allowed_list (status). 0: not read, which
+	 * is the rule: the loop reads it only for the largest processes while a node is short
+	 * (src_read_proc_mems()). */
+	uint64_t mems_mask;
 };
 
 enum og_parent_exe {
