@@ -155,6 +155,9 @@ struct og_numa_node {
 	uint64_t slab_unreclaimable_bytes;
 	uint64_t active_file_bytes;
 	uint64_t inactive_file_bytes;
+	/* the high watermarks of its zones (zoneinfo, og_zone_node_reserves()): free memory the
+	 * kernel keeps for itself, its OOM killer runs below the min watermark; 0: unknown */
+	uint64_t reserve_bytes;
 	/* node<N>/numastat, counts of pages */
 	uint64_t numa_hit;
 	uint64_t numa_miss;

@@ -233,6 +233,7 @@ struct loop {
 	bool nodes_probed;
 	bool node_near; /* some node is near a stage of its own (pol_node_near()) */
 	uint64_t node_poll_usec; /* the poll interval its headroom asks for */
+	uint64_t node_reserve[OG_NODES_MAX]; /* per node id: reserve_bytes of the last zoneinfo */
 	size_t sweep_pos;
 	uint64_t sweep_started_usec;
 	bool view_partial; /* the last decision's view lacked processes */

@@ -11,6 +11,8 @@
 #include "guardian/base/log.h"
 #include "guardian/loop/loop_int.h"
 #include "guardian/sources/src_numa.h"
+#include "guardian/sources/src_zone.h"
+#include "policy/engine/zone.h"
 #include "policy/engine/pol_victim.h"
 
 /* Processes whose confinement is read while a node is short: the victim is among the largest
@@ -26,8 +28,16 @@ static void probe_nodes(struct loop *l)
 	l->nnode_ids = 0;
 	if (src_read_numa(&l->col.root, nodes, OG_NODES_MAX, &n) < 0 || n < 2)
 		return;
-	for (size_t i = 0; i < n; i++)
+	/* the watermarks until the first snapshot has them (l->snap is refilled by it) */
+	if (src_read_zones(&l->col.root, l->snap.page_size ? l->snap.page_size : 4096,
+			   l->snap.zones, OG_ZONES_MAX, &l->snap.nzones) < 0)
+		l->snap.nzones = 0;
+	og_zone_node_reserves(l->snap.zones, l->snap.nzones, nodes, n);
+	for (size_t i = 0; i < n; i++) {
 		l->node_ids[l->nnode_ids++] = nodes[i].id;
+		if (nodes[i].id >= 0 && nodes[i].id < OG_NODES_MAX)
+			l->node_reserve[nodes[i].id] = nodes[i].reserve_bytes;
+	}
 }
 
 void loop_nodes_poll(struct loop *l)
@@ -46,6 +56,8 @@ void loop_nodes_poll(struct loop *l)
 
 		if (src_read_node_meminfo(&l->col.root, l->node_ids[i], &n) < 0)
 			continue;
+		if (n.id >= 0 && n.id < OG_NODES_MAX)
+			n.reserve_bytes = l->node_reserve[n.id];
 		if (pol_node_near(cfg, &n))
 			l->node_near = true;
 		kill = pol_node_threshold_bytes(cfg, POL_STAGE_KILL, &n);
@@ -62,6 +74,9 @@ void loop_nodes_fill_mems(struct loop *l)
 
 	for (size_t i = 0; i < s->nprocs; i++)
 		s->procs[i].mems_mask = 0;
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (s->nzones && s->nodes[i].id >= 0 && s->nodes[i].id < OG_NODES_MAX)
+			l->node_reserve[s->nodes[i].id] = s->nodes[i].reserve_bytes;
 	for (size_t i = 0; i < s->nnodes && s->nnodes >= 2; i++)
 		near |= pol_node_near(&l->rules.cfg, &s->nodes[i]);
 	if (!near)

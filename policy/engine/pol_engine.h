@@ -158,7 +158,8 @@ size_t pol_protect_plan(const struct pol_rules *r, const struct og_proc *p, stru
 void pol_stage_rule(const struct pol_config *cfg, enum pol_stage stage, char *buf, size_t size);
 
 /* pol_node.c: the per-node stage (also for the loop, which polls nodes that are near). */
-/* MemFree + Inactive(file) + Active(file)/2 of the node, at most its MemTotal. */
+/* MemFree - reserve (high watermarks) + Inactive(file) + Active(file)/2 of the node, at most
+ * its MemTotal. */
 uint64_t pol_node_avail(const struct og_numa_node *n);
 /* The highest stage whose MemoryAvailableBelow= percentage (+ margin) of the node's own size
  * its available share is below; NONE if none. */

@@ -4,7 +4,9 @@
  * (set_mempolicy MPOL_BIND, `numactl --membind`, a cpuset's mems) is OOM-killed by the kernel
  * (constraint=CONSTRAINT_MEMORY_POLICY or CONSTRAINT_CPUSET) when its node runs out, whatever
  * the machine has free. So each node is measured against the ladder on its own:
- *   node available = MemFree + Inactive(file) + Active(file)/2 of node<N>/meminfo (what the
+ *   node available = MemFree - the high watermarks of its zones (zoneinfo: the kernel's OOM
+ *   killer runs below min, which on a small node is ~5% of it: VM run of 2026-12-02, min
+ *   29 MiB of 583 MiB) + Inactive(file) + Active(file)/2 of node<N>/meminfo (what the
  *   kernel reclaims first, the MemAvailable guess per node), as a share of the node's MemTotal,
  *   against every stage's MemoryAvailableBelow= percentage (byte thresholds are machine-wide
  *   and not applied per node). Hysteresis= as for the machine.
@@ -24,7 +26,8 @@
 
 uint64_t pol_node_avail(const struct og_numa_node *n)
 {
-	uint64_t a = n->free_bytes + n->inactive_file_bytes + n->active_file_bytes / 2;
+	uint64_t a = pol_sat_sub(n->free_bytes, n->reserve_bytes) + n->inactive_file_bytes +
+		     n->active_file_bytes / 2;
 
 	return a < n->total_bytes ? a : n->total_bytes;
 }

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 
+#include "policy/engine/zone.h"
 #include "tests/unit/og_check.h"
 #include "tests/unit/pol_builder.h"
 
@@ -63,6 +64,24 @@ START_TEST(node_stage_against_the_nodes_own_size)
 	n.free_bytes = 100 * MiB; /* 17.7% < 15% * 1.25 */
 	ck_assert(pol_node_near(&tb_r.cfg, &n));
 	ck_assert_uint_eq(pol_node_threshold_bytes(&tb_r.cfg, POL_STAGE_KILL, &n), 16 * MiB);
+	/* the kernel keeps the high watermarks free: they are not available (VM run: min 29 MiB,
+	 * high 43 MiB on a 583 MiB node, the mempolicy OOM came at 5% "available" without this) */
+	n.free_bytes = 72 * MiB;
+	ck_assert_int_eq(pol_node_stage(&tb_r.cfg, &n, 0), POL_STAGE_RECLAIM); /* 13.1% */
+	n.reserve_bytes = 43 * MiB;
+	ck_assert_uint_eq(pol_node_avail(&n), 41 * MiB);
+	ck_assert_int_eq(pol_node_stage(&tb_r.cfg, &n, 0), POL_STAGE_THROTTLE); /* 6.4% */
+	n.reserve_bytes = 200 * MiB; /* more than free: no free memory left, the file pages are */
+	ck_assert_uint_eq(pol_node_avail(&n), 12 * MiB);
+	{
+		struct og_zone z[2] = {{.node = 1, .has_zoneinfo = true, .high_bytes = 40 * MiB},
+				       {.node = 1, .has_zoneinfo = false, .high_bytes = 9 * MiB}};
+		struct og_numa_node two[2] = {{.id = 0, .reserve_bytes = 5}, {.id = 1}};
+
+		og_zone_node_reserves(z, 2, two, 2);
+		ck_assert_uint_eq(two[0].reserve_bytes, 0);
+		ck_assert_uint_eq(two[1].reserve_bytes, 40 * MiB);
+	}
 	n.total_bytes = 0;
 	ck_assert_int_eq(pol_node_stage(&tb_r.cfg, &n, 0), POL_STAGE_NONE);
 }
