@@ -12,7 +12,8 @@
  *   and not applied per node). Hysteresis= as for the machine.
  * A node in any stage: one REPORT per stage and episode naming the node (free/total, the largest free
  * order of its zones, the processes confined to it, the machine's share available), and a
- * COMPACT of the node once per episode (machine-wide reclaim must be allowed). A node whose
+ * COMPACT of the node once per episode. The whole machine only: a scoped daemon has its
+ * scope's ladder. A node whose
  * terminate or kill threshold is crossed: one victim among the processes confined to the
  * short nodes (og_proc.mems_mask set and within them: killing anything else frees nothing
  * there), TERM at terminate, KILL at kill, like the machine ladder.
@@ -245,7 +246,9 @@ bool pol_plan_nodes(const struct og_snapshot *s, const struct pol_rules *r, stru
 	const struct og_numa_node *worst = NULL;
 	enum pol_stage worst_level = POL_STAGE_NONE;
 
-	if (s->nnodes < 2)
+	/* a scope's limit is not a node's: the scope's ladder covers it (and the loop polls
+	 * nodes on the whole machine only) */
+	if (s->nnodes < 2 || m->scope[0])
 		return false;
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const struct og_numa_node *n = &s->nodes[i];
@@ -268,7 +271,7 @@ bool pol_plan_nodes(const struct og_snapshot *s, const struct pol_rules *r, stru
 			ns->reported = fire;
 			node_report(s, r, m, n, fire, plan);
 		}
-		if (reclaim_ok && !ns->compacted && (!m->scope[0] || r->cfg.machine_wide_reclaim)) {
+		if (reclaim_ok && !ns->compacted) {
 			ns->compacted = true;
 			node_compact(r, n, fire, plan);
 		}

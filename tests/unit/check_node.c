@@ -182,7 +182,7 @@ START_TEST(node_recovers_with_hysteresis_then_reports_again)
 }
 END_TEST
 
-START_TEST(one_node_or_scope_without_machine_reclaim)
+START_TEST(one_node_or_a_scope_has_no_node_stage)
 {
 	struct og_proc *hog = tb_proc(400, "memhog", "/system.slice/oghog.service", 560 * MiB);
 
@@ -192,6 +192,14 @@ START_TEST(one_node_or_scope_without_machine_reclaim)
 	node1_avail(8 * MiB);
 	tb_step(1);
 	ck_assert_uint_eq(tb_plan.n, 0); /* one node: the machine ladder is the node's */
+	tb_s.nnodes = 2;
+	tb_step(2);
+	ck_assert_uint_eq(tb_signals(), 1); /* the fixture does act on the whole machine */
+	pol_state_free(&tb_st);
+	og_strscpy(tb_r.cfg.scope, "/system.slice", sizeof(tb_r.cfg.scope));
+	tb_engine_start();
+	tb_step(3);
+	ck_assert_uint_eq(tb_plan.n, 0); /* a scope: its own ladder, no node stage */
 }
 END_TEST
 
@@ -205,7 +213,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, bound_hog_filling_its_node_is_killed_not_a_bystander);
 	tcase_add_test(tc, nobody_confined_nobody_killed);
 	tcase_add_test(tc, node_recovers_with_hysteresis_then_reports_again);
-	tcase_add_test(tc, one_node_or_scope_without_machine_reclaim);
+	tcase_add_test(tc, one_node_or_a_scope_has_no_node_stage);
 	suite_add_tcase(s, tc);
 	return s;
 }
