@@ -155,6 +155,9 @@ struct og_numa_node {
 	uint64_t slab_unreclaimable_bytes;
 	uint64_t active_file_bytes;
 	uint64_t inactive_file_bytes;
+	/* the high watermarks of its zones (zoneinfo, og_zone_node_reserves()): free memory the
+	 * kernel keeps for itself, its OOM killer runs below the min watermark; 0: unknown */
+	uint64_t reserve_bytes;
 	/* node<N>/numastat, counts of pages */
 	uint64_t numa_hit;
 	uint64_t numa_miss;
@@ -242,6 +245,11 @@ struct og_proc {
 	char memcg_v1[OG_CGROUP_PATH_MAX]; /* v1 memory controller path, "" on pure cgroup2 */
 	char unit[OG_UNIT_MAX]; /* systemd unit from the cgroup path, "" if none */
 	uint8_t oomd_pref; /* enum og_oomd_pref: its unit's ManagedOOMPreference= (src_xattr.h) */
+	/* NUMA nodes its memory may come from, a bit per node id: its memory policy's bind
+	 * nodes (numa_maps) within its cpuset's Mems_allowed_list (status). 0: not read, which
+	 * is the rule: the loop reads it only for the largest processes while a node is short
+	 * (src_read_proc_mems()). */
+	uint64_t mems_mask;
 };
 
 enum og_parent_exe {

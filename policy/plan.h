@@ -62,6 +62,9 @@ enum pol_cause_kind {
 	/* A service instance over its own limit (pol_service.c); the instance is why.key. */
 	POL_CAUSE_BUDGET, /* measured anon+swap of nprocs > limit MemoryBudget, on_budget */
 	POL_CAUSE_PRESSURE_LIMIT, /* its cgroup's PSI avg10 (psi_full) measured > limit */
+	/* One NUMA node short (pol_node.c): node's available share measured < limit permyriad,
+	 * avail_bytes of node_total_bytes (free node_free_bytes), the machine at machine_pm. */
+	POL_CAUSE_NODE,
 };
 
 struct pol_cause {
@@ -76,6 +79,8 @@ struct pol_cause {
 	uint64_t duration_usec; /* PSI, PRESSURE_LIMIT */
 	uint32_t nprocs; /* BUDGET */
 	int on_budget; /* BUDGET: enum pol_on_budget as configured */
+	int node; /* NODE */
+	uint64_t node_free_bytes, node_total_bytes, machine_pm; /* NODE */
 };
 
 /*

@@ -274,6 +274,7 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 	}
 	if (l->scope[0] && l->snap.has_scope_cg)
 		l->reclaim_est_bytes = l->snap.scope_cg.inactive_file_bytes;
+	loop_nodes_fill_mems(l);
 	t_snap = loop_now_usec();
 	r = pol_step(&l->snap, &l->rules, &l->st, &l->pctx, now, &l->plan);
 	if (r < 0) {
@@ -342,6 +343,7 @@ static void tick(struct loop *l, bool urgent)
 	if (inflight && l->kill_crossed_usec)
 		loop_act_escalate(l, now);
 	hot = r < 0 || l->avail_bytes < term_thr + term_thr / 4;
+	loop_nodes_poll(l);
 	near = hot || l->avail_bytes < top_thr + top_thr / 4 || l->stage != POL_STAGE_NONE;
 	l->hot = hot && r >= 0;
 	if (near != l->near) { /* the background measurement follows (loop_procs.c) */
@@ -363,7 +365,10 @@ static void tick(struct loop *l, bool urgent)
 	 * every LOOP_INFLIGHT_STEP_USEC for grace escalation and further victims. */
 	if (inflight && now - l->last_full_usec < LOOP_INFLIGHT_STEP_USEC)
 		hot_due = false;
+	/* A node near its own stage (a bound process fills it at any rate while the machine is
+	 * fine): decide every 100 ms, the node's headroom is a fraction of the machine's. */
 	if (urgent || (inflight && hot_due) || (hot && hot_due) ||
+	    (l->node_near && !inflight && now - l->last_full_usec >= 100000) ||
 	    (near && !hot && now - l->last_full_usec >= LOOP_NEAR_STEP_USEC) ||
 	    (now - l->last_full_usec >= LOOP_SLOW_STEP_USEC && needs_slow_step(l))) {
 		l->last_full_avail_bytes = l->avail_bytes;
@@ -373,6 +378,8 @@ static void tick(struct loop *l, bool urgent)
 	interval = loop_poll_interval_usec(l->avail_bytes, kill_thr, LOOP_RATE_MAX_BYTES_PER_SEC);
 	if (loop_act_inflight(l, now) && interval > LOOP_INFLIGHT_POLL_USEC)
 		interval = LOOP_INFLIGHT_POLL_USEC;
+	if (l->node_poll_usec && interval > l->node_poll_usec)
+		interval = l->node_poll_usec;
 	if (l->stage != POL_STAGE_NONE && interval > 500000)
 		interval = 500000;
 	rearm_poll(l, loop_now_usec(), interval);

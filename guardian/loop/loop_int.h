@@ -258,6 +258,13 @@ struct loop {
 	bool psi_kick; /* this tick was woken by a PSI trigger (loop_kick_psi) */
 	bool hot_idle; /* the last decision, in the hot zone, signalled nobody (tick) */
 	bool hot; /* the terminate/kill zone (tick): no background table work at all */
+	/* NUMA nodes polled per tick on the whole machine (loop_numa.c): ids found once */
+	int node_ids[OG_NODES_MAX];
+	size_t nnode_ids;
+	bool nodes_probed;
+	bool node_near; /* some node is near a stage of its own (pol_node_near()) */
+	uint64_t node_poll_usec; /* the poll interval its headroom asks for */
+	uint64_t node_reserve[OG_NODES_MAX]; /* per node id: reserve_bytes of the last zoneinfo */
 	size_t sweep_pos;
 	uint64_t sweep_started_usec;
 	bool view_partial; /* the last decision's view lacked processes */
@@ -339,6 +346,12 @@ void loop_lineage_exit(struct loop *l, pid_t pid);
 /* inactive_file of a memory.stat buffer (v1: total_inactive_file), in bytes. 0 or -EBADMSG. */
 int loop_parse_inactive_file(const char *buf, bool v1, uint64_t *ret_bytes);
 int loop_fast_read(struct loop *l); /* 0 or -errno; -ENOENT etc. mark the scope missing */
+/* loop_numa.c: node<N>/meminfo of every node (machine scope, >= 2 nodes): node_near and
+ * node_poll_usec. */
+void loop_nodes_poll(struct loop *l);
+/* A node near its stage in the snapshot: read which nodes the largest processes are confined
+ * to (og_proc.mems_mask) for the per-node stage. */
+void loop_nodes_fill_mems(struct loop *l);
 void loop_write_state(struct loop *l);
 void loop_write_state_stopped(struct loop *l); /* at exit: running=no */
 /* One daemon per state file: flock its "<state file>.lock". 0, -EBUSY (logged: who holds it)

@@ -9,6 +9,7 @@
 #include "guardian/sources/src_xattr.h"
 #include "guardian/sources/src_meminfo.h"
 #include "guardian/sources/src_numa.h"
+#include "policy/engine/zone.h"
 #include "guardian/sources/src_proc.h"
 #include "guardian/sources/src_psi.h"
 #include "guardian/sources/src_slab.h"
@@ -139,6 +140,7 @@ static int take_optional(const struct og_collector *c, unsigned what, struct og_
 			s->nnodes = 0;
 		if (src_read_zones(root, s->page_size, s->zones, OG_ZONES_MAX, &s->nzones) < 0)
 			s->nzones = 0;
+		og_zone_node_reserves(s->zones, s->nzones, s->nodes, s->nnodes);
 	}
 	if (what & OG_SNAP_SLAB) {
 		r = src_read_slabs(root, s->page_size, s->slabs, s->cap_slabs, &s->nslabs);

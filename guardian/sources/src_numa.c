@@ -334,3 +334,99 @@ int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t c
 	*ret_n = n;
 	return 0;
 }
+
+int src_read_node_meminfo(const struct og_root *root, int id, struct og_numa_node *ret)
+{
+	char path[64], buf[OG_NODE_MEMINFO_MAX];
+	struct og_numa_node n = { .id = id };
+	ssize_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "devices/system/node/node%d/meminfo", id);
+	len = og_read_at(root->sys_fd, path, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
+	r = src_node_meminfo_parse_buf(buf, id, &n);
+	if (r < 0)
+		return r;
+	*ret = n;
+	return 0;
+}
+
+int src_nodelist_parse(const char *s, uint64_t *ret_mask)
+{
+	uint64_t mask = 0;
+	const char *p = s;
+
+	while (*p && *p != '\n' && *p != ' ') {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b;
+
+		if (end == p)
+			return -EBADMSG;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			b = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || b < a)
+				return -EBADMSG;
+			p = end;
+		}
+		for (unsigned long i = a; i <= b && i < 64; i++)
+			mask |= 1ull << i;
+		if (*p == ',')
+			p++;
+	}
+	if (!mask)
+		return -EBADMSG;
+	*ret_mask = mask;
+	return 0;
+}
+
+int src_proc_mems_parse(const char *numa_maps, const char *status, uint64_t *ret_mask)
+{
+	uint64_t bind = ~0ull, allowed = ~0ull, m;
+	const char *p;
+
+	/* "55d0c0a00000 bind:1 file=/usr/bin/memhog ...": the first VMA shows the task's policy
+	 * unless mbind(2) gave it its own; "bind=static:1" carries mode flags. */
+	p = numa_maps ? strchr(numa_maps, ' ') : NULL;
+	if (p && strncmp(p + 1, "bind", 4) == 0) {
+		p += 5;
+		if (*p == '=')
+			p = strchr(p, ':');
+		if (p && *p == ':' && src_nodelist_parse(p + 1, &m) == 0)
+			bind = m;
+	}
+	p = status ? strstr(status, "\nMems_allowed_list:") : NULL;
+	if (p) {
+		p += strlen("\nMems_allowed_list:");
+		p += strspn(p, " \t");
+		if (src_nodelist_parse(p, &m) == 0)
+			allowed = m;
+	}
+	if ((bind & allowed) == ~0ull)
+		return -ENODATA; /* neither read: unknown, not "everywhere" */
+	*ret_mask = bind & allowed;
+	return 0;
+}
+
+int src_read_proc_mems(const struct og_root *root, pid_t pid, uint64_t *ret_mask)
+{
+	/* numa_maps is a seq_file: one read() of 4 KiB makes the kernel walk the first VMAs only
+	 * (its page counts cost a page-table walk per VMA), the first line is all we need. The
+	 * status file is ~1.5 KiB. */
+	char maps[4096], status[4096], path[64];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/numa_maps", (int)pid);
+	fd = openat(root->proc_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	n = fd >= 0 ? read(fd, maps, sizeof(maps) - 1) : -1;
+	maps[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "%d/status", (int)pid);
+	n = og_read_at(root->proc_fd, path, status, sizeof(status));
+	if (n < 0)
+		return (int)n; /* vanished (-ENOENT, -ESRCH) */
+	return src_proc_mems_parse(maps, status, ret_mask);
+}

@@ -49,3 +49,20 @@ int src_distance_parse_buf(const char *buf, uint8_t *dist, size_t cap);
  */
 int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t cap,
 		  size_t *ret_n);
+
+/* node<id>/meminfo alone (the loop's per-node poll): 0 or -errno, *ret untouched then. */
+int src_read_node_meminfo(const struct og_root *root, int id, struct og_numa_node *ret);
+
+/* "0-1,3" (cpuset list syntax) into a bit mask of ids < 64. 0 or -EBADMSG (empty too). */
+int src_nodelist_parse(const char *s, uint64_t *ret_mask);
+
+/*
+ * The nodes a process may allocate from (og_proc.mems_mask): the bind nodes of the policy on
+ * the first line of numa_maps (set_mempolicy(MPOL_BIND), `numactl --membind`) within
+ * status Mems_allowed_list (its cpuset). Either may be NULL or unparsable. 0 or -ENODATA
+ * when neither says anything.
+ */
+int src_proc_mems_parse(const char *numa_maps, const char *status, uint64_t *ret_mask);
+
+/* src_proc_mems_parse() of /proc/PID/numa_maps (first 4 KiB) and status. 0 or -errno. */
+int src_read_proc_mems(const struct og_root *root, pid_t pid, uint64_t *ret_mask);

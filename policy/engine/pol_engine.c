@@ -100,6 +100,12 @@
  *      NUMA ([Guardian] NUMARebalance=yes, >= 2 nodes): a node with < 5% free (or a fragmented
  *      zone) while another has >= 20% free: MIGRATE the largest NUMA=yes, unprotected process
  *      from the short node to the roomiest one, once until the node recovers.
+ *      Per node (pol_node.c, >= 2 nodes), whatever the machine's level: a node whose
+ *      MemFree + Inactive(file) + Active(file)/2 is below a stage's MemoryAvailableBelow=
+ *      percentage of the node's own MemTotal: a REPORT naming it per stage and episode, a
+ *      COMPACT of it once per episode, and at terminate/kill one victim among the processes
+ *      confined to the short nodes (og_proc.mems_mask: bind policy, cpuset mems), before the
+ *      kernel's CONSTRAINT_MEMORY_POLICY OOM; nobody else (their memory is not there).
  *   8. protection: OOM_SCORE_ADJ for processes whose oom_score_adj differs from their policy's
  *      OOMScoreAdjust= (pol_protect_plan()), in the plan space left.
  *
@@ -647,7 +653,8 @@ static void holdoff_arm(const struct pol_rules *r, struct pol_state *st,
 		const struct pol_action *a = &plan->actions[i];
 		uint64_t until = now + r->cfg.holdoff_usec;
 
-		if (!pol_disruptive(a->kind) || (i < first && a->kind == POL_ACT_THROTTLE) ||
+		if (!pol_disruptive(a->kind) || a->kind == POL_ACT_COMPACT ||
+		    (i < first && a->kind == POL_ACT_THROTTLE) ||
 		    (unsigned)a->stage >= POL_STAGE__MAX)
 			continue;
 		st->stage[a->stage].holdoff_until_usec = until;
@@ -730,6 +737,9 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 			pol_plan_throttle(s, r, st, &m, &tr[fire], ret_plan);
 		if (level == POL_STAGE_RECLAIM && !slab && reclaim_ok)
 			pol_plan_reclaim_report(s, r, st, &m, &tr[level], ret_plan);
+		/* per NUMA node (pol_node.c): a bound process dies of its node, not of the machine */
+		killed |= pol_plan_nodes(s, r, st, ctx, &m, may_kill && !slab && !killed,
+					 reclaim_ok, now_usec, ret_plan);
 		arm_from = ret_plan->n;
 		pol_plan_compact(s, r, &m, st, reclaim_ok, ret_plan);
 		pol_plan_migrate(s, r, st, ctx, &m, reclaim_ok, ret_plan);

@@ -79,6 +79,13 @@ struct pol_protect_rec {
 	int value;
 };
 
+/* One NUMA node's own episode: its available share against the ladder (pol_node.c). */
+struct pol_node_state {
+	enum pol_stage level; /* highest stage the node is in; NONE: not short */
+	enum pol_stage reported; /* the highest stage this episode's REPORTs named */
+	bool compacted; /* this episode's COMPACT of the node */
+};
+
 struct pol_state {
 	struct pol_stage_state stage[POL_STAGE__MAX];
 	enum pol_stage level; /* highest active stage */
@@ -88,6 +95,7 @@ struct pol_state {
 	uint64_t slab_left_bytes; /* the reclaimable slab that drop left (pol_slab_track) */
 	bool zone_compacted[OG_ZONES_MAX]; /* per node x zone kind, until the zone recovers */
 	bool node_migrated[OG_NODES_MAX]; /* per node id, until it recovers */
+	struct pol_node_state node[OG_NODES_MAX]; /* per node id: the per-node stage (pol_node.c) */
 	size_t nvictims;
 	struct pol_victim_rec victims[POL_VICTIMS_MAX];
 	size_t nsvc;
@@ -152,6 +160,21 @@ size_t pol_protect_plan(const struct pol_rules *r, const struct og_proc *p, stru
 /* "path:line [Kill]" of a stage's threshold, for action->rule (also the loop's own SIGKILL of
  * a victim in its SIGTERM grace). */
 void pol_stage_rule(const struct pol_config *cfg, enum pol_stage stage, char *buf, size_t size);
+
+/* pol_node.c: the per-node stage (also for the loop, which polls nodes that are near). */
+/* MemFree - reserve (high watermarks) + Inactive(file) + Active(file)/2 of the node, at most
+ * its MemTotal. */
+uint64_t pol_node_avail(const struct og_numa_node *n);
+/* The highest stage whose MemoryAvailableBelow= percentage (+ margin) of the node's own size
+ * its available share is below; NONE if none. */
+enum pol_stage pol_node_stage(const struct pol_config *cfg, const struct og_numa_node *n,
+			      uint64_t margin_pm);
+/* Within a quarter of the highest threshold above it: worth a decision, and reading which
+ * processes are confined to it. */
+bool pol_node_near(const struct pol_config *cfg, const struct og_numa_node *n);
+/* The stage's MemoryAvailableBelow= percentage of the node's MemTotal, in bytes. */
+uint64_t pol_node_threshold_bytes(const struct pol_config *cfg, enum pol_stage stage,
+				  const struct og_numa_node *n);
 
 /*
  * The sentences of a plan, from the figures pol_step() recorded (struct pol_why_data): the

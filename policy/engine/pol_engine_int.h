@@ -51,6 +51,11 @@ struct pol_why {
 const char *pol_service_cause_text(const struct pol_cause *c, const char *svc, const char *key,
 				   char *buf, size_t size);
 
+/* pol_node.c */
+/* The sentence of a NODE cause ("node 1 4.37% available (28.0M, free 9.0M) of 640M < 5.00%
+ * terminate threshold, machine 42.30% available (per-node: memory policy/cpuset)"); buf. */
+const char *pol_node_cause_text(const struct pol_cause *c, char *buf, size_t size);
+
 /* pol_plan.c */
 /* Append to a NUL-terminated buffer, truncating silently. */
 void pol_appendf(char *buf, size_t size, const char *fmt, ...)
@@ -169,3 +174,10 @@ void pol_plan_compact(const struct og_snapshot *s, const struct pol_rules *r,
 void pol_plan_migrate(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
 		      const struct pol_ctx *ctx, const struct pol_measure *m, bool allowed,
 		      struct pol_plan *plan);
+
+/* pol_node.c */
+/* Per-node stage: REPORT and COMPACT once per node episode, a victim confined to the short
+ * nodes at terminate/kill (when may_kill). True if a victim was signalled. */
+bool pol_plan_nodes(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
+		    const struct pol_ctx *ctx, const struct pol_measure *m, bool may_kill,
+		    bool reclaim_ok, uint64_t now, struct pol_plan *plan);

@@ -291,6 +291,9 @@ const char *pol_cause_text(const struct pol_cause *c, char *buf, size_t size)
 			   (unsigned)(c->limit % 100),
 			   (unsigned long long)(c->duration_usec / 1000000), stage);
 		break;
+	case POL_CAUSE_NODE:
+		pol_node_cause_text(c, buf, size);
+		break;
 	default:
 		pol_fmtbuf(buf, size, "the %s stage is still active (hysteresis)", stage);
 		break;
@@ -321,7 +324,7 @@ void pol_action_explain(struct pol_action *a)
 {
 	const struct pol_why_data *d = &a->why;
 	const struct pol_target *t = &a->target;
-	char w[128];
+	char w[200];
 
 	switch (d->code) {
 	case POL_WHY_SIGNAL:

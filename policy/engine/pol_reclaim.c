@@ -363,6 +363,9 @@ void pol_plan_migrate(const struct og_snapshot *s, const struct pol_rules *r, st
 	if (pi == (size_t)-1)
 		return;
 	p = &s->procs[pi];
+	/* bound elsewhere (membind, cpuset mems: og_proc.mems_mask, when read): it cannot move */
+	if (p->mems_mask && to->id < 64 && !(p->mems_mask & (1ull << to->id)))
+		return;
 	/* leave the destination its own NODE_ROOMY share, do not make it the next short node */
 	room = pol_sat_sub(to->free_bytes,
 			   pol_of_permyriad(to->total_bytes, NODE_LOW_PERMYRIAD * 2));

@@ -156,6 +156,8 @@ bool pol_victim_eligible(const struct og_snapshot *s, const struct og_proc *p,
 		return false;
 	if (o->only_key && strcmp(pol_service_key(p), o->only_key) != 0)
 		return false;
+	if (o->only_mems && (!p->mems_mask || (p->mems_mask & ~o->only_mems)))
+		return false;
 	return !in_flight(o, p);
 }
 

@@ -39,6 +39,9 @@ struct pol_victim_opts {
 	const void *over_budget_data;
 	const struct pol_service *only_svc; /* restrict to this service's processes; NULL = all */
 	const char *only_key; /* and to this instance (pol_service_key()); NULL = all */
+	/* restrict to processes confined to these NUMA nodes (og_proc.mems_mask set and within
+	 * it: a kill frees memory there); 0 = all */
+	uint64_t only_mems;
 	uint64_t total_bytes; /* MemTotal or scope limit, to resolve MemoryBudget=N% */
 	/* pol_policy_for() of every process, indexed like s->procs (a cache filled by the
 	 * caller for this snapshot); NULL: computed here, which costs one match of every policy

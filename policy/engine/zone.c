@@ -82,3 +82,14 @@ bool og_zone_watermark_ok(const struct og_zone *z, int order, uint64_t mark_byte
 			return true;
 	return false;
 }
+
+void og_zone_node_reserves(const struct og_zone *zones, size_t nzones, struct og_numa_node *nodes,
+			   size_t nnodes)
+{
+	for (size_t i = 0; i < nnodes; i++) {
+		nodes[i].reserve_bytes = 0;
+		for (size_t k = 0; k < nzones; k++)
+			if (zones[k].node == nodes[i].id && zones[k].has_zoneinfo)
+				nodes[i].reserve_bytes += zones[k].high_bytes;
+	}
+}

@@ -35,3 +35,7 @@ uint32_t og_zone_unusable_permyriad(const struct og_zone *z, int order);
  */
 bool og_zone_watermark_ok(const struct og_zone *z, int order, uint64_t mark_bytes,
 			  int classzone_idx, uint64_t page_size);
+
+/* nodes[].reserve_bytes = the sum of the high watermarks of each node's zones (zoneinfo). */
+void og_zone_node_reserves(const struct og_zone *zones, size_t nzones, struct og_numa_node *nodes,
+			   size_t nnodes);

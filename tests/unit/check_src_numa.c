@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guardian/base/root.h"
 #include "guardian/sources/src_numa.h"
@@ -266,6 +267,66 @@ START_TEST(read_live)
 }
 END_TEST
 
+START_TEST(nodelist_parses)
+{
+	uint64_t m = 0;
+
+	ck_assert_int_eq(src_nodelist_parse("1\n", &m), 0);
+	ck_assert_uint_eq(m, 0x2);
+	ck_assert_int_eq(src_nodelist_parse("0-1,3", &m), 0);
+	ck_assert_uint_eq(m, 0xb);
+	ck_assert_int_eq(src_nodelist_parse("", &m), -EBADMSG);
+	ck_assert_int_eq(src_nodelist_parse("x", &m), -EBADMSG);
+	ck_assert_int_eq(src_nodelist_parse("3-1", &m), -EBADMSG);
+}
+END_TEST
+
+START_TEST(proc_mems_from_policy_and_cpuset)
+{
+	/* `numactl --membind=1 memhog`: the task policy shows on the first VMA; status keeps the
+	 * cpuset's 0-1 (set_mempolicy does not change Mems_allowed) */
+	const char *bound = "55d0c0a00000 bind:1 file=/usr/local/lib/ogvm/memhog mapped=2 N1=2 "
+			    "kernelpagesize_kB=4\n7f0000000000 bind:1 anon=1000 N1=1000\n";
+	const char *bound_flags = "55d0c0a00000 bind=static:1 file=/bin/x mapped=1 N1=1\n";
+	const char *deflt = "55d0c0a00000 default file=/usr/sbin/sshd mapped=20 N0=20\n";
+	const char *interleave = "55d0c0a00000 interleave:0-1 file=/bin/x N0=1\n";
+	const char *st01 = "Name:\tmemhog\nCpus_allowed_list:\t0-1\nMems_allowed:\t3\n"
+			   "Mems_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t1\n";
+	const char *st0 = "Name:\tqemu\nMems_allowed_list:\t0\n";
+	uint64_t m = 0;
+
+	ck_assert_int_eq(src_proc_mems_parse(bound, st01, &m), 0);
+	ck_assert_uint_eq(m, 0x2);
+	ck_assert_int_eq(src_proc_mems_parse(bound_flags, st01, &m), 0);
+	ck_assert_uint_eq(m, 0x2);
+	ck_assert_int_eq(src_proc_mems_parse(deflt, st01, &m), 0);
+	ck_assert_uint_eq(m, 0x3); /* may use both: not confined */
+	ck_assert_int_eq(src_proc_mems_parse(interleave, st01, &m), 0);
+	ck_assert_uint_eq(m, 0x3);
+	ck_assert_int_eq(src_proc_mems_parse(deflt, st0, &m), 0); /* cpuset.mems=0 */
+	ck_assert_uint_eq(m, 0x1);
+	ck_assert_int_eq(src_proc_mems_parse(bound, NULL, &m), 0); /* status unreadable */
+	ck_assert_uint_eq(m, 0x2);
+	m = 7;
+	ck_assert_int_eq(src_proc_mems_parse("", "Name:\tx\n", &m), -ENODATA);
+	ck_assert_uint_eq(m, 7);
+}
+END_TEST
+
+START_TEST(proc_mems_read_live_self)
+{
+	uint64_t m = 0;
+	struct og_root root;
+
+	ck_assert_int_eq(og_root_open(&root, "/"), 0);
+	/* this process: its numa_maps may be absent (CONFIG_NUMA=n), status is not */
+	ck_assert_int_eq(src_read_proc_mems(&root, getpid(), &m), 0);
+	ck_assert_uint_ne(m, 0);
+	ck_assert_int_lt(src_read_proc_mems(&root, 0x7ffffff0, &m), 0);
+	og_root_close(&root);
+}
+END_TEST
+
 static Suite *numa_suite(void)
 {
 	Suite *s = suite_create("src_numa");
@@ -275,6 +336,8 @@ static Suite *numa_suite(void)
 	tcase_add_test(tc, node_meminfo_bad_input);
 	tcase_add_test(tc, numastat_parses);
 	tcase_add_test(tc, distance_parses);
+	tcase_add_test(tc, nodelist_parses);
+	tcase_add_test(tc, proc_mems_from_policy_and_cpuset);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("read");
 	tcase_add_test(tc, read_seed_fixture);
@@ -283,6 +346,7 @@ static Suite *numa_suite(void)
 	tcase_add_test(tc, read_sparse_nodes);
 	tcase_add_test(tc, read_malformed_node_file);
 	tcase_add_test(tc, read_live);
+	tcase_add_test(tc, proc_mems_read_live_self);
 	suite_add_tcase(s, tc);
 	return s;
 }
