@@ -30,6 +30,8 @@ while getopts "n:i:b:h" o; do
 	esac
 done
 export top_srcdir top_builddir
+# shellcheck source=lib-bench.sh
+. "$here/lib-bench.sh"
 [ "$(id -u)" = 0 ] || { echo "bench-kill: needs root (creates cgroups)"; exit 2; }
 [ -x "$top_builddir/oomguardiand" ] && [ -x "$top_builddir/tests/integration/memhog" ] ||
 	{ echo "bench-kill: build first (make && make check TESTS=), or pass -b BUILDDIR"; exit 2; }
@@ -110,22 +112,14 @@ done
 echo
 echo "idle: guarding the whole machine in --dry-run for $idle s ..."
 tmp=$(mktemp -d /tmp/ogbench-idle-$$.XXXXXX)
-"$top_builddir/oomguardiand" --dry-run --config "$top_srcdir/policy/vendor/oomguardian.conf" \
-	--policy-dir "$top_srcdir/policy/vendor" --report-dir "$tmp/reports" \
-	--state-file "$tmp/state" >"$tmp/log" 2>&1 &
-dpid=$!
+bench_machine_daemon "$tmp"
 sleep 2 # start-up (self-test, first rescan) is not idle time
-t0=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
-sleep "$idle"
-t1=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
-rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$dpid/status")
-kill -TERM "$dpid"
-wait "$dpid" 2>/dev/null
+read -r cpu rss ticks < <(bench_cpu_window "$BENCH_DPID" "$idle")
+kill -TERM "$BENCH_DPID"
+wait "$BENCH_DPID" 2>/dev/null
 rm -rf "$tmp"
-hz=$(getconf CLK_TCK)
-awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$idle" -v rss="$rss" 'BEGIN {
-	printf "daemon CPU time idle: %.1f ms per minute (%d ticks in %d s)\n", d * 1000 / hz * 60 / s, d, s
-	printf "daemon RSS: %d KiB\n", rss }'
+echo "daemon CPU time idle: $cpu ms per minute ($ticks ticks in $idle s)"
+echo "daemon RSS: $rss KiB"
 echo
 echo "kernel OOM kills, all scenarios: $total_oom"
 [ "$total_oom" = 0 ]

@@ -39,6 +39,8 @@ while getopts "n:i:p:mb:h" o; do
 	esac
 done
 export top_srcdir top_builddir
+# shellcheck source=lib-bench.sh
+. "$here/lib-bench.sh"
 [ "$(id -u)" = 0 ] || { echo "bench-scale: needs root (creates cgroups)"; exit 2; }
 for b in oomguardiand tests/integration/memhog tests/integration/idlers; do
 	[ -x "$top_builddir/$b" ] ||
@@ -140,43 +142,22 @@ daemon_cpu() ( # SECONDS NAME
 	# start-up (self-test, reading every process once) is not idle time
 	og_wait_log 'process table complete' 300
 	sleep 1
-	t0=$(awk '{ print $14 + $15 }' "/proc/$OG_DPID/stat")
-	sleep "$1"
-	t1=$(awk '{ print $14 + $15 }' "/proc/$OG_DPID/stat")
-	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$OG_DPID/status")
-	hz=$(getconf CLK_TCK)
-	awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$1" -v rss="$rss" \
-		'BEGIN { printf "%.1f %d\n", d * 1000 / hz * 60 / s, rss }'
+	fig=$(bench_cpu_window "$OG_DPID" "$1")
+	echo "${fig% *}"
 	OG_FAILED=0
 )
 
 # machine_cpu SECONDS: the same for a daemon guarding the whole machine in --dry-run.
 machine_cpu() {
+	local tmp fig
 	tmp=$(mktemp -d /tmp/ogbench-mach-$$.XXXXXX)
-	"$top_builddir/oomguardiand" --dry-run --config "$top_srcdir/policy/vendor/oomguardian.conf" \
-		--policy-dir "$top_srcdir/policy/vendor" --report-dir "$tmp/reports" \
-		--state-file "$tmp/state" >"$tmp/log" 2>&1 &
-	dpid=$!
-	# start-up (self-test, the first read of every process: ~25 us each) is not idle time:
-	# wait until its CPU time stands still for a second
-	prev=-1
-	cur=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
-	i=0
-	while [ "$cur" != "$prev" ] && [ $i -lt 120 ]; do
-		sleep 1
-		prev=$cur
-		cur=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
-		i=$((i + 1))
-	done
-	t0=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
-	sleep "$1"
-	t1=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
-	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$dpid/status")
-	kill -TERM "$dpid"
-	wait "$dpid" 2>/dev/null
+	bench_machine_daemon "$tmp"
+	bench_settle "$BENCH_DPID"
+	fig=$(bench_cpu_window "$BENCH_DPID" "$1")
+	kill -TERM "$BENCH_DPID"
+	wait "$BENCH_DPID" 2>/dev/null
 	rm -rf "$tmp"
-	awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$1" -v rss="$rss" \
-		'BEGIN { printf "%.1f %d\n", d * 1000 / hz * 60 / s, rss }'
+	echo "${fig% *}"
 }
 
 pct() { # P: the P-th percentile (nearest rank) of the numbers on stdin
