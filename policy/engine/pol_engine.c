@@ -738,7 +738,7 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 		if (level == POL_STAGE_RECLAIM && !slab && reclaim_ok)
 			pol_plan_reclaim_report(s, r, st, &m, &tr[level], ret_plan);
 		/* per NUMA node (pol_node.c): a bound process dies of its node, not of the machine */
-		killed |= pol_plan_nodes(s, r, st, ctx, &m, may_kill && !slab && !killed,
+		killed |= pol_plan_nodes(s, r, st, ctx, &m, level, may_kill && !slab && !killed,
 					 reclaim_ok, now_usec, ret_plan);
 		arm_from = ret_plan->n;
 		pol_plan_compact(s, r, &m, st, reclaim_ok, ret_plan);

@@ -179,5 +179,6 @@ void pol_plan_migrate(const struct og_snapshot *s, const struct pol_rules *r, st
 /* Per-node stage: REPORT and COMPACT once per node episode, a victim confined to the short
  * nodes at terminate/kill (when may_kill). True if a victim was signalled. */
 bool pol_plan_nodes(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
-		    const struct pol_ctx *ctx, const struct pol_measure *m, bool may_kill,
-		    bool reclaim_ok, uint64_t now, struct pol_plan *plan);
+		    const struct pol_ctx *ctx, const struct pol_measure *m,
+		    enum pol_stage machine_level, bool may_kill, bool reclaim_ok, uint64_t now,
+		    struct pol_plan *plan);

@@ -10,10 +10,11 @@
  *   kernel reclaims first, the MemAvailable guess per node), as a share of the node's MemTotal,
  *   against every stage's MemoryAvailableBelow= percentage (byte thresholds are machine-wide
  *   and not applied per node). Hysteresis= as for the machine.
- * A node in any stage: one REPORT per stage and episode naming the node (free/total, the largest free
- * order of its zones, the processes confined to it, the machine's share available), and a
- * COMPACT of the node once per episode. The whole machine only: a scoped daemon has its
- * scope's ladder. A node whose
+ * A node in a stage above the machine's own (a node only as short as the machine is the
+ * machine ladder's case, not a per-node one): one REPORT per stage and episode naming the node
+ * (free/total, the largest free order of its zones, the processes confined to it, the
+ * machine's share available), and a COMPACT of the node once per episode. The whole machine
+ * only: a scoped daemon has its scope's ladder. A node whose
  * terminate or kill threshold is crossed: one victim among the processes confined to the
  * short nodes (og_proc.mems_mask set and within them: killing anything else frees nothing
  * there), TERM at terminate, KILL at kill, like the machine ladder.
@@ -210,7 +211,7 @@ static void node_report(const struct og_snapshot *s, const struct pol_rules *r,
 	frag_text(s, n->id, fr, sizeof(fr));
 	confined_text(s, n->id, who, sizeof(who));
 	pol_fmtbuf(a->reason, sizeof(a->reason),
-		   "%s%s while the machine has %s available: a per-node shortage (memory "
+		   "%s%s; the machine has %s available: a per-node shortage (memory "
 		   "policy/cpuset); confined to node %d: %s",
 		   cause, fr, pol_fmt_pct(p, sizeof(p), pol_share_permyriad(m->avail, m->total)),
 		   n->id, who);
@@ -261,8 +262,9 @@ static bool node_victim(const struct og_snapshot *s, const struct pol_rules *r,
 }
 
 bool pol_plan_nodes(const struct og_snapshot *s, const struct pol_rules *r, struct pol_state *st,
-		    const struct pol_ctx *ctx, const struct pol_measure *m, bool may_kill,
-		    bool reclaim_ok, uint64_t now, struct pol_plan *plan)
+		    const struct pol_ctx *ctx, const struct pol_measure *m,
+		    enum pol_stage machine_level, bool may_kill, bool reclaim_ok, uint64_t now,
+		    struct pol_plan *plan)
 {
 	uint64_t short_mask = 0;
 	const struct og_numa_node *worst = NULL;
@@ -282,6 +284,11 @@ bool pol_plan_nodes(const struct og_snapshot *s, const struct pol_rules *r, stru
 		ns = &st->node[n->id];
 		fire = pol_node_stage(&r->cfg, n, 0);
 		held = pol_node_stage(&r->cfg, n, r->cfg.hysteresis_permyriad);
+		/* a node no worse off than the machine is the machine's shortage, its ladder's */
+		if (fire <= machine_level)
+			fire = POL_STAGE_NONE;
+		if (held <= machine_level)
+			held = POL_STAGE_NONE;
 		if (fire == POL_STAGE_NONE && (ns->level == POL_STAGE_NONE || held == POL_STAGE_NONE)) {
 			memset(ns, 0, sizeof(*ns));
 			continue;

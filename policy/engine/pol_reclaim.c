@@ -243,6 +243,17 @@ static bool zone_key(const struct og_zone *z, size_t *ret)
 	return true;
 }
 
+/* Whether plan already compacts node (the per-node stage, pol_node.c). */
+static bool node_compacting(const struct pol_plan *plan, int node)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->actions[i].kind == POL_ACT_COMPACT &&
+		    plan->actions[i].target.kind == POL_TGT_NODE &&
+		    plan->actions[i].target.node == node)
+			return true;
+	return false;
+}
+
 void pol_plan_compact(const struct og_snapshot *s, const struct pol_rules *r,
 		      const struct pol_measure *m, struct pol_state *st, bool allowed,
 		      struct pol_plan *plan)
@@ -265,6 +276,10 @@ void pol_plan_compact(const struct og_snapshot *s, const struct pol_rules *r,
 		}
 		if (!allowed || planned || st->zone_compacted[k])
 			continue;
+		if (node_compacting(plan, z->node)) { /* the node stage's compaction covers it */
+			st->zone_compacted[k] = true;
+			continue;
+		}
 		a = pol_plan_add(plan, POL_ACT_COMPACT, POL_STAGE_RECLAIM);
 		if (!a)
 			return;

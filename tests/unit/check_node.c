@@ -182,6 +182,30 @@ START_TEST(node_recovers_with_hysteresis_then_reports_again)
 }
 END_TEST
 
+START_TEST(node_as_short_as_the_machine_is_the_machines_case)
+{
+	/* the golden numa fixture's shape: the machine itself at reclaim (14%), node 1 at 14.1%
+	 * is not a per-node shortage (no node report, no node compaction); node 1 at throttle
+	 * (8.6%, below the machine's stage) is */
+	struct og_proc *hog = tb_proc(400, "memhog", "/system.slice/oghog.service", 560 * MiB);
+
+	hog->mems_mask = 0x2;
+	tb_engine_start();
+	tb_avail_pm(1400);
+	node1_avail(90 * MiB);
+	tb_step(1);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+	ck_assert_ptr_null(node_report(1));
+	ck_assert_int_eq(tb_st.node[1].level, POL_STAGE_NONE);
+	node1_avail(55 * MiB);
+	tb_step(2);
+	ck_assert_ptr_nonnull(node_report(1));
+	ck_assert_int_eq(node_report(1)->stage, POL_STAGE_THROTTLE);
+	ck_assert_ptr_nonnull(strstr(node_report(1)->reason, "; the machine has 13.99% available: a per-node"));
+	ck_assert_uint_eq(tb_signals(), 0);
+}
+END_TEST
+
 START_TEST(one_node_or_a_scope_has_no_node_stage)
 {
 	struct og_proc *hog = tb_proc(400, "memhog", "/system.slice/oghog.service", 560 * MiB);
@@ -213,6 +237,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, bound_hog_filling_its_node_is_killed_not_a_bystander);
 	tcase_add_test(tc, nobody_confined_nobody_killed);
 	tcase_add_test(tc, node_recovers_with_hysteresis_then_reports_again);
+	tcase_add_test(tc, node_as_short_as_the_machine_is_the_machines_case);
 	tcase_add_test(tc, one_node_or_a_scope_has_no_node_stage);
 	suite_add_tcase(s, tc);
 	return s;

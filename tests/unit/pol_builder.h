@@ -277,8 +277,10 @@ static inline void tb_rules_free(void)
 /* Reserve the per-step policy cache (the daemon's way) or not (the fallback path). */
 static bool tb_cached = true;
 
+/* Start (or start again) the engine: a state from an earlier start is freed first. */
 static inline void tb_engine_start(void)
 {
+	pol_state_free(&tb_st);
 	ck_assert_int_eq(pol_state_init(&tb_st, &tb_r), 0);
 	if (tb_cached)
 		ck_assert_int_eq(pol_state_reserve(&tb_st, TB_PROCS), 0);
