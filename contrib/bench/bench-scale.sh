@@ -192,13 +192,15 @@ for n in $counts; do
 	rss_of[$n]=$r
 	[ $machine = 1 ] && read -r m_idle[$n] m_rss[$n] < <(machine_cpu "$idle" 2>/dev/null)
 	rate_pid=$(start_idlers 0 --rate 200)
+	f0=$(bench_forks) s0=$(date +%s)
 	read -r c r < <(daemon_cpu "$idle" "b$n" 2>/dev/null)
 	cpu_busy[$n]=$c
 	[ $machine = 1 ] && read -r m_busy[$n] r < <(machine_cpu "$idle" 2>/dev/null)
+	starts=$((($(bench_forks) - f0) / ($(date +%s) - s0 + 1)))
 	kill -TERM "$rate_pid" 2>/dev/null
 	wait "$rate_pid" 2>/dev/null
 	rate_pid=
-	echo "  daemon: ${cpu_idle[$n]} ms CPU/min idle, ${cpu_busy[$n]} ms/min at 200 starts/s, RSS ${rss_of[$n]} KiB (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "  daemon: ${cpu_idle[$n]} ms CPU/min idle, ${cpu_busy[$n]} ms/min at 200 starts/s ($starts measured), RSS ${rss_of[$n]} KiB (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	[ $machine = 1 ] &&
 		echo "  whole-machine daemon: ${m_idle[$n]} ms CPU/min idle, ${m_busy[$n]} ms/min at 200 starts/s, RSS ${m_rss[$n]} KiB"
 done

@@ -7,6 +7,11 @@ bench_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# bench_forks: processes created on the host since boot (/proc/stat), for a measured start rate.
+bench_forks() {
+	awk '/^processes/ { print $2 }' /proc/stat
+}
+
 # bench_settle PID: wait (up to 120 s) until PID's CPU time stands still for a second, so that
 # start-up (self-test, the first read of every process) is not counted as idle time.
 bench_settle() {

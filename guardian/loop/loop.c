@@ -410,21 +410,39 @@ static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 /* ------------------------------------------------------------------ protection */
 
 /* Table work: soon while some is waiting, else at the next rescan. */
+/* When the table's next bounded step is due. */
+static uint64_t table_due(const struct loop *l, bool more, uint64_t now)
+{
+	if (l->near)
+		return now + LOOP_SWEEP_TICK_USEC;
+	if (more || l->rescan_due || l->rescan_deep_due)
+		return now + LOOP_TABLE_TICK_USEC;
+	if (l->table.nstale > 0) /* new processes: read once they have lived a while */
+		return now + LOOP_TABLE_SETTLE_MS * 1000ULL;
+	return l->next_rescan_usec < l->next_deep_usec ? l->next_rescan_usec : l->next_deep_usec;
+}
+
 static void table_arm(struct loop *l, bool more)
 {
-	uint64_t now = loop_now_usec(), at;
+	if (!l->table_src)
+		return;
+	sd_event_source_set_time(l->table_src, table_due(l, more, loop_now_usec()));
+	sd_event_source_set_enabled(l->table_src, SD_EVENT_ONESHOT);
+}
+
+/* After process events: the step is made due sooner if need be, never later (events come
+ * faster than LOOP_TABLE_TICK_USEC on a busy machine and would put it off for ever). */
+static void table_arm_sooner(struct loop *l, bool more)
+{
+	uint64_t at, cur;
+	int enabled = SD_EVENT_OFF;
 
 	if (!l->table_src)
 		return;
-	if (l->near)
-		at = now + LOOP_SWEEP_TICK_USEC;
-	else if (more || l->rescan_due || l->rescan_deep_due)
-		at = now + LOOP_TABLE_TICK_USEC;
-	else if (l->table.nstale > 0) /* new processes: read once they have lived a while */
-		at = now + LOOP_TABLE_SETTLE_MS * 1000ULL;
-	else
-		at = l->next_rescan_usec < l->next_deep_usec ? l->next_rescan_usec
-							     : l->next_deep_usec;
+	at = table_due(l, more, loop_now_usec());
+	if (sd_event_source_get_enabled(l->table_src, &enabled) >= 0 && enabled != SD_EVENT_OFF &&
+	    sd_event_source_get_time(l->table_src, &cur) >= 0 && cur <= at)
+		return;
 	sd_event_source_set_time(l->table_src, at);
 	sd_event_source_set_enabled(l->table_src, SD_EVENT_ONESHOT);
 }
@@ -433,7 +451,7 @@ static int table_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct loop *l = userdata;
 
-	table_arm(l, loop_procs_work(l, loop_now_usec()));
+	table_arm(l, loop_procs_work(l, loop_now_usec(), true));
 	return 0;
 }
 
@@ -455,14 +473,31 @@ static void proc_event(void *userdata, enum pe_kind kind, pid_t pid)
 	loop_procs_event(userdata, kind, pid);
 }
 
+/* A burst of execs (a build, a shell loop) is read in one go: after one dispatch the source
+ * rests for this long while the kernel queues (4 MiB). A lone exec is still seen at once,
+ * one in a burst within 250 ms (each wakeup costs ~50-100 us here: at 100 ms, 107 ms CPU a
+ * minute at 175 execs/s; at 250 ms, 64). */
+#define LOOP_PROCEV_BATCH_USEC (250 * 1000ULL)
+/* ... and up to this many reads of 512 a dispatch: 65,536 events a second */
+#define LOOP_PROCEV_ROUNDS 32
+
 static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct loop *l = userdata;
-	int r = proc_events_read(&l->pe, proc_event, l);
+	int r, rounds = 0;
 
-	/* New processes are read now (a bounded number; the table timer does the rest): the
-	 * short-lived ones of a burst have exited meanwhile and cost nothing. */
-	table_arm(l, loop_procs_work(l, loop_now_usec()));
+	/* The source rests LOOP_PROCEV_BATCH_USEC after a dispatch: what queued meanwhile is
+	 * read now, not 512 a rest (2,048 a second: 900 starts a second, three events each,
+	 * overflowed the socket and forced a deep rescan every 20 s, 2026-12-03). */
+	do
+		r = proc_events_read(&l->pe, proc_event, l);
+	while (r >= 0 && l->pe.more && ++rounds < LOOP_PROCEV_ROUNDS);
+
+	/* A new process a protecting policy may match is looked at now (its comm); reading new
+	 * processes and rescans are the table timer's, at its own pace (a step on every wake-up
+	 * of a busy machine's events starved the reading of them): the short-lived ones of a
+	 * burst have exited by then and cost nothing. */
+	table_arm_sooner(l, loop_procs_work(l, loop_now_usec(), false));
 	if (r < 0 && r != -EAGAIN) {
 		(void)log_warning_errno(
 			r, "proc connector failed: %m; rescanning every %llu s instead",
@@ -480,11 +515,6 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
  * protection to new processes. The kernel filters out threads; a burst is read in one go.
  */
 
-/* A burst of execs (a build, a shell loop) is read in one go: after one dispatch the source
- * rests for this long while the kernel queues (4 MiB). A lone exec is still seen at once,
- * one in a burst within 250 ms (each wakeup costs ~50-100 us here: at 100 ms, 107 ms CPU a
- * minute at 175 execs/s; at 250 ms, 64). */
-#define LOOP_PROCEV_BATCH_USEC (250 * 1000ULL)
 
 static void setup_proc_events(struct loop *l)
 {

@@ -64,6 +64,10 @@
  * of a build cost an insert and a remove each, no read. */
 #define LOOP_TABLE_SETTLE_MS 1000
 #define LOOP_TABLE_SCAN_PER_TICK 1024 /* pids listed per rescan step */
+/* ... per deep step: each pid costs two reads (~40 us at 20,000 processes), so 64 keep a step
+ * near 3 ms and the proc connector drained (1024 took 40 ms a step and, at 200 starts a
+ * second, the socket overflowed, forcing the next deep rescan: bench-scale -m, 2026-12-03) */
+#define LOOP_TABLE_DEEP_SCAN_PER_TICK 64
 #define LOOP_CGROUP_DEPTH_MAX 16 /* scope walk for cgroup.procs */
 
 /* Cached policy of a table entry (pt_proc.tag), computed when it is loaded or on reload. */
@@ -302,8 +306,9 @@ void loop_teardown_watches(struct loop *l);
 int loop_procs_init(struct loop *l); /* 0 or -ENOMEM */
 void loop_procs_free(struct loop *l);
 void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid);
-/* Bounded table work (stale entries, a rescan step); true: more waiting. */
-bool loop_procs_work(struct loop *l, uint64_t now);
+/* Bounded table work: stale entries (new processes) and, with rescan, a rescan step; true:
+ * more waiting. */
+bool loop_procs_work(struct loop *l, uint64_t now, bool rescan);
 void loop_procs_retag(struct loop *l); /* after a reload */
 /* A scoped daemon's rescan: its scope's cgroup.procs (recursively), in one walk; entries not
  * listed are dropped, so the table holds the scope's processes only. 0 or -errno (no scope

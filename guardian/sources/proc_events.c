@@ -16,7 +16,7 @@
 #include "guardian/sources/proc_events.h"
 
 /* Per call at most this many datagrams: a fork storm must not keep the loop in here forever.
- * The fd stays readable, so the loop comes back on its next iteration. */
+ * pe->more says so; the caller reads again (a bounded number of times) or comes back. */
 #define PE_DRAIN_MAX 512
 /* Datagrams per recvmmsg(): one connector message each (16 + 20 + 40-byte proc_event; the
  * kernel sizes the skb for the largest event, ~100 bytes). A slot that is too small truncates
@@ -338,6 +338,7 @@ int proc_events_read(struct proc_events *pe,
 	if (pe->fd < 0 || !b)
 		return -EBADF;
 	b->npend = 0;
+	pe->more = true; /* until the queue is seen empty */
 	for (unsigned got = 0, calls = 0; got < PE_DRAIN_MAX && calls < PE_DRAIN_MAX; calls++) {
 		int m;
 
@@ -349,13 +350,16 @@ int proc_events_read(struct proc_events *pe,
 		if (m < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				pe->more = false;
 				break;
+			}
 			if (errno == ENOBUFS) {
 				overflow = true;
 				continue;
 			}
 			r = -errno;
+			pe->more = false;
 			break;
 		}
 		for (int i = 0; i < m; i++) {
@@ -369,8 +373,10 @@ int proc_events_read(struct proc_events *pe,
 		}
 		got += (unsigned)m;
 		pe->received += (unsigned long)m;
-		if (m < PE_BATCH)
+		if (m < PE_BATCH) {
+			pe->more = false;
 			break; /* the queue is empty: spare the call that would say EAGAIN */
+		}
 	}
 	for (size_t i = 0; i < b->npend; i++) {
 		if (overflow && b->pend[i].kind != PE_EXIT)

@@ -40,6 +40,7 @@ struct proc_events {
 	bool filtered; /* the socket filter is attached: the kernel drops the rest */
 	unsigned long received; /* datagrams read since open (what the filter let through) */
 	unsigned long ignored; /* ... of them carrying nothing asked for (0 while filtered) */
+	bool more; /* the last proc_events_read() stopped at its cap: more are queued */
 	struct pe_batch *batch;
 };
 
@@ -66,8 +67,9 @@ int proc_events_fd(const struct proc_events *pe);
  * A burst costs one callback per pid: EXEC and COMM of the same pid in one drain are reported
  * once (as PE_EXEC if it exec'd), EXITs after them. ENOBUFS is reported as one PE_OVERFLOW
  * callback at the end (not an error), which replaces the drain's EXEC and COMM callbacks: the
- * caller rescans everything anyway. Returns the number of callbacks made (>= 0); -errno on a
- * socket error other than EAGAIN.
+ * caller rescans everything anyway. Sets pe->more when it stopped at the 512 with messages
+ * still queued. Returns the number of callbacks made (>= 0); -errno on a socket error other
+ * than EAGAIN.
  */
 int proc_events_read(struct proc_events *pe,
 		     void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata);

@@ -477,7 +477,9 @@ int proc_table_rescan_step(struct proc_table *t, const struct og_root *root, boo
 			   void *userdata)
 {
 	char dents[8192] __attribute__((aligned(8))); /* ~32 bytes a pid: ~250 a call */
-	size_t done = 0;
+	/* a call lists about budget pids (a 5-digit pid's entry is 32 bytes), so a deep step's
+	 * reads stay near its budget and do not run to the ~250 of a full buffer */
+	size_t done = 0, want = budget < sizeof(dents) / 32 ? budget * 32 : sizeof(dents);
 
 	if (t->scan_fd < 0) {
 		t->scan_fd = openat(root->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -486,7 +488,7 @@ int proc_table_rescan_step(struct proc_table *t, const struct og_root *root, boo
 		proc_table_scan_begin(t, deep);
 	}
 	while (done < budget) {
-		ssize_t len = getdents64(t->scan_fd, dents, sizeof(dents));
+		ssize_t len = getdents64(t->scan_fd, dents, want < 512 ? 512 : want);
 
 		if (len < 0 && errno == EINTR)
 			continue;

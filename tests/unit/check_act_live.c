@@ -864,6 +864,53 @@ START_TEST(proc_connector_one_callback_per_pid_per_burst)
 }
 END_TEST
 
+struct pe_many {
+	pid_t pids[300];
+	int n, seen;
+};
+
+static void many_event(void *ud, enum pe_kind kind, pid_t pid)
+{
+	struct pe_many *m = ud;
+
+	for (int i = 0; kind == PE_EXEC && i < m->n; i++)
+		if (m->pids[i] == pid) {
+			m->pids[i] = 0;
+			m->seen++;
+		}
+}
+
+/*
+ * More queued than one drain takes (512): the read stops there and says so (pe->more), and
+ * reading again gets the rest. The loop reads again while it is set (its source rests 250 ms
+ * between dispatches: 512 a rest overflowed at 900 starts a second).
+ */
+START_TEST(proc_connector_says_more_past_one_drain)
+{
+	struct proc_events pe;
+	struct pe_many m = {.n = 300};
+	int st, rounds = 0, r = proc_events_open_kinds(&pe, PE_WANT_DEFAULT | PE_WANT(PE_EXIT) |
+								       PE_WANT(PE_FORK));
+
+	ck_assert_msg(r == 0, "proc connector unavailable: %s", strerror(-r));
+	barrier(&pe, NULL); /* the queue holds nothing older */
+	for (int i = 0; i < m.n; i++)
+		m.pids[i] = exec_in_group((const char *[]){"/bin/true", NULL});
+	for (int i = 0; i < m.n; i++) { /* fork, exec, exit each: >= 900 datagrams queued */
+		ck_assert_int_eq(waitpid(m.pids[i], &st, 0), m.pids[i]);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ck_assert_int_ge(proc_events_read(&pe, many_event, &m), 0);
+	ck_assert_msg(pe.more, "one drain read everything of >= 900 datagrams");
+	ck_assert_int_lt(m.seen, m.n);
+	while (pe.more && rounds++ < 100)
+		ck_assert_int_ge(proc_events_read(&pe, many_event, &m), 0);
+	ck_assert(!pe.more);
+	ck_assert_int_eq(m.seen, m.n);
+	proc_events_close(&pe);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ memory actions */
 
 START_TEST(migrate_same_node_call_path)
@@ -955,6 +1002,7 @@ static Suite *act_live_suite(void)
 	tcase_add_test(p, proc_connector_sees_exec_and_exit);
 	tcase_add_test(p, proc_connector_filter_drops_forks_and_exits);
 	tcase_add_test(p, proc_connector_one_callback_per_pid_per_burst);
+	tcase_add_test(p, proc_connector_says_more_past_one_drain);
 	suite_add_tcase(s, p);
 
 	tcase_add_checked_fixture(m, setup, teardown);
