@@ -3,7 +3,7 @@
 # bench-scale.sh: does the path from a threshold crossing to SIGKILL stay flat as the host gets
 # busy (issue 7)? A benchmark, not a test: it prints figures.
 #
-#   contrib/bench/bench-scale.sh [-n RUNS] [-i IDLE_SEC] [-p "100 1000 ..."] [-m] [-b BUILDDIR]
+#   contrib/bench/bench-scale.sh [-n RUNS] [-i IDLE_SEC] [-p "100 1000 ..."] [-r RATE] [-m] [-b BUILDDIR]
 #
 # For each count of idle processes on the host (-p, default 100 1000 5000 10000 20000; they
 # live in a memory cgroup of their own, ogbench-idle-$$, ~30 KiB each: tests/integration/idlers)
@@ -15,7 +15,8 @@
 # per run: kernel OOM kills in the group, whether the hog was the victim, and from the report
 # kill_threshold_to_sigkill_usec (the poll that saw available memory below the kill threshold
 # to the SIGKILL). Then, per count, the daemon (scoped, same config) runs IDLE_SEC (60) idle
-# and IDLE_SEC while 200 processes a second start on the host (fork + exec /bin/true + exit):
+# and IDLE_SEC while RATE (-r, default 200) processes a second start on the host (fork + exec
+# /bin/true + exit; the rate measured from /proc/stat is printed):
 # its CPU time per minute (utime + stime) and its RSS. With -m, the same for a daemon guarding
 # the whole machine (--dry-run, the vendor configuration and policies, as bench-kill.sh's idle
 # figure): its table holds every process on the host. -n 0 runs no hog (CPU and RSS only).
@@ -28,14 +29,16 @@ runs=10
 idle=60
 counts="100 1000 5000 10000 20000"
 machine=0
-while getopts "n:i:p:mb:h" o; do
+rate=200
+while getopts "n:i:p:r:mb:h" o; do
 	case $o in
 	n) runs=$OPTARG ;;
 	i) idle=$OPTARG ;;
 	p) counts=$OPTARG ;;
+	r) rate=$OPTARG ;;
 	m) machine=1 ;;
 	b) top_builddir=$(cd "$OPTARG" && pwd) ;;
-	*) sed -n '3,25p' "$0"; exit 2 ;;
+	*) sed -n '3,26p' "$0"; exit 2 ;;
 	esac
 done
 export top_srcdir top_builddir
@@ -191,7 +194,7 @@ for n in $counts; do
 	cpu_idle[$n]=$c
 	rss_of[$n]=$r
 	[ $machine = 1 ] && read -r m_idle[$n] m_rss[$n] < <(machine_cpu "$idle" 2>/dev/null)
-	rate_pid=$(start_idlers 0 --rate 200)
+	rate_pid=$(start_idlers 0 --rate "$rate")
 	f0=$(bench_forks) s0=$(date +%s)
 	read -r c r < <(daemon_cpu "$idle" "b$n" 2>/dev/null)
 	cpu_busy[$n]=$c
@@ -200,14 +203,14 @@ for n in $counts; do
 	kill -TERM "$rate_pid" 2>/dev/null
 	wait "$rate_pid" 2>/dev/null
 	rate_pid=
-	echo "  daemon: ${cpu_idle[$n]} ms CPU/min idle, ${cpu_busy[$n]} ms/min at 200 starts/s ($starts measured), RSS ${rss_of[$n]} KiB (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "  daemon: ${cpu_idle[$n]} ms CPU/min idle, ${cpu_busy[$n]} ms/min at $rate starts/s ($starts measured), RSS ${rss_of[$n]} KiB (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	[ $machine = 1 ] &&
-		echo "  whole-machine daemon: ${m_idle[$n]} ms CPU/min idle, ${m_busy[$n]} ms/min at 200 starts/s, RSS ${m_rss[$n]} KiB"
+		echo "  whole-machine daemon: ${m_idle[$n]} ms CPU/min idle, ${m_busy[$n]} ms/min at $rate starts/s, RSS ${m_rss[$n]} KiB"
 done
 
 echo
 printf '%-7s %-5s %5s %11s %13s %14s %14s %12s %12s %9s\n' procs hog runs kernel_oom victim_right \
-	"p50 ->KILL ms" "p99 ->KILL ms" "CPU idle/min" "CPU 200/s" "RSS KiB"
+	"p50 ->KILL ms" "p99 ->KILL ms" "CPU idle/min" "CPU $rate/s" "RSS KiB"
 for n in $counts; do
 	for s in fast slow; do
 		lines=$(awk -v n="$n" -v s="$s" '$1 == n && $2 == s' "$results")
