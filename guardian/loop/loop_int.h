@@ -275,6 +275,8 @@ struct loop {
 	bool view_partial_logged, table_partial_logged, table_complete_logged;
 	uint64_t started_usec; /* loop_run(): the table was listed */
 	bool rescan_due, rescan_deep_due;
+	bool scope_verifying; /* a scoped deep rescan's pass over the table under way ... */
+	size_t scope_verify_pos; /* ... at this entry (proc_table_verify_step) */
 	void (*scan_cb)(void *userdata, struct pt_proc *e); /* loop_procs_scan_scope() under way */
 	uint64_t next_deep_usec;
 	sd_event_source *table_src; /* bounded table work (timer) */

@@ -422,6 +422,17 @@ bool loop_procs_work(struct loop *l, uint64_t now, bool rescan)
 		return true; /* keep measuring while near */
 	}
 	l->sweep_pos = 0;
+	if (l->scope_verifying) { /* a scoped deep rescan: 64 entries a step, not all at once */
+		l->scope_verify_pos =
+			proc_table_verify_step(&l->table, &l->col.root, l->scope_verify_pos,
+					       LOOP_TABLE_DEEP_SCAN_PER_TICK, loaded_bg, l);
+		l->scope_verifying = l->scope_verify_pos < l->table.n;
+		if (!l->scope_verifying)
+			log_debug("process table: %zu processes (the scope's only, verified), %zu "
+				  "strings, %zu bytes",
+				  l->table.n, l->table.nstrs, proc_table_bytes(&l->table));
+		return l->scope_verifying;
+	}
 	if (l->table.scan_fd < 0) {
 		if (!l->rescan_deep_due && !l->rescan_due && now < l->next_rescan_usec)
 			return false;
@@ -435,9 +446,15 @@ bool loop_procs_work(struct loop *l, uint64_t now, bool rescan)
 	} else {
 		deep = l->table.scan_deep;
 	}
-	if (l->scope[0])
-		r = loop_procs_scan_scope(l, deep, loaded_bg);
-	else
+	if (l->scope[0]) {
+		/* the listing in one go (cgroup.procs, no read a pid), then the deep pass over
+		 * the table in bounded steps */
+		r = loop_procs_scan_scope(l, false, loaded_bg);
+		if (r == 0 && deep) {
+			l->scope_verifying = true;
+			l->scope_verify_pos = 0;
+		}
+	} else
 		r = proc_table_rescan_step(&l->table, &l->col.root, deep,
 					   deep ? LOOP_TABLE_DEEP_SCAN_PER_TICK
 						: LOOP_TABLE_SCAN_PER_TICK,
@@ -445,11 +462,11 @@ bool loop_procs_work(struct loop *l, uint64_t now, bool rescan)
 	if (r < 0)
 		(void)log_debug_errno(r, "process table rescan: %m");
 	table_partial_warn(l);
-	if (r == 0) /* the tests read this line */
+	if (r == 0 && !l->scope_verifying) /* the tests read this line */
 		log_debug("process table: %zu processes%s, %zu strings, %zu bytes", l->table.n,
 			  l->scope[0] ? " (the scope's only)" : "", l->table.nstrs,
 			  proc_table_bytes(&l->table));
-	return r > 0;
+	return r > 0 || l->scope_verifying;
 }
 
 /* ------------------------------------------------------------------ decisions */

@@ -518,6 +518,28 @@ int proc_table_rescan_step(struct proc_table *t, const struct og_root *root, boo
 	return 1;
 }
 
+size_t proc_table_verify_step(struct proc_table *t, const struct og_root *root, size_t pos,
+			      size_t budget, void (*cb)(void *userdata, struct pt_proc *e),
+			      void *userdata)
+{
+	for (; pos < t->n && budget > 0; budget--) {
+		struct pt_proc *e = &t->ents[pos];
+		pid_t pid = e->pid;
+
+		if ((e->flags & PT_STALE) || still_same(root, e)) {
+			pos++;
+			continue;
+		}
+		e = proc_table_load(t, root, pid, NULL); /* changed identity, comm or cgroup */
+		if (e && cb)
+			cb(userdata, e);
+		/* gone: the last entry moved into pos, which is looked at next */
+		if (pos < t->n && t->ents[pos].pid == pid)
+			pos++;
+	}
+	return pos;
+}
+
 size_t proc_table_bytes(const struct proc_table *t)
 {
 	size_t b = t->cap * sizeof(*t->ents) + t->idx_cap * sizeof(*t->idx) +

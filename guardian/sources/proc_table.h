@@ -133,6 +133,17 @@ int proc_table_rescan_step(struct proc_table *t, const struct og_root *root, boo
 			   void *userdata);
 
 /*
+ * The deep part of a rescan over the table's own entries, for a caller that lists its
+ * processes another way (a scope's cgroup.procs): from index pos, up to budget entries have
+ * their stat and cgroup read, and those that changed are reloaded (cb as above). Returns the
+ * index to go on from; t->n when the pass is done. An entry removed meanwhile moves the last
+ * one into its place, so a pass may miss an entry that moved behind it (the next pass sees it).
+ */
+size_t proc_table_verify_step(struct proc_table *t, const struct og_root *root, size_t pos,
+			      size_t budget, void (*cb)(void *userdata, struct pt_proc *e),
+			      void *userdata);
+
+/*
  * The same walk over pids the caller lists (a scoped daemon: its scope's cgroup.procs, so the
  * table holds the scope's processes only): begin, scan_pid for each pid (as a rescan step sees
  * one), end (entries not seen since begin are dropped). Not mixed with a rescan_step walk.

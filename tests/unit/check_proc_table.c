@@ -178,6 +178,36 @@ START_TEST(comm_and_cgroup_change)
 }
 END_TEST
 
+/* The deep pass over the table's own entries (a scoped rescan), in steps of 2: a reused pid,
+ * a moved process and one gone are all caught; the pass ends at the table's end. */
+START_TEST(verify_steps_over_the_table)
+{
+	size_t pos = 0;
+	int steps = 0;
+
+	for (int pid = 10; pid < 17; pid++)
+		put_proc(pid, "w", 100, "/job");
+	rescan_all(false);
+	ck_assert_uint_eq(t.n, 7);
+	put_proc(11, "reused", 900, "/job"); /* pid reuse */
+	put_proc(13, "w", 100, "/elsewhere"); /* moved */
+	drop_proc(15); /* gone, its exit lost */
+	while ((pos = proc_table_verify_step(&t, &root, pos, 2, NULL, NULL)) < t.n) {
+		steps++;
+		ck_assert_int_lt(steps, 10);
+	}
+	ck_assert_int_ge(steps, 3); /* 7 entries, 2 a step */
+	ck_assert_uint_eq(proc_table_get(&t, 11)->starttime_ticks, 900);
+	ck_assert_str_eq(pt_str(proc_table_get(&t, 11)->comm), "reused");
+	ck_assert_str_eq(pt_str(proc_table_get(&t, 13)->cgroup), "/elsewhere");
+	ck_assert_ptr_null(proc_table_get(&t, 15));
+	ck_assert_uint_eq(t.n, 6);
+	for (int pid = 10; pid < 17; pid++) /* none skipped by the removal */
+		ck_assert(pid == 15 || proc_table_get(&t, pid));
+	ck_assert_uint_eq(proc_table_verify_step(&t, &root, t.n, 2, NULL, NULL), t.n);
+}
+END_TEST
+
 START_TEST(grows_and_interns)
 {
 	size_t before;
@@ -302,6 +332,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, lost_events_healed_by_rescan);
 	tcase_add_test(tc, pid_reuse_new_starttime);
 	tcase_add_test(tc, comm_and_cgroup_change);
+	tcase_add_test(tc, verify_steps_over_the_table);
 	tcase_add_test(tc, grows_and_interns);
 	tcase_add_test(tc, full_table_is_partial_not_silent);
 	tcase_add_test(tc, statm_anon);
