@@ -43,6 +43,9 @@
  * from measurements younger than LOOP_RANK_FRESH_USEC and read only their top few again. */
 #define LOOP_SWEEP_PER_TICK 1024
 #define LOOP_SWEEP_TICK_USEC 100000ULL
+/* ... and a new sweep starts at most this long after the last one started (or a decision
+ * ranked), so a small table is not read ten times a second */
+#define LOOP_SWEEP_REST_USEC 1000000ULL
 /* Processes the table has not read yet that one decision reads whole: the largest ones. */
 #define LOOP_DECISION_LOADS 64
 #define LOOP_FRESH_TOP 64

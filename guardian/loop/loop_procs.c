@@ -346,6 +346,10 @@ static void sweep_step(struct loop *l, uint64_t now)
 {
 	size_t budget = LOOP_SWEEP_PER_TICK;
 
+	/* a table swept in less than LOOP_SWEEP_REST_USEC rests until then: ten sweeps a second
+	 * of a small machine's table are no fresher for a decision than one */
+	if (l->sweep_pos == 0 && l->last_rank_usec && now - l->last_rank_usec < LOOP_SWEEP_REST_USEC)
+		return;
 	if (l->sweep_pos == 0)
 		l->sweep_started_usec = now;
 	while (budget > 0 && l->sweep_pos < l->table.n) {
