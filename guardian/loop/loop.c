@@ -410,7 +410,6 @@ static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 /* ------------------------------------------------------------------ protection */
 
 /* Table work: soon while some is waiting, else at the next rescan. */
-/* When the table's next bounded step is due. */
 static uint64_t table_due(const struct loop *l, bool more, uint64_t now)
 {
 	if (l->near)
@@ -432,14 +431,14 @@ static void table_arm(struct loop *l, bool more)
 
 /* After process events: the step is made due sooner if need be, never later (events come
  * faster than LOOP_TABLE_TICK_USEC on a busy machine and would put it off for ever). */
-static void table_arm_sooner(struct loop *l, bool more)
+static void table_arm_sooner(struct loop *l)
 {
 	uint64_t at, cur;
 	int enabled = SD_EVENT_OFF;
 
 	if (!l->table_src)
 		return;
-	at = table_due(l, more, loop_now_usec());
+	at = table_due(l, false, loop_now_usec());
 	if (sd_event_source_get_enabled(l->table_src, &enabled) >= 0 && enabled != SD_EVENT_OFF &&
 	    sd_event_source_get_time(l->table_src, &cur) >= 0 && cur <= at)
 		return;
@@ -451,7 +450,7 @@ static int table_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct loop *l = userdata;
 
-	table_arm(l, loop_procs_work(l, loop_now_usec(), true));
+	table_arm(l, loop_procs_work(l, loop_now_usec()));
 	return 0;
 }
 
@@ -473,6 +472,11 @@ static void proc_event(void *userdata, enum pe_kind kind, pid_t pid)
 	loop_procs_event(userdata, kind, pid);
 }
 
+/*
+ * Process events keep the process table current (fork, exec, comm, exit: issue 7) and carry
+ * protection to new processes. The kernel filters out threads; a burst is read in one go.
+ */
+
 /* A burst of execs (a build, a shell loop) is read in one go: after one dispatch the source
  * rests for this long while the kernel queues (4 MiB). A lone exec is still seen at once,
  * one in a burst within 250 ms (each wakeup costs ~50-100 us here: at 100 ms, 107 ms CPU a
@@ -493,11 +497,11 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		r = proc_events_read(&l->pe, proc_event, l);
 	while (r >= 0 && l->pe.more && ++rounds < LOOP_PROCEV_ROUNDS);
 
-	/* A new process a protecting policy may match is looked at now (its comm); reading new
-	 * processes and rescans are the table timer's, at its own pace (a step on every wake-up
-	 * of a busy machine's events starved the reading of them): the short-lived ones of a
-	 * burst have exited by then and cost nothing. */
-	table_arm_sooner(l, loop_procs_work(l, loop_now_usec(), false));
+	/* A new process a protecting policy may match is looked at now; reading new processes
+	 * is the table timer's: the short-lived ones of a burst have exited by then and cost
+	 * nothing. */
+	loop_procs_peek(l, loop_now_usec());
+	table_arm_sooner(l);
 	if (r < 0 && r != -EAGAIN) {
 		(void)log_warning_errno(
 			r, "proc connector failed: %m; rescanning every %llu s instead",
@@ -509,11 +513,6 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	}
 	return 0;
 }
-
-/*
- * Process events keep the process table current (fork, exec, comm, exit: issue 7) and carry
- * protection to new processes. The kernel filters out threads; a burst is read in one go.
- */
 
 
 static void setup_proc_events(struct loop *l)

@@ -311,9 +311,14 @@ void loop_teardown_watches(struct loop *l);
 int loop_procs_init(struct loop *l); /* 0 or -ENOMEM */
 void loop_procs_free(struct loop *l);
 void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid);
-/* Bounded table work: stale entries (new processes) and, with rescan, a rescan step; true:
- * more waiting. */
-bool loop_procs_work(struct loop *l, uint64_t now, bool rescan);
+/* Bounded table work (stale entries, a rescan step); true: more waiting. */
+bool loop_procs_work(struct loop *l, uint64_t now);
+/* After process events: only a look (comm) at new processes a protecting policy may match;
+ * loads and rescans are loop_procs_work()'s, on the table timer. Done on every wake-up of a
+ * busy machine's events, they took the CPU from reading them and the connector overflowed
+ * (900 starts a second with 20,000 processes, 2026-12-03), each overflow forcing a deep
+ * rescan. */
+void loop_procs_peek(struct loop *l, uint64_t now);
 void loop_procs_retag(struct loop *l); /* after a reload */
 /* A scoped daemon's rescan: its scope's cgroup.procs (recursively), in one walk; entries not
  * listed are dropped, so the table holds the scope's processes only. 0 or -errno (no scope

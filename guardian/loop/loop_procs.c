@@ -257,9 +257,8 @@ void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid)
 }
 
 /*
- * Bounded work for one timer tick: stale entries first (new processes), then a rescan step;
- * after process events (rescan false) only the peek at new processes. Returns true when more
- * work is waiting (the caller comes back soon).
+ * Bounded work for one timer tick: stale entries first (new processes), then a rescan step.
+ * Returns true when more work is waiting (the caller comes back soon).
  */
 /*
  * Could a process called comm match a policy that sets OOMScoreAdjust=? Only when every such
@@ -384,22 +383,21 @@ void loop_procs_peek_all(struct loop *l)
 	peek_new(l, SIZE_MAX);
 }
 
-bool loop_procs_work(struct loop *l, uint64_t now, bool rescan)
+void loop_procs_peek(struct loop *l, uint64_t now)
+{
+	l->table.clock_ms = (uint32_t)(now / 1000);
+	peek_new(l, LOOP_TABLE_LOADS_PER_TICK);
+}
+
+bool loop_procs_work(struct loop *l, uint64_t now)
 {
 	bool deep;
 	int r;
 
-	l->table.clock_ms = (uint32_t)(now / 1000);
-	peek_new(l, LOOP_TABLE_LOADS_PER_TICK);
+	loop_procs_peek(l, now);
 	/* In the terminate/kill zone the loop must be free for the poll: no table work. */
 	if (l->hot)
 		return true;
-	/* After events, only the peek (protection on a new process): loads and rescans are the
-	 * table timer's, at its own pace. Done on every wake-up of a busy machine's events, they
-	 * took the CPU from reading them and the connector overflowed (900 starts a second with
-	 * 20,000 processes, 2026-12-03), each overflow forcing a deep rescan. */
-	if (!rescan)
-		return false;
 	/* A burst of new processes: loads in slices of 16 for at most LOOP_TABLE_WORK_USEC,
 	 * so the poll is never held up for long; the rest in the next step. */
 	for (size_t done = 0; done < LOOP_TABLE_LOADS_PER_TICK; done += 16) {
