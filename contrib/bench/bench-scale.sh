@@ -38,7 +38,7 @@ while getopts "n:i:p:r:mb:h" o; do
 	r) rate=$OPTARG ;;
 	m) machine=1 ;;
 	b) top_builddir=$(cd "$OPTARG" && pwd) ;;
-	*) sed -n '3,26p' "$0"; exit 2 ;;
+	*) sed -n '3,23p' "$0"; exit 2 ;;
 	esac
 done
 export top_srcdir top_builddir
