@@ -12,6 +12,7 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -127,6 +128,24 @@ static void lower_own_oom_score_adj(void)
 			    "OOMScoreAdjust=-1000 in the unit): the kernel's OOM killer may kill "
 			    "oomguardiand before the processes it guards",
 			    best);
+}
+
+/* Room for the cgroup files a decision keeps open (src_cgkeep.h, 7 a group): the soft
+ * RLIMIT_NOFILE raised towards the hard one (systemd's default soft limit is 1024), to at most
+ * NOFILE_WANT. Failing that, fewer groups are kept. */
+#define NOFILE_WANT 4096
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= NOFILE_WANT)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > NOFILE_WANT ? NOFILE_WANT :
+										   rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_debug("cannot raise RLIMIT_NOFILE to %llu: %m",
+			  (unsigned long long)rl.rlim_cur);
 }
 
 static void lock_memory(void)
@@ -437,6 +456,8 @@ int main(int argc, char **argv)
 					 rules.cfg.exec_after_action_timeout_usec);
 	if (r < 0)
 		(void)log_warning_errno(r, "cannot start ExecAfterAction: %m, continuing without");
+	if (!o.once)
+		raise_fd_limit();
 	r = loop_new(&o, &rules, &l);
 	if (r < 0) {
 		(void)log_error_errno(r, "cannot set up: %m");

@@ -21,6 +21,8 @@
 #include "guardian/base/log.h"
 #include "guardian/base/log_cfg.h"
 #include "guardian/loop/loop_int.h"
+#include "guardian/sources/src_cgkeep.h"
+#include "guardian/sources/src_slab.h"
 #include "policy/config/cfg.h"
 #include "policy/util/cleanup.h"
 #include "policy/util/strutil.h"
@@ -62,6 +64,11 @@ static void apply_rules_config(struct loop *l)
 			   sizeof(l->report_dir));
 	if (cfg->dry_run)
 		l->dry_run = true;
+}
+
+static bool live_root(const struct loop *l)
+{
+	return strcmp(l->root_dir, "/") == 0;
 }
 
 int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **ret)
@@ -117,6 +124,10 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 		goto fail;
 	}
 	r = og_snapshot_alloc(&l->snap, LOOP_CAP_SNAP_PROCS, LOOP_CAP_CGROUPS, LOOP_CAP_SLABS);
+	if (r >= 0 && !o->once && live_root(l)) /* what decisions read again and again */
+		r = og_cg_keep_new(LOOP_CG_KEEP_MAX, &l->col.cg_keep);
+	if (r >= 0 && !o->once && live_root(l))
+		r = og_slab_flags_new(&l->col.slab_flags);
 	if (r < 0)
 		goto fail;
 	/* Touched now: the decision's candidates are written here under pressure. */
@@ -210,11 +221,6 @@ static void set_stage(struct loop *l, enum pol_stage stage)
 	l->stage_since_usec = realtime_usec();
 	loop_write_state(l);
 	sd_notifyf(0, "STATUS=stage %s, available %s of %s", pol_stage_name(stage), a, t);
-}
-
-static bool live_root(const struct loop *l)
-{
-	return strcmp(l->root_dir, "/") == 0;
 }
 
 /*
@@ -349,6 +355,8 @@ static void tick(struct loop *l, bool urgent)
 	if (near != l->near) { /* the background measurement follows (loop_procs.c) */
 		l->near = near;
 		table_arm(l, false);
+		if (!near) /* decisions are seconds or more apart now: no files held for them */
+			og_cg_keep_close_all(l->col.cg_keep);
 	}
 	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
 	 * terminate-kill gap since the last decision), else every 100 ms: a host that sits near

@@ -502,7 +502,7 @@ static uint64_t slab_cache_bytes(const struct loop *l, const char *name)
 static bool slabs_refresh(struct loop *l)
 {
 	if (src_read_slabs(&l->col.root, l->snap.page_size, l->snap.slabs, l->snap.cap_slabs,
-			   &l->snap.nslabs) < 0) {
+			   l->col.slab_flags, &l->snap.nslabs) < 0) {
 		l->snap.nslabs = 0;
 		return false;
 	}

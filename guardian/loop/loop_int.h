@@ -50,6 +50,7 @@
 #define LOOP_DECISION_LOADS 64
 #define LOOP_FRESH_TOP 64
 #define LOOP_CAP_CGROUPS 4096
+#define LOOP_CG_KEEP_MAX 128 /* groups whose files stay open near a stage (src_cgkeep.h) */
 #define LOOP_CAP_SLABS 1024
 
 /* Table rescans (loop_procs.c). Shallow: list proc/, read only pids the table lacks (~2 ms at

@@ -6,6 +6,7 @@
 
 #include "guardian/base/log.h"
 #include "guardian/sources/snapshot.h"
+#include "guardian/sources/src_cgkeep.h"
 #include "guardian/sources/src_xattr.h"
 #include "guardian/sources/src_meminfo.h"
 #include "guardian/sources/src_numa.h"
@@ -49,6 +50,10 @@ int og_collector_open(struct og_collector *ret, const char *dir)
 
 void og_collector_close(struct og_collector *c)
 {
+	og_cg_keep_free(c->cg_keep);
+	c->cg_keep = NULL;
+	og_slab_flags_free(c->slab_flags);
+	c->slab_flags = NULL;
 	src_cgroup_mounts_close(&c->mounts);
 	og_root_close(&c->root);
 }
@@ -143,7 +148,8 @@ static int take_optional(const struct og_collector *c, unsigned what, struct og_
 		og_zone_node_reserves(s->zones, s->nzones, s->nodes, s->nnodes);
 	}
 	if (what & OG_SNAP_SLAB) {
-		r = src_read_slabs(root, s->page_size, s->slabs, s->cap_slabs, &s->nslabs);
+		r = src_read_slabs(root, s->page_size, s->slabs, s->cap_slabs, c->slab_flags,
+				   &s->nslabs);
 		if (r < 0) {
 			log_debug_errno(r, "slab caches unreadable: %m, ignoring");
 			s->nslabs = 0;
@@ -171,9 +177,10 @@ static int take_optional(const struct og_collector *c, unsigned what, struct og_
 	if (what & OG_SNAP_HOST)
 		read_host(root, s->host, sizeof(s->host));
 	if ((what & OG_SNAP_CGROUPS) && c->mounts.layout != OG_CG_NONE) {
-		r = src_read_cgroups(&c->mounts, scope_is_machine(s->scope) ? "/" : s->scope,
-				     OG_CGROUP_WALK_DEPTH, s->cgroups, s->cap_cgroups,
-				     &s->ncgroups);
+		r = src_read_cgroups_kept(&c->mounts, c->cg_keep,
+					  scope_is_machine(s->scope) ? "/" : s->scope,
+					  OG_CGROUP_WALK_DEPTH, s->cgroups, s->cap_cgroups,
+					  &s->ncgroups);
 		if (r < 0) {
 			log_debug_errno(r, "cgroups unreadable: %m, ignoring");
 			s->ncgroups = 0;

@@ -26,6 +26,11 @@ struct og_collector {
 	struct og_root root;
 	struct og_cg_mounts mounts;
 	uint64_t page_size;
+	/* What a daemon keeps between snapshots (NULL after og_collector_open: everything is read
+	 * afresh, as oomguardianctl does): the cgroup files kept open (src_cgkeep.h) and the slab
+	 * caches' reclaim flags (src_slab.h). Freed by og_collector_close(). */
+	struct og_cg_keep *cg_keep;
+	struct og_slab_flags *slab_flags;
 };
 
 /* Open DIR as the root and discover the cgroup layout. 0 or -errno. */

@@ -656,8 +656,7 @@ static int read_v2_common(int v2g, struct og_cgroup *cg)
 	return r < 0 ? r : 0;
 }
 
-/* "" and "/" are the root; anything else must start with '/' and fit the model's field. */
-static int normalise_path(const char *path, char *buf, size_t size)
+int src_cgroup_normalise_path(const char *path, char *buf, size_t size)
 {
 	size_t len;
 
@@ -697,7 +696,7 @@ int src_read_cgroup(const struct og_cg_mounts *m, const char *path, struct og_cg
 	if (base < 0)
 		return -ENODEV;
 	memset(&cg, 0, sizeof(cg));
-	r = normalise_path(path, cg.path, sizeof(cg.path));
+	r = src_cgroup_normalise_path(path, cg.path, sizeof(cg.path));
 	if (r < 0)
 		return r;
 	cg.layout = m->layout;
@@ -735,36 +734,10 @@ int src_read_cgroup(const struct og_cg_mounts *m, const char *path, struct og_cg
 #define WALK_DEPTH_MAX 32
 #define WALK_DENTS_BUF 2048
 
-struct walk {
-	const struct og_cg_mounts *m;
-	int base;
-	char path[OG_CGROUP_PATH_MAX];
-	struct og_cgroup *arr;
-	size_t cap, n;
-};
-
-static int walk_group(struct walk *w, size_t len, unsigned depth_left)
+int src_cgroup_each_child(int dfd, char *path, size_t len, src_cgroup_child_fn fn, void *ud)
 {
 	char dents[WALK_DENTS_BUF] __attribute__((aligned(8)));
-	_cleanup_close_ int dfd = -1;
-	int r;
 
-	if (w->n == w->cap)
-		return 1;
-	r = src_read_cgroup(w->m, w->path, &w->arr[w->n]);
-	if (r == -ENOENT)
-		return 0; /* vanished: so did its children */
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		(void)log_debug_errno(r, "cgroup '%s': skipped: %m", w->path);
-	else
-		w->n++;
-	if (depth_left == 0)
-		return 0;
-	dfd = openat(w->base, len > 1 ? w->path + 1 : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
 	for (;;) {
 		ssize_t got = getdents64(dfd, dents, sizeof(dents));
 
@@ -775,6 +748,8 @@ static int walk_group(struct walk *w, size_t len, unsigned depth_left)
 		for (ssize_t off = 0; off < got;) {
 			struct dirent64 *de = (struct dirent64 *)(void *)(dents + off);
 			size_t nl = strlen(de->d_name), sub = len > 1 ? len : 0;
+			uint64_t ino = de->d_ino;
+			int r;
 
 			off += de->d_reclen;
 			if (de->d_name[0] == '.' ||
@@ -786,20 +761,73 @@ static int walk_group(struct walk *w, size_t len, unsigned depth_left)
 				if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 				    !S_ISDIR(st.st_mode))
 					continue;
+				ino = st.st_ino;
 			}
-			if (sub + 1 + nl >= sizeof(w->path)) {
-				log_debug("cgroup '%s/%s': path too long, skipped", w->path,
-					  de->d_name);
+			if (sub + 1 + nl >= OG_CGROUP_PATH_MAX) {
+				log_debug("cgroup '%s/%s': path too long, skipped", path, de->d_name);
 				continue;
 			}
-			w->path[sub] = '/';
-			memcpy(w->path + sub + 1, de->d_name, nl + 1);
-			r = walk_group(w, sub + 1 + nl, depth_left - 1);
-			w->path[len] = '\0';
+			path[sub] = '/';
+			memcpy(path + sub + 1, de->d_name, nl + 1);
+			r = fn(ud, sub + 1 + nl, ino ? ino : 1);
+			path[len] = '\0';
 			if (r != 0)
 				return r;
 		}
 	}
+}
+
+int src_cgroup_walk_counts(int r, const char *path, size_t *n)
+{
+	if (r == -ENOENT)
+		return 1; /* vanished: so did its children */
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		(void)log_debug_errno(r, "cgroup '%s': skipped: %m", path);
+	else
+		(*n)++;
+	return 0;
+}
+
+struct walk {
+	const struct og_cg_mounts *m;
+	int base;
+	char path[OG_CGROUP_PATH_MAX];
+	struct og_cgroup *arr;
+	size_t cap, n;
+};
+
+struct walk_level {
+	struct walk *w;
+	unsigned depth_left;
+};
+
+static int walk_group(struct walk *w, size_t len, unsigned depth_left);
+
+static int walk_child(void *ud, size_t len, uint64_t ino)
+{
+	struct walk_level *lv = ud;
+
+	(void)ino;
+	return walk_group(lv->w, len, lv->depth_left);
+}
+
+static int walk_group(struct walk *w, size_t len, unsigned depth_left)
+{
+	struct walk_level lv = { .w = w, .depth_left = depth_left - 1 };
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	if (w->n == w->cap)
+		return 1;
+	r = src_cgroup_walk_counts(src_read_cgroup(w->m, w->path, &w->arr[w->n]), w->path, &w->n);
+	if (r != 0 || depth_left == 0)
+		return r < 0 ? r : 0;
+	dfd = openat(w->base, len > 1 ? w->path + 1 : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	return src_cgroup_each_child(dfd, w->path, len, walk_child, &lv);
 }
 
 int src_read_cgroups(const struct og_cg_mounts *m, const char *under, unsigned max_depth,
@@ -811,7 +839,7 @@ int src_read_cgroups(const struct og_cg_mounts *m, const char *under, unsigned m
 
 	if (w.base < 0)
 		return -ENODEV;
-	r = normalise_path(under, w.path, sizeof(w.path));
+	r = src_cgroup_normalise_path(under, w.path, sizeof(w.path));
 	if (r < 0)
 		return r;
 	top = open_dir_at(w.base, w.path);
@@ -835,7 +863,7 @@ int src_cgroup_read_procs(const struct og_cg_mounts *m, const char *path, pid_t 
 
 	if (base < 0)
 		return -ENODEV;
-	r = normalise_path(path, norm, sizeof(norm));
+	r = src_cgroup_normalise_path(path, norm, sizeof(norm));
 	if (r < 0)
 		return r;
 	gfd = open_dir_at(base, norm);

@@ -72,6 +72,10 @@ int src_cgroup_parse_limit_buf(const char *buf, uint64_t *ret);
  * holding exactly `word`? Pure. */
 bool src_cgroup_list_has(const char *list, size_t len, const char *word);
 
+/* "" and "/" are the root; anything else must start with '/', hold no "..", and fit size
+ * (trailing slashes dropped). 0, -EINVAL or -ENAMETOOLONG. */
+int src_cgroup_normalise_path(const char *path, char *buf, size_t size);
+
 /*
  * Read one group (path relative to the hierarchy root, starting with '/') in the detected
  * layout. v1: memory.usage_in_bytes, limit_in_bytes, stat, oom_control, failcnt, cgroup.procs
@@ -82,6 +86,20 @@ bool src_cgroup_list_has(const char *list, size_t len, const char *word);
  * *ret is untouched on failure.
  */
 int src_read_cgroup(const struct og_cg_mounts *m, const char *path, struct og_cgroup *ret);
+
+/*
+ * Each child directory of the group open at dfd, for a walk: path (OG_CGROUP_PATH_MAX bytes,
+ * the group's path in its first len) is extended with "/<name>" while fn(ud, new_len, inode)
+ * runs and cut back after; names too long are skipped. Returns fn's first non-zero return, or
+ * 0 after the last child (or when dfd cannot be listed).
+ */
+/* A walk's count after reading the group at path with result r: *n counted on success, a
+ * failure logged and skipped (0: on to its children), 1 when it vanished (its children with
+ * it), -ENOMEM. */
+int src_cgroup_walk_counts(int r, const char *path, size_t *n);
+
+typedef int (*src_cgroup_child_fn)(void *ud, size_t len, uint64_t ino);
+int src_cgroup_each_child(int dfd, char *path, size_t len, src_cgroup_child_fn fn, void *ud);
 
 /*
  * Walk the memory hierarchy (or cgroup2 when no memory controller exists) from `under`

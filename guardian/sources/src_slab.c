@@ -246,24 +246,86 @@ static int read_sysfs_slabs(int slab_fd, uint64_t page_size, struct top *t)
 	return 0;
 }
 
-static void set_reclaim_flags(int slab_fd, struct og_slab *arr, size_t n)
+/*
+ * The flags already read, by name: a cache's reclaim_account is fixed when the cache is
+ * created, and reading it for each of ~300 caches is most of a refresh (2026-12-03, a Debian
+ * 12 guest under TCG: 258 ms for 306 caches against 3 ms for /proc/slabinfo). Open
+ * addressing on a 64-bit FNV-1a hash of the name; full, it stops learning (the rest are read
+ * every time).
+ */
+#define SLAB_FLAGS_SLOTS 2048 /* a power of two; SLAB_FLAGS_MAX of them in use at most */
+#define SLAB_FLAGS_MAX (SLAB_FLAGS_SLOTS * 3 / 4)
+
+struct og_slab_flags {
+	uint64_t hash[SLAB_FLAGS_SLOTS]; /* 0: empty */
+	uint8_t reclaimable[SLAB_FLAGS_SLOTS];
+	size_t n;
+};
+
+int og_slab_flags_new(struct og_slab_flags **ret)
+{
+	*ret = calloc(1, sizeof(**ret));
+	return *ret ? 0 : -ENOMEM;
+}
+
+void og_slab_flags_free(struct og_slab_flags *f)
+{
+	free(f);
+}
+
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* The slot of name's hash: its own, or the empty one where it would go. */
+static size_t flags_slot(const struct og_slab_flags *f, uint64_t h)
+{
+	size_t i = (size_t)h & (SLAB_FLAGS_SLOTS - 1);
+
+	while (f->hash[i] && f->hash[i] != h)
+		i = (i + 1) & (SLAB_FLAGS_SLOTS - 1);
+	return i;
+}
+
+static void set_reclaim_flags(int slab_fd, struct og_slab_flags *f, struct og_slab *arr,
+			      size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		uint64_t v;
+		uint64_t v, h = 0;
+		size_t slot = 0;
 
 		arr[i].reclaimable = false;
 		arr[i].has_reclaim_flag = false;
 		if (slab_fd < 0 || !safe_name(arr[i].name))
 			continue;
+		if (f) {
+			h = name_hash(arr[i].name);
+			slot = flags_slot(f, h);
+			if (f->hash[slot] == h) {
+				arr[i].reclaimable = f->reclaimable[slot];
+				arr[i].has_reclaim_flag = true;
+				continue;
+			}
+		}
 		if (read_attr(slab_fd, arr[i].name, "reclaim_account", &v) < 0 || v > 1)
 			continue;
 		arr[i].reclaimable = v == 1;
 		arr[i].has_reclaim_flag = true;
+		if (f && f->n < SLAB_FLAGS_MAX) {
+			f->hash[slot] = h;
+			f->reclaimable[slot] = v == 1;
+			f->n++;
+		}
 	}
 }
 
 int src_read_slabs(const struct og_root *root, uint64_t page_size, struct og_slab *arr,
-		   size_t cap, size_t *ret_n)
+		   size_t cap, struct og_slab_flags *flags, size_t *ret_n)
 {
 	_cleanup_close_ int slab_fd = -1;
 	const char *buf;
@@ -296,7 +358,7 @@ int src_read_slabs(const struct og_root *root, uint64_t page_size, struct og_sla
 		n = t.n;
 		r = (int)(t.seen > INT32_MAX ? INT32_MAX : t.seen);
 	}
-	set_reclaim_flags(slab_fd, arr, n);
+	set_reclaim_flags(slab_fd, flags, arr, n);
 	*ret_n = n;
 	return r;
 }

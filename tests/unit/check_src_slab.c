@@ -167,7 +167,7 @@ START_TEST(read_koji_fixture)
 	int r;
 
 	ck_assert_int_eq(og_root_open(&root, FIXTURES "/koji-slab"), 0);
-	r = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), &n);
+	r = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), NULL, &n);
 	og_root_close(&root);
 	ck_assert_int_ge(r, 20);
 	ck_assert_uint_eq(n, (size_t)r);
@@ -235,6 +235,53 @@ static void make_sysfs_only(char dir[OG_TMPROOT_MAX], bool with_slabinfo_dir)
 		og_tmproot_mkdir(dir, "proc/slabinfo");
 }
 
+/* The flags a refresh has read are kept by name: a changed reclaim_account file is not read
+ * again with them (the kernel never changes it), and is without; a new cache's is read. */
+START_TEST(read_flags_are_learned_once)
+{
+	struct og_slab_flags *flags = NULL;
+	char dir[OG_TMPROOT_MAX];
+	struct og_root root;
+	size_t n = 0;
+	FILE *f;
+
+	ck_assert_int_eq(og_slab_flags_new(&flags), 0);
+	make_sysfs_only(dir, true);
+	ck_assert_int_eq(og_root_open(&root, dir), 0);
+	ck_assert_int_eq(src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), flags, &n), 3);
+	ck_assert_str_eq(slabs[1].name, "kmalloc-64");
+	ck_assert(!slabs[1].reclaimable && slabs[1].has_reclaim_flag);
+	/* the file says otherwise now, and a cache appeared */
+	f = og_tmproot_fopen(dir, "sys/kernel/slab/kmalloc-64/reclaim_account");
+	fprintf(f, "1\n");
+	fclose(f);
+	{
+		const char *attrs[][2] = { { "objects", "10" }, { "total_objects", "21" },
+					   { "slab_size", "64" }, { "order", "0" },
+					   { "slabs", "1" }, { "reclaim_account", "1" } };
+
+		for (size_t a = 0; a < OG_ELEMENTSOF(attrs); a++) {
+			char rel[256];
+
+			snprintf(rel, sizeof(rel), "sys/kernel/slab/newcache/%s", attrs[a][0]);
+			f = og_tmproot_fopen(dir, rel);
+			fprintf(f, "%s\n", attrs[a][1]);
+			fclose(f);
+		}
+	}
+	ck_assert_int_eq(src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), flags, &n), 4);
+	ck_assert_str_eq(slabs[1].name, "kmalloc-64");
+	ck_assert(!slabs[1].reclaimable && slabs[1].has_reclaim_flag); /* as learned */
+	ck_assert_str_eq(slabs[3].name, "newcache");
+	ck_assert(slabs[3].reclaimable && slabs[3].has_reclaim_flag); /* read */
+	ck_assert_int_eq(src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), NULL, &n), 4);
+	ck_assert(slabs[1].reclaimable); /* without the cache: the file as it is */
+	og_root_close(&root);
+	og_tmproot_remove(dir);
+	og_slab_flags_free(flags);
+}
+END_TEST
+
 START_TEST(read_sysfs_fallback)
 {
 	char dir[OG_TMPROOT_MAX];
@@ -244,7 +291,7 @@ START_TEST(read_sysfs_fallback)
 
 	make_sysfs_only(dir, true);
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
-	r = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), &n);
+	r = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), NULL, &n);
 	og_root_close(&root);
 	og_tmproot_remove(dir);
 	ck_assert_int_eq(r, 3); /* "broken" skipped, the alias not counted */
@@ -273,7 +320,7 @@ START_TEST(read_missing_sys_kernel_slab)
 	og_tmproot_create(dir);
 	og_tmproot_put(dir, "proc/slabinfo", slabinfo);
 	ck_assert_int_eq(og_root_open(&root, dir), 0); /* slabinfo, but no sys/kernel/slab */
-	r1 = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), &n1);
+	r1 = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), NULL, &n1);
 	og_root_close(&root);
 	og_tmproot_remove(dir);
 	ck_assert_int_eq(r1, 4);
@@ -284,7 +331,7 @@ START_TEST(read_missing_sys_kernel_slab)
 	}
 	og_tmproot_create(dir); /* neither slabinfo nor sysfs */
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
-	r2 = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), &n2);
+	r2 = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), NULL, &n2);
 	og_root_close(&root);
 	og_tmproot_remove(dir);
 	ck_assert_int_eq(r2, -ENOENT);
@@ -308,7 +355,7 @@ START_TEST(read_hostile_names_skip_lookup)
 	og_tmproot_put(dir, "sys/kernel/reclaim_account", "1\n");
 	og_tmproot_mkdir(dir, "sys/kernel/slab");
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
-	r = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), &n);
+	r = src_read_slabs(&root, PAGE, slabs, OG_ELEMENTSOF(slabs), NULL, &n);
 	og_root_close(&root);
 	og_tmproot_remove(dir);
 	ck_assert_int_eq(r, 2);
@@ -336,7 +383,7 @@ START_TEST(read_large_slabinfo)
 	ck_assert_int_gt(ftell(f), 256 * 1024);
 	fclose(f);
 	ck_assert_int_eq(og_root_open(&root, dir), 0);
-	r = src_read_slabs(&root, PAGE, slabs, 10, &n);
+	r = src_read_slabs(&root, PAGE, slabs, 10, NULL, &n);
 	og_root_close(&root);
 	og_tmproot_remove(dir);
 	ck_assert_int_eq(r, 3000);
@@ -355,7 +402,7 @@ START_TEST(read_live)
 	int r;
 
 	ck_assert_int_eq(og_root_open(&root, "/"), 0);
-	r = src_read_slabs(&root, page, slabs, OG_ELEMENTSOF(slabs), &n);
+	r = src_read_slabs(&root, page, slabs, OG_ELEMENTSOF(slabs), NULL, &n);
 	og_root_close(&root);
 	ck_assert_int_gt(r, 20); /* 237 caches on this machine */
 	ck_assert_uint_gt(n, 20);
@@ -388,6 +435,7 @@ static Suite *slab_suite(void)
 	tc = tcase_create("read");
 	tcase_add_test(tc, read_koji_fixture);
 	tcase_add_test(tc, read_sysfs_fallback);
+	tcase_add_test(tc, read_flags_are_learned_once);
 	tcase_add_test(tc, read_missing_sys_kernel_slab);
 	tcase_add_test(tc, read_hostile_names_skip_lookup);
 	tcase_add_test(tc, read_large_slabinfo);
