@@ -130,11 +130,10 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 		r = og_slab_flags_new(&l->col.slab_flags);
 	if (r < 0)
 		goto fail;
-	/* Touched now: the decision's candidates are written here under pressure. */
-	memset(l->snap.procs, 0x5a, LOOP_CAP_SNAP_PROCS * sizeof(*l->snap.procs));
 	r = loop_procs_init(l);
 	if (r < 0)
 		goto fail;
+	loop_procs_touch_ahead(l); /* the decision's candidates are written there under pressure */
 	loop_act_rules_changed(l);
 	r = pol_state_init(&l->st, &l->rules);
 	if (r >= 0) /* the per-step policy cache, sized once: pol_step() never allocates */
@@ -457,8 +456,11 @@ static void table_arm_sooner(struct loop *l)
 static int table_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct loop *l = userdata;
+	bool more = loop_procs_work(l, loop_now_usec());
 
-	table_arm(l, loop_procs_work(l, loop_now_usec()));
+	if (!l->hot) /* not with memory short: the slots already there must do */
+		loop_procs_touch_ahead(l);
+	table_arm(l, more);
 	return 0;
 }
 

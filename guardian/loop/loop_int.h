@@ -29,6 +29,7 @@
  */
 #define LOOP_CAND_MAX 512
 #define LOOP_CAP_SNAP_PROCS (2 * LOOP_CAND_MAX)
+#define LOOP_SNAP_TOUCH_MIN 128 /* slots of it touched at start, 230 KiB (1,816 bytes each) */
 /*
  * A decision ranks by the anon RSS measured at the last full ranking or background sweep (one
  * statm per process, started at most LOOP_RANK_FRESH_USEC ago) and reads statm again
@@ -250,6 +251,7 @@ struct loop {
 	/* the process table (loop_procs.c) and one decision's candidates */
 	struct proc_table table;
 	struct og_proc *scratch; /* one entry materialised at a time */
+	size_t snap_touched; /* l->snap.procs written ahead of need (loop_procs_touch_ahead) */
 	struct loop_cand *cand, *must; /* LOOP_CAND_MAX each, allocated and touched at start */
 	size_t ncand, nmust, fill_seen, fill_loaded, fill_missing, fill_read, fill_unread;
 	uint64_t fill_unread_max, fill_best_anon;
@@ -314,6 +316,10 @@ void loop_procs_free(struct loop *l);
 void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid);
 /* Bounded table work (stale entries, a rescan step); true: more waiting. */
 bool loop_procs_work(struct loop *l, uint64_t now);
+/* The decision's slots (l->snap.procs) written once ahead of need: for twice the processes in
+ * the table, at least LOOP_SNAP_TOUCH_MIN, so that a fill under pressure finds them resident
+ * (and locked). Grows with the table, from the table timer. */
+void loop_procs_touch_ahead(struct loop *l);
 /* After process events: only a look (comm) at new processes a protecting policy may match;
  * loads and rescans are loop_procs_work()'s, on the table timer. Done on every wake-up of a
  * busy machine's events, they took the CPU from reading them and the connector overflowed

@@ -389,6 +389,22 @@ void loop_procs_peek(struct loop *l, uint64_t now)
 	peek_new(l, LOOP_TABLE_LOADS_PER_TICK);
 }
 
+void loop_procs_touch_ahead(struct loop *l)
+{
+	size_t want = 2 * l->table.n;
+
+	if (want < LOOP_SNAP_TOUCH_MIN)
+		want = LOOP_SNAP_TOUCH_MIN;
+	if (want > l->snap.cap_procs)
+		want = l->snap.cap_procs;
+	if (want <= l->snap_touched)
+		return;
+	/* Not zeroes: the compiler may turn a memset(0) of fresh memory into nothing. */
+	memset(l->snap.procs + l->snap_touched, 0x5a,
+	       (want - l->snap_touched) * sizeof(*l->snap.procs));
+	l->snap_touched = want;
+}
+
 bool loop_procs_work(struct loop *l, uint64_t now)
 {
 	bool deep;

@@ -133,6 +133,32 @@ START_TEST(full_table_makes_the_view_partial)
 }
 END_TEST
 
+/* The decision's slots are written ahead for twice the table (at least LOOP_SNAP_TOUCH_MIN),
+ * not all LOOP_CAP_SNAP_PROCS of them at start (1.8 MiB resident and locked), and follow the
+ * table as it grows. */
+START_TEST(slots_touched_ahead_follow_the_table)
+{
+	const int touched = 0x5a5a5a5a;
+
+	og_snapshot_free(&l->snap);
+	ck_assert_int_eq(og_snapshot_alloc(&l->snap, LOOP_CAP_SNAP_PROCS, 4, 1), 0);
+	table_current();
+	ck_assert_uint_eq(l->table.n, 13);
+	loop_procs_touch_ahead(l);
+	ck_assert_uint_eq(l->snap_touched, LOOP_SNAP_TOUCH_MIN);
+	ck_assert_int_eq(l->snap.procs[LOOP_SNAP_TOUCH_MIN - 1].pid, touched);
+	ck_assert_int_eq(l->snap.procs[LOOP_SNAP_TOUCH_MIN].pid, 0); /* not yet */
+	for (int pid = 1000; pid < 1100; pid++)
+		og_put_proc(dir, pid, "worker", 300, "/system.slice/w.service", PAGES(1), 0);
+	table_current();
+	ck_assert_uint_eq(l->table.n, 113);
+	loop_procs_touch_ahead(l);
+	ck_assert_uint_eq(l->snap_touched, 226);
+	ck_assert_int_eq(l->snap.procs[225].pid, touched);
+	ck_assert_int_eq(l->snap.procs[226].pid, 0);
+}
+END_TEST
+
 /* inotify watches on proc/PID/statm: every open of one is a read the fill made. */
 static int statm_watch(int fd, pid_t pid)
 {
@@ -283,6 +309,7 @@ static Suite *loop_procs_suite(void)
 	tcase_add_test(tc, new_process_not_in_the_table_yet_is_found);
 	tcase_add_test(tc, reused_pid_is_the_new_process);
 	tcase_add_test(tc, full_table_makes_the_view_partial);
+	tcase_add_test(tc, slots_touched_ahead_follow_the_table);
 	tcase_add_test(tc, cgroup_first_reads_only_the_best_group);
 	tcase_add_test(tc, scoped_event_outside_costs_one_read);
 	suite_add_tcase(s, tc);

@@ -23,8 +23,7 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 REDUCED="fast-hog slow-leak reload slab numa"
-# What .ci/run runs (--ci): the reduced set. numa ends in SKIP (known limits, listed in
-# tests/vm/known-limits) until the daemon handles it; its other checks still decide.
+# What .ci/run runs (--ci): the reduced set and the package's install, upgrade and purge.
 CI_SET="fast-hog slow-leak reload slab numa deb-install"
 ALL="fast-hog slow-leak reload watchdog budget tmpfs slab thrash fork-storm many-procs numa fast-hog@zram slow-leak@zram"
 ALL="$ALL deb-install"
