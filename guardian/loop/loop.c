@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +70,20 @@ static void apply_rules_config(struct loop *l)
 static bool live_root(const struct loop *l)
 {
 	return strcmp(l->root_dir, "/") == 0;
+}
+
+/* The statm fds near a stage may take: what RLIMIT_NOFILE leaves after the cgroup files and
+ * 128 spare, at most LOOP_STATM_KEEP_MAX. */
+static size_t statm_keep_room(const struct loop *l)
+{
+	size_t used = 128 + OG_CG_KEEP_FDS_PER_GROUP * og_cg_keep_cap(l->col.cg_keep);
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= used + LOOP_STATM_KEEP_MAX)
+		return LOOP_STATM_KEEP_MAX;
+	return rl.rlim_cur > used ? (size_t)(rl.rlim_cur - used) : 0;
 }
 
 int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **ret)
@@ -128,6 +143,8 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 		r = og_cg_keep_new(LOOP_CG_KEEP_MAX, &l->col.cg_keep);
 	if (r >= 0 && !o->once && live_root(l))
 		r = og_slab_flags_new(&l->col.slab_flags);
+	if (r >= 0 && !o->once && live_root(l))
+		r = og_statm_keep_new(statm_keep_room(l), &l->statm_keep);
 	if (r < 0)
 		goto fail;
 	r = loop_procs_init(l);
@@ -181,6 +198,7 @@ void loop_free(struct loop *l)
 	pol_rules_free(&l->rules);
 	og_snapshot_free(&l->snap);
 	loop_procs_free(l);
+	og_statm_keep_free(l->statm_keep);
 	og_collector_close(&l->col);
 	free(l->groups);
 	loop_record_free(l); /* after the flush: marks the state stopped, drops the lock */
@@ -354,8 +372,10 @@ static void tick(struct loop *l, bool urgent)
 	if (near != l->near) { /* the background measurement follows (loop_procs.c) */
 		l->near = near;
 		table_arm(l, false);
-		if (!near) /* decisions are seconds or more apart now: no files held for them */
+		if (!near) { /* decisions are seconds or more apart now: no files held for them */
 			og_cg_keep_close_all(l->col.cg_keep);
+			og_statm_keep_close_all(l->statm_keep);
+		}
 	}
 	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
 	 * terminate-kill gap since the last decision), else every 100 ms: a host that sits near

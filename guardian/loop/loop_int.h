@@ -13,6 +13,7 @@
 #include "guardian/sources/proc_events.h"
 #include "guardian/sources/proc_table.h"
 #include "guardian/sources/snapshot.h"
+#include "guardian/sources/src_statmkeep.h"
 #include "policy/engine/pol_engine.h"
 
 #define LOOP_VICTIMS_MAX 8 /* single processes signalled and not yet gone */
@@ -52,6 +53,7 @@
 #define LOOP_FRESH_TOP 64
 #define LOOP_CAP_CGROUPS 4096
 #define LOOP_CG_KEEP_MAX 128 /* groups whose files stay open near a stage (src_cgkeep.h) */
+#define LOOP_STATM_KEEP_MAX 256 /* processes whose statm stays open near a stage */
 #define LOOP_CAP_SLABS 1024
 
 /* Table rescans (loop_procs.c). Shallow: list proc/, read only pids the table lacks (~2 ms at
@@ -252,6 +254,7 @@ struct loop {
 	struct proc_table table;
 	struct og_proc *scratch; /* one entry materialised at a time */
 	size_t snap_touched; /* l->snap.procs written ahead of need (loop_procs_touch_ahead) */
+	struct og_statm_keep *statm_keep; /* statm fds kept near a stage (src_statmkeep.h) */
 	struct loop_cand *cand, *must; /* LOOP_CAND_MAX each, allocated and touched at start */
 	size_t ncand, nmust, fill_seen, fill_loaded, fill_missing, fill_read, fill_unread;
 	uint64_t fill_unread_max, fill_best_anon;

@@ -28,6 +28,7 @@
 #include "guardian/base/log.h"
 #include "guardian/loop/loop_int.h"
 #include "guardian/sources/src_proc.h"
+#include "guardian/sources/src_statmkeep.h"
 #include "policy/engine/pol_match.h"
 #include "policy/util/cleanup.h"
 #include "policy/util/strutil.h"
@@ -341,6 +342,13 @@ static void peek_new(struct loop *l, size_t budget)
  * One step of the background measurement (while a stage is near): statm of the next
  * LOOP_SWEEP_PER_TICK guarded entries. A pass that reaches the end dates the ranking.
  */
+/* A process's anon RSS from its statm: near a stage through the kept fds (src_statmkeep.h). */
+static int statm_anon(struct loop *l, pid_t pid, uint64_t *ret)
+{
+	return src_statm_anon_kept(l->near ? l->statm_keep : NULL, &l->col.root, pid,
+				   l->col.page_size, ret);
+}
+
 static void sweep_step(struct loop *l, uint64_t now)
 {
 	size_t budget = LOOP_SWEEP_PER_TICK;
@@ -363,7 +371,7 @@ static void sweep_step(struct loop *l, uint64_t now)
 			continue;
 		}
 		budget--;
-		if (src_read_statm_anon(&l->col.root, e->pid, l->col.page_size, &anon) < 0) {
+		if (statm_anon(l, e->pid, &anon) < 0) {
 			proc_table_remove(&l->table, e->pid); /* gone: the last entry moves here */
 			continue;
 		}
@@ -375,6 +383,7 @@ static void sweep_step(struct loop *l, uint64_t now)
 	if (l->sweep_pos >= l->table.n) {
 		l->last_rank_usec = l->sweep_started_usec;
 		l->sweep_pos = 0;
+		og_statm_keep_end_pass(l->statm_keep); /* the fds of processes it did not read */
 	}
 }
 
@@ -597,7 +606,7 @@ static void rank(struct loop *l, struct pt_proc *e, bool have_anon, uint64_t ano
 	} else if (l->fill_cached && !must && (e->flags & PT_MEASURED)) {
 		anon = (uint64_t)e->anon_kib << 10;
 	} else {
-		if (src_read_statm_anon(&l->col.root, e->pid, l->col.page_size, &anon) < 0)
+		if (statm_anon(l, e->pid, &anon) < 0)
 			return; /* gone meanwhile */
 		remember(e, anon);
 		fresh = true;
@@ -642,7 +651,7 @@ static void visit(struct loop *l, pid_t pid)
 	if (l->fill_cached && e && (e->flags & PT_MEASURED)) {
 		c.anon_bytes = (uint64_t)e->anon_kib << 10; /* measured by the sweep */
 	} else {
-		if (src_read_statm_anon(&l->col.root, pid, l->col.page_size, &c.anon_bytes) < 0)
+		if (statm_anon(l, pid, &c.anon_bytes) < 0)
 			return; /* gone */
 		c.fresh = true;
 		l->fill_read++;
@@ -802,7 +811,7 @@ static void measure_now(struct loop *l, struct loop_cand *c)
 	struct pt_proc *e;
 
 	l->fill_read++;
-	if (src_read_statm_anon(&l->col.root, c->pid, l->col.page_size, &c->anon_bytes) < 0) {
+	if (statm_anon(l, c->pid, &c->anon_bytes) < 0) {
 		c->anon_bytes = 0; /* gone */
 		return;
 	}

@@ -15,7 +15,7 @@
 #define KEEP_STAT_BUF 8192 /* as src_cgroup.c's CG_STAT_BUF */
 #define KEEP_LINE_BUF 256
 #define KEEP_PSI_BUF OG_PSI_MAX
-#define KEEP_FDS_PER_GROUP 7
+#define KEEP_FDS_PER_GROUP OG_CG_KEEP_FDS_PER_GROUP
 #define KEEP_FDS_SPARE 128 /* pidfds, reports, the proc connector, ... */
 #define KEEP_DEPTH_MAX 32
 /* A file found absent (no memory controller in that subtree yet) is looked for again on
@@ -131,6 +131,11 @@ void og_cg_keep_free(struct og_cg_keep *k)
 	free(k->cur);
 	free(k->next);
 	free(k);
+}
+
+size_t og_cg_keep_cap(const struct og_cg_keep *k)
+{
+	return k ? k->cap : 0;
 }
 
 size_t og_cg_keep_groups(const struct og_cg_keep *k)

@@ -33,6 +33,10 @@ int og_cg_keep_new(size_t cap, struct og_cg_keep **ret);
 void og_cg_keep_free(struct og_cg_keep *k);
 void og_cg_keep_close_all(struct og_cg_keep *k);
 
+/* The most groups kept (after RLIMIT_NOFILE), and the fds that can take: 7 a group. */
+size_t og_cg_keep_cap(const struct og_cg_keep *k);
+#define OG_CG_KEEP_FDS_PER_GROUP 7
+
 /* Groups kept now; files opened by the walks so far (a walk over kept groups opens none). */
 size_t og_cg_keep_groups(const struct og_cg_keep *k);
 unsigned long og_cg_keep_opened(const struct og_cg_keep *k);
