@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,6 +76,12 @@ void og_root_close(struct og_root *root)
 {
 	int *fds[] = { &root->root_fd, &root->proc_fd, &root->sys_fd, &root->cgroup_fd };
 
+	if (root->keep) {
+		og_root_keep_close(root);
+		free(root->keep);
+		root->keep = NULL;
+	}
+
 	for (size_t i = 0; i < OG_ELEMENTSOF(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -81,21 +89,18 @@ void og_root_close(struct og_root *root)
 	}
 }
 
-ssize_t og_read_at(int dirfd, const char *path, char *buf, size_t size)
+/* The whole file at fd into buf: read() on, or (positional) pread() from offset 0, to EOF.
+ * Length, -EFBIG when it does not fit in size - 1 bytes, or -errno. */
+static ssize_t read_whole(int fd, char *buf, size_t size, bool positional)
 {
-	_cleanup_close_ int fd = -1;
 	size_t len = 0;
 
-	if (dirfd < 0)
-		return -ENOENT;
 	if (size < 2)
 		return -EINVAL;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	/* procfs hands most files over in one read(); regular files (fixtures) may need more. */
 	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
+		ssize_t n = positional ? pread(fd, buf + len, size - 1 - len, (off_t)len) :
+					 read(fd, buf + len, size - 1 - len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -109,7 +114,7 @@ ssize_t og_read_at(int dirfd, const char *path, char *buf, size_t size)
 			char c;
 
 			/* Exactly full: only an EOF now proves nothing was cut off. */
-			n = read(fd, &c, 1);
+			n = positional ? pread(fd, &c, 1, (off_t)len) : read(fd, &c, 1);
 			if (n != 0)
 				return -EFBIG;
 			break;
@@ -117,6 +122,20 @@ ssize_t og_read_at(int dirfd, const char *path, char *buf, size_t size)
 	}
 	buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+ssize_t og_read_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (dirfd < 0)
+		return -ENOENT;
+	if (size < 2)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return read_whole(fd, buf, size, false);
 }
 
 int og_write_at(int dirfd, const char *path, const char *value)
@@ -146,5 +165,81 @@ ssize_t og_readlink_at(int dirfd, const char *path, char *buf, size_t size)
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
+	return n;
+}
+
+/* ------------------------------------------------------------------ kept files */
+
+#define KEEP_PATH_MAX 64 /* "devices/system/node/node1023/meminfo" fits */
+
+struct og_root_keep_file {
+	int dirfd;
+	int fd;
+	char path[KEEP_PATH_MAX];
+};
+
+struct og_root_keep {
+	size_t cap, n;
+	struct og_root_keep_file f[];
+};
+
+int og_root_keep(struct og_root *root, size_t cap)
+{
+	struct og_root_keep *k;
+
+	if (root->keep)
+		return 0;
+	k = calloc(1, sizeof(*k) + cap * sizeof(k->f[0]));
+	if (!k)
+		return -ENOMEM;
+	k->cap = cap;
+	root->keep = k;
+	return 0;
+}
+
+void og_root_keep_close(const struct og_root *root)
+{
+	struct og_root_keep *k = root->keep;
+
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->n; i++)
+		close(k->f[i].fd);
+	k->n = 0;
+}
+
+ssize_t og_root_read(const struct og_root *root, int dirfd, const char *path, char *buf,
+		     size_t size)
+{
+	struct og_root_keep *k = root->keep;
+	ssize_t n;
+	int fd;
+
+	if (!k || dirfd < 0 || strlen(path) >= KEEP_PATH_MAX)
+		return og_read_at(dirfd, path, buf, size);
+	for (size_t i = 0; i < k->n; i++) {
+		if (k->f[i].dirfd != dirfd || strcmp(k->f[i].path, path) != 0)
+			continue;
+		n = read_whole(k->f[i].fd, buf, size, true);
+		if (n >= 0 || n == -EFBIG)
+			return n;
+		close(k->f[i].fd); /* gone (a node offlined): afresh, which says so */
+		k->f[i] = k->f[--k->n];
+		break;
+	}
+	if (k->n >= k->cap)
+		return og_read_at(dirfd, path, buf, size);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = read_whole(fd, buf, size, true);
+	if (n < 0 && n != -EFBIG) {
+		close(fd);
+		return n;
+	}
+	k->f[k->n].dirfd = dirfd;
+	k->f[k->n].fd = fd;
+	og_strscpy(k->f[k->n].path, path, KEEP_PATH_MAX);
+	k->n++;
 	return n;
 }

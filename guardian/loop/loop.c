@@ -145,6 +145,8 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 		r = og_slab_flags_new(&l->col.slab_flags);
 	if (r >= 0 && !o->once && live_root(l))
 		r = og_statm_keep_new(statm_keep_room(l), &l->statm_keep);
+	if (r >= 0 && !o->once && live_root(l))
+		r = og_root_keep(&l->col.root, LOOP_ROOT_KEEP_MAX);
 	if (r < 0)
 		goto fail;
 	r = loop_procs_init(l);
@@ -375,6 +377,7 @@ static void tick(struct loop *l, bool urgent)
 		if (!near) { /* decisions are seconds or more apart now: no files held for them */
 			og_cg_keep_close_all(l->col.cg_keep);
 			og_statm_keep_close_all(l->statm_keep);
+			og_root_keep_close(&l->col.root);
 		}
 	}
 	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
@@ -439,8 +442,18 @@ static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 /* Table work: soon while some is waiting, else at the next rescan. */
 static uint64_t table_due(const struct loop *l, bool more, uint64_t now)
 {
-	if (l->near)
-		return now + LOOP_SWEEP_TICK_USEC;
+	if (l->near) {
+		uint64_t at = now + LOOP_SWEEP_TICK_USEC,
+			 rested = l->last_rank_usec + LOOP_SWEEP_REST_USEC;
+
+		/* between two sweeps of a small table, with nothing new to read: no step is due
+		 * before the next sweep (ten wake-ups a second that did nothing: a guest under TCG
+		 * near a stage, 2026-12-03, 1.41 CPU s a minute with them, 1.09 s without) */
+		if (l->sweep_pos == 0 && l->last_rank_usec && rested > at && !l->table.nstale &&
+		    !l->rescan_due && !l->rescan_deep_due)
+			at = rested;
+		return at;
+	}
 	if (more || l->rescan_due || l->rescan_deep_due)
 		return now + LOOP_TABLE_TICK_USEC;
 	if (l->table.nstale > 0) /* new processes: read once they have lived a while */

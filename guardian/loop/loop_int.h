@@ -54,6 +54,7 @@
 #define LOOP_CAP_CGROUPS 4096
 #define LOOP_CG_KEEP_MAX 128 /* groups whose files stay open near a stage (src_cgkeep.h) */
 #define LOOP_STATM_KEEP_MAX 256 /* processes whose statm stays open near a stage */
+#define LOOP_ROOT_KEEP_MAX 32 /* machine files kept open (og_root_read): meminfo, zoneinfo, ... */
 #define LOOP_CAP_SLABS 1024
 
 /* Table rescans (loop_procs.c). Shallow: list proc/, read only pids the table lacks (~2 ms at

@@ -21,12 +21,14 @@ static char static_buf[OG_LARGE_STATIC];
 static char *heap_buf;
 static size_t heap_size;
 
-ssize_t src_read_large(int dirfd, const char *path, const char **ret_buf)
+ssize_t src_read_large(const struct og_root *root, int dirfd, const char *path,
+		       const char **ret_buf)
 {
 	ssize_t n;
 
 	if (!heap_buf) {
-		n = og_read_at(dirfd, path, static_buf, sizeof(static_buf));
+		n = root ? og_root_read(root, dirfd, path, static_buf, sizeof(static_buf)) :
+			   og_read_at(dirfd, path, static_buf, sizeof(static_buf));
 		if (n != -EFBIG) {
 			if (n >= 0)
 				*ret_buf = static_buf;
@@ -43,7 +45,8 @@ ssize_t src_read_large(int dirfd, const char *path, const char **ret_buf)
 			heap_buf = p;
 			heap_size = size;
 		}
-		n = og_read_at(dirfd, path, heap_buf, heap_size);
+		n = root ? og_root_read(root, dirfd, path, heap_buf, heap_size) :
+			   og_read_at(dirfd, path, heap_buf, heap_size);
 		if (n != -EFBIG) {
 			if (n >= 0)
 				*ret_buf = heap_buf;

@@ -8,9 +8,13 @@
 
 #include <sys/types.h>
 
+#include "guardian/base/root.h"
+
 /*
  * Read dirfd/path completely. *ret_buf points into a module-owned buffer that stays valid until
  * the next src_read_large() call. Returns the length, -EFBIG if the file exceeds the largest
  * buffer (16 MiB), -ENOMEM if that buffer cannot be allocated, or -errno from og_read_at().
+ * With root, through og_root_read() (its kept files); NULL: og_read_at().
  */
-ssize_t src_read_large(int dirfd, const char *path, const char **ret_buf);
+ssize_t src_read_large(const struct og_root *root, int dirfd, const char *path,
+		       const char **ret_buf);

@@ -88,7 +88,7 @@ int src_meminfo_parse_buf(const char *buf, struct og_meminfo *ret)
 int src_read_meminfo(const struct og_root *root, struct og_meminfo *ret)
 {
 	char buf[OG_MEMINFO_MAX];
-	ssize_t n = og_read_at(root->proc_fd, "meminfo", buf, sizeof(buf));
+	ssize_t n = og_root_read(root, root->proc_fd, "meminfo", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;

@@ -19,6 +19,7 @@
  * the CPU ids are scattered: 4 KiB for all three. */
 #define OG_NODE_MEMINFO_MAX 8192
 #define OG_NODE_SMALL_MAX 4096
+#define NODE_DIR "devices/system/node" /* below sys/ */
 
 enum {
 	NMI_TOTAL = 1u << 0,
@@ -165,7 +166,7 @@ static void chomp(char *s)
 		s[--len] = '\0';
 }
 
-static int read_node(int nodes_fd, int id, struct og_numa_node *n, uint8_t *dist,
+static int read_node(const struct og_root *root, int id, struct og_numa_node *n, uint8_t *dist,
 		     int *ret_ndist)
 {
 	char path[64], buf[OG_NODE_MEMINFO_MAX];
@@ -176,8 +177,8 @@ static int read_node(int nodes_fd, int id, struct og_numa_node *n, uint8_t *dist
 	n->id = id;
 	*ret_ndist = 0;
 
-	snprintf(path, sizeof(path), "node%d/meminfo", id);
-	len = og_read_at(nodes_fd, path, buf, sizeof(buf));
+	snprintf(path, sizeof(path), NODE_DIR "/node%d/meminfo", id);
+	len = og_root_read(root, root->sys_fd, path, buf, sizeof(buf));
 	if (len < 0)
 		return (int)len;
 	r = src_node_meminfo_parse_buf(buf, id, n);
@@ -188,8 +189,8 @@ static int read_node(int nodes_fd, int id, struct og_numa_node *n, uint8_t *dist
 	if (n->used_bytes == 0)
 		n->used_bytes = n->total_bytes - n->free_bytes;
 
-	snprintf(path, sizeof(path), "node%d/numastat", id);
-	len = og_read_at(nodes_fd, path, buf, OG_NODE_SMALL_MAX);
+	snprintf(path, sizeof(path), NODE_DIR "/node%d/numastat", id);
+	len = og_root_read(root, root->sys_fd, path, buf, OG_NODE_SMALL_MAX);
 	if (len >= 0) {
 		r = src_numastat_parse_buf(buf, n);
 		if (r < 0) {
@@ -199,8 +200,8 @@ static int read_node(int nodes_fd, int id, struct og_numa_node *n, uint8_t *dist
 	} else if (len != -ENOENT)
 		return (int)len;
 
-	snprintf(path, sizeof(path), "node%d/cpulist", id);
-	len = og_read_at(nodes_fd, path, buf, OG_NODE_SMALL_MAX);
+	snprintf(path, sizeof(path), NODE_DIR "/node%d/cpulist", id);
+	len = og_root_read(root, root->sys_fd, path, buf, OG_NODE_SMALL_MAX);
 	if (len >= 0) {
 		chomp(buf);
 		/* A memory-only node has an empty cpulist: keep "". */
@@ -208,8 +209,8 @@ static int read_node(int nodes_fd, int id, struct og_numa_node *n, uint8_t *dist
 	} else if (len != -ENOENT)
 		return (int)len;
 
-	snprintf(path, sizeof(path), "node%d/distance", id);
-	len = og_read_at(nodes_fd, path, buf, OG_NODE_SMALL_MAX);
+	snprintf(path, sizeof(path), NODE_DIR "/node%d/distance", id);
+	len = og_root_read(root, root->sys_fd, path, buf, OG_NODE_SMALL_MAX);
 	if (len >= 0) {
 		r = src_distance_parse_buf(buf, dist, OG_NODES_MAX);
 		if (r < 0) {
@@ -275,7 +276,7 @@ int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t c
 		*ret_n = 0;
 		return 0;
 	}
-	nodes_fd = openat(root->sys_fd, "devices/system/node", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	nodes_fd = openat(root->sys_fd, NODE_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (nodes_fd < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			return -errno;
@@ -289,7 +290,7 @@ int src_read_numa(const struct og_root *root, struct og_numa_node *arr, size_t c
 	if (nids > cap)
 		return -ENOBUFS;
 	for (size_t i = 0; i < nids; i++) {
-		r = read_node(nodes_fd, ids[i], &arr[n], dist[n], &ndist[n]);
+		r = read_node(root, ids[i], &arr[n], dist[n], &ndist[n]);
 		if (r == -ENOENT) {
 			log_debug("node%d vanished while read, skipping", ids[i]);
 			continue;
@@ -343,7 +344,7 @@ int src_read_node_meminfo(const struct og_root *root, int id, struct og_numa_nod
 	int r;
 
 	snprintf(path, sizeof(path), "devices/system/node/node%d/meminfo", id);
-	len = og_read_at(root->sys_fd, path, buf, sizeof(buf));
+	len = og_root_read(root, root->sys_fd, path, buf, sizeof(buf));
 	if (len < 0)
 		return (int)len;
 	r = src_node_meminfo_parse_buf(buf, id, &n);

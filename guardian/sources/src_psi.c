@@ -150,6 +150,17 @@ int src_read_psi_at(int dirfd, const char *path, struct og_psi *ret)
 	return src_psi_parse_buf(buf, ret);
 }
 
+/* A /proc/pressure file through the root's kept files. */
+static int read_psi_root(const struct og_root *root, const char *path, struct og_psi *ret)
+{
+	char buf[OG_PSI_MAX];
+	ssize_t n = og_root_read(root, root->proc_fd, path, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return src_psi_parse_buf(buf, ret);
+}
+
 static bool psi_missing(int r)
 {
 	return r == -ENOENT || r == -EOPNOTSUPP;
@@ -160,7 +171,7 @@ int src_read_pressure(const struct og_root *root, struct og_pressure *ret)
 	struct og_pressure p = { 0 };
 	int r;
 
-	r = src_read_psi_at(root->proc_fd, "pressure/memory", &p.memory);
+	r = read_psi_root(root, "pressure/memory", &p.memory);
 	if (psi_missing(r)) {
 		*ret = (struct og_pressure){ .available = false };
 		return 0;
@@ -168,10 +179,10 @@ int src_read_pressure(const struct og_root *root, struct og_pressure *ret)
 	if (r < 0)
 		return r;
 	p.available = true;
-	r = src_read_psi_at(root->proc_fd, "pressure/io", &p.io);
+	r = read_psi_root(root, "pressure/io", &p.io);
 	if (r < 0 && !psi_missing(r))
 		return r;
-	r = src_read_psi_at(root->proc_fd, "pressure/cpu", &p.cpu);
+	r = read_psi_root(root, "pressure/cpu", &p.cpu);
 	if (r < 0 && !psi_missing(r))
 		return r;
 	*ret = p;

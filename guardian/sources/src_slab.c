@@ -337,7 +337,7 @@ int src_read_slabs(const struct og_root *root, uint64_t page_size, struct og_sla
 		return -EINVAL;
 	if (root->sys_fd >= 0)
 		slab_fd = openat(root->sys_fd, "kernel/slab", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	len = src_read_large(root->proc_fd, "slabinfo", &buf);
+	len = src_read_large(root, root->proc_fd, "slabinfo", &buf);
 	if (len >= 0) {
 		r = src_slabinfo_parse_buf(buf, page_size, arr, cap, &n);
 		if (r < 0) {

@@ -139,7 +139,7 @@ int src_read_swaps(const struct og_root *root, struct og_swapdev *arr, size_t ca
 		   size_t *ret_n)
 {
 	char buf[OG_SWAPS_MAX];
-	ssize_t n = og_read_at(root->proc_fd, "swaps", buf, sizeof(buf));
+	ssize_t n = og_root_read(root, root->proc_fd, "swaps", buf, sizeof(buf));
 
 	if (n == -ENOENT) { /* CONFIG_SWAP=n */
 		*ret_n = 0;

@@ -126,7 +126,7 @@ int src_read_tmpfs(const struct og_root *root, struct og_tmpfs *ret, size_t max,
 	*ret_n = 0;
 	if (root->root_fd < 0 || max == 0)
 		return -ENOENT;
-	len = src_read_large(root->proc_fd, "self/mountinfo", &buf);
+	len = src_read_large(NULL, root->proc_fd, "self/mountinfo", &buf);
 	if (len < 0)
 		return (int)len;
 	nseen = tmpfs_parse_mountinfo(buf, seen, TMPFS_SEEN_MAX);

@@ -133,7 +133,7 @@ int src_vmstat_parse_buf(const char *buf, struct og_vmstat *ret)
 int src_read_vmstat(const struct og_root *root, struct og_vmstat *ret)
 {
 	char buf[OG_VMSTAT_MAX];
-	ssize_t n = og_read_at(root->proc_fd, "vmstat", buf, sizeof(buf));
+	ssize_t n = og_root_read(root, root->proc_fd, "vmstat", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;

@@ -271,7 +271,7 @@ int src_read_zones(const struct og_root *root, uint64_t page_size, struct og_zon
 	 * zone (35 KiB at OG_ZONES_MAX), zoneinfo much more (per-CPU pagesets): both go through
 	 * the large-file buffer, each parsed before the next read (the buffer is shared).
 	 */
-	len = src_read_large(root->proc_fd, "zoneinfo", &buf);
+	len = src_read_large(root, root->proc_fd, "zoneinfo", &buf);
 	if (len >= 0) {
 		r = src_zoneinfo_parse_buf(buf, page_size, tmp, OG_ELEMENTSOF(tmp), &n);
 		if (r < 0) {
@@ -280,7 +280,7 @@ int src_read_zones(const struct og_root *root, uint64_t page_size, struct og_zon
 		}
 	} else if (len != -ENOENT && len != -EACCES)
 		return (int)len;
-	len = src_read_large(root->proc_fd, "buddyinfo", &buf);
+	len = src_read_large(root, root->proc_fd, "buddyinfo", &buf);
 	if (len < 0)
 		return (int)len;
 	r = src_buddyinfo_parse_buf(buf, tmp, OG_ELEMENTSOF(tmp), &n);

@@ -290,6 +290,81 @@ START_TEST(meminfo_live)
 }
 END_TEST
 
+static size_t open_fds(void)
+{
+	size_t n = 0;
+	char path[64];
+
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+/* og_root_read() with kept files: a file rewritten in place is read as it is now, through
+ * the fd kept open; past the cap files are read as og_read_at() does; closing drops them. */
+START_TEST(kept_files_follow_the_file)
+{
+	char dir[OG_TMPROOT_MAX], buf[256];
+	struct og_root root;
+	struct og_meminfo m;
+	size_t fds;
+
+	og_tmproot_create(dir);
+	og_tmproot_put(dir, "proc/meminfo", meminfo_6_18);
+	og_tmproot_put(dir, "proc/a", "one\n");
+	og_tmproot_put(dir, "proc/b", "two\n");
+	ck_assert_int_eq(og_root_open(&root, dir), 0);
+	ck_assert_int_eq(og_root_keep(&root, 2), 0);
+	fds = open_fds();
+	ck_assert_int_eq(src_read_meminfo(&root, &m), 0);
+	ck_assert_uint_eq(m.total_bytes, KIB(24683584));
+	ck_assert_uint_eq(open_fds(), fds + 1); /* kept */
+	og_tmproot_put(dir, "proc/meminfo", "MemTotal: 1000 kB\nMemFree: 500 kB\n"
+					    "MemAvailable: 600 kB\nSlab: 10 kB\n");
+	ck_assert_int_eq(src_read_meminfo(&root, &m), 0);
+	ck_assert_uint_eq(m.total_bytes, KIB(1000));
+	ck_assert_uint_eq(open_fds(), fds + 1); /* the same fd */
+	ck_assert_int_eq(og_root_read(&root, root.proc_fd, "a", buf, sizeof(buf)), 4);
+	ck_assert_str_eq(buf, "one\n");
+	ck_assert_int_eq(og_root_read(&root, root.proc_fd, "b", buf, sizeof(buf)), 4);
+	ck_assert_str_eq(buf, "two\n");
+	ck_assert_uint_eq(open_fds(), fds + 2); /* full: b was read afresh */
+	ck_assert_int_eq(og_root_read(&root, root.proc_fd, "a", buf, 3), -EFBIG);
+	ck_assert_int_eq(og_root_read(&root, root.proc_fd, "nope", buf, sizeof(buf)), -ENOENT);
+	og_root_keep_close(&root);
+	ck_assert_uint_eq(open_fds(), fds);
+	og_root_close(&root);
+	og_tmproot_remove(dir);
+}
+END_TEST
+
+/* A seq_file of more than a page (zoneinfo) read through a kept fd: whole, as og_read_at(). */
+START_TEST(kept_files_read_a_seq_file_whole)
+{
+	static char kept[1 << 16], plain[1 << 16];
+	struct og_root root;
+	ssize_t nk, np;
+	size_t lk = 0, lp = 0;
+
+	ck_assert_int_eq(og_root_open(&root, "/"), 0);
+	ck_assert_int_eq(og_root_keep(&root, 4), 0);
+	for (int i = 0; i < 2; i++) /* the second time through the kept fd */
+		nk = og_root_read(&root, root.proc_fd, "zoneinfo", kept, sizeof(kept));
+	np = og_read_at(root.proc_fd, "zoneinfo", plain, sizeof(plain));
+	ck_assert_int_gt(np, 4096);
+	ck_assert_int_gt(nk, 4096);
+	for (ssize_t i = 0; i < nk; i++)
+		lk += kept[i] == '\n';
+	for (ssize_t i = 0; i < np; i++)
+		lp += plain[i] == '\n';
+	ck_assert_uint_eq(lk, lp);
+	ck_assert_int_eq(strncmp(kept, plain, 16), 0);
+	og_root_close(&root);
+}
+END_TEST
+
 /* The tree contrib/capture-fixture.sh made of the development machine. */
 START_TEST(meminfo_fixture_this_host)
 {
@@ -327,6 +402,8 @@ static Suite *meminfo_suite(void)
 	tcase_add_test(tc, meminfo_fixture_bad);
 	tcase_add_test(tc, meminfo_missing_file);
 	tcase_add_test(tc, meminfo_live);
+	tcase_add_test(tc, kept_files_follow_the_file);
+	tcase_add_test(tc, kept_files_read_a_seq_file_whole);
 	tcase_add_test(tc, meminfo_fixture_this_host);
 	suite_add_tcase(s, tc);
 	return s;
