@@ -86,6 +86,29 @@ static size_t statm_keep_room(const struct loop *l)
 	return rl.rlim_cur > used ? (size_t)(rl.rlim_cur - used) : 0;
 }
 
+/* What decisions read again and again, kept between them (the daemon on the live root):
+ * cgroup files, slab flags, statm, the machine's files. 0 or -ENOMEM. */
+static int keep_open_new(struct loop *l)
+{
+	int r = og_cg_keep_new(LOOP_CG_KEEP_MAX, &l->col.cg_keep);
+
+	if (r >= 0)
+		r = og_slab_flags_new(&l->col.slab_flags);
+	if (r >= 0)
+		r = og_statm_keep_new(statm_keep_room(l), &l->statm_keep);
+	if (r >= 0)
+		r = og_root_keep(&l->col.root, LOOP_ROOT_KEEP_MAX);
+	return r;
+}
+
+/* Every file kept open for decisions closed (reopened when they come near again). */
+static void keep_open_close(struct loop *l)
+{
+	og_cg_keep_close_all(l->col.cg_keep);
+	og_statm_keep_close_all(l->statm_keep);
+	og_root_keep_close(&l->col.root);
+}
+
 int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **ret)
 {
 	struct loop *l = calloc(1, sizeof(*l));
@@ -139,14 +162,8 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 		goto fail;
 	}
 	r = og_snapshot_alloc(&l->snap, LOOP_CAP_SNAP_PROCS, LOOP_CAP_CGROUPS, LOOP_CAP_SLABS);
-	if (r >= 0 && !o->once && live_root(l)) /* what decisions read again and again */
-		r = og_cg_keep_new(LOOP_CG_KEEP_MAX, &l->col.cg_keep);
 	if (r >= 0 && !o->once && live_root(l))
-		r = og_slab_flags_new(&l->col.slab_flags);
-	if (r >= 0 && !o->once && live_root(l))
-		r = og_statm_keep_new(statm_keep_room(l), &l->statm_keep);
-	if (r >= 0 && !o->once && live_root(l))
-		r = og_root_keep(&l->col.root, LOOP_ROOT_KEEP_MAX);
+		r = keep_open_new(l);
 	if (r < 0)
 		goto fail;
 	r = loop_procs_init(l);
@@ -374,11 +391,8 @@ static void tick(struct loop *l, bool urgent)
 	if (near != l->near) { /* the background measurement follows (loop_procs.c) */
 		l->near = near;
 		table_arm(l, false);
-		if (!near) { /* decisions are seconds or more apart now: no files held for them */
-			og_cg_keep_close_all(l->col.cg_keep);
-			og_statm_keep_close_all(l->statm_keep);
-			og_root_keep_close(&l->col.root);
-		}
+		if (!near) /* decisions are seconds or more apart now: no files held for them */
+			keep_open_close(l);
 	}
 	/* In the hot zone decide on every poll while memory keeps falling (a quarter of the
 	 * terminate-kill gap since the last decision), else every 100 ms: a host that sits near

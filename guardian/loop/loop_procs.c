@@ -338,10 +338,6 @@ static void peek_new(struct loop *l, size_t budget)
 	}
 }
 
-/*
- * One step of the background measurement (while a stage is near): statm of the next
- * LOOP_SWEEP_PER_TICK guarded entries. A pass that reaches the end dates the ranking.
- */
 /* A process's anon RSS from its statm: near a stage through the kept fds (src_statmkeep.h). */
 static int statm_anon(struct loop *l, pid_t pid, uint64_t *ret)
 {
@@ -349,6 +345,10 @@ static int statm_anon(struct loop *l, pid_t pid, uint64_t *ret)
 				   l->col.page_size, ret);
 }
 
+/*
+ * One step of the background measurement (while a stage is near): statm of the next
+ * LOOP_SWEEP_PER_TICK guarded entries. A pass that reaches the end dates the ranking.
+ */
 static void sweep_step(struct loop *l, uint64_t now)
 {
 	size_t budget = LOOP_SWEEP_PER_TICK;
