@@ -351,6 +351,7 @@ static void tick(struct loop *l, bool urgent)
 {
 	const struct pol_config *cfg = &l->rules.cfg;
 	uint64_t now = loop_now_usec(), kill_thr, term_thr, top_thr = 0, interval;
+	enum pol_stage rung = POL_STAGE_NONE;
 	bool inflight, hot, near, hot_due = true;
 	int r;
 
@@ -372,6 +373,14 @@ static void tick(struct loop *l, bool urgent)
 		uint64_t t = loop_threshold_bytes(&cfg->stage[s], l->total_bytes);
 
 		top_thr = t > top_thr ? t : top_thr;
+		if (r >= 0 && l->avail_bytes < t)
+			rung = (enum pol_stage)s;
+	}
+	/* A v1 usage threshold is urgent only into a rung above the stage the last decision
+	 * found (loop_kick_threshold); back out of one, the poll's own rules decide. */
+	if (l->thr_kick) {
+		urgent = r < 0 || rung > l->stage;
+		l->thr_kick = urgent;
 	}
 	if (r >= 0 && l->avail_bytes < kill_thr) {
 		if (!l->kill_crossed_usec)
@@ -435,10 +444,44 @@ void loop_kick(struct loop *l, const char *why)
 	tick(l, true);
 }
 
+/*
+ * A PSI wake-up with no stage on, far from every memory threshold, under every stage's
+ * pressure limit: a step would decide nothing (pol_psi_quiet), and its snapshot is skipped. The
+ * trigger fires at 15% stalls, the stages' limits start at 40% (VM tier, thrash, 2026-12-03:
+ * a whole snapshot every 2 s for pressure of 10-17%, 4.97 CPU s where earlyoom took 1.08).
+ */
+static bool psi_wake_quiet(const struct loop *l, struct og_psi *psi)
+{
+	if (l->stage != POL_STAGE_NONE || l->near || l->node_near || loop_psi_read(l, psi) < 0)
+		return false;
+	return pol_psi_quiet(&l->rules, &l->st, psi);
+}
+
+bool loop_kick_threshold(struct loop *l)
+{
+	bool decided;
+
+	l->thr_kick = true;
+	tick(l, true);
+	decided = l->thr_kick;
+	l->thr_kick = false;
+	log_debug("woken by v1-threshold%s", decided ? "" : " (no rung above the stage: the poll decides)");
+	return decided;
+}
+
 void loop_kick_psi(struct loop *l)
 {
 	bool due = loop_now_usec() - l->last_full_usec >= LOOP_PSI_STEP_USEC;
+	struct og_psi psi;
 
+	if (due && psi_wake_quiet(l, &psi)) {
+		log_debug("woken by psi: some %u.%02u%%, full %u.%02u%% (avg10), under every "
+			  "stage's limit: no step",
+			  psi.some.avg10_centi / 100, psi.some.avg10_centi % 100,
+			  psi.full.avg10_centi / 100, psi.full.avg10_centi % 100);
+		tick(l, false);
+		return;
+	}
 	log_debug("woken by psi%s", due ? "" : " (decided less than 2 s ago: the poll decides)");
 	l->psi_kick = due;
 	tick(l, due);
@@ -448,6 +491,7 @@ void loop_kick_psi(struct loop *l)
 static int poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	tick(userdata, false);
+	loop_thresholds_wake(userdata);
 	return 0;
 }
 

@@ -270,6 +270,8 @@ struct loop {
 	uint64_t last_rank_usec; /* start of the last full ranking or sweep (every statm read) */
 	bool near; /* a stage is near (tick): measure in the background */
 	bool psi_kick; /* this tick was woken by a PSI trigger (loop_kick_psi) */
+	bool thr_kick; /* ... by a v1 usage threshold (loop_kick_threshold); tick() clears it
+			* unless the wake-up was urgent */
 	bool hot_idle; /* the last decision, in the hot zone, signalled nobody (tick) */
 	bool hot; /* the terminate/kill zone (tick): no background table work at all */
 	/* NUMA nodes polled per tick on the whole machine (loop_numa.c): ids found once */
@@ -307,12 +309,22 @@ struct loop {
 uint64_t loop_now_usec(void);
 void loop_kick(struct loop *l, const char *why); /* a full step now */
 void loop_kick_psi(struct loop *l); /* a PSI trigger fired: a step, LOOP_PSI_STEP_USEC apart */
+/* A v1 usage threshold fired: a step now if available fell into a rung above the stage; true
+ * if so (else the caller rests the threshold until the next poll). */
+bool loop_kick_threshold(struct loop *l);
 
 /* loop_watch.c: the fast read, PSI triggers, v1 thresholds (all fds of the scope) */
 void loop_close_fd(int *fd); /* close if >= 0, set -1 */
 void loop_unref_src(sd_event_source **s); /* disable, unref, set NULL */
 void loop_setup_watches(struct loop *l); /* (re)open the scope: sets scope_missing if gone */
 void loop_teardown_watches(struct loop *l);
+/* The pressure the trigger watches (the scope's, or the machine's), read through the trigger's
+ * own fd: 0 or -errno (-EBADF: no trigger). */
+int loop_psi_read(const struct loop *l, struct og_psi *ret);
+/* The v1 usage thresholds listen again (after a wake-up that decided nothing; each poll). */
+void loop_thresholds_wake(struct loop *l);
+/* The machine's memory pressure: through the trigger's fd when it watches the machine. */
+int loop_psi_read_machine(const struct loop *l, struct og_psi *ret);
 
 /* loop_procs.c: the process table and the decision's candidates */
 int loop_procs_init(struct loop *l); /* 0 or -ENOMEM */

@@ -37,7 +37,7 @@ static int format_now(struct loop *l)
 	v.scoped = l->scope[0] != '\0';
 	v.avail_bytes = l->avail_bytes;
 	v.total_bytes = l->total_bytes;
-	if (src_read_psi_at(l->col.root.proc_fd, "pressure/memory", &psi) == 0 && psi.has_some) {
+	if (loop_psi_read_machine(l, &psi) == 0 && psi.has_some) {
 		v.has_psi = true;
 		v.psi_some_centi = psi.some.avg10_centi;
 		v.psi_full_centi = psi.has_full ? psi.full.avg10_centi : 0;

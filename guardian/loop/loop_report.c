@@ -543,7 +543,7 @@ static int fr_timer(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct loop *l = userdata;
 	struct og_psi psi;
-	bool have_psi = src_read_psi_at(l->col.root.proc_fd, "pressure/memory", &psi) == 0;
+	bool have_psi = loop_psi_read_machine(l, &psi) == 0;
 
 	/* available: the fast poll's last read (of the scope, when there is one) */
 	loop_recorder_add(&l->rec->fr, realtime_usec(), loop_now_usec(), l->avail_bytes,

@@ -211,6 +211,25 @@ bool pol_psi_timer(const struct pol_psi_limit *lim, const struct og_psi *psi, ui
 	return pol_sat_sub(now, *since) >= lim->duration_usec;
 }
 
+bool pol_psi_quiet(const struct pol_rules *r, const struct pol_state *st, const struct og_psi *psi)
+{
+	for (int i = POL_STAGE_RECLAIM; i < POL_STAGE__MAX; i++) {
+		const struct pol_threshold *t = &r->cfg.stage[i];
+		const struct pol_stage_state *ss = &st->stage[i];
+
+		/* an episode to clear, or a timer a step must stop (or let fire) */
+		if (ss->active || ss->psi_some_above_since_usec || ss->psi_full_above_since_usec)
+			return false;
+		if ((t->psi_some.set && pol_psi_avg10(psi, false) > t->psi_some.limit_centi) ||
+		    (t->psi_full.set && pol_psi_avg10(psi, true) > t->psi_full.limit_centi))
+			return false;
+	}
+	for (size_t i = 0; i < r->nservices; i++)
+		if (r->services[i].pressure_limit.set)
+			return false; /* the services' own pressure is in the snapshot only */
+	return true;
+}
+
 /* held: below threshold + hysteresis only (the stage has not cleared yet). Figures only: the
  * sentence is made by pol_cause_text() when a report asks for it. */
 static void describe_mem(const struct pol_threshold *t, const struct pol_measure *m,

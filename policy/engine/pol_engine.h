@@ -148,6 +148,16 @@ int pol_step(const struct og_snapshot *s, const struct pol_rules *r, struct pol_
 	     const struct pol_ctx *ctx, uint64_t now_usec, struct pol_plan *ret_plan);
 
 /*
+ * Would a step now decide anything on pressure? false while any stage is active or one of its
+ * PSI timers runs, while psi's avg10 (some, full) is above a stage's PressureSomeAbove= /
+ * PressureFullAbove=, or when a policy sets PressureLimit=; true otherwise: then pressure at
+ * these figures starts no stage and no timer (memory is the caller's to look at: the loop
+ * skips the snapshot of a PSI wake-up far from every memory threshold whose pressure is under
+ * every limit). psi may be NULL (no PSI: nothing fires on pressure).
+ */
+bool pol_psi_quiet(const struct pol_rules *r, const struct pol_state *st, const struct og_psi *psi);
+
+/*
  * Protection for one process (also for the daemon's exec-event path): if p's policy sets
  * OOMScoreAdjust= and p's oom_score_adj differs, write one POL_ACT_OOM_SCORE_ADJ to *ret and
  * return 1; else 0. st may be NULL; with st, a value already planned for this very process

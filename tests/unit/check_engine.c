@@ -1185,6 +1185,120 @@ START_TEST(psi_limit_must_hold_for_its_duration)
 }
 END_TEST
 
+/* The stages' pressure limits as built in (cfg_main.c), for the tests of pol_psi_quiet(). */
+static void builtin_psi_limits(void)
+{
+	struct pol_config *c = &tb_r.cfg;
+
+	c->stage[POL_STAGE_RECLAIM].psi_some =
+		(struct pol_psi_limit){.set = true, .limit_centi = 4000, .duration_usec = 10 * SEC};
+	c->stage[POL_STAGE_THROTTLE].psi_some =
+		(struct pol_psi_limit){.set = true, .limit_centi = 6000, .duration_usec = 10 * SEC};
+	c->stage[POL_STAGE_THROTTLE].psi_full = (struct pol_psi_limit){
+		.set = true, .full = true, .limit_centi = 2000, .duration_usec = 10 * SEC};
+	c->stage[POL_STAGE_TERMINATE].psi_full = (struct pol_psi_limit){
+		.set = true, .full = true, .limit_centi = 4000, .duration_usec = 10 * SEC};
+}
+
+static bool quiet(void)
+{
+	return pol_psi_quiet(&tb_r, &tb_st, &tb_s.psi.memory);
+}
+
+START_TEST(psi_quiet_only_under_every_limit)
+{
+	struct og_psi_line *some = &tb_s.psi.memory.some, *full = &tb_s.psi.memory.full;
+
+	builtin_psi_limits();
+	tb_proc(100, "a", "/", 1 * GiB);
+	tb_engine_start();
+	some->avg10_centi = 1700;
+	ck_assert(quiet());
+	ck_assert(pol_psi_quiet(&tb_r, &tb_st, NULL));
+	some->avg10_centi = 4000; /* at the limit is not above it */
+	ck_assert(quiet());
+	some->avg10_centi = 4001;
+	ck_assert(!quiet());
+	some->avg10_centi = 1700;
+	full->avg10_centi = 2001; /* [Throttle]'s full 20% */
+	ck_assert(!quiet());
+	full->avg10_centi = 0;
+	/* a timer a step started holds it until a step stops it, though pressure fell */
+	some->avg10_centi = 5000;
+	tb_step(1);
+	some->avg10_centi = 1000;
+	ck_assert(!quiet());
+	tb_step(2);
+	ck_assert(quiet());
+	/* an active stage (on memory) must be cleared by a step */
+	tb_avail_pm(1400);
+	tb_step(3);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_RECLAIM);
+	ck_assert(!quiet());
+	tb_avail_pm(6000);
+	tb_step(4);
+	ck_assert_int_eq(tb_plan.stage, POL_STAGE_NONE);
+	ck_assert(quiet());
+	/* a policy's PressureLimit= is measured on its cgroup, in the snapshot only */
+	tb_service("svc")->pressure_limit = (struct pol_psi_limit){
+		.set = true, .limit_centi = 3000, .duration_usec = 10 * SEC};
+	ck_assert(!quiet());
+}
+END_TEST
+
+/*
+ * What the loop does with a PSI wake-up (loop_kick_psi): no step while pol_psi_quiet(). Over a
+ * minute of pressure rising past [Reclaim]'s 40% for longer than its 10 s and falling again,
+ * an engine that steps only then decides what one stepping every second does: the same stage
+ * at every step it takes, the same actions at the same times, and the skipped seconds are ones
+ * where the other stayed at stage none and did nothing.
+ */
+START_TEST(skipping_quiet_steps_changes_no_decision)
+{
+	static const uint32_t some[] = {1000, 1500, 2500, 3500, 4100, 4500, 5000, 5000, 4800,
+					4600, 4500, 4400, 4300, 4200, 4100, 4100, 3900, 3000,
+					2000, 1500, 1000, 4500, 4500, 4500, 1200, 800,  500,
+					4200, 4300, 4400, 4500, 4600, 4700, 4800, 4900, 5000,
+					5100, 5200, 5300, 5400, 5500, 2000, 1000, 900,  800};
+	enum { N = sizeof(some) / sizeof(some[0]) };
+	enum pol_stage every[N];
+	int acts[N], skipped = 0, reclaim = 0;
+
+	builtin_psi_limits();
+	tb_proc(100, "a", "/", 1 * GiB);
+	for (int pass = 0; pass < 2; pass++) {
+		tb_engine_start();
+		for (int t = 0; t < N; t++) {
+			tb_s.psi.memory.some.avg10_centi = some[t];
+			if (pass == 0) {
+				acts[t] = tb_step((uint64_t)t + 1);
+				every[t] = tb_plan.stage;
+			} else if (quiet()) {
+				skipped++;
+				ck_assert_msg(every[t] == POL_STAGE_NONE && acts[t] == 0,
+					      "t=%d skipped, the other was at %s with %d actions", t,
+					      pol_stage_name(every[t]), acts[t]);
+			} else {
+				int n = tb_step((uint64_t)t + 1);
+
+				ck_assert_msg(tb_plan.stage == every[t] && n == acts[t],
+					      "t=%d: %s, %d actions; stepping every second: %s, %d", t,
+					      pol_stage_name(tb_plan.stage), n,
+					      pol_stage_name(every[t]), acts[t]);
+			}
+		}
+	}
+	/* the trace does what it is for: the stage fired, and seconds were skipped */
+	for (int t = 0; t < N; t++)
+		reclaim += every[t] == POL_STAGE_RECLAIM;
+	ck_assert_int_gt(skipped, 5);
+	ck_assert_int_ge(reclaim, 2);
+	ck_assert_int_eq(every[14], POL_STAGE_RECLAIM); /* above 40% since t=4: 10 s */
+	ck_assert_int_eq(every[13], POL_STAGE_NONE);
+	ck_assert_int_eq(every[N - 1], POL_STAGE_NONE);
+}
+END_TEST
+
 START_TEST(swap_free_must_also_be_low)
 {
 	/* like earlyoom -s: with plenty of swap free, low RAM alone does not terminate or kill
@@ -2134,6 +2248,8 @@ static Suite *engine_suite(void)
 	tcase_add_test(dyn, hysteresis_band_does_not_widen_the_kill_zone);
 	tcase_add_test(dyn, terminate_victim_escalates_only_on_a_real_kill_trigger);
 	tcase_add_test(dyn, psi_limit_must_hold_for_its_duration);
+	tcase_add_test(dyn, psi_quiet_only_under_every_limit);
+	tcase_add_test(dyn, skipping_quiet_steps_changes_no_decision);
 	tcase_add_test(dyn, swap_free_must_also_be_low);
 	tcase_add_test(dyn, below_half_the_threshold_swap_free_does_not_matter);
 	tcase_add_test(dyn, above_half_the_threshold_free_swap_is_headroom);
