@@ -337,7 +337,7 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 				bool *ret_new)
 {
 	struct og_proc p;
-	int r = src_read_proc(root, pid, &p);
+	int r = src_read_proc_opt(root, pid, SRC_PROC_NO_OOM_SCORE, &p);
 
 	if (ret_new)
 		*ret_new = false;

@@ -531,7 +531,7 @@ static int read_proc_rest(int dfd, unsigned flags, uint64_t page_size, char *buf
 	r = src_proc_parse_cgroup(buf, p);
 	if (r < 0)
 		return r;
-	r = read_int_at(dfd, "oom_score", &p->oom_score);
+	r = flags & SRC_PROC_NO_OOM_SCORE ? 0 : read_int_at(dfd, "oom_score", &p->oom_score);
 	if (r < 0)
 		return r;
 	r = read_int_at(dfd, "oom_score_adj", &p->oom_score_adj);
@@ -602,6 +602,11 @@ void src_proc_strip_deleted(char *exe)
 int src_read_proc(const struct og_root *root, pid_t pid, struct og_proc *ret)
 {
 	return read_proc(root, pid, 0, ret);
+}
+
+int src_read_proc_opt(const struct og_root *root, pid_t pid, unsigned flags, struct og_proc *ret)
+{
+	return read_proc(root, pid, flags, ret);
 }
 
 static int parse_pid_name(const char *s, pid_t *ret)

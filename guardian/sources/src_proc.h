@@ -115,7 +115,13 @@ int src_read_procs(const struct og_root *root, struct og_proc *arr, size_t cap, 
  */
 enum src_proc_flags {
 	SRC_PROC_NO_CMDLINE_EXE = 1u << 0,
+	/* oom_score left 0 (not read): the process table keeps no oom_score (a decision reads
+	 * its candidates afresh), one file fewer for each process it loads */
+	SRC_PROC_NO_OOM_SCORE = 1u << 1,
 };
+
+/* src_read_proc() with enum src_proc_flags; same returns. */
+int src_read_proc_opt(const struct og_root *root, pid_t pid, unsigned flags, struct og_proc *ret);
 
 /* src_read_procs() with enum src_proc_flags; same returns. */
 int src_read_procs_opt(const struct og_root *root, unsigned flags, struct og_proc *arr, size_t cap,

@@ -97,6 +97,27 @@ START_TEST(fork_exec_exit_events)
 }
 END_TEST
 
+/* The table keeps no oom_score (proc_table_to_proc() gives 0): a load does not read it, so an
+ * unusable one costs the process nothing there, while a whole read still fails on it. */
+START_TEST(load_reads_no_oom_score)
+{
+	struct og_proc p;
+	struct pt_proc *e;
+
+	put_proc(100, "shell", 5000, "/user.slice/a.service");
+	og_tmproot_put(dir, "proc/100/oom_score", "not a number\n");
+	ck_assert_int_lt(src_read_proc(&root, 100, &p), 0);
+	e = proc_table_load(&t, &root, 100, NULL);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(pt_str(e->comm), "shell");
+	ck_assert_int_eq(src_read_proc_opt(&root, 100, SRC_PROC_NO_OOM_SCORE, &p), 0);
+	ck_assert_int_eq(p.oom_score, 0);
+	og_tmproot_put(dir, "proc/100/oom_score", "10\n");
+	ck_assert_int_eq(src_read_proc(&root, 100, &p), 0);
+	ck_assert_int_eq(p.oom_score, 10);
+}
+END_TEST
+
 START_TEST(short_lived_never_read)
 {
 	put_proc(200, "long", 9, "/x");
@@ -328,6 +349,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60); /* a loaded machine creates the proc/ trees slowly */
 	tcase_add_test(tc, fork_exec_exit_events);
+	tcase_add_test(tc, load_reads_no_oom_score);
 	tcase_add_test(tc, short_lived_never_read);
 	tcase_add_test(tc, lost_events_healed_by_rescan);
 	tcase_add_test(tc, pid_reuse_new_starttime);
