@@ -435,6 +435,7 @@ static void tick(struct loop *l, bool urgent)
 		interval = l->node_poll_usec;
 	if (l->stage != POL_STAGE_NONE && interval > 500000)
 		interval = 500000;
+	loop_record_sample(l, now);
 	rearm_poll(l, loop_now_usec(), interval);
 }
 

@@ -397,7 +397,9 @@ void loop_write_state_stopped(struct loop *l); /* at exit: running=no */
 int loop_lock(struct loop *l);
 int loop_record_alloc(struct loop *l); /* the report ring and the record, touched */
 void loop_record_free(struct loop *l); /* marks the state stopped, drops the lock */
-void loop_record_setup(struct loop *l); /* recorder and metrics sources (after sd_event_new) */
+void loop_record_setup(struct loop *l); /* the metrics sources (after sd_event_new) */
+/* The flight recorder's sample, about once a second: called by every tick (loop.c). */
+void loop_record_sample(struct loop *l, uint64_t now);
 void loop_record_reload_failed(struct loop *l); /* counted for the metrics */
 void loop_metrics_setup(struct loop *l); /* MetricsFile= timer, MetricsSocket= */
 void loop_metrics_teardown(struct loop *l);

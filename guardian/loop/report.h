@@ -107,7 +107,7 @@ struct loop_record {
 	size_t nlast, last_next;
 	struct loop_last_action last[LOOP_LAST_ACTIONS];
 	struct loop_recorder fr;
-	struct sd_event_source *fr_src; /* one sample a second */
+	uint64_t fr_last_usec; /* the last sample (loop_record_sample, from the poll) */
 
 	/* the state file's text: ~40 keys, a refused reload's reason (512 bytes, escaped up to
 	 * 4 times as long), the last actions and one line per protection policy */

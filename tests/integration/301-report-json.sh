@@ -20,7 +20,7 @@ base=$(basename "$f")
 echo "$base" | grep -Eq '^[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9]+-[0-9]+-(kill|term)\.json$' &&
 	og_ok "named by time: $base" || og_fail "report name '$base'"
 python3 - "$f" "$hog" "$(hostname)" "/$OG_CG" <<'EOPY' || og_fail "report content (see above)"
-import json, re, sys
+import datetime, json, re, sys
 path, hog, host, cg = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 r = json.load(open(path))
 bad = []
@@ -55,6 +55,11 @@ need("memory_pressure" in m and "top_slab_caches" in m and "nodes" in m, "machin
 fr = r["flight_recorder"] or {}
 need(len(fr.get("samples", [])) >= 1, "flight recorder samples")
 need(all(x["total_bytes"] > 0 for x in fr.get("samples", [])), "samples carry memory")
+# taken by the poll about once a second: never closer than 9/10 of the period
+ts = [datetime.datetime.strptime(x["time"], "%Y-%m-%dT%H:%M:%S.%fZ") for x in fr.get("samples", [])]
+gaps = [(b - a).total_seconds() for a, b in zip(ts, ts[1:])]
+need(all(g >= 0.9 * fr.get("period_usec", 0) / 1e6 - 0.001 for g in gaps),
+     "samples a period apart (gaps %s)" % ["%.3f" % g for g in gaps[:8]])
 if bad:
     print("report %s lacks: %s" % (path, ", ".join(bad)))
     sys.exit(1)
