@@ -521,8 +521,10 @@ thrash)
 	# hit the reader's neighbours, and the machine must stay reachable.
 	total=$(meminfo_kib MemTotal)
 	ws=$((total * 40 / 100 / 1024))
-	dd if=/dev/urandom of=/var/tmp/ogws bs=1M count="$ws" status=none
-	out working_set_mib "$ws"
+	dd if=/dev/urandom of=/var/tmp/ogws bs=1M count="$ws" status=none ||
+		out limit "the working set file could not be written whole"
+	# what was written, not what was asked for
+	out working_set_mib $(($(stat -c %s /var/tmp/ogws 2>/dev/null || echo 0) >> 20))
 	run_unit ogreader /bin/bash -c 'while :; do cat /var/tmp/ogws >/dev/null; done' >/dev/null
 	psi_peak=0
 	hog_start 20 $(((total - total * 30 / 100) / 1024 - ws / 2))
