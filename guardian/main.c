@@ -34,15 +34,25 @@
 
 static void help(void)
 {
+	/* cfg_load() tries OG_SYSCONFDIR's file before /etc's; one name when they are the same */
+	static const char fixed_conf[] = "/etc/oomguardian/oomguardian.conf";
+	static const char conf[] = OG_SYSCONFDIR "/oomguardian.conf";
+
 	printf("Usage: oomguardiand [OPTION]...\n"
 	       "Userspace OOM guardian: watches available memory and memory pressure of the\n"
 	       "whole machine or one cgroup and reclaims, throttles, terminates or kills by\n"
 	       "policy before the kernel's OOM killer has to.\n"
-	       "\n"
-	       "  -c, --config FILE      main configuration (default: the first of\n"
-	       "                         " OG_SYSCONFDIR "/oomguardian.conf and\n"
-	       "                         /etc/oomguardian/oomguardian.conf; none: built-in)\n"
-	       "  -p, --policy-dir DIR   read *.policy from DIR instead of the default search\n"
+	       "\n");
+	if (strcmp(conf, fixed_conf) == 0)
+		printf("  -c, --config FILE      main configuration (default:\n"
+		       "                         %s; none: built-in)\n",
+		       conf);
+	else
+		printf("  -c, --config FILE      main configuration (default: the first of\n"
+		       "                         %s and\n"
+		       "                         %s; none: built-in)\n",
+		       conf, fixed_conf);
+	printf("  -p, --policy-dir DIR   read *.policy from DIR instead of the default search\n"
 	       "                         path (repeatable, highest priority first; must exist)\n"
 	       "  -r, --root DIR         read /proc, /sys and the cgroup trees below DIR\n"
 	       "                         (fixture trees); without --config and --policy-dir\n"

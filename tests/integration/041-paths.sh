@@ -11,7 +11,8 @@ fail=0
 no() { echo "FAIL: $*"; fail=1; }
 
 help=$("$b/oomguardiand" --help)
-conf=$(printf '%s\n' "$help" | sed -n 's|^ *\(/[^ ]*\)/oomguardian.conf and$|\1|p')
+# the configured file comes first: "FILE and" (then /etc's), or "FILE; none" when they are one
+conf=$(printf '%s\n' "$help" | sed -n 's#^ *\(/[^ ]*\)/oomguardian.conf\( and\|; none: built-in)\)$#\1#p' | head -n1)
 reports=$(printf '%s\n' "$help" | sed -n 's|.*--report-dir DIR .*(default: \(/[^)]*\)/reports)$|\1|p')
 state=$(printf '%s\n' "$help" | sed -n 's|.*--state-file FILE .*(default: \(/[^)]*\)/state)$|\1|p')
 [ -n "$conf" ] && [ -n "$reports" ] && [ -n "$state" ] ||
