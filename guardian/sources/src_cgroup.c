@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libcgroup.h>
@@ -409,6 +410,56 @@ static int detect_libcgroup(struct cg_found *f)
 	return 0;
 }
 
+/*
+ * detect_libcgroup() in a child that hands its answer back through a pipe: cgroup_init()
+ * clears libcgroup's mount tables (100 controllers of two PATH_MAX names each, ~800 KiB of
+ * its .bss), and in the daemon those pages would stay resident for its whole life, to be
+ * read once. Called before any thread starts (og_collector_open(), the --scope lookup);
+ * without a child (fork refused) it runs here.
+ */
+static int detect_libcgroup_apart(struct cg_found *f)
+{
+	struct cg_found got = {"", ""};
+	int p[2], status = 0, r;
+	size_t have = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return detect_libcgroup(f);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return detect_libcgroup(f);
+	}
+	if (pid == 0) {
+		close(p[0]);
+		r = detect_libcgroup(&got);
+		if (r == 0 && write(p[1], &got, sizeof(got)) != (ssize_t)sizeof(got))
+			r = -EIO;
+		_exit(r == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	while (have < sizeof(got)) {
+		ssize_t n = read(p[0], (char *)&got + have, sizeof(got) - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (have != sizeof(got) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -ENODEV; /* the caller reads mountinfo, as when cgroup_init() fails */
+	got.memv1[sizeof(got.memv1) - 1] = '\0';
+	got.v2[sizeof(got.v2) - 1] = '\0';
+	*f = got;
+	return 0;
+}
+
 static bool v2_lists_memory(int v2_fd)
 {
 	char buf[CG_LINE_BUF]; /* "cpuset cpu io memory hugetlb pids rdma misc" */
@@ -439,7 +490,7 @@ int src_cgroup_detect(const struct og_root *root, struct og_cg_mounts *ret)
 
 	mounts_init(&m);
 	if (strcmp(root->path, "/") == 0)
-		r = detect_libcgroup(&f);
+		r = detect_libcgroup_apart(&f);
 	if (r < 0 || !f.v2[0]) {
 		struct cg_found mi = {"", ""};
 
