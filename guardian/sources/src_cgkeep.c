@@ -12,8 +12,6 @@
 #include "guardian/sources/src_psi.h"
 #include "policy/util/cleanup.h"
 
-#define KEEP_STAT_BUF 8192 /* as src_cgroup.c's CG_STAT_BUF */
-#define KEEP_LINE_BUF 256
 #define KEEP_PSI_BUF OG_PSI_MAX
 #define KEEP_FDS_PER_GROUP OG_CG_KEEP_FDS_PER_GROUP
 #define KEEP_FDS_SPARE 128 /* pidfds, reports, the proc connector, ... */
@@ -22,15 +20,13 @@
  * every KEEP_REPROBE-th walk. */
 #define KEEP_REPROBE 64
 
-enum kf { KF_CURRENT, KF_MAX, KF_HIGH, KF_MIN, KF_STAT, KF_PRESSURE, KF__N };
-
-static const char *const v2_names[KF__N] = {
-	"memory.current", "memory.max", "memory.high", "memory.min", "memory.stat", "memory.pressure",
-};
-/* v1: memory.pressure comes from the cgroup2 twin (KF_PRESSURE opened there) */
-static const char *const v1_names[KF__N] = {
-	"memory.usage_in_bytes", "memory.limit_in_bytes", NULL, NULL, "memory.stat", "memory.pressure",
-};
+/* The files decisions use (low, events, oom_control are oomguardianctl's), and a sixth */
+#define KEEP_FILES                                                                            \
+	(SRC_CG_FILE(SRC_CG_CURRENT) | SRC_CG_FILE(SRC_CG_MAX) | SRC_CG_FILE(SRC_CG_HIGH) |     \
+	 SRC_CG_FILE(SRC_CG_MIN) | SRC_CG_FILE(SRC_CG_STAT))
+/* memory.pressure (v1: of the cgroup2 twin), in the slot after the memory files */
+#define KF_PRESSURE SRC_CG__N
+#define KF__N (SRC_CG__N + 1)
 
 #define FD_UNOPENED (-1)
 #define FD_ABSENT (-2)
@@ -206,43 +202,39 @@ struct kwalk {
 	bool reprobe;
 };
 
-static int open_rel(int base, const char *path, int flags)
-{
-	int fd;
+struct kfile {
+	struct kwalk *w;
+	struct kept *e;
+};
 
-	while (*path == '/')
-		path++;
-	fd = openat(base, *path ? path : ".", flags | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-/* One kept file into buf: 1 read, 0 absent, -ENOENT when the group is gone, -errno. */
-static int kept_file(struct kwalk *w, struct kept *e, enum kf f, char *buf, size_t size)
+/* One kept file into buf (a src_cg_read_fn; f is its fd's slot): 1 read, 0 absent, -ENOENT
+ * when the group is gone, -errno. */
+static int kept_file(void *ctx, enum src_cg_file f, const char *name, char *buf, size_t size)
 {
-	const char *name = (w->m->layout == OG_CG_V1 ? v1_names : v2_names)[f];
+	struct kwalk *w = ((struct kfile *)ctx)->w;
+	struct kept *e = ((struct kfile *)ctx)->e;
+	bool twin = w->m->layout == OG_CG_V1 && f == KF_PRESSURE;
 	ssize_t n;
 
-	if (!name)
-		return 0;
 	if (e->fd[f] == FD_ABSENT && !w->reprobe)
 		return 0;
 	if (e->fd[f] < 0) {
-		int dir = e->dir, fd;
+		int fd;
 
-		if (w->m->layout == OG_CG_V1 && f == KF_PRESSURE) {
+		if (twin) {
 			/* the cgroup2 twin may be missing (not every v1 group is mirrored) */
-			_cleanup_close_ int twin = w->m->v2_fd >= 0 ?
-				open_rel(w->m->v2_fd, w->path, O_PATH | O_DIRECTORY) : -ENOENT;
+			_cleanup_close_ int dir = w->m->v2_fd >= 0 ?
+				src_cgroup_open_rel(w->m->v2_fd, w->path, O_PATH | O_DIRECTORY) :
+				-ENOENT;
 
-			fd = twin >= 0 ? openat(twin, name, O_RDONLY | O_NOCTTY | O_CLOEXEC) : -1;
+			fd = dir >= 0 ? openat(dir, name, O_RDONLY | O_NOCTTY | O_CLOEXEC) : -1;
 		} else {
-			fd = openat(dir, name, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+			fd = openat(e->dir, name, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 		}
 		if (fd < 0) {
 			if (errno == ENODEV)
 				return -ENOENT;
-			if (errno != ENOENT && errno != EOPNOTSUPP && errno != ENOTDIR &&
-			    !(w->m->layout == OG_CG_V1 && f == KF_PRESSURE))
+			if (errno != ENOENT && errno != EOPNOTSUPP && errno != ENOTDIR && !twin)
 				return -errno;
 			e->fd[f] = FD_ABSENT;
 			return 0;
@@ -270,24 +262,12 @@ static int kept_file(struct kwalk *w, struct kept *e, enum kf f, char *buf, size
 	return 1;
 }
 
-static int kept_limit(struct kwalk *w, struct kept *e, enum kf f, uint64_t *v, bool *found)
-{
-	char buf[KEEP_LINE_BUF];
-	int r = kept_file(w, e, f, buf, sizeof(buf));
-
-	if (found)
-		*found = r > 0;
-	if (r <= 0)
-		return r;
-	return src_cgroup_parse_limit_buf(buf, v) < 0 ? -EBADMSG : 0;
-}
-
 /* The group at w->path through e; as src_read_cgroup(). */
 static int kept_read(struct kwalk *w, struct kept *e, struct og_cgroup *ret)
 {
+	struct kfile ctx = { w, e };
 	struct og_cgroup cg;
-	char buf[KEEP_STAT_BUF];
-	bool found = false;
+	char buf[KEEP_PSI_BUF];
 	int r;
 
 	memset(&cg, 0, sizeof(cg));
@@ -296,7 +276,7 @@ static int kept_read(struct kwalk *w, struct kept *e, struct og_cgroup *ret)
 	cg.max_bytes = cg.high_bytes = OG_UNLIMITED;
 	cg.populated = true;
 	if (e->dir < 0) {
-		e->dir = open_rel(w->base, w->path, O_RDONLY | O_DIRECTORY);
+		e->dir = src_cgroup_open_rel(w->base, w->path, O_RDONLY | O_DIRECTORY);
 		if (e->dir < 0) {
 			r = e->dir;
 			e->dir = -1;
@@ -305,26 +285,11 @@ static int kept_read(struct kwalk *w, struct kept *e, struct og_cgroup *ret)
 		w->k->opened++;
 	}
 	if (w->m->layout == OG_CG_V1 || w->m->v2_has_memory) {
-		r = kept_limit(w, e, KF_CURRENT, &cg.current_bytes, &found);
-		cg.has_memory = found;
-		/* v1 without usage_in_bytes: not a memory group (as read_memory_v1) */
-		if (r >= 0 && (found || cg.layout == OG_CG_V2))
-			r = kept_limit(w, e, KF_MAX, &cg.max_bytes, NULL);
-		if (r >= 0 && cg.layout == OG_CG_V2)
-			r = kept_limit(w, e, KF_HIGH, &cg.high_bytes, NULL);
-		if (r >= 0 && cg.layout == OG_CG_V2)
-			r = kept_limit(w, e, KF_MIN, &cg.min_bytes, NULL);
-		if (r >= 0 && (found || cg.layout == OG_CG_V2)) {
-			r = kept_file(w, e, KF_STAT, buf, sizeof(buf));
-			if (r > 0) {
-				r = src_cgroup_parse_stat_buf(buf, cg.layout, &cg);
-				cg.has_memory = true;
-			}
-		}
+		r = src_cgroup_read_memory(cg.layout, KEEP_FILES, kept_file, &ctx, &cg);
 		if (r < 0)
 			return r;
 	}
-	r = kept_file(w, e, KF_PRESSURE, buf, KEEP_PSI_BUF);
+	r = kept_file(&ctx, KF_PRESSURE, "memory.pressure", buf, sizeof(buf));
 	if (r > 0)
 		r = src_psi_parse_buf(buf, &cg.psi) < 0 ? -EBADMSG : 1;
 	if (r < 0)
@@ -371,7 +336,7 @@ static int kwalk_group(struct kwalk *w, size_t len, uint64_t ino, unsigned depth
 	if (e && e->dir >= 0 && lseek(e->dir, 0, SEEK_SET) == 0) {
 		dfd = e->dir; /* listed again from its start */
 	} else {
-		own = open_rel(w->base, w->path, O_RDONLY | O_DIRECTORY);
+		own = src_cgroup_open_rel(w->base, w->path, O_RDONLY | O_DIRECTORY);
 		if (own < 0)
 			return 0;
 		dfd = own;

@@ -33,14 +33,19 @@
  * pages, 9223372036854710272 with 64 KiB. Anything at or above the lowest one is "no limit". */
 #define V1_UNLIMITED_MIN 9223372036854710272ULL
 
-static int open_dir_at(int dirfd, const char *path)
+int src_cgroup_open_rel(int dirfd, const char *path, int flags)
 {
 	int fd;
 
 	while (*path == '/')
 		path++;
-	fd = openat(dirfd, *path ? path : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(dirfd, *path ? path : ".", flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+static int open_dir_at(int dirfd, const char *path)
+{
+	return src_cgroup_open_rel(dirfd, path, O_PATH | O_DIRECTORY);
 }
 
 static void mounts_init(struct og_cg_mounts *m)
@@ -552,19 +557,6 @@ static int read_opt(int dfd, const char *name, char *buf, size_t size)
 	return n < 0 ? (int)n : 1;
 }
 
-/* Optional limit file; absent leaves *v alone. 0 or -errno. */
-static int read_limit_opt(int dfd, const char *name, uint64_t *v, bool *ret_found)
-{
-	char buf[CG_LINE_BUF];
-	int r = read_opt(dfd, name, buf, sizeof(buf));
-
-	if (ret_found)
-		*ret_found = r > 0;
-	if (r <= 0)
-		return r;
-	return src_cgroup_parse_limit_buf(buf, v) < 0 ? -EBADMSG : 0;
-}
-
 /*
  * Streams a cgroup.procs (can be far larger than any stack buffer: ~8 bytes a pid) and stores
  * up to cap pids in arr (arr may be NULL to count). Returns the number of pids listed (>= 0,
@@ -620,72 +612,121 @@ static int stream_procs(int dfd, pid_t *arr, size_t cap)
 	return n;
 }
 
-static int read_memory_v1(int gfd, struct og_cgroup *cg)
-{
-	char buf[CG_STAT_BUF];
-	bool found;
-	int r;
+static const char *const cg_file_names[2][SRC_CG__N] = {
+	[0] = { /* OG_CG_V1 */
+		[SRC_CG_CURRENT] = "memory.usage_in_bytes",
+		[SRC_CG_MAX] = "memory.limit_in_bytes",
+		[SRC_CG_STAT] = "memory.stat",
+		[SRC_CG_EVENTS] = "memory.failcnt",
+		[SRC_CG_OOM_CONTROL] = "memory.oom_control",
+	},
+	[1] = { /* OG_CG_V2 */
+		[SRC_CG_CURRENT] = "memory.current",
+		[SRC_CG_MAX] = "memory.max",
+		[SRC_CG_HIGH] = "memory.high",
+		[SRC_CG_LOW] = "memory.low",
+		[SRC_CG_MIN] = "memory.min",
+		[SRC_CG_STAT] = "memory.stat",
+		[SRC_CG_EVENTS] = "memory.events",
+	},
+};
 
-	r = read_limit_opt(gfd, "memory.usage_in_bytes", &cg->current_bytes, &found);
-	if (r < 0 || !found)
-		return r;
-	cg->has_memory = true;
-	r = read_limit_opt(gfd, "memory.limit_in_bytes", &cg->max_bytes, NULL);
-	if (r < 0)
-		return r;
-	r = read_limit_opt(gfd, "memory.failcnt", &cg->events_max, NULL);
-	if (r < 0)
-		return r;
-	if (cg->events_max == OG_UNLIMITED)
-		return -EBADMSG;
-	r = read_opt(gfd, "memory.stat", buf, sizeof(buf));
-	if (r > 0)
-		r = src_cgroup_parse_stat_buf(buf, OG_CG_V1, cg);
-	if (r < 0)
-		return r;
-	r = read_opt(gfd, "memory.oom_control", buf, sizeof(buf));
-	if (r > 0)
-		r = src_cgroup_parse_oom_control_buf(buf, cg);
-	return r < 0 ? r : 0;
+const char *src_cgroup_file_name(enum og_cg_layout layout, enum src_cg_file f)
+{
+	if ((layout != OG_CG_V1 && layout != OG_CG_V2) || (unsigned)f >= SRC_CG__N)
+		return NULL;
+	return cg_file_names[layout == OG_CG_V2][f];
 }
 
-static int read_memory_v2(int gfd, struct og_cgroup *cg)
+struct mem_src {
+	enum og_cg_layout layout;
+	unsigned files;
+	src_cg_read_fn rd;
+	void *ctx;
+};
+
+/* File f into buf as rd reads it; 0 (absent) when not asked for or not in this layout. */
+static int mem_file(const struct mem_src *s, enum src_cg_file f, char *buf, size_t size)
+{
+	const char *name = src_cgroup_file_name(s->layout, f);
+
+	if (!name || !(s->files & SRC_CG_FILE(f)))
+		return 0;
+	return s->rd(s->ctx, f, name, buf, size);
+}
+
+/* A limit file; absent leaves *v alone. 0 or -errno. */
+static int mem_limit(const struct mem_src *s, enum src_cg_file f, uint64_t *v, bool *ret_found)
+{
+	char buf[CG_LINE_BUF];
+	int r = mem_file(s, f, buf, sizeof(buf));
+
+	if (ret_found)
+		*ret_found = r > 0;
+	if (r <= 0)
+		return r;
+	return src_cgroup_parse_limit_buf(buf, v) < 0 ? -EBADMSG : 0;
+}
+
+int src_cgroup_read_memory(enum og_cg_layout layout, unsigned files, src_cg_read_fn rd,
+			   void *ctx, struct og_cgroup *cg)
 {
 	static const struct {
-		const char *name;
+		enum src_cg_file f;
 		size_t off;
 	} limits[] = {
-		{"memory.max", offsetof(struct og_cgroup, max_bytes)},
-		{"memory.high", offsetof(struct og_cgroup, high_bytes)},
-		{"memory.low", offsetof(struct og_cgroup, low_bytes)},
-		{"memory.min", offsetof(struct og_cgroup, min_bytes)},
+		{SRC_CG_MAX, offsetof(struct og_cgroup, max_bytes)},
+		{SRC_CG_HIGH, offsetof(struct og_cgroup, high_bytes)},
+		{SRC_CG_LOW, offsetof(struct og_cgroup, low_bytes)},
+		{SRC_CG_MIN, offsetof(struct og_cgroup, min_bytes)},
 	};
+	const struct mem_src s = { layout, files, rd, ctx };
 	char buf[CG_STAT_BUF];
 	bool found;
 	int r;
 
-	/* the root group has memory.stat but no memory.current/max (before 6.x) */
-	r = read_limit_opt(gfd, "memory.current", &cg->current_bytes, &found);
-	if (r < 0)
+	/* v2: the root group has memory.stat but no memory.current/max (before 6.x) */
+	r = mem_limit(&s, SRC_CG_CURRENT, &cg->current_bytes, &found);
+	if (r < 0 || (!found && layout == OG_CG_V1))
 		return r;
 	cg->has_memory = found;
 	for (size_t i = 0; i < OG_ELEMENTSOF(limits); i++) {
-		r = read_limit_opt(gfd, limits[i].name,
-				   (uint64_t *)(void *)((char *)cg + limits[i].off), NULL);
+		r = mem_limit(&s, limits[i].f, (uint64_t *)(void *)((char *)cg + limits[i].off),
+			      NULL);
 		if (r < 0)
 			return r;
 	}
-	r = read_opt(gfd, "memory.stat", buf, sizeof(buf));
+	if (layout == OG_CG_V1) {
+		r = mem_limit(&s, SRC_CG_EVENTS, &cg->events_max, NULL);
+		if (r < 0)
+			return r;
+		if (cg->events_max == OG_UNLIMITED)
+			return -EBADMSG;
+	}
+	r = mem_file(&s, SRC_CG_STAT, buf, sizeof(buf));
 	if (r > 0) {
-		r = src_cgroup_parse_stat_buf(buf, OG_CG_V2, cg);
+		r = src_cgroup_parse_stat_buf(buf, layout, cg);
 		cg->has_memory = true;
 	}
 	if (r < 0)
 		return r;
-	r = read_opt(gfd, "memory.events", buf, sizeof(buf));
-	if (r > 0)
-		r = src_cgroup_parse_events_buf(buf, cg);
+	if (layout == OG_CG_V2) {
+		r = mem_file(&s, SRC_CG_EVENTS, buf, sizeof(buf));
+		if (r > 0)
+			r = src_cgroup_parse_events_buf(buf, cg);
+	} else {
+		r = mem_file(&s, SRC_CG_OOM_CONTROL, buf, sizeof(buf));
+		if (r > 0)
+			r = src_cgroup_parse_oom_control_buf(buf, cg);
+	}
 	return r < 0 ? r : 0;
+}
+
+/* src_cg_read_fn of the whole read: ctx points to the group's directory fd. */
+static int read_by_name(void *ctx, enum src_cg_file f, const char *name, char *buf, size_t size)
+{
+	(void)f;
+	return read_opt(*(const int *)ctx, name, buf, size);
 }
 
 /* memory.pressure and cgroup.events from a cgroup2 directory. */
@@ -758,7 +799,7 @@ int src_read_cgroup(const struct og_cg_mounts *m, const char *path, struct og_cg
 		return gfd;
 
 	if (m->layout == OG_CG_V1) {
-		r = read_memory_v1(gfd, &cg);
+		r = src_cgroup_read_memory(OG_CG_V1, SRC_CG_ALL_FILES, read_by_name, &gfd, &cg);
 		if (r >= 0 && m->v2_fd >= 0) {
 			/* the cgroup2 twin may be missing (not every v1 group is mirrored) */
 			v2g = open_dir_at(m->v2_fd, cg.path);
@@ -766,7 +807,9 @@ int src_read_cgroup(const struct og_cg_mounts *m, const char *path, struct og_cg
 				r = read_v2_common(v2g, &cg);
 		}
 	} else {
-		r = m->v2_has_memory ? read_memory_v2(gfd, &cg) : 0;
+		r = m->v2_has_memory ? src_cgroup_read_memory(OG_CG_V2, SRC_CG_ALL_FILES,
+							       read_by_name, &gfd, &cg) :
+				       0;
 		if (r >= 0)
 			r = read_v2_common(gfd, &cg);
 	}

@@ -37,6 +37,10 @@ struct og_cg_mounts {
  */
 int src_cgroup_detect(const struct og_root *root, struct og_cg_mounts *ret);
 
+/* openat(dirfd, path, flags | O_CLOEXEC) with path's leading slashes dropped ("/" is dirfd
+ * itself): a group's path below a hierarchy's fd. The fd, or -errno. */
+int src_cgroup_open_rel(int dirfd, const char *path, int flags);
+
 /* Close the fds; safe on an initialised or already closed struct. */
 void src_cgroup_mounts_close(struct og_cg_mounts *m);
 
@@ -75,6 +79,41 @@ bool src_cgroup_list_has(const char *list, size_t len, const char *word);
 /* "" and "/" are the root; anything else must start with '/', hold no "..", and fit size
  * (trailing slashes dropped). 0, -EINVAL or -ENAMETOOLONG. */
 int src_cgroup_normalise_path(const char *path, char *buf, size_t size);
+
+/*
+ * A group's memory files, in either layout, for src_cgroup_read_memory(): the whole read
+ * (src_read_cgroup) opens each by name, the daemon's kept walk (src_cgkeep.c) preads its fds.
+ */
+enum src_cg_file {
+	SRC_CG_CURRENT, /* memory.current; v1 memory.usage_in_bytes */
+	SRC_CG_MAX, /* memory.max; v1 memory.limit_in_bytes */
+	SRC_CG_HIGH, /* memory.high; none in v1 */
+	SRC_CG_LOW, /* memory.low; none in v1 */
+	SRC_CG_MIN, /* memory.min; none in v1 */
+	SRC_CG_STAT, /* memory.stat */
+	SRC_CG_EVENTS, /* memory.events; v1 memory.failcnt */
+	SRC_CG_OOM_CONTROL, /* none in v2; v1 memory.oom_control */
+	SRC_CG__N,
+};
+#define SRC_CG_FILE(f) (1u << (f))
+#define SRC_CG_ALL_FILES (SRC_CG_FILE(SRC_CG__N) - 1)
+
+/* The file's name in layout (OG_CG_V1 or OG_CG_V2), or NULL when that layout has none. */
+const char *src_cgroup_file_name(enum og_cg_layout layout, enum src_cg_file f);
+
+/* Read file f (named name) of the group into buf, NUL-terminated: 1 read, 0 absent (no such
+ * file, or a pressure file with PSI off), -ENOENT when the group is gone, -errno. */
+typedef int (*src_cg_read_fn)(void *ctx, enum src_cg_file f, const char *name, char *buf,
+			      size_t size);
+
+/*
+ * The memory fields of *cg from the files (SRC_CG_FILE() bits) that rd reads, in order:
+ * current, max, high, low, min, (v1) failcnt, stat, (v2) events, (v1) oom_control. A v1
+ * group without usage_in_bytes has no memory controller: nothing more is read. has_memory:
+ * current or stat was there. 0, or rd's error, or -EBADMSG for a malformed file.
+ */
+int src_cgroup_read_memory(enum og_cg_layout layout, unsigned files, src_cg_read_fn rd,
+			   void *ctx, struct og_cgroup *cg);
 
 /*
  * Read one group (path relative to the hierarchy root, starting with '/') in the detected
