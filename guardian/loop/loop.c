@@ -72,32 +72,47 @@ static bool live_root(const struct loop *l)
 	return strcmp(l->root_dir, "/") == 0;
 }
 
-/* The statm fds near a stage may take: what RLIMIT_NOFILE leaves after the cgroup files and
- * 128 spare, at most LOOP_STATM_KEEP_MAX. */
-static size_t statm_keep_room(const struct loop *l)
+static size_t take_room(size_t *left, size_t each, size_t max)
 {
-	size_t used = 128 + OG_CG_KEEP_FDS_PER_GROUP * og_cg_keep_cap(l->col.cg_keep);
-	struct rlimit rl;
+	size_t n = *left / each < max ? *left / each : max;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return 0;
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= used + LOOP_STATM_KEEP_MAX)
-		return LOOP_STATM_KEEP_MAX;
-	return rl.rlim_cur > used ? (size_t)(rl.rlim_cur - used) : 0;
+	*left -= n * each;
+	return n;
+}
+
+struct loop_keep_room loop_keep_room(uint64_t nofile)
+{
+	struct loop_keep_room k;
+	size_t left;
+
+	if (nofile == RLIM_INFINITY || nofile > SIZE_MAX)
+		left = SIZE_MAX;
+	else
+		left = nofile > LOOP_FDS_SPARE ? (size_t)nofile - LOOP_FDS_SPARE : 0;
+	k.root = take_room(&left, 1, LOOP_ROOT_KEEP_MAX);
+	k.groups = take_room(&left, OG_CG_KEEP_FDS_PER_GROUP, LOOP_CG_KEEP_MAX);
+	k.statm = take_room(&left, 1, LOOP_STATM_KEEP_MAX);
+	return k;
 }
 
 /* What decisions read again and again, kept between them (the daemon on the live root):
  * cgroup files, slab flags, statm, the machine's files. 0 or -ENOMEM. */
 static int keep_open_new(struct loop *l)
 {
-	int r = og_cg_keep_new(LOOP_CG_KEEP_MAX, &l->col.cg_keep);
+	struct rlimit rl = { .rlim_cur = 1024 }; /* the usual soft limit, if it cannot be read */
+	struct loop_keep_room room;
+	int r;
+
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	room = loop_keep_room(rl.rlim_cur);
+	r = og_cg_keep_new(room.groups, &l->col.cg_keep);
 
 	if (r >= 0)
 		r = og_slab_flags_new(&l->col.slab_flags);
 	if (r >= 0)
-		r = og_statm_keep_new(statm_keep_room(l), &l->statm_keep);
+		r = og_statm_keep_new(room.statm, &l->statm_keep);
 	if (r >= 0)
-		r = og_root_keep(&l->col.root, LOOP_ROOT_KEEP_MAX);
+		r = og_root_keep(&l->col.root, room.root);
 	return r;
 }
 

@@ -55,6 +55,8 @@
 #define LOOP_CG_KEEP_MAX 128 /* groups whose files stay open near a stage (src_cgkeep.h) */
 #define LOOP_STATM_KEEP_MAX 256 /* processes whose statm stays open near a stage */
 #define LOOP_ROOT_KEEP_MAX 32 /* machine files kept open (og_root_read): meminfo, zoneinfo, ... */
+/* Fds left beside the kept files: pidfds, reports, the proc connector, PSI triggers, ... */
+#define LOOP_FDS_SPARE 128
 #define LOOP_CAP_SLABS 1024
 
 /* Table rescans (loop_procs.c). Shallow: list proc/, read only pids the table lacks (~2 ms at
@@ -312,6 +314,13 @@ void loop_kick_psi(struct loop *l); /* a PSI trigger fired: a step, LOOP_PSI_STE
 /* A v1 usage threshold fired: a step now if available fell into a rung above the stage; true
  * if so (else the caller rests the threshold until the next poll). */
 bool loop_kick_threshold(struct loop *l);
+/* How many files of each kind decisions may keep open with a soft RLIMIT_NOFILE of nofile,
+ * LOOP_FDS_SPARE left over: the machine's first, then cgroup groups (OG_CG_KEEP_FDS_PER_GROUP
+ * fds each), then statm; each at most its LOOP_*_KEEP_MAX. Pure. */
+struct loop_keep_room {
+	size_t root, groups, statm;
+};
+struct loop_keep_room loop_keep_room(uint64_t nofile);
 
 /* loop_watch.c: the fast read, PSI triggers, v1 thresholds (all fds of the scope) */
 void loop_close_fd(int *fd); /* close if >= 0, set -1 */

@@ -4,7 +4,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,8 +12,6 @@
 #include "policy/util/cleanup.h"
 
 #define KEEP_PSI_BUF OG_PSI_MAX
-#define KEEP_FDS_PER_GROUP OG_CG_KEEP_FDS_PER_GROUP
-#define KEEP_FDS_SPARE 128 /* pidfds, reports, the proc connector, ... */
 #define KEEP_DEPTH_MAX 32
 /* A file found absent (no memory controller in that subtree yet) is looked for again on
  * every KEEP_REPROBE-th walk. */
@@ -72,26 +69,13 @@ static void kept_close(struct kept *e)
 	e->ino = 0;
 }
 
-static size_t fd_room(size_t want)
-{
-	struct rlimit rl;
-	size_t room;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return want;
-	if (rl.rlim_cur <= KEEP_FDS_SPARE)
-		return 0;
-	room = (size_t)(rl.rlim_cur - KEEP_FDS_SPARE) / KEEP_FDS_PER_GROUP;
-	return room < want ? room : want;
-}
-
 int og_cg_keep_new(size_t cap, struct og_cg_keep **ret)
 {
 	struct og_cg_keep *k = calloc(1, sizeof(*k));
 
 	if (!k)
 		return -ENOMEM;
-	k->cap = fd_room(cap);
+	k->cap = cap;
 	k->nslots = 16;
 	while (k->nslots < 2 * k->cap)
 		k->nslots *= 2;

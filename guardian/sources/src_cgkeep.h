@@ -27,13 +27,13 @@
 
 struct og_cg_keep;
 
-/* Room for cap groups (fewer when RLIMIT_NOFILE leaves less: 7 fds a group, 128 spare).
- * 0 or -ENOMEM. */
+/* Room for cap groups, which may hold OG_CG_KEEP_FDS_PER_GROUP fds each (the caller sizes cap
+ * to what RLIMIT_NOFILE leaves it). 0 or -ENOMEM. */
 int og_cg_keep_new(size_t cap, struct og_cg_keep **ret);
 void og_cg_keep_free(struct og_cg_keep *k);
 void og_cg_keep_close_all(struct og_cg_keep *k);
 
-/* The most groups kept (after RLIMIT_NOFILE), and the fds that can take: 7 a group. */
+/* The most groups kept, and the fds a group can take: its directory and six files. */
 size_t og_cg_keep_cap(const struct og_cg_keep *k);
 #define OG_CG_KEEP_FDS_PER_GROUP 7
 

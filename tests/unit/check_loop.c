@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "guardian/loop/loop_int.h"
 #include "guardian/loop/loop_worker.h"
 #include "guardian/base/root.h"
+#include "guardian/sources/src_cgkeep.h"
 #include "policy/config/cfg.h"
 
 #define MiB (1ULL << 20)
@@ -100,6 +102,39 @@ START_TEST(threshold_takes_the_larger)
 	/* no overflow near the top */
 	t.mem_avail_permyriad = 10000;
 	ck_assert_uint_eq(loop_threshold_bytes(&t, UINT64_MAX), UINT64_MAX);
+}
+END_TEST
+
+static size_t room_fds(struct loop_keep_room k)
+{
+	return k.root + OG_CG_KEEP_FDS_PER_GROUP * k.groups + k.statm;
+}
+
+/* The kept files fit the fd limit beside the spare, whatever it is, and take the most each
+ * when it is plenty. */
+START_TEST(kept_files_fit_the_fd_limit)
+{
+	static const uint64_t limits[] = { 0, 64, 128, 129, 160, 1024, 1200, 2000, 4096 };
+	struct loop_keep_room k = loop_keep_room(4096);
+
+	ck_assert_uint_eq(k.root, LOOP_ROOT_KEEP_MAX);
+	ck_assert_uint_eq(k.groups, LOOP_CG_KEEP_MAX);
+	ck_assert_uint_eq(k.statm, LOOP_STATM_KEEP_MAX);
+	ck_assert_uint_eq(room_fds(loop_keep_room(RLIM_INFINITY)), room_fds(k));
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		uint64_t n = limits[i];
+		size_t used = room_fds(loop_keep_room(n));
+
+		ck_assert_msg(used + LOOP_FDS_SPARE <= (n > LOOP_FDS_SPARE ? n : LOOP_FDS_SPARE),
+			      "limit %llu: %zu kept + %d spare", (unsigned long long)n, used,
+			      LOOP_FDS_SPARE);
+	}
+	/* systemd's default soft limit (if raising it failed): machine files, then groups */
+	k = loop_keep_room(1024);
+	ck_assert_uint_eq(k.root, LOOP_ROOT_KEEP_MAX);
+	ck_assert_uint_eq(k.groups, (1024 - LOOP_FDS_SPARE - LOOP_ROOT_KEEP_MAX) /
+					    OG_CG_KEEP_FDS_PER_GROUP);
+	ck_assert_uint_eq(loop_keep_room(LOOP_FDS_SPARE).root, 0);
 }
 END_TEST
 
@@ -327,6 +362,7 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, fast_allocation_cannot_outrun_the_poll);
 	tcase_add_test(tc, threshold_takes_the_larger);
 	tcase_add_test(tc, psi_trigger_lines);
+	tcase_add_test(tc, kept_files_fit_the_fd_limit);
 	tcase_add_test(tc, plan_print_is_one_line_per_key);
 	tcase_add_test(tc, inactive_file_of_memory_stat);
 	suite_add_tcase(s, tc);
