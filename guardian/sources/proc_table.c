@@ -418,6 +418,18 @@ static bool still_same(const struct og_root *root, const struct pt_proc *e)
 	       strcmp(p.memcg_v1, pt_str(e->memcg_v1)) == 0;
 }
 
+/* A known process whose identity, comm or cgroup changed: read again, cb told; the entry or
+ * NULL (gone, or flagged a kernel thread or unreadable). */
+static struct pt_proc *reload(struct proc_table *t, const struct og_root *root, pid_t pid,
+			      void (*cb)(void *userdata, struct pt_proc *e), void *userdata)
+{
+	struct pt_proc *e = proc_table_load(t, root, pid, NULL);
+
+	if (e && cb)
+		cb(userdata, e);
+	return e;
+}
+
 static void scan_one(struct proc_table *t, const struct og_root *root, pid_t pid,
 		     void (*cb)(void *userdata, struct pt_proc *e), void *userdata)
 {
@@ -432,14 +444,11 @@ static void scan_one(struct proc_table *t, const struct og_root *root, pid_t pid
 			proc_table_get(t, pid)->gen = t->gen;
 		return;
 	}
-	e = proc_table_load(t, root, pid, NULL); /* changed identity, comm or cgroup */
-	if (e) {
+	e = reload(t, root, pid, cb, userdata);
+	if (e)
 		e->gen = t->gen;
-		if (cb)
-			cb(userdata, e);
-	} else if ((e = proc_table_get(t, pid))) {
+	else if ((e = proc_table_get(t, pid)))
 		e->gen = t->gen; /* kernel thread or unreadable: flagged, still there */
-	}
 }
 
 /* The walk ended: whatever it did not see is gone. */
@@ -530,9 +539,7 @@ size_t proc_table_verify_step(struct proc_table *t, const struct og_root *root, 
 			pos++;
 			continue;
 		}
-		e = proc_table_load(t, root, pid, NULL); /* changed identity, comm or cgroup */
-		if (e && cb)
-			cb(userdata, e);
+		reload(t, root, pid, cb, userdata);
 		/* gone: the last entry moved into pos, which is looked at next */
 		if (pos < t->n && t->ents[pos].pid == pid)
 			pos++;
