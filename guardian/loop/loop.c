@@ -325,6 +325,7 @@ static void full_step(struct loop *l, uint64_t now, bool hot)
 	if (r >= 0 && (what & OG_SNAP_SLAB))
 		l->last_slab_usec = now;
 	l->last_full_usec = now;
+	l->node_rung_decided = l->node_rung;
 	if (r < 0) {
 		(void)log_warning_errno(r, "snapshot failed: %m, skipping this tick");
 		return;
@@ -434,9 +435,11 @@ static void tick(struct loop *l, bool urgent)
 	if (inflight && now - l->last_full_usec < LOOP_INFLIGHT_STEP_USEC)
 		hot_due = false;
 	/* A node near its own stage (a bound process fills it at any rate while the machine is
-	 * fine): decide every 100 ms, the node's headroom is a fraction of the machine's. */
+	 * fine): its crossings and its terminate zone every 100 ms (loop_node_step_due). */
 	if (urgent || (inflight && hot_due) || (hot && hot_due) ||
-	    (l->node_near && !inflight && now - l->last_full_usec >= 100000) ||
+	    (l->node_near && !inflight &&
+	     loop_node_step_due(l->node_rung, l->node_rung_decided, l->node_hot,
+				now - l->last_full_usec)) ||
 	    (near && !hot && now - l->last_full_usec >= LOOP_NEAR_STEP_USEC) ||
 	    (now - l->last_full_usec >= LOOP_SLOW_STEP_USEC && needs_slow_step(l))) {
 		l->last_full_avail_bytes = l->avail_bytes;

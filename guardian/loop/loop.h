@@ -78,6 +78,16 @@ int loop_self_test(struct loop *l);
  */
 uint64_t loop_poll_interval_usec(uint64_t avail_bytes, uint64_t kill_bytes, uint64_t rate);
 
+/*
+ * A decision is due for a node near a stage of its own (loop_nodes_poll), since_usec after the
+ * last one: every 100 ms on a node's crossing into a rung above the one that decision saw
+ * (rung > rung_decided) or while a node is in its terminate zone (hot), else every
+ * LOOP_NEAR_STEP_USEC, as the machine's near zone. Each decision there reads which processes
+ * are confined to the node; at 10 a second that was most of the daemon's CPU in the VM tier's
+ * numa scenario (1.15-1.56 CPU s where earlyoom took 0.09).
+ */
+bool loop_node_step_due(int rung, int rung_decided, bool hot, uint64_t since_usec);
+
 /* The bytes threshold of one rung: max(mem_avail_bytes, mem_avail_permyriad * total / 10000);
  * 0 when the rung has no memory threshold. */
 uint64_t loop_threshold_bytes(const struct pol_threshold *t, uint64_t total_bytes);

@@ -114,6 +114,8 @@ struct loop_adj_rec {
  * snapshot plus decision costs ~100 ms at 4000 processes; a host may sit in the reclaim stage
  * for hours. */
 #define LOOP_NEAR_STEP_USEC 1000000ULL
+/* A node filling at any rate (loop_node_step_due): at most this often a decision. */
+#define LOOP_NODE_STEP_MIN_USEC 100000ULL
 /* A PSI trigger fires once per window (2 s here) while the pressure lasts: a decision on every
  * one, with the slab walk, cost a throttled service's guardian 30-40% of a TCG core (VM tier,
  * budget, 2026-12-02). PSI stages need 6-10 s above their limit: a decision at most this often
@@ -281,6 +283,9 @@ struct loop {
 	size_t nnode_ids;
 	bool nodes_probed;
 	bool node_near; /* some node is near a stage of its own (pol_node_near()) */
+	bool node_hot; /* some node is in its terminate zone (pol_node_hot()) */
+	enum pol_stage node_rung; /* the highest rung a node is in (pol_node_stage()) */
+	enum pol_stage node_rung_decided; /* node_rung when the last decision ran */
 	uint64_t node_poll_usec; /* the poll interval its headroom asks for */
 	uint64_t node_reserve[OG_NODES_MAX]; /* per node id: reserve_bytes of the last zoneinfo */
 	size_t sweep_pos;

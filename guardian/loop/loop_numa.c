@@ -45,6 +45,8 @@ void loop_nodes_poll(struct loop *l)
 	const struct pol_config *cfg = &l->rules.cfg;
 
 	l->node_near = false;
+	l->node_hot = false;
+	l->node_rung = POL_STAGE_NONE;
 	l->node_poll_usec = 0;
 	if (l->scope[0])
 		return; /* a scope's limit is not a node's: the machine ladder covers it */
@@ -60,6 +62,10 @@ void loop_nodes_poll(struct loop *l)
 			n.reserve_bytes = l->node_reserve[n.id];
 		if (pol_node_near(cfg, &n))
 			l->node_near = true;
+		if (pol_node_hot(cfg, &n))
+			l->node_hot = true;
+		if (pol_node_stage(cfg, &n, 0) > l->node_rung)
+			l->node_rung = pol_node_stage(cfg, &n, 0);
 		kill = pol_node_threshold_bytes(cfg, POL_STAGE_KILL, &n);
 		usec = loop_poll_interval_usec(pol_node_avail(&n), kill, LOOP_RATE_MAX_BYTES_PER_SEC);
 		if (!l->node_poll_usec || usec < l->node_poll_usec)

@@ -60,6 +60,13 @@ uint64_t loop_poll_interval_usec(uint64_t avail_bytes, uint64_t kill_bytes, uint
 	return usec > LOOP_POLL_MAX_USEC ? LOOP_POLL_MAX_USEC : usec;
 }
 
+bool loop_node_step_due(int rung, int rung_decided, bool hot, uint64_t since_usec)
+{
+	if (since_usec < LOOP_NODE_STEP_MIN_USEC)
+		return false;
+	return rung > rung_decided || hot || since_usec >= LOOP_NEAR_STEP_USEC;
+}
+
 uint64_t loop_threshold_bytes(const struct pol_threshold *t, uint64_t total_bytes)
 {
 	uint64_t p = (uint64_t)((unsigned __int128)total_bytes * t->mem_avail_permyriad / 10000);

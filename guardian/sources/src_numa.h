@@ -64,5 +64,5 @@ int src_nodelist_parse(const char *s, uint64_t *ret_mask);
  */
 int src_proc_mems_parse(const char *numa_maps, const char *status, uint64_t *ret_mask);
 
-/* src_proc_mems_parse() of /proc/PID/numa_maps (first 4 KiB) and status. 0 or -errno. */
+/* src_proc_mems_parse() of /proc/PID/numa_maps (its first 64 bytes) and status. 0 or -errno. */
 int src_read_proc_mems(const struct og_root *root, pid_t pid, uint64_t *ret_mask);

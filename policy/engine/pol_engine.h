@@ -182,6 +182,9 @@ enum pol_stage pol_node_stage(const struct pol_config *cfg, const struct og_numa
 /* Within a quarter of the highest threshold above it: worth a decision, and reading which
  * processes are confined to it. */
 bool pol_node_near(const struct pol_config *cfg, const struct og_numa_node *n);
+/* The node is in the terminate zone: its available share below the terminate rung's
+ * MemoryAvailableBelow= (else the kill rung's) plus a quarter, as the machine's "hot". */
+bool pol_node_hot(const struct pol_config *cfg, const struct og_numa_node *n);
 /* The stage's MemoryAvailableBelow= percentage of the node's MemTotal, in bytes. */
 uint64_t pol_node_threshold_bytes(const struct pol_config *cfg, enum pol_stage stage,
 				  const struct og_numa_node *n);

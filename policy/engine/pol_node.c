@@ -60,6 +60,16 @@ bool pol_node_near(const struct pol_config *cfg, const struct og_numa_node *n)
 	       pol_share_permyriad(pol_node_avail(n), n->total_bytes) < top + top / 4;
 }
 
+bool pol_node_hot(const struct pol_config *cfg, const struct og_numa_node *n)
+{
+	uint32_t t = cfg->stage[POL_STAGE_TERMINATE].mem_avail_permyriad;
+
+	if (!t)
+		t = cfg->stage[POL_STAGE_KILL].mem_avail_permyriad;
+	return n->total_bytes && t &&
+	       pol_share_permyriad(pol_node_avail(n), n->total_bytes) < t + t / 4;
+}
+
 uint64_t pol_node_threshold_bytes(const struct pol_config *cfg, enum pol_stage stage,
 				  const struct og_numa_node *n)
 {

@@ -54,6 +54,27 @@ START_TEST(interval_is_half_the_time_to_kill)
 }
 END_TEST
 
+/* A node near a stage of its own: crossings and its terminate zone at 100 ms, else a second */
+START_TEST(node_decisions_on_crossings_not_every_poll)
+{
+	/* in the reclaim rung since the last decision, not hot: once a second */
+	ck_assert(!loop_node_step_due(POL_STAGE_RECLAIM, POL_STAGE_RECLAIM, false, 150000));
+	ck_assert(!loop_node_step_due(POL_STAGE_RECLAIM, POL_STAGE_RECLAIM, false, 999999));
+	ck_assert(loop_node_step_due(POL_STAGE_RECLAIM, POL_STAGE_RECLAIM, false,
+				     LOOP_NEAR_STEP_USEC));
+	/* into a higher rung: at once, but not faster than 100 ms (a node at a threshold) */
+	ck_assert(loop_node_step_due(POL_STAGE_THROTTLE, POL_STAGE_RECLAIM, false, 150000));
+	ck_assert(!loop_node_step_due(POL_STAGE_THROTTLE, POL_STAGE_RECLAIM, false, 50000));
+	ck_assert(loop_node_step_due(POL_STAGE_RECLAIM, POL_STAGE_NONE, false,
+				     LOOP_NODE_STEP_MIN_USEC));
+	/* back down: no hurry */
+	ck_assert(!loop_node_step_due(POL_STAGE_NONE, POL_STAGE_THROTTLE, false, 500000));
+	/* the terminate zone: every 100 ms */
+	ck_assert(loop_node_step_due(POL_STAGE_THROTTLE, POL_STAGE_THROTTLE, true, 100000));
+	ck_assert(!loop_node_step_due(POL_STAGE_TERMINATE, POL_STAGE_TERMINATE, true, 99999));
+}
+END_TEST
+
 /*
  * The property the issue asks for: an allocation at 2 GiB/s starting at the terminate threshold
  * is seen at least twice before it reaches the kill threshold, for ladders from a 512 MiB test
@@ -359,6 +380,7 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, interval_is_max_when_plenty);
 	tcase_add_test(tc, interval_is_min_at_or_below_kill);
 	tcase_add_test(tc, interval_is_half_the_time_to_kill);
+	tcase_add_test(tc, node_decisions_on_crossings_not_every_poll);
 	tcase_add_test(tc, fast_allocation_cannot_outrun_the_poll);
 	tcase_add_test(tc, threshold_takes_the_larger);
 	tcase_add_test(tc, psi_trigger_lines);

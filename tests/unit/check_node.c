@@ -87,6 +87,26 @@ START_TEST(node_stage_against_the_nodes_own_size)
 }
 END_TEST
 
+/* The terminate zone of a node (decisions every 100 ms there): terminate 5% + a quarter */
+START_TEST(node_hot_within_a_quarter_of_terminate)
+{
+	struct og_numa_node n = {.id = 1, .total_bytes = 640 * MiB, .free_bytes = 41 * MiB};
+
+	ck_assert(pol_node_near(&tb_r.cfg, &n)); /* 6.4%: near, throttle rung */
+	ck_assert(!pol_node_hot(&tb_r.cfg, &n));
+	n.free_bytes = 39 * MiB; /* 6.09% < 6.25% */
+	ck_assert(pol_node_hot(&tb_r.cfg, &n));
+	ck_assert_int_eq(pol_node_stage(&tb_r.cfg, &n, 0), POL_STAGE_THROTTLE);
+	/* no terminate threshold: the kill rung's */
+	tb_r.cfg.stage[POL_STAGE_TERMINATE].mem_avail_permyriad = 0;
+	ck_assert(!pol_node_hot(&tb_r.cfg, &n));
+	n.free_bytes = 19 * MiB; /* 2.97% < 3.125% */
+	ck_assert(pol_node_hot(&tb_r.cfg, &n));
+	n.total_bytes = 0;
+	ck_assert(!pol_node_hot(&tb_r.cfg, &n));
+}
+END_TEST
+
 START_TEST(bound_hog_filling_its_node_is_killed_not_a_bystander)
 {
 	const struct pol_action *a;
@@ -234,6 +254,7 @@ static Suite *node_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, node_stage_against_the_nodes_own_size);
+	tcase_add_test(tc, node_hot_within_a_quarter_of_terminate);
 	tcase_add_test(tc, bound_hog_filling_its_node_is_killed_not_a_bystander);
 	tcase_add_test(tc, nobody_confined_nobody_killed);
 	tcase_add_test(tc, node_recovers_with_hysteresis_then_reports_again);

@@ -307,7 +307,16 @@ START_TEST(proc_mems_from_policy_and_cpuset)
 	ck_assert_uint_eq(m, 0x1);
 	ck_assert_int_eq(src_proc_mems_parse(bound, NULL, &m), 0); /* status unreadable */
 	ck_assert_uint_eq(m, 0x2);
+	/* the head src_read_proc_mems reads: a policy cut short says nothing */
+	ck_assert_int_eq(src_proc_mems_parse("55d0c0a00000 bind:1 fil", st01, &m), 0);
+	ck_assert_uint_eq(m, 0x2);
+	ck_assert_int_eq(src_proc_mems_parse("55d0c0a00000 bind:0-", st01, &m), 0);
+	ck_assert_uint_eq(m, 0x3);
+	ck_assert_int_eq(src_proc_mems_parse("55d0c0a00000 bind=static:1", st01, &m), 0);
+	ck_assert_uint_eq(m, 0x3);
 	m = 7;
+	ck_assert_int_eq(src_proc_mems_parse("55d0c0a00000 bind:1", "Name:\tx\n", &m), -ENODATA);
+	ck_assert_uint_eq(m, 7);
 	ck_assert_int_eq(src_proc_mems_parse("", "Name:\tx\n", &m), -ENODATA);
 	ck_assert_uint_eq(m, 7);
 }
