@@ -218,6 +218,9 @@ run_one() {
 		cleanup
 		cur_shape=$shape
 		boot "$shape" "$dir" || { echo "limit=guest did not boot" >>"$dir/host"; cleanup; return 0; }
+		# the guest's RAM touched once, so no run is the first to make qemu back it
+		[ "$shape" = clean ] || echo "warm=$(ssh_guest "$port" 'sh /mnt/ogvm/guest/warm.sh' 2>&1 |
+			tail -n 1)" >>"$dir/host"
 	fi
 	[ "$name" = deb-install ] && { run_deb "$dir"; return 0; }
 	ssh_guest "$port" "mkdir -p /run/ogvm && cp /mnt/ogvm/guest/scenario.sh /run/ogvm/ &&
