@@ -38,9 +38,9 @@ for b in "$@"; do
 done
 top_builddir=$(cd "$1" && pwd)
 export top_srcdir top_builddir
-[ -x "$top_builddir/tests/integration/memhog" ] || # lib.sh wants it, unused here
-	make -s -C "$top_builddir" tests/integration/memhog >/dev/null ||
-	{ echo "bench-idle: cannot build tests/integration/memhog"; exit 2; }
+# shellcheck source=lib-bench.sh
+. "$here/lib-bench.sh"
+bench_need_memhog bench-idle # lib.sh wants it, unused here
 # shellcheck source=../../tests/integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
 og_init benchidle 256 # the load's group, $OG_TMP; the trap ends all we started, removes it

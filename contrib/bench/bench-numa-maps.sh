@@ -31,9 +31,9 @@ shift $((OPTIND - 1))
 [ "$(id -u)" = 0 ] || { echo "bench-numa-maps: needs root"; exit 2; }
 top_builddir=$(cd "$1" && pwd)
 export top_srcdir top_builddir
-[ -x "$top_builddir/tests/integration/memhog" ] ||
-	make -s -C "$top_builddir" tests/integration/memhog >/dev/null ||
-	{ echo "bench-numa-maps: cannot build tests/integration/memhog"; exit 2; }
+# shellcheck source=lib-bench.sh
+. "$here/lib-bench.sh"
+bench_need_memhog bench-numa-maps
 # shellcheck source=../../tests/integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
 og_init benchnumamaps $((mib + 256)) # $OG_TMP; the trap ends what we started, removes the group

@@ -47,9 +47,9 @@ top_builddir=$(cd "${1:-./build}" 2>/dev/null && pwd) ||
 export top_srcdir top_builddir
 [ "$(id -u)" = 0 ] || { echo "compare-peers: needs root (creates cgroups)"; exit 2; }
 [ -x "$top_builddir/oomguardiand" ] || { echo "compare-peers: build oomguardiand first"; exit 2; }
-[ -x "$top_builddir/tests/integration/memhog" ] ||
-	make -s -C "$top_builddir" tests/integration/memhog >/dev/null ||
-	{ echo "compare-peers: cannot build tests/integration/memhog"; exit 2; }
+# shellcheck source=lib-bench.sh
+. "$here/lib-bench.sh"
+bench_need_memhog compare-peers
 
 stale=$(find "$top_srcdir/guardian" "$top_srcdir/policy" "$top_srcdir/tests/integration" \
 	-newer "$top_builddir/oomguardiand" \( -name '*.[ch]' -o -name lib.sh \) 2>/dev/null | head -n 1)

@@ -1,6 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# lib-bench.sh: sourced by the benchmarks (bench-kill.sh, bench-scale.sh) for a daemon's CPU
-# time and RSS. Needs top_srcdir and top_builddir.
+# lib-bench.sh: sourced by the benchmarks (bench-kill.sh, bench-scale.sh, bench-idle.sh,
+# bench-numa-maps.sh, compare-peers.sh) for a daemon's CPU time and RSS. Needs top_srcdir and
+# top_builddir.
+
+# bench_need_memhog NAME: build tests/integration/memhog in top_builddir if it is missing (the
+# test library wants it); on failure say so as NAME and exit 2.
+bench_need_memhog() {
+	[ -x "$top_builddir/tests/integration/memhog" ] ||
+		make -s -C "$top_builddir" tests/integration/memhog >/dev/null ||
+		{ echo "$1: cannot build tests/integration/memhog"; exit 2; }
+}
 
 # bench_ticks PID: utime + stime of PID in clock ticks.
 bench_ticks() {

@@ -54,6 +54,7 @@ void loop_nodes_poll(struct loop *l)
 		probe_nodes(l);
 	for (size_t i = 0; i < l->nnode_ids; i++) {
 		struct og_numa_node n;
+		enum pol_stage rung;
 		uint64_t kill, usec;
 
 		if (src_read_node_meminfo(&l->col.root, l->node_ids[i], &n) < 0)
@@ -64,8 +65,9 @@ void loop_nodes_poll(struct loop *l)
 			l->node_near = true;
 		if (pol_node_hot(cfg, &n))
 			l->node_hot = true;
-		if (pol_node_stage(cfg, &n, 0) > l->node_rung)
-			l->node_rung = pol_node_stage(cfg, &n, 0);
+		rung = pol_node_stage(cfg, &n, 0);
+		if (rung > l->node_rung)
+			l->node_rung = rung;
 		kill = pol_node_threshold_bytes(cfg, POL_STAGE_KILL, &n);
 		usec = loop_poll_interval_usec(pol_node_avail(&n), kill, LOOP_RATE_MAX_BYTES_PER_SEC);
 		if (!l->node_poll_usec || usec < l->node_poll_usec)

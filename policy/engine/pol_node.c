@@ -49,6 +49,13 @@ enum pol_stage pol_node_stage(const struct pol_config *cfg, const struct og_numa
 	return level;
 }
 
+/* The node's available share is below threshold t (permyriad) plus a quarter of it. */
+static bool within_quarter_of(const struct og_numa_node *n, uint32_t t)
+{
+	return n->total_bytes && t &&
+	       pol_share_permyriad(pol_node_avail(n), n->total_bytes) < t + t / 4;
+}
+
 bool pol_node_near(const struct pol_config *cfg, const struct og_numa_node *n)
 {
 	uint32_t top = 0;
@@ -56,18 +63,14 @@ bool pol_node_near(const struct pol_config *cfg, const struct og_numa_node *n)
 	for (int i = POL_STAGE_RECLAIM; i < POL_STAGE__MAX; i++)
 		if (cfg->stage[i].mem_avail_permyriad > top)
 			top = cfg->stage[i].mem_avail_permyriad;
-	return n->total_bytes && top &&
-	       pol_share_permyriad(pol_node_avail(n), n->total_bytes) < top + top / 4;
+	return within_quarter_of(n, top);
 }
 
 bool pol_node_hot(const struct pol_config *cfg, const struct og_numa_node *n)
 {
 	uint32_t t = cfg->stage[POL_STAGE_TERMINATE].mem_avail_permyriad;
 
-	if (!t)
-		t = cfg->stage[POL_STAGE_KILL].mem_avail_permyriad;
-	return n->total_bytes && t &&
-	       pol_share_permyriad(pol_node_avail(n), n->total_bytes) < t + t / 4;
+	return within_quarter_of(n, t ? t : cfg->stage[POL_STAGE_KILL].mem_avail_permyriad);
 }
 
 uint64_t pol_node_threshold_bytes(const struct pol_config *cfg, enum pol_stage stage,
