@@ -10,6 +10,7 @@
 #   tests/vm/run.sh -s deb-install  the .deb (OG_VM_DEB, default: built from HEAD) installed,
 #                                   reloaded, upgraded, removed and purged in a clean guest
 #   OG_VM_BUDGET_S=N                stop starting runs that would end after N s (CI: 1800)
+#   OG_VM_PROFILE=1                 perf record of the guardian in each run: RUNDIR/.../perf.txt
 #   tests/vm/run.sh --table RUNDIR  print the tables of the runs in RUNDIR again
 #
 # Prints one line per (scenario, oomguardian) "vm SCENARIO: PASS|FAIL|SKIP (why)" and, for
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
 	-g | --guardian) guardians="$guardians $2"; shift ;;
 	--ci) scenarios=$CI_SET guardians=oomguardian ;;
 	--table) table_of=$2; shift ;;
-	-h | --help) sed -n '3,18p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,19p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -223,7 +224,9 @@ run_one() {
 			tail -n 1)" >>"$dir/host"
 	fi
 	[ "$name" = deb-install ] && { run_deb "$dir"; return 0; }
-	ssh_guest "$port" "mkdir -p /run/ogvm && cp /mnt/ogvm/guest/scenario.sh /run/ogvm/ &&
+	ssh_guest "$port" "mkdir -p /run/ogvm && rm -f /run/ogvm/profile /run/ogvm/perf.txt &&
+		$([ "${OG_VM_PROFILE:-0}" = 1 ] && echo 'touch /run/ogvm/profile &&')
+		cp /mnt/ogvm/guest/scenario.sh /run/ogvm/ &&
 		systemd-run -q --unit=ogdriver-$runno -p OOMScoreAdjust=-1000 /bin/bash /run/ogvm/scenario.sh $name $g $shape" ||
 		{ echo "limit=could not start the scenario" >>"$dir/host"; cleanup; return 0; }
 	# ssh logins from the host all through the incident and after: one at a time, each timed
@@ -256,6 +259,8 @@ run_one() {
 	ssh_guest "$port" 'cat /run/ogvm/guardian.log 2>/dev/null; cat /run/ogvm/snapshot.txt 2>/dev/null' \
 		>"$dir/guardian.log" 2>/dev/null
 	ssh_guest "$port" 'dmesg' >"$dir/dmesg.txt" 2>/dev/null
+	[ "${OG_VM_PROFILE:-0}" = 1 ] && ssh_guest "$port" 'cat /run/ogvm/perf.txt 2>/dev/null' \
+		>"$dir/perf.txt" 2>/dev/null
 	echo "host_oom_kills=$(vm_cg_oom_kills)" >>"$dir/host"
 	echo "host_peak_mib=$(vm_cg_peak_mib)" >>"$dir/host"
 	[ "${OG_VM_REUSE:-1}" = 1 ] || cleanup

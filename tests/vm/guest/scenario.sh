@@ -116,6 +116,25 @@ for _ in $(seq 30); do
 done
 cpu_ticks() { [ "$1" -gt 0 ] 2>/dev/null && awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 gcpu0=$(cpu_ticks "$gpid")
+# OG_VM_PROFILE=1 (run.sh leaves $R/profile): where the guardian's CPU goes, sampled from here
+# to the end of the run (perf's own interrupts are charged to the guardian: a few percent)
+perfpid=
+if [ -e "$R/profile" ] && [ "$gpid" -gt 0 ] && command -v perf >/dev/null; then
+	perf record -q -F 499 -g -p "$gpid" -o "$R/perf.data" >/dev/null 2>&1 &
+	perfpid=$!
+fi
+perf_stop() { # the profile of the run as text, $R/perf.txt (run.sh copies it out)
+	[ -n "$perfpid" ] || return 0
+	kill -INT "$perfpid" 2>/dev/null
+	wait "$perfpid" 2>/dev/null
+	perfpid=
+	{
+		perf report -i "$R/perf.data" --stdio --no-children --sort dso,sym -g none \
+			--percent-limit 0.5 2>/dev/null
+		perf report -i "$R/perf.data" --stdio --children --sort sym -g caller,0.5,callee \
+			--percent-limit 2 2>/dev/null
+	} >"$R/perf.txt"
+}
 oom0=$(vmstat oom_kill)
 reports0=$(ls /var/lib/oomguardian/reports/ 2>/dev/null | wc -l)
 sshd=$(mainpid ssh.service)
@@ -185,6 +204,7 @@ kernel_victims() { dmesg | tail -n +$((dmesg0 + 1)) | sed -n 's/.*Killed process
 finish() {
 	local oom1 p dead_hogs=0 wrong=
 	phase after
+	perf_stop
 	oom1=$(vmstat oom_kill)
 	out oom_kills $((oom1 - oom0))
 	for p in $hogpids; do alive "$p" || dead_hogs=$((dead_hogs + 1)); done
