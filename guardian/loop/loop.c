@@ -99,7 +99,7 @@ struct loop_keep_room loop_keep_room(uint64_t nofile)
  * cgroup files, slab flags, statm, the machine's files. 0 or -ENOMEM. */
 static int keep_open_new(struct loop *l)
 {
-	struct rlimit rl = { .rlim_cur = 1024 }; /* the usual soft limit, if it cannot be read */
+	struct rlimit rl = {.rlim_cur = 1024}; /* the usual soft limit, if it cannot be read */
 	struct loop_keep_room room;
 	int r;
 
@@ -199,7 +199,8 @@ int loop_new(const struct loop_opts *o, struct pol_rules *rules, struct loop **r
 	l->actx.machine_wide_denied = l->scope[0] && !l->rules.cfg.machine_wide_reclaim;
 	r = loop_worker_start(&l->worker); /* before mlockall: its stack is locked with us */
 	if (r < 0)
-		(void)log_warning_errno(r, "no worker thread (%m): caches dropped inline, ignoring");
+		(void)log_warning_errno(r,
+					"no worker thread (%m): caches dropped inline, ignoring");
 	l->stage_since_usec = realtime_usec();
 	*ret = l;
 	return 0;
@@ -484,7 +485,8 @@ bool loop_kick_threshold(struct loop *l)
 	tick(l, true);
 	decided = l->thr_kick;
 	l->thr_kick = false;
-	log_debug("woken by v1-threshold%s", decided ? "" : " (no rung above the stage: the poll decides)");
+	log_debug("woken by v1-threshold%s",
+		  decided ? "" : " (no rung above the stage: the poll decides)");
 	return decided;
 }
 
@@ -587,13 +589,13 @@ static void rescan_arm(struct loop *l)
 	table_arm(l, false);
 }
 
-static void proc_event(void *userdata, enum pe_kind kind, pid_t pid)
+static void proc_event(void *userdata, enum pe_kind kind, pid_t pid, pid_t parent)
 {
-	loop_procs_event(userdata, kind, pid);
+	loop_procs_event(userdata, kind, pid, parent);
 }
 
 /*
- * Process events keep the process table current (fork, exec, comm, exit: issue 7) and carry
+ * Process events keep the process table current (fork, exec, uid, comm, exit: issue 7) and carry
  * protection to new processes. The kernel filters out threads; a burst is read in one go.
  */
 
@@ -634,7 +636,6 @@ static int procev_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	return 0;
 }
 
-
 static void setup_proc_events(struct loop *l)
 {
 	int r;
@@ -642,7 +643,7 @@ static void setup_proc_events(struct loop *l)
 	if (strcmp(l->root_dir, "/") != 0) /* the connector speaks of this kernel's pids */
 		return;
 	r = proc_events_open_kinds(&l->pe, PE_WANT(PE_FORK) | PE_WANT(PE_EXEC) | PE_WANT(PE_COMM) |
-						   PE_WANT(PE_EXIT));
+						   PE_WANT(PE_UID) | PE_WANT(PE_EXIT));
 
 	if (r >= 0)
 		r = sd_event_add_io(l->ev, &l->procev_src, proc_events_fd(&l->pe), EPOLLIN,
@@ -711,7 +712,7 @@ static void reload_refused(struct loop *l, const struct cfg_diag *diag, int r)
 
 static void reload(struct loop *l)
 {
-	struct pol_rules fresh = { 0 };
+	struct pol_rules fresh = {0};
 	struct cfg_diag diag;
 	int r;
 
@@ -796,7 +797,7 @@ static int report_defer(sd_event_source *s, void *userdata)
 
 static int setup(struct loop *l)
 {
-	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT};
 	sigset_t mask;
 	int r;
 
@@ -867,8 +868,7 @@ int loop_run(struct loop *l)
 		   l->scope[0] ? "cgroup " : "the whole machine", l->scope,
 		   og_format_bytes(a, sizeof(a), l->avail_bytes),
 		   og_format_bytes(t, sizeof(t), l->total_bytes), l->rules.nservices,
-		   l->rules.nservices == 1 ? "y" : "ies",
-		   l->dry_run ? " (dry-run)" : "");
+		   l->rules.nservices == 1 ? "y" : "ies", l->dry_run ? " (dry-run)" : "");
 	sd_notifyf(0, "READY=1\nSTATUS=stage none, available %s of %s", a, t);
 	r = sd_event_loop(l->ev);
 	if (r < 0)

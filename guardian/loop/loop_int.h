@@ -236,7 +236,8 @@ struct loop {
 	enum pol_stage stage;
 	uint64_t stage_since_usec; /* CLOCK_REALTIME */
 	unsigned report_seq;
-	struct loop_report_slot *reports; /* LOOP_REPORTS_MAX, allocated and touched in loop_new() */
+	struct loop_report_slot
+		*reports; /* LOOP_REPORTS_MAX, allocated and touched in loop_new() */
 	unsigned report_qseq, reports_dropped;
 	sd_event_source *report_src; /* idle-priority defer: loop_report_flush() when calm */
 	struct loop_record *rec; /* lock, state, protection records, flight recorder (report.h) */
@@ -343,7 +344,7 @@ int loop_psi_read_machine(const struct loop *l, struct og_psi *ret);
 /* loop_procs.c: the process table and the decision's candidates */
 int loop_procs_init(struct loop *l); /* 0 or -ENOMEM */
 void loop_procs_free(struct loop *l);
-void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid);
+void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid, pid_t parent);
 /* Bounded table work (stale entries, a rescan step); true: more waiting. */
 bool loop_procs_work(struct loop *l, uint64_t now);
 /* The decision's slots (l->snap.procs) written once ahead of need: for twice the processes in

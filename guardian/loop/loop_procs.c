@@ -236,13 +236,17 @@ static void table_partial_warn(struct loop *l)
 		    l->table.n);
 }
 
-void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid)
+void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	l->table.clock_ms = (uint32_t)(loop_now_usec() / 1000);
 	switch (kind) {
-	case PE_FORK:
+	case PE_FORK: /* a copy of parent: what fork copies comes from its entry (proc_table.h) */
+		if (proc_table_note_fork(&l->table, pid, parent) < 0)
+			table_partial_warn(l);
+		break;
 	case PE_EXEC:
 	case PE_COMM:
+	case PE_UID: /* User= may match it now, or no longer */
 		if (proc_table_note(&l->table, pid) < 0)
 			table_partial_warn(l);
 		break;
@@ -313,6 +317,11 @@ static void peek_new(struct loop *l, size_t budget)
 		seen++;
 		if (e->flags & PT_PEEKED)
 			continue;
+		/* A copy of a process read whole has its comm and its oom_score_adj (the parent's
+		 * protection is inherited): no policy can match it that did not match the parent.
+		 */
+		if (proc_table_fork_parent(&l->table, e))
+			continue;
 		budget--;
 		pid = e->pid;
 		e->flags |= PT_PEEKED;
@@ -355,7 +364,8 @@ static void sweep_step(struct loop *l, uint64_t now)
 
 	/* a table swept in less than LOOP_SWEEP_REST_USEC rests until then: ten sweeps a second
 	 * of a small machine's table are no fresher for a decision than one */
-	if (l->sweep_pos == 0 && l->last_rank_usec && now - l->last_rank_usec < LOOP_SWEEP_REST_USEC)
+	if (l->sweep_pos == 0 && l->last_rank_usec &&
+	    now - l->last_rank_usec < LOOP_SWEEP_REST_USEC)
 		return;
 	if (l->sweep_pos == 0)
 		l->sweep_started_usec = now;
@@ -426,8 +436,8 @@ bool loop_procs_work(struct loop *l, uint64_t now)
 	/* A burst of new processes: loads in slices of 16 for at most LOOP_TABLE_WORK_USEC,
 	 * so the poll is never held up for long; the rest in the next step. */
 	for (size_t done = 0; done < LOOP_TABLE_LOADS_PER_TICK; done += 16) {
-		if (proc_table_refresh(&l->table, &l->col.root, 16, LOOP_TABLE_SETTLE_MS,
-				       loaded_bg, l) == 0)
+		if (proc_table_refresh(&l->table, &l->col.root, 16, LOOP_TABLE_SETTLE_MS, loaded_bg,
+				       l) == 0)
 			break;
 		if (loop_now_usec() - now > LOOP_TABLE_WORK_USEC ||
 		    done + 16 >= LOOP_TABLE_LOADS_PER_TICK) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The netlink proc connector (drivers/connector/cn_proc.c): exec, comm and exit events. */
+/* The netlink proc connector (drivers/connector/cn_proc.c): fork, exec, uid, comm and exit. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
@@ -26,7 +26,7 @@
 
 struct pe_pending {
 	enum pe_kind kind;
-	pid_t pid;
+	pid_t pid, parent;
 };
 
 struct pe_batch {
@@ -56,7 +56,6 @@ static int pe_send_op(int fd, enum proc_cn_mcast_op op)
 	return send(fd, buf, sizeof(buf), 0) < 0 ? -errno : 0;
 }
 
-
 /*
  * The socket filter. Offsets into the datagram: nlmsghdr (16: type at 4), cn_msg (20: idx 16,
  * val 20, data 36), proc_event (what 36, cpu 40, timestamp_ns 44, event_data 52; exec, comm and
@@ -76,24 +75,28 @@ _Static_assert(offsetof(struct proc_event, event_data.comm.process_pid) ==
 			       offsetof(struct proc_event, event_data.exec.process_pid) &&
 		       offsetof(struct proc_event, event_data.exit.process_pid) ==
 			       offsetof(struct proc_event, event_data.exec.process_pid) &&
+		       offsetof(struct proc_event, event_data.id.process_pid) ==
+			       offsetof(struct proc_event, event_data.exec.process_pid) &&
+		       offsetof(struct proc_event, event_data.id.process_tgid) ==
+			       offsetof(struct proc_event, event_data.exec.process_tgid) &&
 		       offsetof(struct proc_event, event_data.comm.process_tgid) ==
 			       offsetof(struct proc_event, event_data.exec.process_tgid) &&
 		       offsetof(struct proc_event, event_data.exit.process_tgid) ==
 			       offsetof(struct proc_event, event_data.exec.process_tgid),
-	       "pid and tgid at the same offsets in exec, comm and exit");
+	       "pid and tgid at the same offsets in exec, uid, comm and exit");
 
 /* fork: parent_pid 52, parent_tgid 56, child_pid 60, child_tgid 64 */
 #define PE_OFF_CHILD_PID (PE_OFF_EV + offsetof(struct proc_event, event_data.fork.child_pid))
 #define PE_OFF_CHILD_TGID (PE_OFF_EV + offsetof(struct proc_event, event_data.fork.child_tgid))
 _Static_assert(PE_OFF_CHILD_PID == 60 && PE_OFF_CHILD_TGID == 64, "fork event layout");
 
-#define PE_FILTER_MAX 24 /* 14 + one per kind + the child leader check (4) */
+#define PE_FILTER_MAX 24 /* 14 + one per kind (5) + the child leader check (4) */
 
 /*
  * The program for kinds (PE_WANT() bits) into prog[PE_FILTER_MAX]; returns its length.
  *   0-5  not NLMSG_DONE, not CN_IDX_PROC/CN_VAL_PROC: accept
  *   6    A = what
- *   7..  one test per wanted kind: EXEC accepts, COMM and EXIT go to the leader check
+ *   7..  one test per wanted kind: EXEC accepts, COMM, UID and EXIT go to the leader check
  *   L-1  drop (no wanted kind)
  *   L    A = pid, X = A, A = tgid: pid == tgid accepts, else drop
  */
@@ -107,6 +110,7 @@ static unsigned short pe_filter_build(unsigned kinds, struct sock_filter *prog)
 		{PE_EXEC, PROC_EVENT_EXEC, false}, /* after execve the caller is the leader */
 		{PE_COMM, PROC_EVENT_COMM, true}, /* a thread's rename leaves /proc/TGID/comm */
 		{PE_EXIT, PROC_EVENT_EXIT, true},
+		{PE_UID, PROC_EVENT_UID, true}, /* setuid() changes every thread: the leader's */
 	};
 	bool fork = kinds & PE_WANT(PE_FORK);
 	unsigned n = 0, nk = 0, leader, child, drop, accept;
@@ -118,7 +122,7 @@ static unsigned short pe_filter_build(unsigned kinds, struct sock_filter *prog)
 	child = leader + 4; /* only with fork: the child's pid == tgid */
 	drop = child + (fork ? 4 : 0);
 	accept = drop + 1;
-#define J(i, target) ((unsigned char)((target) - (i) - 1))
+#define J(i, target) ((unsigned char)((target) - (i)-1))
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS,
 						 offsetof(struct nlmsghdr, nlmsg_type));
 	prog[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(NLMSG_DONE), 0,
@@ -139,9 +143,9 @@ static unsigned short pe_filter_build(unsigned kinds, struct sock_filter *prog)
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (!(kinds & PE_WANT(map[i].kind)))
 			continue;
-		prog[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						       htonl(map[i].what),
-						       J(n, map[i].leader_only ? leader : accept), 0);
+		prog[n] =
+			(struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(map[i].what),
+						     J(n, map[i].leader_only ? leader : accept), 0);
 		n++;
 	}
 	if (fork) {
@@ -189,7 +193,8 @@ int proc_events_open_kinds(struct proc_events *ret, unsigned kinds)
 	int fd, r, rcvbuf = 4 << 20;
 
 	*ret = (struct proc_events){.fd = -1};
-	kinds &= PE_WANT(PE_EXEC) | PE_WANT(PE_COMM) | PE_WANT(PE_EXIT) | PE_WANT(PE_FORK);
+	kinds &= PE_WANT(PE_EXEC) | PE_WANT(PE_COMM) | PE_WANT(PE_EXIT) | PE_WANT(PE_FORK) |
+		 PE_WANT(PE_UID);
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -206,7 +211,8 @@ int proc_events_open_kinds(struct proc_events *ret, unsigned kinds)
 	/* Before bind: from the first event on only the wanted ones are queued. */
 	r = pe_filter_attach(fd, kinds);
 	if (r < 0)
-		(void)log_debug_errno(r, "proc connector: no socket filter (%m), reading unfiltered");
+		(void)log_debug_errno(r,
+				      "proc connector: no socket filter (%m), reading unfiltered");
 	ret->filtered = r == 0;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
@@ -242,13 +248,11 @@ int proc_events_fd(const struct proc_events *pe)
 	return pe->fd;
 }
 
-static int pe_dispatch(const struct proc_event *ev,
-		       void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata);
+static int pe_dispatch(const struct proc_event *ev, pe_cb_fn cb, void *userdata);
 
 /* Copied out with memcpy: the proc_event sits at offset 36 (16 + 20), not aligned for its u64
  * timestamp. Only the first two pid fields of each event are read. */
-int proc_events_parse_buf(const char *buf, size_t len,
-			  void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata)
+int proc_events_parse_buf(const char *buf, size_t len, pe_cb_fn cb, void *userdata)
 {
 	/* the two pid fields of exec/comm/exit; a fork is checked for its child fields below */
 	size_t need = offsetof(struct proc_event, event_data) + 2 * sizeof(__kernel_pid_t);
@@ -278,34 +282,39 @@ int proc_events_parse_buf(const char *buf, size_t len,
 }
 
 /* One proc_event into a callback; thread events are dropped. 1 if cb was called. */
-static int pe_dispatch(const struct proc_event *ev,
-		       void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata)
+static int pe_dispatch(const struct proc_event *ev, pe_cb_fn cb, void *userdata)
 {
 	switch (ev->what) {
 	case PROC_EVENT_EXEC:
-		cb(userdata, PE_EXEC, ev->event_data.exec.process_tgid);
+		cb(userdata, PE_EXEC, ev->event_data.exec.process_tgid, 0);
 		return 1;
 	case PROC_EVENT_COMM:
-		cb(userdata, PE_COMM, ev->event_data.comm.process_tgid);
+		cb(userdata, PE_COMM, ev->event_data.comm.process_tgid, 0);
+		return 1;
+	case PROC_EVENT_UID:
+		if (ev->event_data.id.process_pid != ev->event_data.id.process_tgid)
+			return 0; /* another thread of the same change */
+		cb(userdata, PE_UID, ev->event_data.id.process_tgid, 0);
 		return 1;
 	case PROC_EVENT_EXIT:
 		if (ev->event_data.exit.process_pid != ev->event_data.exit.process_tgid)
 			return 0; /* a thread, not the process */
-		cb(userdata, PE_EXIT, ev->event_data.exit.process_tgid);
+		cb(userdata, PE_EXIT, ev->event_data.exit.process_tgid, 0);
 		return 1;
 	case PROC_EVENT_FORK:
 		if (ev->event_data.fork.child_pid != ev->event_data.fork.child_tgid ||
 		    ev->event_data.fork.child_pid <= 0)
 			return 0; /* a new thread (or no child at all) */
-		cb(userdata, PE_FORK, ev->event_data.fork.child_tgid);
+		cb(userdata, PE_FORK, ev->event_data.fork.child_tgid,
+		   ev->event_data.fork.parent_tgid);
 		return 1;
 	default:
 		return 0; /* uid, gid, sid, ptrace, coredump, the LISTEN ack (NONE) */
 	}
 }
 
-/* parse callback: into the drain's pending list, one entry per pid for EXEC and COMM */
-static void pe_collect(void *userdata, enum pe_kind kind, pid_t pid)
+/* parse callback: into the drain's pending list, one entry per pid for EXEC, COMM and UID */
+static void pe_collect(void *userdata, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	struct pe_batch *b = userdata;
 
@@ -313,11 +322,12 @@ static void pe_collect(void *userdata, enum pe_kind kind, pid_t pid)
 		b->unwanted++;
 		return;
 	}
-	if (kind == PE_EXEC || kind == PE_COMM) {
+	if (kind == PE_EXEC || kind == PE_COMM || kind == PE_UID) {
 		for (size_t i = 0; i < b->npend; i++) {
 			struct pe_pending *q = &b->pend[i];
 
-			if (q->pid != pid || (q->kind != PE_EXEC && q->kind != PE_COMM))
+			if (q->pid != pid ||
+			    (q->kind != PE_EXEC && q->kind != PE_COMM && q->kind != PE_UID))
 				continue;
 			if (kind == PE_EXEC)
 				q->kind = PE_EXEC;
@@ -325,11 +335,10 @@ static void pe_collect(void *userdata, enum pe_kind kind, pid_t pid)
 		}
 	}
 	if (b->npend < PE_DRAIN_MAX)
-		b->pend[b->npend++] = (struct pe_pending){kind, pid};
+		b->pend[b->npend++] = (struct pe_pending){kind, pid, parent};
 }
 
-int proc_events_read(struct proc_events *pe,
-		     void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata)
+int proc_events_read(struct proc_events *pe, pe_cb_fn cb, void *userdata)
 {
 	struct pe_batch *b = pe->batch;
 	bool overflow = false;
@@ -367,7 +376,8 @@ int proc_events_read(struct proc_events *pe,
 				continue; /* not from the kernel */
 			unsigned long unwanted = b->unwanted;
 
-			if (proc_events_parse_buf(b->buf[i], b->msg[i].msg_len, pe_collect, b) == 0 ||
+			if (proc_events_parse_buf(b->buf[i], b->msg[i].msg_len, pe_collect, b) ==
+				    0 ||
 			    b->unwanted != unwanted)
 				pe->ignored++;
 		}
@@ -381,11 +391,11 @@ int proc_events_read(struct proc_events *pe,
 	for (size_t i = 0; i < b->npend; i++) {
 		if (overflow && b->pend[i].kind != PE_EXIT)
 			continue; /* the rescan covers it */
-		cb(userdata, b->pend[i].kind, b->pend[i].pid);
+		cb(userdata, b->pend[i].kind, b->pend[i].pid, b->pend[i].parent);
 		n++;
 	}
 	if (overflow) {
-		cb(userdata, PE_OVERFLOW, 0);
+		cb(userdata, PE_OVERFLOW, 0, 0);
 		n++;
 	}
 	return r < 0 ? r : n;

@@ -24,8 +24,13 @@ enum pe_kind {
 	PE_COMM, /* pid changed its comm (prctl PR_SET_NAME, or a write to /proc/PID/comm) */
 	PE_EXIT, /* a process (thread group) exited */
 	PE_OVERFLOW, /* the socket buffer overflowed (ENOBUFS): events were lost, pid 0; rescan */
-	PE_FORK, /* a new process (thread group leader; pid is the child's): fork() without exec */
+	PE_FORK, /* a new process (thread group leader; pid is the child's, parent the forking
+		  * process's): fork() without exec */
+	PE_UID, /* a process changed its uid (setuid() in its leader thread) */
 };
+
+/* What proc_events_read() calls: parent is the forking process for PE_FORK, else 0. */
+typedef void (*pe_cb_fn)(void *userdata, enum pe_kind kind, pid_t pid, pid_t parent);
 
 /* Bits for proc_events_open_kinds(): which events the kernel delivers. */
 #define PE_WANT(kind) (1u << (kind))
@@ -46,7 +51,7 @@ struct proc_events {
 
 /*
  * Open the connector socket, bind to the proc multicast group, attach the socket filter for
- * kinds (PE_WANT() bits of PE_EXEC, PE_COMM, PE_EXIT, PE_FORK; COMM, EXIT and FORK only of a
+ * kinds (PE_WANT() bits of PE_EXEC, PE_COMM, PE_EXIT, PE_FORK, PE_UID; all but EXEC only of a
  * thread-group leader: a new thread is no new process) and send PROC_CN_MCAST_LISTEN. If the filter
  * cannot be attached the socket works unfiltered (pe->filtered false; proc_events_read() drops what
  * was not asked for). 0, or -errno: -EPROTONOSUPPORT (no connector), -EPERM/-EACCES (not allowed),
@@ -62,25 +67,24 @@ int proc_events_fd(const struct proc_events *pe);
 
 /*
  * Read every queued message without blocking (recvmmsg, up to 64 datagrams a call and 512 a
- * drain) and call cb for each EXEC, COMM and EXIT of a process asked for (thread events are
- * filtered out: for COMM the thread-group id is reported, since oom_score_adj is per process).
- * A burst costs one callback per pid: EXEC and COMM of the same pid in one drain are reported
- * once (as PE_EXEC if it exec'd), EXITs after them. ENOBUFS is reported as one PE_OVERFLOW
- * callback at the end (not an error), which replaces the drain's EXEC and COMM callbacks: the
+ * drain) and call cb for each FORK, EXEC, UID, COMM and EXIT of a process asked for (thread
+ * events are filtered out: for COMM the thread-group id is reported, since oom_score_adj is per
+ * process), in the order they came. A burst costs one callback per pid: EXEC, UID and COMM of
+ * the same pid in one drain are reported once (as PE_EXEC if it exec'd, at the first one's
+ * place). ENOBUFS is reported as one PE_OVERFLOW
+ * callback at the end (not an error), which replaces the drain's other callbacks but EXIT: the
  * caller rescans everything anyway. Sets pe->more when it stopped at the 512 with messages
  * still queued. Returns the number of callbacks made (>= 0); -errno on a socket error other
  * than EAGAIN.
  */
-int proc_events_read(struct proc_events *pe,
-		     void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata);
+int proc_events_read(struct proc_events *pe, pe_cb_fn cb, void *userdata);
 
 /*
  * Parse one received datagram (netlink messages, each a cn_msg holding a struct proc_event) and
  * call cb as proc_events_read() does. Pure: truncated or foreign messages are skipped, never
  * read past len. Returns the number of callbacks made (>= 0).
  */
-int proc_events_parse_buf(const char *buf, size_t len,
-			  void (*cb)(void *userdata, enum pe_kind kind, pid_t pid), void *userdata);
+int proc_events_parse_buf(const char *buf, size_t len, pe_cb_fn cb, void *userdata);
 
 /* Send PROC_CN_MCAST_IGNORE and close; safe twice. */
 void proc_events_close(struct proc_events *pe);

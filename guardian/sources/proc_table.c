@@ -247,8 +247,54 @@ int proc_table_note(struct proc_table *t, pid_t pid)
 		e->flags |= PT_STALE;
 		t->nstale++;
 	}
-	e->flags &= (uint16_t)~PT_PEEKED;
+	e->flags &= (uint16_t) ~(PT_PEEKED | PT_FORKED);
 	e->noted_ms = t->clock_ms;
+	return 0;
+}
+
+int proc_table_note_fork(struct proc_table *t, pid_t pid, pid_t parent)
+{
+	int r = proc_table_note(t, pid);
+	struct pt_proc *e;
+
+	if (r < 0 || parent <= 0 || parent == pid || !(e = proc_table_get(t, pid)))
+		return r;
+	e->flags |= PT_FORKED;
+	e->ppid = parent;
+	return 0;
+}
+
+const struct pt_proc *proc_table_fork_parent(const struct proc_table *t, const struct pt_proc *e)
+{
+	const struct pt_proc *par;
+
+	if (!(e->flags & PT_FORKED))
+		return NULL;
+	par = proc_table_get(t, e->ppid);
+	if (!par || (par->flags & (PT_STALE | PT_KTHREAD | PT_UNREADABLE)) || !par->starttime_ticks)
+		return NULL;
+	return par;
+}
+
+/*
+ * pid as a copy of its parent's entry (src_read_proc_forked() for the child's own part). 0: *p
+ * filled; 1: not a copy (another parent, renamed, moved: read it whole); -errno: gone or
+ * unreadable.
+ */
+static int load_forked(const struct proc_table *t, const struct og_root *root,
+		       const struct pt_proc *par, pid_t pid, struct og_proc *p)
+{
+	int r;
+
+	proc_table_to_proc(par, p);
+	r = src_read_proc_forked(root, pid, p);
+	if (r != 0)
+		return r == SRC_PROC_KTHREAD ? 1 : r;
+	if (p->ppid != par->pid || p->starttime_ticks < par->starttime_ticks ||
+	    strcmp(p->comm, pt_str(par->comm)) != 0 ||
+	    strcmp(p->cgroup, pt_str(par->cgroup)) != 0 ||
+	    strcmp(p->memcg_v1, pt_str(par->memcg_v1)) != 0)
+		return 1;
 	return 0;
 }
 
@@ -337,8 +383,14 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 				bool *ret_new)
 {
 	struct og_proc p;
-	int r = src_read_proc_opt(root, pid, SRC_PROC_NO_OOM_SCORE, &p);
+	const struct pt_proc *e = proc_table_get(t, pid),
+			     *par = e ? proc_table_fork_parent(t, e) : NULL;
+	int r = par ? load_forked(t, root, par, pid, &p) : 1;
 
+	if (r == 0)
+		t->nforked++;
+	else if (r == 1)
+		r = src_read_proc_opt(root, pid, SRC_PROC_NO_OOM_SCORE, &p);
 	if (ret_new)
 		*ret_new = false;
 	if (r == -ENOENT || r == -ESRCH) {
@@ -356,6 +408,17 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 	if (ret_new)
 		*ret_new = r == 1;
 	return proc_table_get(t, pid);
+}
+
+/* A forked child whose parent is known but not read yet (it will be, before the child). */
+static bool waits_for_parent(const struct proc_table *t, const struct pt_proc *e)
+{
+	const struct pt_proc *par;
+
+	if (!(e->flags & PT_FORKED))
+		return false;
+	par = proc_table_get(t, e->ppid);
+	return par && (par->flags & PT_STALE);
 }
 
 size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size_t budget,
@@ -376,6 +439,10 @@ size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size
 		seen++;
 		if (t->clock_ms - t->ents[i - 1].noted_ms < min_age_ms)
 			continue;
+		if (waits_for_parent(t, &t->ents[i - 1])) {
+			left++; /* its parent, nearer the start, is read first */
+			continue;
+		}
 		if (budget == 0) {
 			left++;
 			continue;

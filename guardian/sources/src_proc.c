@@ -554,37 +554,72 @@ static int read_proc_rest(int dfd, unsigned flags, uint64_t page_size, char *buf
 	return 0;
 }
 
-static int read_proc(const struct og_root *root, pid_t pid, unsigned flags, struct og_proc *ret)
+/* pid's directory into *dfd (O_PATH: a reused pid's files fail with ESRCH once the task is
+ * gone) and its stat parsed into *p, buf as scratch. 0, SRC_PROC_KTHREAD, or -errno. */
+static int open_pid_stat(const struct og_root *root, pid_t pid, char *buf, size_t size,
+			 struct og_proc *p, int *dfd)
 {
-	char buf[PROC_BUF_SIZE];
 	char name[16];
-	_cleanup_close_ int dfd = -1;
-	struct og_proc p;
 	ssize_t n;
 	int r;
 
 	if (pid <= 0)
 		return -EINVAL;
 	fmt_pid(pid, name, sizeof(name));
-	dfd = openat(root->proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	*dfd = openat(root->proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
 		return -errno;
-	memset(&p, 0, sizeof(p));
-	n = read_whole_at(dfd, "stat", buf, sizeof(buf));
+	n = read_whole_at(*dfd, "stat", buf, size);
 	if (n < 0)
 		return (int)n;
-	r = src_proc_parse_stat(buf, &p);
-	if (r < 0)
+	r = src_proc_parse_stat(buf, p);
+	if (r != 0)
 		return r;
-	if (r == SRC_PROC_KTHREAD)
-		return SRC_PROC_KTHREAD;
-	if (p.pid != pid)
-		return -EBADMSG;
+	return p->pid == pid ? 0 : -EBADMSG;
+}
+
+static int read_proc(const struct og_root *root, pid_t pid, unsigned flags, struct og_proc *ret)
+{
+	char buf[PROC_BUF_SIZE];
+	_cleanup_close_ int dfd = -1;
+	struct og_proc p;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	r = open_pid_stat(root, pid, buf, sizeof(buf), &p, &dfd);
+	if (r != 0)
+		return r;
 	r = read_proc_rest(dfd, flags, proc_page_size(root), buf, &p);
 	if (r < 0)
 		return r;
 	cross_check_unit(root, &p);
 	*ret = p;
+	return 0;
+}
+
+int src_read_proc_forked(const struct og_root *root, pid_t pid, struct og_proc *ret)
+{
+	char buf[PROC_BUF_SIZE];
+	_cleanup_close_ int dfd = -1;
+	ssize_t n;
+	int r;
+
+	r = open_pid_stat(root, pid, buf, sizeof(buf), ret, &dfd);
+	if (r != 0)
+		return r;
+	n = read_whole_at(dfd, "cgroup", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	r = src_proc_parse_cgroup(buf, ret);
+	if (r < 0)
+		return r;
+	r = read_int_at(dfd, "oom_score_adj", &ret->oom_score_adj);
+	if (r < 0)
+		return r;
+	n = read_once_at(dfd, "cmdline", buf, sizeof(buf));
+	if (n == -ENOENT || n == -ESRCH)
+		return (int)n;
+	cmdline_store(buf, n < 0 ? 0 : (size_t)n, ret->cmdline, sizeof(ret->cmdline));
 	return 0;
 }
 

@@ -123,6 +123,18 @@ enum src_proc_flags {
 /* src_read_proc() with enum src_proc_flags; same returns. */
 int src_read_proc_opt(const struct og_root *root, pid_t pid, unsigned flags, struct og_proc *ret);
 
+/*
+ * For a child known from its fork event whose parent was read whole: what fork() does not copy,
+ * or what may change without an event. stat (identity, ppid, pgid, comm, state), cgroup and
+ * unit (a move sends no event), oom_score_adj (written by anyone) and cmdline (a child may
+ * retitle itself, setproctitle(): postgres, nginx and sshd workers do). The rest of *ret (uid,
+ * exe, swap) is left as the caller put it: the parent's, which only an exec or a setuid()
+ * changes, and both send an event. 4 files and the pid dir, where a whole read for the table is
+ * 5 files (status the costliest) and the exe link. 0, SRC_PROC_KTHREAD, or -errno
+ * (-ENOENT/-ESRCH: gone).
+ */
+int src_read_proc_forked(const struct og_root *root, pid_t pid, struct og_proc *ret);
+
 /* src_read_procs() with enum src_proc_flags; same returns. */
 int src_read_procs_opt(const struct og_root *root, unsigned flags, struct og_proc *arr, size_t cap,
 		       size_t *ret_n);

@@ -12,12 +12,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void cb(void *userdata, enum pe_kind kind, pid_t pid)
+static void cb(void *userdata, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	int *n = userdata;
 
-	/* the parser never reports an overflow (only recv does), nor a kind it does not know */
-	if (kind == PE_OVERFLOW || kind > PE_FORK)
+	/* the parser never reports an overflow (only recv does), nor a kind it does not know,
+	 * and a parent only with a fork */
+	if (kind == PE_OVERFLOW || kind > PE_UID || (parent != 0 && kind != PE_FORK))
 		abort();
 	(*n)++;
 }

@@ -38,8 +38,8 @@ static struct act_recorder rec;
 static struct act_ctx ctx;
 
 /* Every pidfd opened so far was closed again (a macro: a failure names the test's line). */
-#define ck_assert_pidfds_closed()                                                                 \
-	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN),                          \
+#define ck_assert_pidfds_closed()                                        \
+	ck_assert_uint_eq(act_recorder_count(&rec, ACT_CALL_PIDFD_OPEN), \
 			  act_recorder_count(&rec, ACT_CALL_CLOSE))
 
 static int open_path(const char *p)
@@ -579,7 +579,7 @@ END_TEST
 START_TEST(cgroup_kill_without_cgroup_kill_file)
 {
 	struct act_victim v;
-	struct pol_target t = { .kind = POL_TGT_PROCESS, .pid = 4242, .starttime_ticks = 777 };
+	struct pol_target t = {.kind = POL_TGT_PROCESS, .pid = 4242, .starttime_ticks = 777};
 
 	/* kernel < 5.14: the group exists but has no cgroup.kill, the caller must fall back */
 	mounts.layout = OG_CG_V2;
@@ -832,9 +832,8 @@ static void kill_unitless_cgroupless(void)
 START_TEST(no_empty_unit_in_log_lines)
 {
 	ck_assert_int_eq(count_logged("unit ''", kill_unitless), 0);
-	ck_assert_int_eq(count_logged("SIGKILL pid 4242 (victim) cgroup '/user.slice': ",
-				      kill_unitless),
-			 1);
+	ck_assert_int_eq(
+		count_logged("SIGKILL pid 4242 (victim) cgroup '/user.slice': ", kill_unitless), 1);
 	ck_assert_int_eq(count_logged("cgroup ''", kill_unitless_cgroupless), 0);
 }
 END_TEST
@@ -891,16 +890,17 @@ END_TEST
 struct pe_log {
 	int n;
 	enum pe_kind kind[8];
-	pid_t pid[8];
+	pid_t pid[8], parent[8];
 };
 
-static void pe_cb(void *ud, enum pe_kind kind, pid_t pid)
+static void pe_cb(void *ud, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	struct pe_log *l = ud;
 
 	if (l->n < 8) {
 		l->kind[l->n] = kind;
 		l->pid[l->n] = pid;
+		l->parent[l->n] = parent;
 	}
 	l->n++;
 }

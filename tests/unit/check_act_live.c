@@ -558,7 +558,7 @@ START_TEST(cgroup_group_kill_spares_protected)
 	ck_assert_int_eq(reap(pids[2]), SIGKILL);
 	ck_assert_int_eq(act_group_alive(&ctx, g), 0);
 	ck_assert(quiet(pids[1])); /* protected: never signalled */
-	ck_assert(!frozen(cg));	   /* and thawed again */
+	ck_assert(!frozen(cg)); /* and thawed again */
 	ck_assert_int_eq(waitpid(pids[1], NULL, WNOHANG), 0);
 	act_group_close(&ctx, g);
 	free(g);
@@ -674,10 +674,11 @@ struct exec_seen {
 	bool exec, exit;
 };
 
-static void on_event(void *ud, enum pe_kind kind, pid_t pid)
+static void on_event(void *ud, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	struct exec_seen *s = ud;
 
+	(void)parent;
 	if (pid == s->want && kind == PE_EXEC)
 		s->exec = true;
 	if (pid == s->want && kind == PE_EXIT)
@@ -736,17 +737,65 @@ START_TEST(proc_connector_sees_exec_and_exit)
 }
 END_TEST
 
+struct fork_seen {
+	pid_t want, parent;
+	bool fork, uid;
+};
+
+static void on_fork_event(void *ud, enum pe_kind kind, pid_t pid, pid_t parent)
+{
+	struct fork_seen *s = ud;
+
+	if (pid == s->want && kind == PE_FORK) {
+		s->fork = true;
+		s->parent = parent;
+	}
+	if (pid == s->want && kind == PE_UID)
+		s->uid = true;
+}
+
+/* A fork names the forking process (the loop reads the child as its copy), and a setuid() in
+ * the child arrives as PE_UID (User= may match it now: it is read whole again). */
+START_TEST(proc_connector_fork_names_its_parent_uid_seen)
+{
+	struct proc_events pe;
+	struct fork_seen s = {0};
+	uint64_t t0;
+	int st = -1, r = proc_events_open_kinds(&pe, PE_WANT(PE_FORK) | PE_WANT(PE_UID));
+
+	ck_assert_msg(r == 0, "proc connector unavailable: %s", strerror(-r));
+	s.want = fork();
+	ck_assert_int_ge(s.want, 0);
+	if (s.want == 0)
+		_exit(setuid(65534) == 0 ? 0 : 97);
+	ck_assert_int_eq(waitpid(s.want, &st, 0), s.want);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* both were queued before the exit that waitpid() saw; other processes' events too */
+	t0 = now_ms();
+	while (!(s.fork && s.uid) && now_ms() - t0 < DEADLINE_MS) {
+		struct pollfd p = {.fd = proc_events_fd(&pe), .events = POLLIN};
+
+		if (poll(&p, 1, 50) > 0)
+			ck_assert_int_ge(proc_events_read(&pe, on_fork_event, &s), 0);
+	}
+	ck_assert_msg(s.fork, "no FORK event for pid %d", (int)s.want);
+	ck_assert_int_eq(s.parent, getpid());
+	ck_assert_msg(s.uid, "no UID event for pid %d", (int)s.want);
+	proc_events_close(&pe);
+}
+END_TEST
+
 struct two_seen {
 	struct exec_seen *a, *b;
 };
 
-static void on_event2(void *ud, enum pe_kind kind, pid_t pid)
+static void on_event2(void *ud, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	struct two_seen *t = ud;
 
-	on_event(t->a, kind, pid);
+	on_event(t->a, kind, pid, parent);
 	if (t->b)
-		on_event(t->b, kind, pid);
+		on_event(t->b, kind, pid, parent);
 }
 
 /*
@@ -828,10 +877,11 @@ struct pe_count {
 	enum pe_kind kind;
 };
 
-static void count_event(void *ud, enum pe_kind kind, pid_t pid)
+static void count_event(void *ud, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	struct pe_count *c = ud;
 
+	(void)parent;
 	if (pid == c->want) {
 		c->n++;
 		c->kind = kind;
@@ -850,9 +900,11 @@ START_TEST(proc_connector_one_callback_per_pid_per_burst)
 
 	ck_assert_msg(r == 0, "proc connector unavailable: %s", strerror(-r));
 	barrier(&pe, NULL); /* the queue holds nothing older */
-	cnt.want = exec_in_group((const char *[]){"/bin/sh", "-c",
-				       "echo a >/proc/$$/comm && echo b >/proc/$$/comm && "
-				       "echo c >/proc/$$/comm", NULL});
+	cnt.want =
+		exec_in_group((const char *[]){"/bin/sh", "-c",
+					       "echo a >/proc/$$/comm && echo b >/proc/$$/comm && "
+					       "echo c >/proc/$$/comm",
+					       NULL});
 	ck_assert_int_eq(waitpid(cnt.want, &st, 0), cnt.want);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* no wait needed: the renames' events are queued in the writes, the exec's in execve(),
@@ -869,10 +921,11 @@ struct pe_many {
 	int n, seen;
 };
 
-static void many_event(void *ud, enum pe_kind kind, pid_t pid)
+static void many_event(void *ud, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	struct pe_many *m = ud;
 
+	(void)parent;
 	for (int i = 0; kind == PE_EXEC && i < m->n; i++)
 		if (m->pids[i] == pid) {
 			m->pids[i] = 0;
@@ -889,8 +942,9 @@ START_TEST(proc_connector_says_more_past_one_drain)
 {
 	struct proc_events pe;
 	struct pe_many m = {.n = 300};
-	int st, rounds = 0, r = proc_events_open_kinds(&pe, PE_WANT_DEFAULT | PE_WANT(PE_EXIT) |
-								       PE_WANT(PE_FORK));
+	int st, rounds = 0,
+		r = proc_events_open_kinds(&pe,
+					   PE_WANT_DEFAULT | PE_WANT(PE_EXIT) | PE_WANT(PE_FORK));
 
 	ck_assert_msg(r == 0, "proc connector unavailable: %s", strerror(-r));
 	barrier(&pe, NULL); /* the queue holds nothing older */
@@ -1000,6 +1054,7 @@ static Suite *act_live_suite(void)
 	tcase_set_timeout(p, 120);
 	tcase_add_test(p, protect_raise_works_lowering_refused_once);
 	tcase_add_test(p, proc_connector_sees_exec_and_exit);
+	tcase_add_test(p, proc_connector_fork_names_its_parent_uid_seen);
 	tcase_add_test(p, proc_connector_filter_drops_forks_and_exits);
 	tcase_add_test(p, proc_connector_one_callback_per_pid_per_burst);
 	tcase_add_test(p, proc_connector_says_more_past_one_drain);

@@ -2,7 +2,8 @@
 /*
  * The incremental process table (guardian/sources/proc_table.c) on a throw-away proc/ tree:
  * fork/exec/exit events, lost events healed by a rescan, pid reuse (same pid, new starttime),
- * comm and cgroup changes, growth past the initial size, a table that cannot grow, interning.
+ * comm and cgroup changes, growth past the initial size, a table that cannot grow, interning,
+ * and a forked child read as a copy of its parent (and read whole when it is no plain copy).
  */
 #include <check.h>
 #include <linux/cn_proc.h>
@@ -294,16 +295,17 @@ END_TEST
 struct ev_log {
 	int n;
 	enum pe_kind kind[4];
-	pid_t pid[4];
+	pid_t pid[4], parent[4];
 };
 
-static void ev_cb(void *ud, enum pe_kind kind, pid_t pid)
+static void ev_cb(void *ud, enum pe_kind kind, pid_t pid, pid_t parent)
 {
 	struct ev_log *l = ud;
 
 	if (l->n < 4) {
 		l->kind[l->n] = kind;
 		l->pid[l->n] = pid;
+		l->parent[l->n] = parent;
 	}
 	l->n++;
 }
@@ -324,6 +326,145 @@ static size_t put_fork(char *buf, size_t off, pid_t parent, pid_t child, pid_t c
 	return off + NLMSG_ALIGN(h.nlmsg_len);
 }
 
+static size_t put_uid(char *buf, size_t off, pid_t pid, pid_t tgid)
+{
+	struct proc_event ev = {.what = PROC_EVENT_UID};
+	struct nlmsghdr h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(ev)),
+			     .nlmsg_type = NLMSG_DONE};
+	struct cn_msg cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC}, .len = sizeof(ev)};
+
+	ev.event_data.id.process_pid = pid;
+	ev.event_data.id.process_tgid = tgid;
+	ev.event_data.id.r.ruid = ev.event_data.id.e.euid = 65534;
+	memcpy(buf + off, &h, sizeof(h));
+	memcpy(buf + off + NLMSG_HDRLEN, &cn, sizeof(cn));
+	memcpy(buf + off + NLMSG_HDRLEN + sizeof(cn), &ev, sizeof(ev));
+	return off + NLMSG_ALIGN(h.nlmsg_len);
+}
+
+/* pid's stat with ppid (og_put_proc() writes 1), its status with uid, its cmdline */
+static void put_child(int pid, int ppid, const char *comm, unsigned long long start, const char *cg,
+		      int uid, const char *cmdline, int oom_score_adj)
+{
+	char rel[64], text[512];
+
+	og_put_proc(dir, pid, comm, start, cg, 300, oom_score_adj);
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	snprintf(text, sizeof(text),
+		 "%d (%s) S %d %d %d 0 -1 4194560 100 0 0 0 1 1 0 0 20 0 1 0 %llu 1000000 100 "
+		 "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+		 pid, comm, ppid, ppid, ppid, start);
+	og_tmproot_put(dir, rel, text);
+	snprintf(rel, sizeof(rel), "proc/%d/status", pid);
+	snprintf(text, sizeof(text), "Name:\t%s\nUid:\t%d\t%d\t%d\t%d\nRssAnon:\t 400 kB\n", comm,
+		 uid, uid, uid, uid);
+	og_tmproot_put(dir, rel, text);
+	snprintf(rel, sizeof(rel), "proc/%d/cmdline", pid);
+	og_tmproot_put(dir, rel, cmdline);
+}
+
+static void put_exe(int pid, const char *target)
+{
+	char path[OG_TMPROOT_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/proc/%d/exe", dir, pid);
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+/*
+ * A fork event's child is read as a copy of its parent (read whole before it): uid and exe are
+ * the parent's, never read (the child's status here is unusable, and it has no exe), while
+ * identity, ppid, comm, cgroup, oom_score_adj and cmdline (a retitled worker) are its own.
+ */
+START_TEST(forked_child_read_as_copy)
+{
+	const char *cg = "/system.slice/web.service";
+	struct pt_proc *e;
+
+	put_proc(300, "server", 1000, cg);
+	put_exe(300, "/usr/sbin/web");
+	ck_assert_ptr_nonnull(proc_table_load(&t, &root, 300, NULL));
+	ck_assert_uint_eq(proc_table_get(&t, 300)->uid, 1000);
+	put_child(301, 300, "server", 1005, cg, 0, "server: worker", -500);
+	og_tmproot_put(dir, "proc/301/status", "garbage\n");
+	ck_assert_int_eq(proc_table_note_fork(&t, 301, 300), 0);
+	e = proc_table_get(&t, 301);
+	ck_assert(e->flags & PT_STALE);
+	ck_assert(e->flags & PT_FORKED);
+	ck_assert_ptr_eq(proc_table_fork_parent(&t, e), proc_table_get(&t, 300));
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 0, NULL, NULL), 0);
+	e = proc_table_get(&t, 301);
+	ck_assert_ptr_nonnull(e);
+	ck_assert(!(e->flags & (PT_STALE | PT_FORKED | PT_UNREADABLE)));
+	ck_assert_uint_eq(t.nforked, 1);
+	ck_assert_uint_eq(e->starttime_ticks, 1005);
+	ck_assert_int_eq(e->ppid, 300);
+	ck_assert_uint_eq(e->uid, 1000);
+	ck_assert_str_eq(pt_str(e->exe), "/usr/sbin/web");
+	ck_assert_str_eq(pt_str(e->cmdline), "server: worker");
+	ck_assert_str_eq(pt_str(e->unit), "web.service");
+	ck_assert_int_eq(e->oom_score_adj, -500);
+	ck_assert_ptr_eq(e->exe, proc_table_get(&t, 300)->exe); /* interned: one copy */
+}
+END_TEST
+
+/* No plain copy, read whole: moved to another cgroup, reparented (its parent gone),
+ * renamed, exec'd since the fork (another event), or a parent never read. */
+START_TEST(forked_child_read_whole_when_it_differs)
+{
+	const char *cg = "/system.slice/web.service";
+
+	put_proc(300, "server", 1000, cg);
+	put_exe(300, "/usr/sbin/web");
+	ck_assert_ptr_nonnull(proc_table_load(&t, &root, 300, NULL));
+	put_child(311, 300, "server", 1005, "/system.slice/other.service", 0, "server", 0);
+	put_child(312, 1, "server", 1005, cg, 0, "server", 0);
+	put_child(313, 300, "renamed", 1005, cg, 0, "server", 0);
+	put_child(314, 300, "server", 1005, cg, 0, "server", 0);
+	put_child(315, 999, "server", 1005, cg, 0, "server", 0);
+	for (int pid = 311; pid <= 315; pid++)
+		ck_assert_int_eq(proc_table_note_fork(&t, pid,
+						      pid == 312   ? 300
+						      : pid == 315 ? 999
+								   : 300),
+				 0);
+	ck_assert_int_eq(proc_table_note(&t, 314), 0); /* its exec: no copy any more */
+	ck_assert(!(proc_table_get(&t, 314)->flags & PT_FORKED));
+	ck_assert_ptr_null(proc_table_fork_parent(&t, proc_table_get(&t, 315))); /* 999 unknown */
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 0, NULL, NULL), 0);
+	ck_assert_uint_eq(t.nforked, 0);
+	for (int pid = 311; pid <= 315; pid++) {
+		const struct pt_proc *e = proc_table_get(&t, pid);
+
+		ck_assert_msg(e && !(e->flags & PT_STALE), "pid %d not read", pid);
+		ck_assert_msg(e->uid == 0, "pid %d: uid %u, not its own", pid, (unsigned)e->uid);
+		ck_assert_str_eq(pt_str(e->exe), ""); /* its own (none in the fixture) */
+	}
+}
+END_TEST
+
+/* Parent and child both new: the parent is read first, the child on the next call as its
+ * copy. */
+START_TEST(forked_child_waits_for_its_parent)
+{
+	const char *cg = "/system.slice/web.service";
+
+	put_proc(400, "server", 2000, cg);
+	put_exe(400, "/usr/sbin/web");
+	put_child(401, 400, "server", 2001, cg, 1000, "server", 0);
+	ck_assert_int_eq(proc_table_note(&t, 400), 0); /* its exec */
+	ck_assert_int_eq(proc_table_note_fork(&t, 401, 400), 0);
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 0, NULL, NULL),
+			  1); /* the child waits */
+	ck_assert(!(proc_table_get(&t, 400)->flags & PT_STALE));
+	ck_assert(proc_table_get(&t, 401)->flags & PT_STALE);
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 0, NULL, NULL), 0);
+	ck_assert(!(proc_table_get(&t, 401)->flags & PT_STALE));
+	ck_assert_uint_eq(t.nforked, 1);
+	ck_assert_str_eq(pt_str(proc_table_get(&t, 401)->exe), "/usr/sbin/web");
+}
+END_TEST
+
 START_TEST(fork_events_parsed)
 {
 	char buf[1024] __attribute__((aligned(8)));
@@ -334,10 +475,16 @@ START_TEST(fork_events_parsed)
 	off = put_fork(buf, off, 10, 11, 11); /* a process */
 	off = put_fork(buf, off, 10, 12, 10); /* a thread of 10 */
 	off = put_fork(buf, off, 10, 0, 0); /* nonsense */
-	ck_assert_int_eq(proc_events_parse_buf(buf, off, ev_cb, &l), 1);
-	ck_assert_int_eq(l.n, 1);
+	off = put_uid(buf, off, 11, 11); /* the child's setuid() */
+	off = put_uid(buf, off, 12, 10); /* ... and one of a thread of 10: its leader's says it */
+	ck_assert_int_eq(proc_events_parse_buf(buf, off, ev_cb, &l), 2);
+	ck_assert_int_eq(l.n, 2);
 	ck_assert_int_eq(l.kind[0], PE_FORK);
 	ck_assert_int_eq(l.pid[0], 11);
+	ck_assert_int_eq(l.parent[0], 10); /* the forking process: what the child is a copy of */
+	ck_assert_int_eq(l.kind[1], PE_UID);
+	ck_assert_int_eq(l.pid[1], 11);
+	ck_assert_int_eq(l.parent[1], 0);
 }
 END_TEST
 
@@ -359,6 +506,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, full_table_is_partial_not_silent);
 	tcase_add_test(tc, statm_anon);
 	tcase_add_test(tc, fork_events_parsed);
+	tcase_add_test(tc, forked_child_read_as_copy);
+	tcase_add_test(tc, forked_child_read_whole_when_it_differs);
+	tcase_add_test(tc, forked_child_waits_for_its_parent);
 	suite_add_tcase(s, tc);
 	return s;
 }
