@@ -244,9 +244,11 @@ void loop_procs_event(struct loop *l, enum pe_kind kind, pid_t pid, pid_t parent
 		if (proc_table_note_fork(&l->table, pid, parent) < 0)
 			table_partial_warn(l);
 		break;
+	case PE_UID: /* User= may match it now, or no longer (rare: a privilege drop) */
+		log_debug("process event: pid %d changed its uid", (int)pid);
+		/* fall through */
 	case PE_EXEC:
 	case PE_COMM:
-	case PE_UID: /* User= may match it now, or no longer */
 		if (proc_table_note(&l->table, pid) < 0)
 			table_partial_warn(l);
 		break;
@@ -500,9 +502,10 @@ bool loop_procs_work(struct loop *l, uint64_t now)
 		(void)log_debug_errno(r, "process table rescan: %m");
 	table_partial_warn(l);
 	if (r == 0 && !l->scope_verifying) /* the tests read this line */
-		log_debug("process table: %zu processes%s, %zu strings, %zu bytes", l->table.n,
-			  l->scope[0] ? " (the scope's only)" : "", l->table.nstrs,
-			  proc_table_bytes(&l->table));
+		log_debug("process table: %zu processes%s, %zu strings, %zu bytes; %zu forks read "
+			  "as copies of their parent",
+			  l->table.n, l->scope[0] ? " (the scope's only)" : "", l->table.nstrs,
+			  proc_table_bytes(&l->table), l->table.nforked);
 	return r > 0 || l->scope_verifying;
 }
 
