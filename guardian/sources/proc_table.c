@@ -410,15 +410,22 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 	return proc_table_get(t, pid);
 }
 
-/* A forked child whose parent is known but not read yet (it will be, before the child). */
-static bool waits_for_parent(const struct proc_table *t, const struct pt_proc *e)
+/*
+ * A forked child whose parent is known but not read yet: 0 (no, read it), 1 (its parent is read
+ * first, in this pass: the child comes next time) or 2 (its parent is younger than min_age_ms,
+ * as after an exec or rename since the fork: both wait, and nobody needs to come back sooner).
+ */
+static int waits_for_parent(const struct proc_table *t, const struct pt_proc *e,
+			    uint32_t min_age_ms)
 {
 	const struct pt_proc *par;
 
 	if (!(e->flags & PT_FORKED))
-		return false;
+		return 0;
 	par = proc_table_get(t, e->ppid);
-	return par && (par->flags & PT_STALE);
+	if (!par || !(par->flags & PT_STALE))
+		return 0;
+	return t->clock_ms - par->noted_ms < min_age_ms ? 2 : 1;
 }
 
 size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size_t budget,
@@ -426,6 +433,7 @@ size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size
 			  void *userdata)
 {
 	size_t left = 0, seen = 0, want = t->nstale;
+	int w;
 
 	/* From the end, where new entries are appended: loads may drop entries (the last one
 	 * moves into the hole). It stops once it has seen as many unread entries as there were,
@@ -439,8 +447,9 @@ size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size
 		seen++;
 		if (t->clock_ms - t->ents[i - 1].noted_ms < min_age_ms)
 			continue;
-		if (waits_for_parent(t, &t->ents[i - 1])) {
-			left++; /* its parent, nearer the start, is read first */
+		w = waits_for_parent(t, &t->ents[i - 1], min_age_ms);
+		if (w) {
+			left += w == 1; /* its parent, nearer the start, is read first */
 			continue;
 		}
 		if (budget == 0) {

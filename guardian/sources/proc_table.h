@@ -133,7 +133,8 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
  * that lives shorter than that is never read), each once t->admit (if set) lets it in (else it
  * is removed unread, counted in nrefused); cb (may be NULL) is called for each one stored. A
  * forked child whose parent is still unread waits for a later call (its parent is older, so
- * this one reads it first, and the child is then read as its copy).
+ * this one reads it first, and the child is then read as its copy); it counts as left when its
+ * parent is old enough to be read now.
  * Returns how many old enough were left for lack of budget (t->nstale counts all).
  */
 size_t proc_table_refresh(struct proc_table *t, const struct og_root *root, size_t budget,

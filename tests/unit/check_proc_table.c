@@ -462,6 +462,26 @@ START_TEST(forked_child_waits_for_its_parent)
 	ck_assert(!(proc_table_get(&t, 401)->flags & PT_STALE));
 	ck_assert_uint_eq(t.nforked, 1);
 	ck_assert_str_eq(pt_str(proc_table_get(&t, 401)->exe), "/usr/sbin/web");
+
+	/* a parent noted again after the fork (an exec) is younger than its child: the child waits
+	 * with it and is not counted as left (nothing to come back for before the parent's age) */
+	put_proc(500, "server", 3000, cg);
+	put_child(501, 500, "server", 3001, cg, 1000, "server", 0);
+	ck_assert_ptr_nonnull(proc_table_load(&t, &root, 500, NULL));
+	t.clock_ms = 10000;
+	ck_assert_int_eq(proc_table_note_fork(&t, 501, 500), 0);
+	t.clock_ms = 10900;
+	ck_assert_int_eq(proc_table_note(&t, 500), 0);
+	t.clock_ms = 11100; /* the child 1100 ms old, its parent 200 */
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 1000, NULL, NULL), 0);
+	ck_assert(proc_table_get(&t, 501)->flags & PT_STALE);
+	ck_assert(proc_table_get(&t, 500)->flags & PT_STALE);
+	t.clock_ms = 12000; /* the parent old enough: read now, the child counted as left */
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 1000, NULL, NULL), 1);
+	ck_assert(!(proc_table_get(&t, 500)->flags & PT_STALE));
+	ck_assert_uint_eq(proc_table_refresh(&t, &root, 16, 1000, NULL, NULL), 0);
+	ck_assert(!(proc_table_get(&t, 501)->flags & PT_STALE));
+	ck_assert_uint_eq(t.nforked, 2);
 }
 END_TEST
 
