@@ -117,10 +117,12 @@ done
 cpu_ticks() { [ "$1" -gt 0 ] 2>/dev/null && awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 gcpu0=$(cpu_ticks "$gpid")
 # OG_VM_PROFILE=1 (run.sh leaves $R/profile): where the guardian's CPU goes, sampled from here
-# to the end of the run (perf's own interrupts are charged to the guardian: a few percent)
+# to the end of the run. The stacks are unwound from copies of the user stack (DWARF: the
+# guardians are built without frame pointers); perf's interrupts and copies are charged to
+# the guardian, many times its own cost under TCG.
 perfpid=
 if [ -e "$R/profile" ] && [ "$gpid" -gt 0 ] && command -v perf >/dev/null; then
-	perf record -q -F 499 -g -p "$gpid" -o "$R/perf.data" >/dev/null 2>&1 &
+	perf record -q -F 199 --call-graph dwarf,8192 -p "$gpid" -o "$R/perf.data" >/dev/null 2>&1 &
 	perfpid=$!
 fi
 perf_stop() { # the profile of the run as text, $R/perf.txt (run.sh copies it out)
