@@ -264,13 +264,16 @@ int proc_table_note_fork(struct proc_table *t, pid_t pid, pid_t parent)
 	return 0;
 }
 
+/* The entry of the process that forked e (PT_FORKED), read or not; NULL: none. */
+static const struct pt_proc *forked_from(const struct proc_table *t, const struct pt_proc *e)
+{
+	return e->flags & PT_FORKED ? proc_table_get(t, e->ppid) : NULL;
+}
+
 const struct pt_proc *proc_table_fork_parent(const struct proc_table *t, const struct pt_proc *e)
 {
-	const struct pt_proc *par;
+	const struct pt_proc *par = forked_from(t, e);
 
-	if (!(e->flags & PT_FORKED))
-		return NULL;
-	par = proc_table_get(t, e->ppid);
 	if (!par || (par->flags & (PT_STALE | PT_KTHREAD | PT_UNREADABLE)) || !par->starttime_ticks)
 		return NULL;
 	return par;
@@ -418,11 +421,8 @@ struct pt_proc *proc_table_load(struct proc_table *t, const struct og_root *root
 static int waits_for_parent(const struct proc_table *t, const struct pt_proc *e,
 			    uint32_t min_age_ms)
 {
-	const struct pt_proc *par;
+	const struct pt_proc *par = forked_from(t, e);
 
-	if (!(e->flags & PT_FORKED))
-		return 0;
-	par = proc_table_get(t, e->ppid);
 	if (!par || !(par->flags & PT_STALE))
 		return 0;
 	return t->clock_ms - par->noted_ms < min_age_ms ? 2 : 1;

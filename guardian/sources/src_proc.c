@@ -509,6 +509,30 @@ static uint64_t proc_page_size(const struct og_root *root)
 	return ps > 0 ? (uint64_t)ps : 4096;
 }
 
+/* cgroup into p (paths and unit), buf (PROC_BUF_SIZE) as scratch. 0 or -errno. */
+static int read_cgroup_at(int dfd, char *buf, struct og_proc *p)
+{
+	ssize_t n = read_whole_at(dfd, "cgroup", buf, PROC_BUF_SIZE);
+
+	return n < 0 ? (int)n : src_proc_parse_cgroup(buf, p);
+}
+
+/*
+ * cmdline into p, buf (PROC_BUF_SIZE) as scratch: up to 16 KiB, the tail of longer ones is the
+ * tail of what was read; unreadable is "" (a zombie). 0, or -ENOENT/-ESRCH (gone). It takes the
+ * target's mmap lock, which a task stuck in D state may hold: callers read it last, so the
+ * cheap, lock-free fields come first.
+ */
+static int read_cmdline_at(int dfd, char *buf, struct og_proc *p)
+{
+	ssize_t n = read_once_at(dfd, "cmdline", buf, PROC_BUF_SIZE);
+
+	if (n == -ENOENT || n == -ESRCH)
+		return (int)n;
+	cmdline_store(buf, n < 0 ? 0 : (size_t)n, p->cmdline, sizeof(p->cmdline));
+	return 0;
+}
+
 /* Reads the files after stat; the pid dir fd keeps a reused pid from mixing in (its files
  * fail with ESRCH once the original task is gone). */
 static int read_proc_rest(int dfd, unsigned flags, uint64_t page_size, char *buf, struct og_proc *p)
@@ -525,10 +549,7 @@ static int read_proc_rest(int dfd, unsigned flags, uint64_t page_size, char *buf
 	r = src_proc_read_rss_fallback(dfd, page_size, buf, PROC_BUF_SIZE, p);
 	if (r < 0)
 		return r;
-	n = read_whole_at(dfd, "cgroup", buf, PROC_BUF_SIZE);
-	if (n < 0)
-		return (int)n;
-	r = src_proc_parse_cgroup(buf, p);
+	r = read_cgroup_at(dfd, buf, p);
 	if (r < 0)
 		return r;
 	r = flags & SRC_PROC_NO_OOM_SCORE ? 0 : read_int_at(dfd, "oom_score", &p->oom_score);
@@ -537,15 +558,9 @@ static int read_proc_rest(int dfd, unsigned flags, uint64_t page_size, char *buf
 	r = read_int_at(dfd, "oom_score_adj", &p->oom_score_adj);
 	if (r < 0 || (flags & SRC_PROC_NO_CMDLINE_EXE))
 		return r;
-	/* cmdline takes the target's mmap lock; a task stuck in D state with it held can block
-	 * this read. Read it last so the cheap, lock-free fields come first. */
-	/* up to 16 KiB: the tail of longer ones is the tail of what was read */
-	n = read_once_at(dfd, "cmdline", buf, PROC_BUF_SIZE);
-	if (n == -ENOENT || n == -ESRCH)
-		return (int)n;
-	if (n < 0)
-		n = 0;
-	cmdline_store(buf, (size_t)n, p->cmdline, sizeof(p->cmdline));
+	r = read_cmdline_at(dfd, buf, p);
+	if (r < 0)
+		return r;
 	/* zombies and other users' tasks: exe unreadable is normal */
 	if (og_readlink_at(dfd, "exe", p->exe, sizeof(p->exe)) < 0)
 		p->exe[0] = '\0';
@@ -601,26 +616,16 @@ int src_read_proc_forked(const struct og_root *root, pid_t pid, struct og_proc *
 {
 	char buf[PROC_BUF_SIZE];
 	_cleanup_close_ int dfd = -1;
-	ssize_t n;
 	int r;
 
 	r = open_pid_stat(root, pid, buf, sizeof(buf), ret, &dfd);
 	if (r != 0)
 		return r;
-	n = read_whole_at(dfd, "cgroup", buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	r = src_proc_parse_cgroup(buf, ret);
+	r = read_cgroup_at(dfd, buf, ret);
 	if (r < 0)
 		return r;
 	r = read_int_at(dfd, "oom_score_adj", &ret->oom_score_adj);
-	if (r < 0)
-		return r;
-	n = read_once_at(dfd, "cmdline", buf, sizeof(buf));
-	if (n == -ENOENT || n == -ESRCH)
-		return (int)n;
-	cmdline_store(buf, n < 0 ? 0 : (size_t)n, ret->cmdline, sizeof(ret->cmdline));
-	return 0;
+	return r < 0 ? r : read_cmdline_at(dfd, buf, ret);
 }
 
 void src_proc_strip_deleted(char *exe)
